@@ -1,0 +1,40 @@
+/**
+ * One Durable Object per user that counts exactly. A Durable Object runs one request at a
+ * time and its SQLite calls are synchronous, so a check-then-record below cannot interleave
+ * with another: two racing requests can never both take the last slot. The Worker asks it
+ * before rate-limited operations (registration now; session creation and concurrency next).
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../worker/env.ts";
+
+/** The answer to "may this user do one more?". */
+export interface QuotaDecision {
+  allowed: boolean;
+  /** Seconds until a slot frees up; 0 when allowed. */
+  retryAfterSeconds: number;
+}
+
+export class UserQuota extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // A sliding-window log: one row per counted use. Rows older than any window are pruned.
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hits (bucket TEXT NOT NULL, at INTEGER NOT NULL)`);
+    ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS hits_by_bucket ON hits (bucket, at)`);
+  }
+
+  /** Records one use of `bucket` if fewer than `limit` happened in the last `windowMs`. */
+  take(bucket: string, limit: number, windowMs: number): QuotaDecision {
+    const now = Date.now();
+    const sql = this.ctx.storage.sql;
+    sql.exec(`DELETE FROM hits WHERE bucket = ? AND at <= ?`, bucket, now - windowMs);
+    const { used, oldest } = sql
+      .exec<{ used: number; oldest: number | null }>(`SELECT COUNT(*) AS used, MIN(at) AS oldest FROM hits WHERE bucket = ?`, bucket)
+      .one();
+    if (used >= limit) {
+      const retryAfterMs = (oldest ?? now) + windowMs - now;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+    }
+    sql.exec(`INSERT INTO hits (bucket, at) VALUES (?, ?)`, bucket, now);
+    return { allowed: true, retryAfterSeconds: 0 };
+  }
+}

@@ -1,0 +1,135 @@
+/** Profiles: saved session settings (API.md §3). */
+import { z } from "zod";
+import { Id, Timestamp } from "./common.ts";
+import { PermissionList, PermissionMode } from "./permissions.ts";
+
+/** Longest allowed session lifetime: 24 hours. */
+export const MAX_TTL_SECONDS = 86_400;
+/** Shortest allowed session lifetime. */
+export const MIN_TTL_SECONDS = 60;
+/** Profiles one user may keep. */
+export const MAX_PROFILES_PER_USER = 10;
+
+/** Environment variable names as a shell accepts them. */
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "not a valid environment variable name");
+
+/** Env vars for the session; values may reference org secrets as `hive://secret/<name>`. */
+export const Environment = z
+  .record(EnvName, z.string().max(32_768))
+  .refine((env) => Object.keys(env).length <= 100, { message: "at most 100 environment variables" });
+
+/** An MCP server reached over HTTP. */
+export const HttpMcpServer = z
+  .object({
+    type: z.literal("http"),
+    url: z.url({ protocol: /^https?$/ }),
+    headers: z.record(z.string().max(256), z.string().max(8_192)).optional(),
+  })
+  .strict();
+
+/** An MCP server started as a process inside the sandbox. */
+export const StdioMcpServer = z
+  .object({
+    type: z.literal("stdio"),
+    command: z.string().min(1).max(1_024),
+    args: z.array(z.string().max(4_096)).max(100).optional(),
+    env: z.record(EnvName, z.string().max(32_768)).optional(),
+  })
+  .strict();
+
+/** One MCP server configuration. */
+export const McpServer = z.discriminatedUnion("type", [HttpMcpServer, StdioMcpServer]);
+export type McpServer = z.infer<typeof McpServer>;
+
+/** MCP servers by name (the name becomes the `mcp__<name>` permission prefix). */
+export const McpServers = z
+  .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "MCP server names use letters, digits, '-' and '_'"), McpServer)
+  .refine((servers) => Object.keys(servers).length <= 20, { message: "at most 20 MCP servers" });
+
+/** Every setting a profile carries, each optional: the building block of profiles and session overrides. */
+export const ProfileSettingsFields = {
+  description: z.string().max(500),
+  allowed_tools: PermissionList,
+  denied_tools: PermissionList,
+  permission_mode: PermissionMode,
+  model: z.string().min(1).max(200),
+  max_turns: z.int().min(1).max(10_000),
+  max_budget_usd: z.number().positive().max(100_000),
+  one_shot: z.boolean(),
+  ttl_seconds: z.int().min(MIN_TTL_SECONDS).max(MAX_TTL_SECONDS),
+  environment: Environment,
+  mcp_servers: McpServers,
+};
+
+/** A profile name: 1..100 characters, unique per user. */
+export const ProfileName = z.string().trim().min(1).max(100);
+
+/** POST /v1/profiles. */
+export const ProfileCreate = z
+  .object({
+    name: ProfileName,
+    ...z.object(ProfileSettingsFields).partial().shape,
+  })
+  .strict()
+  .meta({ id: "ProfileCreate" });
+export type ProfileCreate = z.infer<typeof ProfileCreate>;
+
+/** PUT /v1/profiles/{id}: the fields given replace the stored ones; `null` clears an optional limit. */
+export const ProfileUpdate = z
+  .object({
+    name: ProfileName.optional(),
+    description: ProfileSettingsFields.description.optional(),
+    allowed_tools: ProfileSettingsFields.allowed_tools.optional(),
+    denied_tools: ProfileSettingsFields.denied_tools.optional(),
+    permission_mode: ProfileSettingsFields.permission_mode.optional(),
+    model: ProfileSettingsFields.model.nullable().optional(),
+    max_turns: ProfileSettingsFields.max_turns.nullable().optional(),
+    max_budget_usd: ProfileSettingsFields.max_budget_usd.nullable().optional(),
+    one_shot: ProfileSettingsFields.one_shot.optional(),
+    ttl_seconds: ProfileSettingsFields.ttl_seconds.nullable().optional(),
+    environment: ProfileSettingsFields.environment.optional(),
+    mcp_servers: ProfileSettingsFields.mcp_servers.optional(),
+  })
+  .strict()
+  .meta({ id: "ProfileUpdate" });
+export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
+
+/** The effective settings of a profile or session: every field present, limits `null` when unset. */
+export const ProfileSettings = z
+  .object({
+    description: z.string(),
+    allowed_tools: z.array(z.string()),
+    denied_tools: z.array(z.string()),
+    permission_mode: PermissionMode,
+    model: z.string().nullable(),
+    max_turns: z.int().nullable(),
+    max_budget_usd: z.number().nullable(),
+    one_shot: z.boolean(),
+    ttl_seconds: z.int().nullable(),
+    environment: z.record(z.string(), z.string()),
+    mcp_servers: z.record(z.string(), McpServer),
+  })
+  .meta({ id: "ProfileSettings" });
+export type ProfileSettings = z.infer<typeof ProfileSettings>;
+
+/** A stored profile as the API returns it. */
+export const Profile = z
+  .object({
+    id: Id,
+    name: z.string(),
+    is_default: z.boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    ...ProfileSettings.shape,
+  })
+  .meta({ id: "Profile" });
+export type Profile = z.infer<typeof Profile>;
+
+/** GET /v1/profiles. */
+export const ProfileList = z.object({ profiles: z.array(Profile) }).meta({ id: "ProfileList" });
+
+/** POST /v1/sessions/{id}/capture-profile. */
+export const CaptureProfile = z
+  .object({ name: ProfileName, description: ProfileSettingsFields.description.optional() })
+  .strict()
+  .meta({ id: "CaptureProfile" });

@@ -1,0 +1,72 @@
+import { env } from "cloudflare:workers";
+import { SignJWT, importJWK } from "jose";
+import { describe, expect, it } from "vitest";
+import { call, mintToken, newUser, registeredUser } from "./helpers.ts";
+
+/** Signs a token the way the external identity provider would. */
+async function idpToken(claims: { sub: string; email: string }, overrides: { issuer?: string; audience?: string } = {}): Promise<string> {
+  const key = await importJWK(JSON.parse(env.TEST_IDP_PRIVATE_JWK), "RS256");
+  return new SignJWT({ email: claims.email })
+    .setProtectedHeader({ alg: "RS256", kid: "idp-key-1" })
+    .setSubject(claims.sub)
+    .setIssuer(overrides.issuer ?? env.AUTH_ISSUER!)
+    .setAudience(overrides.audience ?? env.AUTH_AUDIENCE!)
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(key);
+}
+
+describe("identity", () => {
+  it("refuses requests without a token with 401 in the error shape", async () => {
+    const answer = await call("GET", "/v1/profiles");
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({ error: "unauthorized", message: "missing bearer token" });
+  });
+
+  it("refuses tampered, expired, wrongly-signed and malformed tokens with 401", async () => {
+    const { user, token } = await registeredUser();
+    const [header, payload, signature] = token.split(".");
+    const forgedPayload = btoa(JSON.stringify({ sub: "someone-else", email: user.email, exp: 9_999_999_999 }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
+    const cases = {
+      tampered: `${header}.${forgedPayload}.${signature}`,
+      expired: await mintToken(user, { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: Math.floor(Date.now() / 1000) - 3600 }),
+      wronglySigned: await mintToken(user, { secret: "not-the-platform-secret-at-all-0123456789" }),
+      malformed: "not.a.jwt",
+      unsigned: `${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${payload}.`,
+    };
+    for (const [name, bad] of Object.entries(cases)) {
+      const answer = await call("GET", "/v1/profiles", { token: bad });
+      expect(answer.status, name).toBe(401);
+      expect(answer.body.error, name).toBe("unauthorized");
+    }
+    // The genuine token still works.
+    expect((await call("GET", "/v1/profiles", { token })).status).toBe(200);
+  });
+
+  it("accepts tokens from the external identity provider (JWKS) and checks issuer and audience", async () => {
+    const user = newUser();
+    const good = await idpToken(user);
+    expect((await call("POST", "/v1/register", { token: good })).status).toBe(200);
+    expect((await call("GET", "/v1/auth/claude/status", { token: good })).status).toBe(200);
+
+    expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { issuer: "https://evil.example/" }) })).status).toBe(401);
+    expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { audience: "another-app" }) })).status).toBe(401);
+  });
+
+  it("answers 403 not_registered to a valid but unregistered user", async () => {
+    const token = await mintToken(newUser());
+    for (const [method, path] of [
+      ["GET", "/v1/profiles"],
+      ["GET", "/v1/auth/claude/status"],
+      ["POST", "/v1/auth/claude/start"],
+      ["DELETE", "/v1/register"],
+    ] as const) {
+      const answer = await call(method, path, { token });
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.error).toBe("not_registered");
+    }
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * The Hono application: every route module mounted on one app, with the single error shape.
+ * Route modules declare their routes through `route()` (http/api.ts), which also feeds /openapi.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./http/app-env.ts";
+import { ApiError } from "./http/errors.ts";
+import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import { profileRoutes } from "./routes/profiles.ts";
+import { registrationRoutes } from "./routes/registration.ts";
+
+/** Builds the app; called once per isolate. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.body(), error.status, error.headers);
+    // Unexpected: log the error (never request bodies, which may hold credentials) and
+    // answer without internals.
+    console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}:`, error instanceof Error ? error.stack : error);
+    return c.json({ error: "internal_error", message: "internal error" }, 500);
+  });
+
+  app.notFound((c) => {
+    if (c.env.ASSETS && c.req.method === "GET" && !c.req.path.startsWith("/v1/")) return c.env.ASSETS.fetch(c.req.raw);
+    return c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404);
+  });
+
+  metaRoutes(app);
+  registrationRoutes(app);
+  claudeCredentialRoutes(app);
+  profileRoutes(app);
+  return app;
+}

@@ -1,0 +1,26 @@
+/** Hono middleware that establishes who is calling. */
+import type { MiddlewareHandler } from "hono";
+import { findUser } from "../db/users.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError } from "../http/errors.ts";
+import { TokenError, bearerToken, verifyUserToken } from "./jwt.ts";
+
+/** 401 unless the request carries a valid user token; sets `c.var.user`. */
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = bearerToken(c.req.raw);
+  if (!token) throw new ApiError(401, "unauthorized", "missing bearer token", { "WWW-Authenticate": "Bearer" });
+  try {
+    c.set("user", await verifyUserToken(c.env, token));
+  } catch (error) {
+    if (error instanceof TokenError) throw new ApiError(401, "unauthorized", error.message, { "WWW-Authenticate": "Bearer" });
+    throw error;
+  }
+  await next();
+};
+
+/** 403 `not_registered` unless the verified user has registered. Runs after `requireUser`. */
+export const requireRegistered: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const user = await findUser(c.env.DB, c.var.user.id);
+  if (!user) throw new ApiError(403, "not_registered", "register first: POST /v1/register");
+  await next();
+};

@@ -1,0 +1,74 @@
+/**
+ * Declaring a route once: its method, path, auth, input and output schemas. The same
+ * declaration registers the Hono handler (with validation) and feeds the OpenAPI document,
+ * so the documentation cannot drift from what the code accepts.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { Id } from "../../schemas/common.ts";
+import { requireRegistered, requireUser } from "../auth/middleware.ts";
+import type { AppEnv } from "./app-env.ts";
+import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
+import { notFound } from "./errors.ts";
+
+/** Who may call a route: anyone, any verified user, or a registered user. */
+export type RouteAuth = "none" | "user" | "registered";
+
+/** Everything the API knows about one route. */
+export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
+  method: "get" | "post" | "put" | "delete";
+  /** Hono-style path, e.g. `/v1/profiles/:id`; every `:param` must be an opaque id. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: RouteAuth;
+  /** Strict body schema; omitted for routes that take no body (then only `{}` or nothing is accepted). */
+  body?: B;
+  query?: Q;
+  /** Success status and schema of the answer, for the OpenAPI document. */
+  status?: number;
+  response?: z.ZodType;
+  /** Error codes worth documenting beyond the universal ones. */
+  errors?: string[];
+  maxBodyBytes?: number;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+/** The validated input a handler receives. */
+export interface RouteInput<B, Q> {
+  body: Infer<B>;
+  query: Infer<Q>;
+  params: Record<string, string>;
+}
+
+/** Every route declared so far, in declaration order (read by the OpenAPI builder). */
+export const declaredRoutes: RouteSpec[] = [];
+
+const NoBody = z.object({}).strict();
+
+/** Registers `handler` on `app` for `spec`, with auth and validation in front of it. */
+export function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+  app: Hono<AppEnv>,
+  spec: RouteSpec<B, Q>,
+  handler: (c: Context<AppEnv>, input: RouteInput<B, Q>) => Response | Promise<Response>,
+): void {
+  declaredRoutes.push(spec as RouteSpec);
+  const guards: MiddlewareHandler<AppEnv>[] = [];
+  if (spec.auth === "user") guards.push(requireUser);
+  if (spec.auth === "registered") guards.push(requireUser, requireRegistered);
+
+  app.on([spec.method.toUpperCase()], [spec.path], ...guards, async (c) => {
+    const params = c.req.param() as Record<string, string>;
+    for (const value of Object.values(params)) {
+      if (!Id.safeParse(value).success) throw notFound("resource");
+    }
+    const query = (spec.query ? validate(spec.query, c.req.query(), "query") : undefined) as Infer<Q>;
+    let body = undefined as Infer<B>;
+    if (spec.method !== "get") {
+      const text = await readBodyText(c.req.raw, spec.maxBodyBytes ?? MAX_JSON_BODY_BYTES);
+      body = validate(spec.body ?? NoBody, parseJson(text)) as Infer<B>;
+    }
+    return handler(c, { body, query, params });
+  });
+}

@@ -1,0 +1,12 @@
+/** The Worker's entry point: the API app, plus the Durable Object classes wrangler binds. */
+import { createApp } from "./app.ts";
+import type { Env } from "./env.ts";
+
+export { SandboxContainer } from "../durable-objects/sandbox-container.ts";
+export { UserQuota } from "../durable-objects/user-quota.ts";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

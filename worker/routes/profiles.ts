@@ -1,0 +1,87 @@
+/** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { Profile, ProfileCreate, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { newId } from "../crypto/encoding.ts";
+import { keyringFrom } from "../crypto/sealed-box.ts";
+import {
+  DEFAULT_SETTINGS,
+  ProfileConflict,
+  createProfile,
+  deleteProfile,
+  getProfile,
+  listProfiles,
+  saveProfile,
+  setDefaultProfile,
+} from "../db/profiles.ts";
+import { route } from "../http/api.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+
+/** Answer of DELETE /v1/profiles/{id}. */
+const ProfileDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "ProfileDeleted" });
+
+/** Maps a repository conflict to its 409. */
+function conflict(error: unknown): never {
+  if (error instanceof ProfileConflict) throw new ApiError(409, error.code, error.message);
+  throw error;
+}
+
+export function profileRoutes(app: Hono<AppEnv>): void {
+  route(
+    app,
+    { method: "get", path: "/v1/profiles", summary: "List the caller's profiles, default first.", tag: "profiles", auth: "registered", response: ProfileList },
+    async (c) => c.json({ profiles: await listProfiles(c.env.DB, await keyringFrom(c.env), c.var.user.id) }),
+  );
+
+  route(
+    app,
+    { method: "post", path: "/v1/profiles", summary: "Create a profile.", tag: "profiles", auth: "registered", body: ProfileCreate, status: 201, response: Profile, errors: ["profile_limit", "profile_name_taken"] },
+    async (c, { body }) => {
+      const { name, ...fields } = body;
+      const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), name, { ...DEFAULT_SETTINGS, ...fields }, new Date().toISOString()).catch(conflict);
+      return c.json(profile, 201);
+    },
+  );
+
+  route(
+    app,
+    { method: "get", path: "/v1/profiles/:id", summary: "Get one profile.", tag: "profiles", auth: "registered", response: Profile },
+    async (c, { params }) => {
+      const profile = await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!);
+      if (!profile) throw notFound("profile");
+      return c.json(profile);
+    },
+  );
+
+  route(
+    app,
+    { method: "put", path: "/v1/profiles/:id", summary: "Update a profile: fields given replace stored ones; null clears a limit.", tag: "profiles", auth: "registered", body: ProfileUpdate, response: Profile, errors: ["profile_name_taken"] },
+    async (c, { params, body }) => {
+      const ring = await keyringFrom(c.env);
+      const current = await getProfile(c.env.DB, ring, c.var.user.id, params.id!);
+      if (!current) throw notFound("profile");
+      const updated = await saveProfile(c.env.DB, ring, c.var.user.id, { ...current, ...body }, new Date().toISOString()).catch(conflict);
+      return c.json(updated);
+    },
+  );
+
+  route(
+    app,
+    { method: "delete", path: "/v1/profiles/:id", summary: "Delete a profile (not the default one).", tag: "profiles", auth: "registered", response: ProfileDeleted, errors: ["default_profile"] },
+    async (c, { params }) => {
+      const deleted = await deleteProfile(c.env.DB, c.var.user.id, params.id!).catch(conflict);
+      if (!deleted) throw notFound("profile");
+      return c.json({ deleted: true as const });
+    },
+  );
+
+  route(
+    app,
+    { method: "post", path: "/v1/profiles/:id/default", summary: "Make this profile the default.", tag: "profiles", auth: "registered", response: Profile },
+    async (c, { params }) => {
+      if (!(await setDefaultProfile(c.env.DB, c.var.user.id, params.id!, new Date().toISOString()))) throw notFound("profile");
+      return c.json((await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!))!);
+    },
+  );
+}
