@@ -20,6 +20,8 @@ export class UserQuota extends DurableObject<Env> {
     // A sliding-window log: one row per counted use. Rows older than any window are pruned.
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hits (bucket TEXT NOT NULL, at INTEGER NOT NULL)`);
     ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS hits_by_bucket ON hits (bucket, at)`);
+    // The user's live sessions: a slot is taken at creation and freed when the session ends.
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS live_sessions (id TEXT PRIMARY KEY, since INTEGER NOT NULL)`);
   }
 
   /** Records one use of `bucket` if fewer than `limit` happened in the last `windowMs`. */
@@ -36,5 +38,24 @@ export class UserQuota extends DurableObject<Env> {
     }
     sql.exec(`INSERT INTO hits (bucket, at) VALUES (?, ?)`, bucket, now);
     return { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  /** Takes one of the user's `limit` live-session slots for `sessionId`; false when all are taken. */
+  claimSessionSlot(sessionId: string, limit: number): boolean {
+    const sql = this.ctx.storage.sql;
+    const { live } = sql.exec<{ live: number }>(`SELECT COUNT(*) AS live FROM live_sessions`).one();
+    if (live >= limit) return false;
+    sql.exec(`INSERT OR IGNORE INTO live_sessions (id, since) VALUES (?, ?)`, sessionId, Date.now());
+    return true;
+  }
+
+  /** Frees the slot of a session that ended (idempotent). */
+  releaseSessionSlot(sessionId: string): void {
+    this.ctx.storage.sql.exec(`DELETE FROM live_sessions WHERE id = ?`, sessionId);
+  }
+
+  /** Ids of the user's live sessions. */
+  liveSessionIds(): string[] {
+    return this.ctx.storage.sql.exec<{ id: string }>(`SELECT id FROM live_sessions ORDER BY since`).toArray().map((r) => r.id);
   }
 }

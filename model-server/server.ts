@@ -38,7 +38,13 @@ export type ModelServer = {
 };
 
 /** Options of startModelServer. */
-export type ModelServerOptions = { port?: number; host?: string; latencyMs?: number };
+export type ModelServerOptions = {
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+  /** Let the process exit while the server (and its keep-alive connections) is still up; for servers started by test configs. */
+  background?: boolean;
+};
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
@@ -164,6 +170,10 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  if (opts.background) {
+    server.unref();
+    server.on("connection", (socket) => socket.unref());
+  }
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
   return {

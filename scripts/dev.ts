@@ -1,53 +1,61 @@
 /**
- * `npm start`: the whole platform on this machine, nothing outside loopback.
- * 1. creates `.dev.vars` with fresh local secrets (first run only),
- * 2. applies the D1 migrations to the local database,
- * 3. runs `wrangler dev` (Worker, Durable Objects, local D1 and R2),
- * and prints a sign-in token for a local user.
+ * `npm start`: the whole platform on this machine, nothing outside loopback (see
+ * scripts/local-platform.ts). By default the model is the project's scripted model server, so
+ * a newcomer without an API key can run a full session offline and watch tools being used;
+ * `--model anthropic` sends the model gateway to Anthropic's API with the user's stored key.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { ensureDevVars, ROOT } from "./local-env.ts";
+import { ensureDevVars } from "./local-env.ts";
+import { startLocalPlatform } from "./local-platform.ts";
 import { mintLocalToken } from "./mint-token.ts";
 
-/** Keeps wrangler from reaching for the internet, which is not there. */
-export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+/** The API key stored for the demo user in offline mode: the scripted model accepts any key. */
+const DEMO_API_KEY = "sk-ant-demo-offline-key-not-a-real-credential";
 
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: process.env.PORT ?? "8787" },
     email: { type: "string", default: "you@example.com" },
+    model: { type: "string", default: process.env.AI_SESSIONS_MODEL ?? "demo" },
+    verbose: { type: "boolean", default: false },
   },
 });
+if (values.model !== "demo" && values.model !== "anthropic") {
+  console.error("--model must be demo or anthropic");
+  process.exit(2);
+}
+const demo = values.model === "demo";
 
-const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
-const env = { ...process.env, ...OFFLINE_WRANGLER_ENV };
-const vars = ensureDevVars();
+const secrets = ensureDevVars();
+const platform = await startLocalPlatform({ port: Number(values.port), scriptedModel: demo, verbose: values.verbose });
+const token = await mintLocalToken(secrets.JWT_SECRET!, values.email);
 
-const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+if (demo) {
+  // Register the demo user and store a placeholder key so a session can start right away.
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  await fetch(`${platform.baseUrl}/v1/register`, { method: "POST", headers });
+  await fetch(`${platform.baseUrl}/v1/auth/claude/apikey`, { method: "POST", headers, body: JSON.stringify({ api_key: DEMO_API_KEY }) });
+}
 
-const children: ChildProcess[] = [];
-const wrangler = spawn(bin("wrangler"), ["dev", "--port", values.port, "--ip", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
-children.push(wrangler);
-
-const baseUrl = `http://127.0.0.1:${values.port}`;
-const token = await mintLocalToken(vars.JWT_SECRET!, values.email);
 console.log(`
-AI Sessions is starting at ${baseUrl}
-  health:   ${baseUrl}/healthz
-  API docs: ${baseUrl}/openapi
-  sign in as ${values.email} with this token (valid 12 h; mint others with npm run token -- --email you@example.com):
-  ${token}
-`);
+AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo model, offline" : "Anthropic API"})
+  health:   ${platform.baseUrl}/healthz
+  API docs: ${platform.baseUrl}/openapi
+  sign in as ${values.email} with this token (12 h; mint others: npm run token -- --email alice@example.com):
 
-const stop = () => {
-  for (const child of children) child.kill("SIGTERM");
+  ${token}
+${demo ? `
+  Try a session (the demo model lists the workspace, writes report.md and summarises):
+  curl -X POST ${platform.baseUrl}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"initial_prompt":"Look around","permission_mode":"bypassPermissions"}'
+` : ""}
+Press Ctrl+C to stop.`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await platform.stop();
+  process.exit(0);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-wrangler.on("exit", (code) => {
-  stop();
-  process.exit(code ?? 0);
-});
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());

@@ -7,8 +7,11 @@ import type { AppEnv } from "./http/app-env.ts";
 import { ApiError } from "./http/errors.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { metaRoutes } from "./routes/meta.ts";
+import { modelGatewayRoutes } from "./routes/model-gateway.ts";
 import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
+import { sessionSocketRoutes } from "./routes/session-sockets.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
 
 /** Builds the app; called once per isolate. */
 export function createApp(): Hono<AppEnv> {
@@ -31,5 +34,8 @@ export function createApp(): Hono<AppEnv> {
   registrationRoutes(app);
   claudeCredentialRoutes(app);
   profileRoutes(app);
+  sessionRoutes(app);
+  sessionSocketRoutes(app);
+  modelGatewayRoutes(app);
   return app;
 }

@@ -7,6 +7,37 @@ import type { Env } from "./env.ts";
 /** Claude's OAuth client id for the PKCE flow (the public client Claude Code itself uses). */
 export const DEFAULT_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 
+/** Deadlines of a session, in seconds (API.md §4, §6). */
+export interface SessionTimers {
+  /** The sandbox must connect its runner within this. */
+  startupTimeout: number;
+  /** A runner silent for this long is presumed dead. */
+  heartbeatStale: number;
+  /** No session lives longer than this, whatever its ttl. */
+  maxSession: number;
+  /** An unanswered approval in an unattended session is denied after this. */
+  approvalTimeout: number;
+  /** Ended sessions keep their history and archive this long. */
+  retention: number;
+}
+
+/** Reads an integer variable, falling back to `fallback` when unset or malformed. */
+function intVar(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Session deadlines from the environment, with the documented defaults. */
+export function sessionTimers(env: Env): SessionTimers {
+  return {
+    startupTimeout: intVar(env.STARTUP_TIMEOUT_SECONDS, 120),
+    heartbeatStale: intVar(env.HEARTBEAT_STALE_SECONDS, 60),
+    maxSession: intVar(env.MAX_SESSION_SECONDS, 86_400),
+    approvalTimeout: intVar(env.APPROVAL_TIMEOUT_SECONDS, 300),
+    retention: intVar(env.RETENTION_DAYS, 3) * 86_400,
+  };
+}
+
 /** Typed configuration derived from `env`. */
 export interface Config {
   allowedEmailDomains: string[];

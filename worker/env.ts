@@ -2,6 +2,8 @@
  * The Worker's bindings and variables, as declared in wrangler.toml.
  * Optional strings are configuration with defaults (see config.ts and the README's table).
  */
+import type { SandboxContainer } from "../durable-objects/sandbox-container.ts";
+import type { SessionDO } from "../durable-objects/session/session-do.ts";
 import type { UserQuota } from "../durable-objects/user-quota.ts";
 
 export interface Env {
@@ -11,6 +13,10 @@ export interface Env {
   FILES: R2Bucket;
   /** One per user: exact counters for rate limits and concurrency. */
   USER_QUOTA: DurableObjectNamespace<UserQuota>;
+  /** One per session: lifecycle, event log, client and runner sockets, timers. */
+  SESSION: DurableObjectNamespace<SessionDO>;
+  /** One per session in production: the Container running Claude Code. */
+  SANDBOX: DurableObjectNamespace<SandboxContainer>;
   /** The web UI's static files. */
   ASSETS?: Fetcher;
 
@@ -26,4 +32,17 @@ export interface Env {
   ANTHROPIC_OAUTH_CLIENT_ID?: string;
   ANTHROPIC_OAUTH_REDIRECT_URI?: string;
   ANTHROPIC_OAUTH_SCOPES?: string;
+  /** Upstream of the model gateway (default https://api.anthropic.com). */
+  ANTHROPIC_API_URL?: string;
+  /** Public origin of the platform as the sandbox reaches it (default: the origin of the create request). */
+  PLATFORM_URL?: string;
+  /** `container` (default, production) or `local` (the local sandbox host). */
+  SANDBOX_BACKEND?: string;
+  SANDBOX_HOST_URL?: string;
+  SANDBOX_HOST_TOKEN?: string;
+  STARTUP_TIMEOUT_SECONDS?: string;
+  HEARTBEAT_STALE_SECONDS?: string;
+  MAX_SESSION_SECONDS?: string;
+  APPROVAL_TIMEOUT_SECONDS?: string;
+  RETENTION_DAYS?: string;
 }

@@ -2,6 +2,7 @@
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 
+export { SessionDO } from "../durable-objects/session/session-do.ts";
 export { SandboxContainer } from "../durable-objects/sandbox-container.ts";
 export { UserQuota } from "../durable-objects/user-quota.ts";
 

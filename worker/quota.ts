@@ -12,6 +12,9 @@ export interface RateLimit {
 /** Registration and deregistration: 10 per minute per user. */
 export const REGISTRATION_RATE: RateLimit = { bucket: "registration", limit: 10, windowSeconds: 60 };
 
+/** Session creation: 10 per minute per user. */
+export const SESSION_CREATE_RATE: RateLimit = { bucket: "session creation", limit: 10, windowSeconds: 60 };
+
 /** Counts one use against `rate` for `userId`; 429 `rate_limited` with Retry-After when exhausted. */
 export async function consumeRate(env: Env, userId: string, rate: RateLimit): Promise<void> {
   const quota = env.USER_QUOTA.get(env.USER_QUOTA.idFromName(userId));

@@ -56,7 +56,9 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  // Neither the server nor its keep-alive connections may keep the test process alive.
   server.unref();
+  server.on("connection", (socket) => socket.unref());
   return {
     url: `http://127.0.0.1:${port}`,
     idpPrivateJwk,

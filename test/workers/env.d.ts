@@ -11,6 +11,8 @@ declare global {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       /** The fake identity provider's RS256 private key (JWK JSON), to sign IdP tokens. */
       TEST_IDP_PRIVATE_JWK: string;
+      /** The sandbox recorder (test/fakes/sandbox-host-recorder.ts): what each sandbox was started with. */
+      TEST_SANDBOX_RECORDER_URL: string;
     }
   }
 }

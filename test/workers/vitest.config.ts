@@ -3,6 +3,8 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { FAKE_IDP, startFakeAuthServer } from "../fakes/auth-server.ts";
+import { startModelServer } from "../../model-server/server.ts";
+import { RECORDER_TOKEN, startSandboxRecorder } from "../fakes/sandbox-host-recorder.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -11,6 +13,11 @@ export default defineConfig(async () => {
   // Real HTTP endpoints on loopback (identity provider JWKS, OAuth token endpoint), so
   // both are exercised over the wire exactly as in production.
   const fakes = await startFakeAuthServer();
+  // The scripted Anthropic-compatible server behind the model gateway (ANTHROPIC_API_URL);
+  // tests read what it received, the credential above all, through TEST_MODEL_SERVER.
+  const modelServer = await startModelServer({ background: true });
+  // The sandbox (a Container in production) is recorded, and tests play the runner themselves.
+  const sandboxes = await startSandboxRecorder();
   return {
     plugins: [
       cloudflareTest({
@@ -27,6 +34,15 @@ export default defineConfig(async () => {
             TEST_IDP_PRIVATE_JWK: JSON.stringify(fakes.idpPrivateJwk),
             ANTHROPIC_OAUTH_TOKEN_URL: `${fakes.url}/v1/oauth/token`,
             ANTHROPIC_OAUTH_AUTHORIZE_URL: "https://claude.example/oauth/authorize",
+            ANTHROPIC_API_URL: modelServer.url,
+            SANDBOX_BACKEND: "local",
+            SANDBOX_HOST_URL: sandboxes.url,
+            SANDBOX_HOST_TOKEN: RECORDER_TOKEN,
+            TEST_SANDBOX_RECORDER_URL: sandboxes.url,
+          },
+          serviceBindings: {
+            // GET: every /v1/messages call the model server has recorded, oldest first.
+            TEST_MODEL_SERVER: () => Response.json(modelServer.requests),
           },
         },
       }),

@@ -4,6 +4,7 @@
  * is a 4xx with the error shape, never a 500.
  */
 import type { z } from "zod";
+import { readCappedBody } from "./capped-body.ts";
 import { ApiError } from "./errors.ts";
 
 /** Largest JSON body any REST route accepts; profiles with many env vars stay well below. */
@@ -11,28 +12,8 @@ export const MAX_JSON_BODY_BYTES = 256 * 1024;
 
 /** Reads at most `maxBytes` of the body as text; 413 beyond that. */
 export async function readBodyText(request: Request, maxBytes = MAX_JSON_BODY_BYTES): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readCappedBody(request, maxBytes);
+  if (!bytes) throw tooLarge(maxBytes);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {

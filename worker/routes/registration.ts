@@ -10,6 +10,7 @@ import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/errors.ts";
 import { consumeRate, REGISTRATION_RATE } from "../quota.ts";
+import { sessionStub } from "./sessions.ts";
 
 export function registrationRoutes(app: Hono<AppEnv>): void {
   route(
@@ -65,8 +66,15 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
       errors: ["rate_limited"],
     },
     async (c) => {
-      await consumeRate(c.env, c.var.user.id, REGISTRATION_RATE);
-      await deleteUser(c.env.DB, c.var.user.id);
+      const userId = c.var.user.id;
+      await consumeRate(c.env, userId, REGISTRATION_RATE);
+      // End every live session first (their sandboxes stop, clients see session_end), then
+      // forget the user: credentials, profiles and the session index go with them.
+      const quota = c.env.USER_QUOTA.get(c.env.USER_QUOTA.idFromName(userId));
+      const live = await quota.liveSessionIds();
+      await Promise.all(live.map((id) => sessionStub(c.env, id).terminate("user_requested", "the user deregistered")));
+      await c.env.DB.prepare("DELETE FROM sessions WHERE user_id = ?").bind(userId).run();
+      await deleteUser(c.env.DB, userId);
       return c.json({ deregistered: true as const });
     },
   );

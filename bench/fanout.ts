@@ -1,0 +1,103 @@
+/**
+ * Fan-out benchmark: one producer (the runner) → N consumers (clients), measuring delivered
+ * events per second and per-event latency. Run against the platform (runner socket → session
+ * Durable Object, which stores each event then broadcasts it) and against a bare `ws` relay
+ * that only forwards frames, so the ratio shows what storing and ordering cost.
+ */
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
+import { quantile, sleep } from "./stats.ts";
+
+/** Result of one fan-out run. */
+export interface FanoutResult {
+  /** Events delivered to all consumers per second, in a burst. */
+  eventsPerSecond: number;
+  /** Latency in ms of paced events, producer send → consumer receipt, over all consumers. */
+  p50: number;
+  p99: number;
+}
+
+/** Where to connect and how to frame an event for that path. */
+export interface FanoutTarget {
+  producer(): Promise<WebSocket>;
+  consumer(): Promise<WebSocket>;
+  /** The frame the producer sends for event number `i` stamped `sentAt`. */
+  frame(i: number, sentAt: number): string;
+  /** The stamp a consumer reads back from a received frame, or null for other frames. */
+  stamp(data: string): number | null;
+}
+
+/** Runs the burst and the paced phase against `target` with `consumers` clients. */
+export async function measureFanout(target: FanoutTarget, consumers: number, burst: number, paced: number): Promise<FanoutResult> {
+  const producer = await target.producer();
+  const clients = await Promise.all(Array.from({ length: consumers }, () => target.consumer()));
+  let received = 0;
+  const latencies: number[] = [];
+  let recording = false;
+  for (const client of clients) {
+    client.on("message", (data) => {
+      const sentAt = target.stamp(String(data));
+      if (sentAt === null) return;
+      received += 1;
+      if (recording) latencies.push(performance.now() - sentAt);
+    });
+  }
+  let next = 1;
+  const waitFor = async (count: number) => {
+    const deadline = Date.now() + 120_000;
+    while (received < count) {
+      if (Date.now() > deadline) throw new Error(`fan-out stalled at ${received}/${count}`);
+      await sleep(2);
+    }
+  };
+
+  // Burst: everything as fast as the producer can send it.
+  const start = performance.now();
+  for (let i = 0; i < burst; i++) producer.send(target.frame(next++, performance.now()));
+  await waitFor(burst * consumers);
+  const eventsPerSecond = burst / ((performance.now() - start) / 1000);
+
+  // Paced: one event every 5 ms, so latency is not dominated by queueing.
+  recording = true;
+  const before = received;
+  for (let i = 0; i < paced; i++) {
+    producer.send(target.frame(next++, performance.now()));
+    await sleep(5);
+  }
+  await waitFor(before + paced * consumers);
+  for (const ws of [producer, ...clients]) ws.close();
+  return { eventsPerSecond, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+/** A bare relay: every frame from the producer path goes to every consumer, untouched. */
+export async function startBareRelay(): Promise<{ target: FanoutTarget; close(): Promise<void> }> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  const consumers = new Set<WebSocket>();
+  wss.on("connection", (ws, req) => {
+    if (req.url === "/produce") ws.on("message", (data) => consumers.forEach((c) => c.send(data)));
+    else consumers.add(ws);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const open = async (path: string) => {
+    const ws = new WebSocket(url + path);
+    await once(ws, "open");
+    return ws;
+  };
+  return {
+    target: {
+      producer: () => open("/produce"),
+      consumer: () => open("/consume"),
+      frame: (i, sentAt) => JSON.stringify({ type: "assistant", seq: i, payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } }),
+      stamp: (data) => Number(JSON.parse(data).payload?.content?.[0]?.text ?? NaN) || null,
+    },
+    close: async () => {
+      wss.close();
+      server.close();
+    },
+  };
+}

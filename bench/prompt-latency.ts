@@ -1,0 +1,91 @@
+/**
+ * Prompt → first `assistant` event: through the whole platform (client socket → session DO →
+ * runner → Claude Code → model gateway → scripted model, and back), and running the same
+ * Claude Code binary directly against the same scripted model. Warm turns only: the first
+ * turn of each, which includes process start-up, is not measured.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import WebSocket from "ws";
+import { quantile, sleep } from "./stats.ts";
+
+/** The prompt both paths send: a short plain-text answer from the scripted model. */
+const PROMPT = "[[scenario:text text=pong]]";
+
+/** Median ms from prompt to first assistant event over `turns` warm turns, through the platform. */
+export async function platformPromptLatency(baseUrl: string, token: string, sessionId: string, turns: number): Promise<number> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/ws/sessions/${sessionId}?token=${token}`);
+  const frames: any[] = [];
+  ws.on("message", (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  const samples: number[] = [];
+  for (let turn = 0; turn <= turns; turn++) {
+    const from = frames.length;
+    const sentAt = performance.now();
+    ws.send(JSON.stringify({ type: "prompt", payload: { text: PROMPT } }));
+    let firstAssistant: number | null = null;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const fresh = frames.slice(from);
+      if (firstAssistant === null && fresh.some((f) => f.type === "assistant")) firstAssistant = performance.now();
+      if (fresh.some((f) => f.type === "session_status" && f.payload.ui_state === "Waiting") && fresh.some((f) => f.type === "result")) break;
+      if (Date.now() > deadline) throw new Error("platform turn did not finish");
+      await sleep(1);
+    }
+    if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
+  }
+  ws.close();
+  return quantile(samples, 0.5);
+}
+
+/** Median ms from writing a user turn to Claude Code's first assistant line, run directly. */
+export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-claude-"));
+  const child = spawn(claudeBin, ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      CLAUDE_CONFIG_DIR: path.join(dir, ".claude"),
+      ANTHROPIC_BASE_URL: modelUrl,
+      ANTHROPIC_API_KEY: "sk-ant-bench-direct",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      CLAUDE_CODE_MAX_RETRIES: "0",
+      IS_SANDBOX: "1",
+    },
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  const lines: any[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    try {
+      lines.push(JSON.parse(line));
+    } catch {
+      // not JSON
+    }
+  });
+  const samples: number[] = [];
+  try {
+    for (let turn = 0; turn <= turns; turn++) {
+      const from = lines.length;
+      const sentAt = performance.now();
+      child.stdin!.write(JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text: PROMPT }] } }) + "\n");
+      let firstAssistant: number | null = null;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const fresh = lines.slice(from);
+        if (firstAssistant === null && fresh.some((l) => l.type === "assistant")) firstAssistant = performance.now();
+        if (fresh.some((l) => l.type === "result")) break;
+        if (Date.now() > deadline) throw new Error("direct turn did not finish");
+        await sleep(1);
+      }
+      if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
+    }
+  } finally {
+    child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return quantile(samples, 0.5);
+}

@@ -1,0 +1,73 @@
+// ClaudeCommand: the argv and environment one Claude Code process is started with. Pure.
+import type { RunnerSettings } from "../../schemas/runner.ts";
+
+/** What the installed CLI accepts, probed once from `claude --help` (`--max-budget-usd` is recent). */
+export type ClaudeCapabilities = { maxBudgetUsd: boolean };
+
+/** Inputs that are not part of the platform's settings. */
+export type ClaudeCommandContext = {
+  capabilities: ClaudeCapabilities;
+  /** Conversation to continue (`--resume`), if any. */
+  resumeId?: string;
+  /** Path of the `--mcp-config` file already written for `settings.mcp_servers`, if any. */
+  mcpConfigPath?: string;
+  /** The runner's environment, already stripped of runner-only variables. */
+  baseEnv: Record<string, string>;
+  /** True when the process runs as root (Claude Code then needs IS_SANDBOX=1 for bypassPermissions). */
+  isRoot: boolean;
+};
+
+/** The full command line and environment of one Claude Code process. */
+export type ClaudeCommand = { args: string[]; env: Record<string, string> };
+
+// When the platform sets these, a profile's `environment` must not override them: they point the
+// agent at the per-session model gateway, where credentials, usage and budgets are handled.
+const PLATFORM_OWNED = ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"];
+
+/** Builds argv and env for `claude -p` in stream-json mode with stdio permission prompts. */
+export function buildClaudeCommand(settings: RunnerSettings, ctx: ClaudeCommandContext): ClaudeCommand {
+  const args = [
+    "-p",
+    "--input-format",
+    "stream-json",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--permission-prompt-tool",
+    "stdio",
+    "--permission-mode",
+    settings.permission_mode,
+  ];
+  // One argv entry per pattern: patterns such as `Bash(npm run:*)` contain spaces.
+  if (settings.allowed_tools.length > 0) args.push("--allowedTools", ...settings.allowed_tools);
+  if (settings.disallowed_tools.length > 0) args.push("--disallowedTools", ...settings.disallowed_tools);
+  if (settings.model) args.push("--model", settings.model);
+  if (settings.max_turns !== undefined) args.push("--max-turns", String(settings.max_turns));
+  if (settings.max_budget_usd !== undefined && ctx.capabilities.maxBudgetUsd) {
+    args.push("--max-budget-usd", String(settings.max_budget_usd));
+  }
+  if (ctx.mcpConfigPath) args.push("--mcp-config", ctx.mcpConfigPath);
+  if (ctx.resumeId) args.push("--resume", ctx.resumeId);
+
+  const env: Record<string, string> = { ...ctx.baseEnv };
+  for (const [name, value] of Object.entries(settings.environment)) {
+    if (PLATFORM_OWNED.includes(name) && ctx.baseEnv[name] !== undefined) continue;
+    env[name] = value;
+  }
+  env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
+  // A second credential would make Claude Code pick it over the gateway token.
+  if (env["ANTHROPIC_AUTH_TOKEN"]) delete env["ANTHROPIC_API_KEY"];
+  if (ctx.isRoot) env["IS_SANDBOX"] = "1";
+  return { args, env };
+}
+
+/** The `--mcp-config` file content for the settings' MCP servers, or undefined when there are none. */
+export function mcpConfigJson(settings: RunnerSettings): string | undefined {
+  if (Object.keys(settings.mcp_servers).length === 0) return undefined;
+  return JSON.stringify({ mcpServers: settings.mcp_servers });
+}
+
+/** Reads capabilities from `claude --help` output. (`--max-turns` is hidden from help but long accepted.) */
+export function parseCapabilities(helpText: string): ClaudeCapabilities {
+  return { maxBudgetUsd: helpText.includes("--max-budget-usd") };
+}

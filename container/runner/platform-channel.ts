@@ -1,0 +1,195 @@
+// PlatformChannel: the runner's WebSocket to its session Durable Object. Reconnects with capped
+// backoff whenever the socket drops (a DO can be evicted at any time), says hello again, and
+// resends every event not yet acknowledged, so the DO ends up with each rseq exactly once.
+import WebSocket from "ws";
+import { AgentEventBody } from "../../schemas/events.ts";
+import { PlatformToRunner, RunnerToPlatform } from "../../schemas/runner.ts";
+import { EventOutbox } from "./event-outbox.ts";
+import type { Logger } from "./log.ts";
+
+/** Frames sent outside the numbered event stream. */
+export type ControlFrame = Exclude<RunnerToPlatform, { type: "event" | "hello" | "heartbeat" }>;
+/** The `hello` frame. */
+export type HelloFrame = Extract<RunnerToPlatform, { type: "hello" }>;
+
+/** Options of a PlatformChannel. */
+export type PlatformChannelOptions = {
+  url: string;
+  token: string;
+  heartbeatIntervalMs: number;
+  reconnectMaxMs: number;
+  /** Builds the hello for each connection (it carries the newest agent session id). */
+  hello(): HelloFrame;
+  /** A validated frame from the DO (acks are handled here and not passed on). */
+  onFrame(frame: PlatformToRunner): void;
+  /** After hello and the resent events on every (re)connection: resend state the DO may have missed. */
+  onConnected(): void;
+  /** The platform closed the socket for good (session ended): stop instead of reconnecting. */
+  onTerminated(code: number, reason: string): void;
+  log: Logger;
+};
+
+// Close codes after which reconnecting is pointless (API.md §5: 4100 session ended).
+const TERMINAL_CLOSE_CODES = new Set([4100]);
+const RECONNECT_BASE_MS = 250;
+// Silent heartbeat intervals (no pong, no frame) before a socket is presumed dead (half-open TCP).
+const SILENT_TICKS_LIMIT = 3;
+
+/** The runner side of the runner channel. */
+export class PlatformChannel {
+  readonly outbox = new EventOutbox();
+  #opts: PlatformChannelOptions;
+  #ws: WebSocket | undefined;
+  #attempt = 0;
+  #closing = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #silentTicks = 0;
+
+  constructor(opts: PlatformChannelOptions) {
+    this.#opts = opts;
+  }
+
+  /** True while a socket is open. */
+  get connected(): boolean {
+    return this.#ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Opens the first connection. */
+  start(): void {
+    this.#connect();
+  }
+
+  /** Numbers an agent event and sends it now or after the next reconnect. Invalid events are dropped. */
+  sendEvent(event: AgentEventBody): void {
+    // Never number an event the DO would reject: it would be resent after every reconnect.
+    const check = AgentEventBody.safeParse(event);
+    if (!check.success) {
+      this.#opts.log.error("dropping invalid event", { type: event.type, issues: check.error.issues.slice(0, 3) });
+      return;
+    }
+    this.#sendRaw(this.outbox.push(event));
+  }
+
+  /** Sends a non-event frame if connected; false when it could not be sent (the caller resyncs on reconnect). */
+  send(frame: ControlFrame): boolean {
+    const check = RunnerToPlatform.safeParse(frame);
+    if (!check.success) {
+      this.#opts.log.error("refusing to send invalid frame", { type: frame.type, issues: check.error.issues.slice(0, 3) });
+      return false;
+    }
+    return this.#sendRaw(frame);
+  }
+
+  /** Closes the socket for good. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearTimeout(this.#reconnectTimer);
+    this.#stopHeartbeat();
+    const ws = this.#ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 1_000);
+      ws.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000, "runner shutting down");
+    });
+  }
+
+  #sendRaw(frame: RunnerToPlatform): boolean {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #connect(): void {
+    if (this.#closing) return;
+    const { log } = this.#opts;
+    const ws = new WebSocket(this.#opts.url, {
+      headers: { Authorization: `Bearer ${this.#opts.token}` },
+      handshakeTimeout: 10_000,
+      maxPayload: 16 * 1024 * 1024,
+    });
+    this.#ws = ws;
+
+    ws.on("open", () => {
+      this.#attempt = 0;
+      this.#silentTicks = 0;
+      log.info("connected to platform", { unacked: this.outbox.unacked().length });
+      this.#sendRaw(this.#opts.hello());
+      for (const frame of this.outbox.unacked()) this.#sendRaw(frame);
+      this.#startHeartbeat(ws);
+      this.#opts.onConnected();
+    });
+    ws.on("message", (data, isBinary) => {
+      this.#silentTicks = 0;
+      if (isBinary) return log.warn("ignoring binary frame from platform");
+      this.#handleText(data.toString());
+    });
+    ws.on("pong", () => (this.#silentTicks = 0));
+    // 'error' is always followed by 'close', where reconnecting happens.
+    ws.on("error", (err) => log.warn("platform socket error", { error: err.message }));
+    ws.on("close", (code, reasonBuf) => {
+      if (this.#ws !== ws) return;
+      this.#stopHeartbeat();
+      const reason = reasonBuf.toString();
+      if (this.#closing) return;
+      if (TERMINAL_CLOSE_CODES.has(code)) {
+        log.info("platform closed the channel for good", { code, reason });
+        this.#opts.onTerminated(code, reason);
+        return;
+      }
+      const delay = Math.round(
+        Math.min(this.#opts.reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt++) * (0.5 + Math.random() / 2),
+      );
+      log.info("platform socket closed; reconnecting", { code, reason, delay_ms: delay });
+      this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+    });
+  }
+
+  #handleText(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.#opts.log.warn("ignoring non-JSON frame from platform");
+      return;
+    }
+    const parsed = PlatformToRunner.safeParse(json);
+    if (!parsed.success) {
+      const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+      this.#opts.log.warn("ignoring invalid frame from platform", { type, issues: parsed.error.issues.slice(0, 3) });
+      return;
+    }
+    if (parsed.data.type === "ack") {
+      this.outbox.ack(parsed.data.rseq);
+      return;
+    }
+    this.#opts.onFrame(parsed.data);
+  }
+
+  #startHeartbeat(ws: WebSocket): void {
+    this.#stopHeartbeat();
+    this.#heartbeatTimer = setInterval(() => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (++this.#silentTicks > SILENT_TICKS_LIMIT) {
+        this.#opts.log.warn("platform socket silent; dropping it");
+        ws.terminate();
+        return;
+      }
+      ws.ping();
+      this.#sendRaw({ type: "heartbeat" });
+    }, this.#opts.heartbeatIntervalMs);
+  }
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+  }
+}

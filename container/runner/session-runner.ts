@@ -1,0 +1,367 @@
+// SessionRunner: joins the platform channel and one Claude Code process. It starts Claude Code
+// when configured, feeds prompts, relays permission checks both ways, translates output into
+// events, and restarts Claude Code with --resume after it died.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { AgentEventBody } from "../../schemas/events.ts";
+import type { PlatformToRunner, RunnerSettings } from "../../schemas/runner.ts";
+import { buildClaudeCommand, mcpConfigJson, type ClaudeCapabilities } from "./claude-command.ts";
+import { ClaudeProcess, type ClaudeExit } from "./claude-process.ts";
+import { controlRequest, controlSuccess, userTurn } from "./claude-protocol.ts";
+import type { RunnerConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
+import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
+import { RUNNER_VERSION } from "./version.ts";
+
+type PermissionRequest = Extract<ControlFrame, { type: "permission_request" }>;
+type Prompt = { id: string; text: string };
+type AgentExited = Extract<ControlFrame, { type: "agent_exited" }>;
+
+/** One Claude Code process with what the runner knows about it. */
+type Agent = {
+  process: ClaudeProcess;
+  resumedFrom: string | undefined;
+  /** Set by the first `system/init`; output before it is a startup failure, not a turn. */
+  initialised: boolean;
+  startupError: string | undefined;
+  stopping: boolean;
+};
+
+// Prompt ids remembered to drop a prompt delivered twice (after a DO restart, say).
+const SEEN_PROMPTS_LIMIT = 1_000;
+
+/** The runner's state machine; `done` resolves when it has shut down. */
+export class SessionRunner {
+  readonly done: Promise<void>;
+  #config: RunnerConfig;
+  #log: Logger;
+  #channel: PlatformChannel;
+  #capabilities: Promise<ClaudeCapabilities>;
+  #instance = randomUUID();
+  #tmpDir = mkdtempSync(path.join(os.tmpdir(), "runner-"));
+  #settings: RunnerSettings | undefined;
+  #agent: Agent | undefined;
+  #agentSessionId: string | undefined;
+  /** Set when resuming the configured conversation failed (it is gone): never try that id again. */
+  #resumeDisabled = false;
+  /** The prompt whose turn is running. */
+  #current: Prompt | undefined;
+  /**
+   * Prompts waiting for the running turn to end. They are held here, not written to Claude Code,
+   * because the CLI merges prompts queued on its stdin into one turn (one `result` for several
+   * prompts), which would leave no reliable signal for "idle".
+   */
+  #queue: Prompt[] = [];
+  #waitingForSettings: Prompt[] = [];
+  #seenPrompts = new Set<string>();
+  #pendingPermissions = new Map<string, PermissionRequest>();
+  #unsentExit: AgentExited | undefined;
+  #interrupts = 0;
+  #shuttingDown = false;
+  #resolveDone!: () => void;
+
+  constructor(config: RunnerConfig, capabilities: Promise<ClaudeCapabilities>, log: Logger) {
+    this.#config = config;
+    this.#log = log;
+    this.#capabilities = capabilities;
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+    this.#channel = new PlatformChannel({
+      url: config.socketUrl,
+      token: config.runnerToken,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      reconnectMaxMs: config.reconnectMaxMs,
+      log,
+      hello: () => ({
+        type: "hello",
+        runner_version: RUNNER_VERSION,
+        runner_instance: this.#instance,
+        ...(this.#agentSessionId ? { agent_session_id: this.#agentSessionId } : {}),
+      }),
+      onFrame: (frame) => this.#onPlatformFrame(frame),
+      onConnected: () => this.#resync(),
+      onTerminated: () => void this.shutdown(),
+    });
+  }
+
+  /** Connects to the platform. */
+  start(): void {
+    this.#log.info("runner starting", { session_id: this.#config.sessionId, instance: this.#instance });
+    this.#channel.start();
+  }
+
+  /** Stops Claude Code, closes the channel and resolves `done`. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.#shuttingDown) return this.done;
+    this.#shuttingDown = true;
+    this.#log.info("runner shutting down");
+    const agent = this.#agent;
+    if (agent) {
+      agent.stopping = true;
+      await agent.process.stop();
+    }
+    await this.#channel.close();
+    rmSync(this.#tmpDir, { recursive: true, force: true });
+    this.#resolveDone();
+    return this.done;
+  }
+
+  // ----------------------------------------------------------------------------- platform → runner
+
+  #onPlatformFrame(frame: PlatformToRunner): void {
+    if (this.#shuttingDown) return;
+    switch (frame.type) {
+      case "configure":
+        return this.#onConfigure(frame.settings);
+      case "prompt":
+        return this.#onPrompt(frame.prompt_id, frame.text);
+      case "interrupt":
+        return this.#onInterrupt();
+      case "permission_response":
+        return this.#onPermissionResponse(frame);
+      case "shutdown":
+        void this.shutdown();
+        return;
+      case "ack":
+        return; // handled by the channel
+    }
+  }
+
+  #onConfigure(settings: RunnerSettings): void {
+    // Newest settings apply from the next start; a running process keeps its own.
+    this.#settings = settings;
+    if (!this.#agent) void this.#startAgent();
+    const waiting = this.#waitingForSettings.splice(0);
+    for (const prompt of waiting) this.#onPrompt(prompt.id, prompt.text, true);
+  }
+
+  #onPrompt(id: string, text: string, replay = false): void {
+    if (!replay) {
+      if (this.#seenPrompts.has(id)) {
+        this.#log.info("ignoring duplicate prompt", { prompt_id: id });
+        return;
+      }
+      this.#seenPrompts.add(id);
+      if (this.#seenPrompts.size > SEEN_PROMPTS_LIMIT) this.#seenPrompts.delete(this.#seenPrompts.values().next().value!);
+    }
+    if (!this.#settings) {
+      this.#log.warn("prompt before configure; holding it", { prompt_id: id });
+      this.#waitingForSettings.push({ id, text });
+      return;
+    }
+    if (this.#current) {
+      this.#log.info("turn running; prompt queued", { prompt_id: id });
+      this.#queue.push({ id, text });
+      return;
+    }
+    void this.#beginTurn({ id, text });
+  }
+
+  /** Marks the turn running and hands its prompt to Claude Code. */
+  async #beginTurn(prompt: Prompt): Promise<void> {
+    const wasIdle = this.#current === undefined;
+    this.#current = prompt;
+    if (wasIdle) this.#channel.send({ type: "turn_state", state: "running" });
+    await this.#writePrompt(prompt);
+  }
+
+  /** Writes a prompt to Claude Code, starting (or restarting, with --resume) it when none runs. */
+  async #writePrompt(prompt: Prompt): Promise<void> {
+    const agent = this.#agent ?? (await this.#startAgent());
+    if (!agent) return; // shutting down
+    this.#log.info("prompt", { prompt_id: prompt.id, chars: prompt.text.length });
+    agent.process.write(userTurn(prompt.text));
+  }
+
+  /** The running turn ended: start the next queued prompt, or report idle. */
+  #endTurn(): void {
+    const next = this.#queue.shift();
+    this.#current = next;
+    // Still running from the platform's point of view: no idle/running flicker between prompts.
+    if (next) void this.#writePrompt(next);
+    else this.#channel.send({ type: "turn_state", state: "idle" });
+  }
+
+  #onInterrupt(): void {
+    const agent = this.#agent;
+    if (!agent || !this.#current) {
+      this.#log.info("interrupt with no turn running; ignored");
+      return;
+    }
+    const requestId = `interrupt-${++this.#interrupts}`;
+    this.#log.info("interrupting turn", { request_id: requestId });
+    agent.process.write(controlRequest(requestId, { subtype: "interrupt" }));
+  }
+
+  #onPermissionResponse(frame: Extract<PlatformToRunner, { type: "permission_response" }>): void {
+    const request = this.#pendingPermissions.get(frame.request_id);
+    if (!request || !this.#agent) {
+      this.#log.warn("permission_response for no pending request; ignored", { request_id: frame.request_id });
+      return;
+    }
+    this.#pendingPermissions.delete(frame.request_id);
+    const decision =
+      frame.behavior === "allow"
+        ? { behavior: "allow", updatedInput: frame.updated_input ?? request.input }
+        : { behavior: "deny", message: frame.message ?? "The user denied this tool call." };
+    this.#log.info("permission decision", { request_id: frame.request_id, behavior: frame.behavior });
+    this.#agent.process.write(controlSuccess(frame.request_id, decision));
+  }
+
+  /** After every (re)connection: state frames the DO may have missed while the socket was down. */
+  #resync(): void {
+    if (this.#unsentExit && this.#channel.send(this.#unsentExit)) this.#unsentExit = undefined;
+    this.#channel.send({ type: "turn_state", state: this.#current ? "running" : "idle" });
+    for (const request of this.#pendingPermissions.values()) this.#channel.send(request);
+  }
+
+  // ----------------------------------------------------------------------------- Claude Code
+
+  async #startAgent(): Promise<Agent | undefined> {
+    const settings = this.#settings;
+    if (!settings || this.#shuttingDown) return undefined;
+    if (this.#agent) return this.#agent;
+    const capabilities = await this.#capabilities;
+    if (this.#agent) return this.#agent; // another caller started it while we awaited
+    if (this.#shuttingDown) return undefined;
+    const resumeId = this.#agentSessionId ?? (this.#resumeDisabled ? undefined : settings.resume_agent_session_id);
+    const mcpJson = mcpConfigJson(settings);
+    let mcpConfigPath: string | undefined;
+    if (mcpJson) {
+      mcpConfigPath = path.join(this.#tmpDir, "mcp.json");
+      writeFileSync(mcpConfigPath, mcpJson, { mode: 0o600 });
+    }
+    const command = buildClaudeCommand(settings, {
+      capabilities,
+      baseEnv: this.#config.agentEnv,
+      isRoot: process.getuid?.() === 0,
+      ...(resumeId ? { resumeId } : {}),
+      ...(mcpConfigPath ? { mcpConfigPath } : {}),
+    });
+    this.#log.info("starting claude", {
+      permission_mode: settings.permission_mode,
+      resume: resumeId ?? null,
+      model: settings.model ?? null,
+    });
+    // The handlers only ever run asynchronously, after `agent` is assigned below.
+    const child = new ClaudeProcess(
+      { bin: this.#config.claudeBin, args: command.args, cwd: this.#config.workspaceDir, env: command.env },
+      {
+        onMessage: (message) => this.#onClaudeMessage(agent, message),
+        onExit: (exit) => this.#onClaudeExit(agent, exit),
+      },
+      this.#log,
+    );
+    const agent: Agent = { process: child, resumedFrom: resumeId, initialised: false, startupError: undefined, stopping: false };
+    this.#agent = agent;
+    return agent;
+  }
+
+  #onClaudeMessage(agent: Agent, message: unknown): void {
+    for (const out of mapClaudeMessage(message)) {
+      if (!agent.initialised && !this.#beforeInit(agent, out)) continue;
+      this.#apply(agent, out);
+    }
+  }
+
+  /** Output before `system/init`: a `result` then is a startup failure (bad --resume, ...), not a turn. */
+  #beforeInit(agent: Agent, out: MapperOutput): boolean {
+    if (out.kind === "event" && out.event.type === "system" && out.event.payload.subtype === "init") {
+      agent.initialised = true;
+      return true;
+    }
+    if (out.kind === "event" && out.event.type === "result") {
+      agent.startupError = out.event.payload.summary || out.event.payload.subtype;
+      this.#log.warn("claude failed before its first turn", { error: agent.startupError });
+      return false;
+    }
+    if (out.kind === "frame" && (out.frame.type === "turn_state" || out.frame.type === "agent_session")) return false;
+    return true;
+  }
+
+  #apply(agent: Agent, out: MapperOutput): void {
+    switch (out.kind) {
+      case "event":
+        this.#channel.sendEvent(out.event);
+        return;
+      case "reply":
+        agent.process.write(out.message);
+        return;
+      case "control_response":
+        this.#log.info("claude answered control request", { request_id: out.request_id, subtype: out.subtype });
+        return;
+      case "frame":
+        break;
+    }
+    const frame = out.frame;
+    switch (frame.type) {
+      case "agent_session":
+        if (frame.agent_session_id === this.#agentSessionId) return;
+        this.#agentSessionId = frame.agent_session_id;
+        this.#channel.send(frame);
+        return;
+      case "turn_state":
+        this.#endTurn();
+        return;
+      case "permission_request":
+        this.#pendingPermissions.set(frame.request_id, frame);
+        this.#channel.send(frame);
+        return;
+      case "permission_cancelled":
+        if (this.#pendingPermissions.delete(frame.request_id)) this.#channel.send(frame);
+        return;
+    }
+  }
+
+  #onClaudeExit(agent: Agent, exit: ClaudeExit): void {
+    if (this.#agent === agent) this.#agent = undefined;
+    for (const requestId of this.#pendingPermissions.keys()) {
+      this.#channel.send({ type: "permission_cancelled", request_id: requestId });
+    }
+    this.#pendingPermissions.clear();
+    if (agent.stopping || this.#shuttingDown) {
+      this.#log.info("claude stopped", { code: exit.code, signal: exit.signal });
+      return;
+    }
+    const error = exit.spawnError ?? agent.startupError ?? lastLine(exit.stderrTail);
+    this.#log.warn("claude exited unexpectedly", { code: exit.code, signal: exit.signal, error: error ?? null });
+
+    // A conversation that cannot be resumed (its transcript is gone) must not block the session
+    // forever: say so, and give the prompt that never ran to a fresh conversation.
+    if (agent.resumedFrom && !agent.initialised && agent.startupError !== undefined) {
+      this.#resumeDisabled = true;
+      this.#agentSessionId = undefined;
+      this.#channel.sendEvent(resumeFailedNotice(agent.resumedFrom, error));
+      if (this.#current) void this.#writePrompt(this.#current);
+      else if (this.#settings) void this.#startAgent();
+      return;
+    }
+
+    const frame: AgentExited = {
+      type: "agent_exited",
+      code: exit.code,
+      signal: exit.signal,
+      ...(error ? { error: error.slice(0, 2_000) } : {}),
+    };
+    if (!this.#channel.send(frame)) this.#unsentExit = frame;
+    // The running turn died with the process; a queued prompt restarts it (with --resume).
+    if (this.#current) this.#endTurn();
+  }
+}
+
+function resumeFailedNotice(sessionId: string, error: string | undefined): AgentEventBody {
+  return {
+    type: "system",
+    payload: {
+      subtype: "resume_failed",
+      message: `Could not resume conversation ${sessionId}${error ? ` (${error})` : ""}; starting a new conversation.`,
+    },
+  };
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.at(-1);
+}

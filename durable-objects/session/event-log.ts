@@ -1,0 +1,69 @@
+/**
+ * The session's append-only event log in the Durable Object's SQLite storage. Every stored
+ * server event gets the next `seq` (1, 2, 3, ... with no gaps), is written *before* it is
+ * broadcast, and can be replayed from any `seq`: that is what lets a client that was away
+ * resume with `after_seq` and miss nothing.
+ */
+import type { StoredEnvelope, StoredEventBody } from "../../schemas/events.ts";
+
+/** Most events returned by one read (history pages, replays are chunked by it). */
+export const MAX_EVENTS_PER_READ = 1_000;
+
+interface EventRow {
+  seq: number;
+  type: string;
+  ts: string;
+  payload: string;
+  [key: string]: SqlStorageValue;
+}
+
+export class EventLog {
+  private readonly sql: SqlStorage;
+  private readonly sessionId: string;
+  /** The last seq, read from storage once and then kept here (this object is the only writer). */
+  private last: number | null = null;
+
+  constructor(sql: SqlStorage, sessionId: string) {
+    this.sql = sql;
+    this.sessionId = sessionId;
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, ts TEXT NOT NULL, payload TEXT NOT NULL)`);
+  }
+
+  /** Stores one event with the next seq and returns its envelope. Synchronous: no other request interleaves. */
+  append(event: StoredEventBody): StoredEnvelope {
+    const ts = new Date().toISOString();
+    const seq = this.lastSeq() + 1;
+    const payload = JSON.stringify(event.payload);
+    this.sql.exec(`INSERT INTO events (seq, type, ts, payload) VALUES (?, ?, ?, ?)`, seq, event.type, ts, payload);
+    this.last = seq;
+    return { type: event.type, timestamp: ts, session_id: this.sessionId, seq, payload: event.payload } as StoredEnvelope;
+  }
+
+  /** The highest seq stored (0 when empty). */
+  lastSeq(): number {
+    this.last ??= this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM events`).one().seq ?? 0;
+    return this.last;
+  }
+
+  /** Events with seq > `afterSeq`, oldest first, at most `limit`. */
+  after(afterSeq: number, limit = MAX_EVENTS_PER_READ): StoredEnvelope[] {
+    const rows = this.sql.exec<EventRow>(`SELECT seq, type, ts, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, Math.min(limit, MAX_EVENTS_PER_READ)).toArray();
+    return rows.map((row) => this.envelope(row));
+  }
+
+  /** The newest events whose JSON fits in `maxBytes`, oldest first (for the `history` frame). */
+  newestWithin(maxBytes: number): StoredEnvelope[] {
+    const picked: StoredEnvelope[] = [];
+    let bytes = 0;
+    for (const row of this.sql.exec<EventRow>(`SELECT seq, type, ts, payload FROM events ORDER BY seq DESC`)) {
+      bytes += row.payload.length + 120;
+      if (bytes > maxBytes) break;
+      picked.push(this.envelope(row));
+    }
+    return picked.reverse();
+  }
+
+  private envelope(row: { seq: number; type: string; ts: string; payload: string }): StoredEnvelope {
+    return { type: row.type, timestamp: row.ts, session_id: this.sessionId, seq: row.seq, payload: JSON.parse(row.payload) } as StoredEnvelope;
+  }
+}

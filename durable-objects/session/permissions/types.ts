@@ -1,0 +1,13 @@
+/** The shapes the permission engine works on (API.md §6). */
+import type { PermissionMode } from "../../../schemas/permissions.ts";
+
+export type { PermissionMode };
+
+/** A tool call Claude Code asks permission for: `mcp__<server>__<tool>` names for MCP tools. */
+export type ToolCall = { toolName: string; input: Record<string, unknown> };
+
+/** A session's effective permission settings. */
+export type PermissionPolicy = { allowed: readonly string[]; denied: readonly string[]; mode: PermissionMode };
+
+/** The verdict on one call, with a reason meant for people (logs, the approval prompt). */
+export type PermissionDecision = { decision: "allow" | "deny" | "ask"; reason: string };

@@ -1,0 +1,24 @@
+/** The production backend: the session's own Cloudflare Container (durable-objects/sandbox-container.ts). */
+import type { SandboxContainer } from "../../sandbox-container.ts";
+import type { SandboxBackend } from "./backend.ts";
+
+export class ContainerBackend implements SandboxBackend {
+  private readonly container: DurableObjectStub<SandboxContainer>;
+
+  constructor(namespace: DurableObjectNamespace<SandboxContainer>, sessionId: string) {
+    // The container is named after the session: one sandbox per session, found again after eviction.
+    this.container = namespace.get(namespace.idFromName(sessionId));
+  }
+
+  async start(env: Record<string, string>): Promise<void> {
+    await this.container.launch(env);
+  }
+
+  async stop(): Promise<void> {
+    await this.container.halt();
+  }
+
+  async describe(): Promise<{ running: boolean; exitCode: number | null }> {
+    return this.container.describe();
+  }
+}

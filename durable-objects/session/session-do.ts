@@ -1,0 +1,694 @@
+/**
+ * One Durable Object per session: the single writer of the session's lifecycle, event log
+ * and pending requests, and the meeting point of two kinds of WebSocket:
+ *
+ * - client sockets (browser, CLI, SDK), any number, tagged "client";
+ * - the runner socket, at most one, tagged "runner": the runner inside the sandbox dials in
+ *   and *pushes* every agent event, so the DO never holds an open read on the sandbox.
+ *
+ * Both use the WebSocket Hibernation API (`ctx.acceptWebSocket`): while nobody speaks, the
+ * runtime may evict this object from memory and keep the sockets open; the next frame
+ * re-creates the object (constructor runs again, state reloads from SQLite) and delivers the
+ * frame to `webSocketMessage`. Anything a socket must remember across that lives in its
+ * attachment (`serializeAttachment`), never in a field.
+ *
+ * Ordering: every stored event is appended to the log (SQLite, synchronous) before it is
+ * broadcast, and broadcasting is synchronous too, so all clients see one order, and a client
+ * resuming with `after_seq` gets exactly what it missed.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { ClientFrame } from "../../schemas/client-frames.ts";
+import { isPermissionPattern } from "../../schemas/permissions.ts";
+import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
+import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
+import type { Session } from "../../schemas/session.ts";
+import { sessionTimers } from "../../worker/config.ts";
+import { newId } from "../../worker/crypto/encoding.ts";
+import type { Env } from "../../worker/env.ts";
+import { EventLog } from "./event-log.ts";
+import { derivePattern } from "./permissions/derive-pattern.ts";
+import { decideToolUse } from "./permissions/engine.ts";
+import { sandboxFor } from "./sandbox/select.ts";
+import { StateStore, initialState, toRecord, type PendingRequest, type SessionInit, type SessionState } from "./session-state.ts";
+import { hashToken, mintToken, sameDigest } from "./tokens.ts";
+
+/** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
+export const MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
+/** Budget for the one `history` frame sent on connect; older events are paged over REST. */
+const HISTORY_FRAME_BYTES = 768 * 1024;
+/** Interval the runner is told to send heartbeats at. */
+const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;
+
+/** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
+type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean } | { kind: "runner"; instance: string | null };
+
+/** Close codes of API.md §5. */
+export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
+
+/** Headers the Worker sets when it forwards an authenticated upgrade to this object. */
+export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only" } as const;
+
+/** Answer of a gateway admission check. */
+export type ModelAdmission =
+  | { allowed: true; userId: string }
+  | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
+
+/** Usage the model gateway measured for one upstream call. */
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cost_usd: number;
+  model: string;
+}
+
+export class SessionDO extends DurableObject<Env> {
+  private readonly store: StateStore;
+  private state: SessionState | null;
+  private logCache: EventLog | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new StateStore(ctx.storage.sql);
+    this.state = this.store.load();
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // RPC from the Worker
+
+  /** Creates the session (idempotent for the same id) and starts its sandbox. */
+  async create(init: SessionInit): Promise<Session> {
+    if (this.state) return toRecord(this.state);
+    const state = initialState(init, new Date());
+    this.state = state;
+    this.commit();
+    this.emit({ type: "session_status", payload: this.statusPayload() });
+    if (init.initialPrompt) this.acceptPrompt(init.initialPrompt);
+    await this.scheduleAlarm();
+    // The sandbox starts in the background: creation answers `starting` at once.
+    this.ctx.waitUntil(this.startSandbox());
+    return toRecord(state);
+  }
+
+  /** The session record, or null if this object holds no session. */
+  async describe(): Promise<Session | null> {
+    return this.state ? toRecord(this.state) : null;
+  }
+
+  /** Ends the session for `reason` (no-op when already ended). */
+  async terminate(reason: EndReason, detail: string | null = null): Promise<Session | null> {
+    if (!this.state) return null;
+    await this.end(reason, detail);
+    return toRecord(this.state);
+  }
+
+  /** Stored events after `afterSeq`, at most `limit`, and where the next page starts. */
+  async history(afterSeq: number, limit: number): Promise<{ messages: StoredEnvelope[]; next_after_seq: number | null }> {
+    if (!this.state) return { messages: [], next_after_seq: null };
+    const messages = this.log().after(afterSeq, limit + 1);
+    const more = messages.length > limit;
+    const page = more ? messages.slice(0, limit) : messages;
+    return { messages: page, next_after_seq: more ? page[page.length - 1]!.seq : null };
+  }
+
+  /** Deletes everything this object stores; only for ended sessions. */
+  async deleteRecord(): Promise<boolean> {
+    if (!this.state || this.state.status !== "ended") return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.state = null;
+    this.logCache = null;
+    return true;
+  }
+
+  /** The model gateway asks whether `token` may call the model for this session. */
+  async admitModelRequest(token: string): Promise<ModelAdmission> {
+    const state = this.state;
+    if (!state || !state.gatewayTokenHash || !sameDigest(await hashToken(token), state.gatewayTokenHash)) {
+      return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
+    }
+    if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
+    if (state.tokensExpireAt !== null && Date.now() > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
+    const budget = state.init.settings.max_budget_usd;
+    if (budget !== null && state.usage.cost_usd >= budget) {
+      return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
+    }
+    return { allowed: true, userId: state.init.userId };
+  }
+
+  /** The model gateway reports what one model call cost; the budget is enforced here. */
+  async recordModelUsage(usage: ModelUsage): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    state.usage.input_tokens += usage.input_tokens;
+    state.usage.output_tokens += usage.output_tokens;
+    state.usage.cache_creation_input_tokens += usage.cache_creation_input_tokens;
+    state.usage.cache_read_input_tokens += usage.cache_read_input_tokens;
+    state.usage.cost_usd = Math.round((state.usage.cost_usd + usage.cost_usd) * 1e6) / 1e6;
+    this.commit();
+    this.emit({ type: "usage_delta", payload: { ...usage, total_cost_usd: state.usage.cost_usd } });
+    const budget = state.init.settings.max_budget_usd;
+    if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
+      await this.end("completed", `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})`);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // WebSocket upgrades, forwarded by the Worker after it authenticated the caller
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const role = request.headers.get(FORWARD_HEADERS.role);
+    if (role === "runner") return this.acceptRunner(request);
+    if (role === "client") return this.acceptClient(request);
+    return new Response("unknown role", { status: 400 });
+  }
+
+  private acceptClient(request: Request): Response {
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    const attachment: SocketAttachment = {
+      kind: "client",
+      userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
+      readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
+    };
+    this.ctx.acceptWebSocket(server, ["client"]);
+    server.serializeAttachment(attachment);
+    if (!this.state) {
+      server.close(CLOSE.notFound, "session not found");
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    // Replay and registration happen in one synchronous stretch: no event can be appended
+    // between the last replayed seq and the first live one, so nothing is lost or doubled.
+    const afterParam = new URL(request.url).searchParams.get("after_seq");
+    const afterSeq = afterParam === null ? null : Number(afterParam);
+    if (afterSeq !== null && Number.isInteger(afterSeq) && afterSeq >= 0) {
+      let cursor = afterSeq;
+      for (;;) {
+        const batch = this.log().after(cursor);
+        for (const envelope of batch) trySend(server, JSON.stringify(envelope));
+        if (batch.length === 0) break;
+        cursor = batch[batch.length - 1]!.seq;
+      }
+    } else {
+      this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
+    }
+    if (this.state.status === "ended") server.close(CLOSE.ended, "session ended");
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  private async acceptRunner(request: Request): Promise<Response> {
+    const state = this.state;
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+    if (!state || !token || !state.runnerTokenHash || !sameDigest(await hashToken(token), state.runnerTokenHash)) {
+      return Response.json({ error: "unauthorized", message: "invalid runner token" }, { status: 401 });
+    }
+    if (state.status === "ended") return Response.json({ error: "session_ended", message: "the session has ended" }, { status: 410 });
+    // One runner at a time: a reconnecting runner replaces a socket that has not noticed it died.
+    for (const old of this.ctx.getWebSockets("runner")) safeClose(old, CLOSE.reset, "replaced by a newer runner connection");
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, ["runner"]);
+    server.serializeAttachment({ kind: "runner", instance: null } satisfies SocketAttachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Hibernation handlers
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (!attachment) return;
+    if (attachment.kind === "runner") return this.onRunnerMessage(ws, attachment, message);
+    return this.onClientMessage(ws, attachment, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // 1005 (no status) and 1006 (abnormal) may not be sent back; answer with a normal close.
+    safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "closed");
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    safeClose(ws, 1011, "socket error");
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Client frames
+
+  private async onClientMessage(ws: WebSocket, client: Extract<SocketAttachment, { kind: "client" }>, message: string | ArrayBuffer): Promise<void> {
+    const size = typeof message === "string" ? message.length : message.byteLength;
+    if (size > MAX_CLIENT_FRAME_BYTES) return this.replyError(ws, "message_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    } catch {
+      return this.replyError(ws, "invalid_message", "frame is not valid JSON");
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const type = (json as { type?: unknown } | null)?.type;
+      return this.replyError(ws, "invalid_message", typeof type === "string" ? `invalid '${type}' frame: ${parsed.error.issues[0]?.message ?? "bad payload"}` : "frame needs a known 'type'");
+    }
+    const frame = parsed.data;
+    if (frame.type === "heartbeat") return;
+    const state = this.state;
+    if (!state) return this.replyError(ws, "session_not_found", "session not found");
+    if (client.readOnly) return this.replyError(ws, "invalid_message", "this connection is read-only");
+    if (state.status === "ended") return this.replyError(ws, "session_not_running", "the session has ended");
+
+    switch (frame.type) {
+      case "prompt":
+        this.acceptPrompt(frame.payload.text);
+        return this.pump();
+      case "interrupt":
+        if (state.inflight) this.sendRunner({ type: "interrupt" });
+        return;
+      case "tool_approval_response":
+        return this.answerApproval(ws, frame.payload);
+      case "ask_user_question_response":
+        return this.answerQuestion(ws, frame.payload);
+      case "upload_request":
+      case "upload_complete":
+      case "download_request":
+        return this.replyError(ws, "invalid_message", `${frame.type} is not available yet; use the REST file routes`);
+    }
+  }
+
+  /** Stores a prompt as a `user` event and queues it for the agent. */
+  private acceptPrompt(text: string): void {
+    const state = this.state!;
+    this.emit({ type: "user", payload: { content: text } });
+    const busy = state.inflight !== null || state.queue.length > 0 || !this.runnerSocket();
+    state.queue.push({ id: newId(), text });
+    this.commit();
+    if (busy && state.status !== "starting") {
+      this.emit({ type: "system", payload: { subtype: "message_queued", message: "Message queued: it runs when the agent is free.", queue_length: state.queue.length } });
+    }
+  }
+
+  /** Sends the next queued prompt when the agent is free. */
+  private pump(): void {
+    const state = this.state;
+    if (!state || state.status === "ended" || state.inflight || state.queue.length === 0 || state.pending.length > 0) return;
+    const runner = this.runnerSocket();
+    if (!runner || (runner.deserializeAttachment() as SocketAttachment).kind !== "runner") return;
+    if ((runner.deserializeAttachment() as Extract<SocketAttachment, { kind: "runner" }>).instance === null) return; // not said hello yet
+    const next = state.queue.shift()!;
+    state.inflight = next;
+    this.commit();
+    this.sendRunner({ type: "prompt", prompt_id: next.id, text: next.text });
+    this.setUi({ uiState: "Running" });
+  }
+
+  private answerApproval(ws: WebSocket, answer: Extract<ClientFrame, { type: "tool_approval_response" }>["payload"]): void {
+    const state = this.state!;
+    const pending = state.pending.find((p) => p.kind === "approval" && p.answerId === answer.tool_use_id);
+    if (!pending) return this.replyError(ws, "invalid_message", `no pending approval for tool_use_id ${answer.tool_use_id}`);
+    if (answer.approval_pattern !== undefined && !isPermissionPattern(answer.approval_pattern)) {
+      return this.replyError(ws, "invalid_message", `approval_pattern '${answer.approval_pattern}' is not a permission pattern`);
+    }
+    if (answer.approved && answer.approval_scope === "session") {
+      // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
+      const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
+      if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+    }
+    this.resolvePending(pending, answer.approved
+      ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }
+      : { behavior: "deny", message: answer.message ?? "The user denied this tool call." });
+  }
+
+  private answerQuestion(ws: WebSocket, answer: Extract<ClientFrame, { type: "ask_user_question_response" }>["payload"]): void {
+    const pending = this.state!.pending.find((p) => p.kind === "question" && p.answerId === answer.question_id);
+    if (!pending) return this.replyError(ws, "invalid_message", `no pending question ${answer.question_id}`);
+    // Claude Code's AskUserQuestion takes the answers as part of its (updated) input.
+    this.resolvePending(pending, { behavior: "allow", updated_input: { ...pending.input, answers: answer.answers } });
+  }
+
+  private resolvePending(pending: PendingRequest, decision: { behavior: "allow" | "deny"; updated_input?: Record<string, unknown>; message?: string }): void {
+    const state = this.state!;
+    state.pending = state.pending.filter((p) => p !== pending);
+    this.commit();
+    this.sendRunner({ type: "permission_response", request_id: pending.requestId, ...decision });
+    this.setUi({ needsAttention: state.pending.length > 0, uiState: state.inflight ? "Running" : "Waiting" });
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Runner frames
+
+  private async onRunnerMessage(ws: WebSocket, runner: Extract<SocketAttachment, { kind: "runner" }>, message: string | ArrayBuffer): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    let frame: RunnerToPlatform;
+    try {
+      frame = RunnerToPlatform.parse(JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message)));
+    } catch {
+      console.warn(`session ${state.init.id}: dropped an invalid runner frame`);
+      return;
+    }
+    state.lastHeartbeatAt = Date.now();
+    switch (frame.type) {
+      case "hello": {
+        const instance = frame.runner_instance ?? "unknown";
+        if (instance !== state.runnerInstance) {
+          // A new runner process numbers its events from 1 again.
+          state.runnerInstance = instance;
+          state.lastRseq = 0;
+          if (state.inflight) {
+            state.queue.unshift(state.inflight);
+            state.inflight = null;
+          }
+        }
+        ws.serializeAttachment({ kind: "runner", instance } satisfies SocketAttachment);
+        if (state.status === "starting") {
+          state.status = "running";
+          state.startedAt = new Date().toISOString();
+        }
+        this.commit();
+        this.sendTo(ws, { type: "configure", settings: this.runnerSettings() });
+        this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
+        if (state.inflight) this.sendTo(ws, { type: "prompt", prompt_id: state.inflight.id, text: state.inflight.text });
+        this.setUi({ uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
+        this.pump();
+        await this.scheduleAlarm();
+        return;
+      }
+      case "event": {
+        if (frame.rseq > state.lastRseq) {
+          state.lastRseq = frame.rseq;
+          if (frame.event.type === "result") {
+            state.usage.turns += frame.event.payload.num_turns;
+            this.commit();
+          } else {
+            this.store.saveCursor(state);
+          }
+          this.emit(frame.event);
+        }
+        this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
+        return;
+      }
+      case "heartbeat":
+        this.store.saveCursor(state);
+        return;
+      case "agent_session":
+        state.agentSessionId = frame.agent_session_id;
+        this.commit();
+        return;
+      case "turn_state":
+        if (frame.state === "idle") {
+          state.inflight = null;
+          this.commit();
+          this.setUi({ uiState: state.queue.length ? "Running" : "Waiting" });
+          this.pump();
+        } else {
+          this.setUi({ uiState: "Running" });
+        }
+        return;
+      case "permission_request":
+        return this.onPermissionRequest(frame);
+      case "permission_cancelled":
+        state.pending = state.pending.filter((p) => p.requestId !== frame.request_id);
+        this.commit();
+        this.setUi({ needsAttention: state.pending.length > 0 });
+        return;
+      case "agent_exited":
+        this.emit({ type: "system", payload: { subtype: "agent_exited", message: `The agent process exited (${frame.signal ?? `code ${frame.code}`}); it restarts with the conversation on the next prompt.` } });
+        if (state.inflight) {
+          state.inflight = null;
+          this.commit();
+          this.setUi({ uiState: "Waiting" });
+        }
+        return;
+    }
+  }
+
+  /** Decides a tool call by the session's lists and mode, or asks the clients. */
+  private onPermissionRequest(frame: Extract<RunnerToPlatform, { type: "permission_request" }>): void {
+    const state = this.state!;
+    // The runner re-sends unanswered requests after a reconnect: one pending entry per request.
+    if (state.pending.some((p) => p.requestId === frame.request_id)) return;
+    const settings = state.init.settings;
+    const call = { toolName: frame.tool_name, input: frame.input };
+    const verdict = decideToolUse(call, {
+      allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
+      denied: settings.denied_tools,
+      mode: settings.permission_mode,
+    });
+    if (verdict.decision === "allow") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input });
+    if (verdict.decision === "deny") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason });
+
+    const isQuestion = frame.tool_name === "AskUserQuestion";
+    const pending: PendingRequest = {
+      requestId: frame.request_id,
+      kind: isQuestion ? "question" : "approval",
+      answerId: isQuestion ? `q_${frame.request_id}` : (frame.tool_use_id ?? frame.request_id),
+      toolName: frame.tool_name,
+      input: frame.input,
+      askedAt: Date.now(),
+    };
+    state.pending.push(pending);
+    this.commit();
+    if (isQuestion) {
+      const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
+      this.emit({ type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } });
+    } else {
+      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } });
+    }
+    this.setUi({ needsAttention: true, uiState: "Waiting" });
+    void this.scheduleAlarm();
+  }
+
+  /** The settings the runner starts Claude Code with. */
+  private runnerSettings(): RunnerSettings {
+    const { settings } = this.state!.init;
+    return {
+      // The platform decides every call itself (API.md §6 grammar), so Claude Code asks it for
+      // all of them; `plan` keeps Claude Code's own read-only planning behaviour as well.
+      permission_mode: settings.permission_mode === "plan" ? "plan" : "default",
+      allowed_tools: [],
+      // Denials are also given to Claude Code, so tools it would run without asking are blocked too.
+      disallowed_tools: settings.denied_tools,
+      ...(settings.model ? { model: settings.model } : {}),
+      ...(settings.max_turns ? { max_turns: settings.max_turns } : {}),
+      ...(settings.max_budget_usd ? { max_budget_usd: settings.max_budget_usd } : {}),
+      environment: settings.environment,
+      mcp_servers: settings.mcp_servers,
+      ...(this.state!.agentSessionId ? { resume_agent_session_id: this.state!.agentSessionId } : {}),
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Sandbox and lifecycle
+
+  /** Mints the sandbox's tokens and starts the runner. */
+  private async startSandbox(): Promise<void> {
+    const state = this.state!;
+    const runnerToken = mintToken("rt");
+    const gatewayToken = mintToken("gt");
+    state.runnerTokenHash = await hashToken(runnerToken);
+    state.gatewayTokenHash = await hashToken(gatewayToken);
+    state.tokensExpireAt = this.deadlineOfLife();
+    this.commit();
+    try {
+      await sandboxFor(this.env, state.init.id).start(this.sandboxEnv(runnerToken, gatewayToken));
+    } catch (error) {
+      state.errorMessage = `sandbox failed to start: ${error instanceof Error ? error.message : String(error)}`;
+      this.commit();
+      await this.end("failed", "the sandbox could not be started");
+    }
+  }
+
+  /** The whole environment of the sandbox: ids, its own tokens, and where the platform is. No Anthropic credential. */
+  private sandboxEnv(runnerToken: string, gatewayToken: string): Record<string, string> {
+    const { id, platformUrl } = this.state!.init;
+    return {
+      SESSION_ID: id,
+      PLATFORM_URL: platformUrl,
+      RUNNER_TOKEN: runnerToken,
+      ANTHROPIC_BASE_URL: `${platformUrl}/v1/gateway/sessions/${id}`,
+      ANTHROPIC_AUTH_TOKEN: gatewayToken,
+      HEARTBEAT_INTERVAL_MS: String(RUNNER_HEARTBEAT_INTERVAL_MS),
+    };
+  }
+
+  /** Ends the session: final events, sockets closed, sandbox stopped, slot released. */
+  private async end(reason: EndReason, detail: string | null): Promise<void> {
+    const state = this.state;
+    if (!state || state.status === "ended") return;
+    state.status = "ended";
+    state.uiState = "Ended";
+    state.needsAttention = false;
+    state.terminatedAt = new Date().toISOString();
+    state.endReason = reason;
+    state.endDetail = detail;
+    state.queue = [];
+    state.inflight = null;
+    state.pending = [];
+    this.commit();
+    this.emit({ type: "session_status", payload: this.statusPayload() });
+    this.emit({ type: "session_end", payload: { reason, detail } });
+    for (const ws of this.ctx.getWebSockets("client")) safeClose(ws, CLOSE.ended, `session ended: ${reason}`);
+    for (const ws of this.ctx.getWebSockets("runner")) {
+      this.sendTo(ws, { type: "shutdown" });
+      safeClose(ws, CLOSE.ended, "session ended");
+    }
+    await this.scheduleAlarm();
+    const quota = this.env.USER_QUOTA.get(this.env.USER_QUOTA.idFromName(state.init.userId));
+    await Promise.allSettled([
+      sandboxFor(this.env, state.init.id).stop(),
+      quota.releaseSessionSlot(state.init.id),
+      this.syncIndex(),
+    ]);
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Timers: one alarm, always at the earliest due deadline
+
+  /** The moment the session must end by: its ttl or the platform maximum, whichever is first. */
+  private deadlineOfLife(): number {
+    const state = this.state!;
+    const created = Date.parse(state.createdAt);
+    const { maxSession } = sessionTimers(this.env);
+    const ttl = state.init.settings.ttl_seconds ?? maxSession;
+    return created + Math.min(ttl, maxSession) * 1000;
+  }
+
+  /** Every deadline that applies now, with what happens when it passes. */
+  private deadlines(): { at: number; fire: () => Promise<void> }[] {
+    const state = this.state;
+    if (!state) return [];
+    const timers = sessionTimers(this.env);
+    if (state.status === "ended") {
+      const purgeAt = Date.parse(state.terminatedAt!) + timers.retention * 1000;
+      return [{ at: purgeAt, fire: async () => void (await this.purge()) }];
+    }
+    const list = [
+      { at: this.deadlineOfLife(), fire: () => this.end("max_duration_exceeded", `the session reached its maximum duration`) },
+    ];
+    if (state.status === "starting") {
+      list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, fire: () => this.end("startup_timeout", `the sandbox did not connect within ${timers.startupTimeout} s`) });
+    } else if (state.lastHeartbeatAt !== null) {
+      list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, fire: () => this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`) });
+    }
+    if (state.init.unattended) {
+      for (const pending of state.pending) {
+        list.push({
+          at: pending.askedAt + timers.approvalTimeout * 1000,
+          fire: async () => this.resolvePending(pending, { behavior: "deny", message: `No answer within ${timers.approvalTimeout} s; denied.` }),
+        });
+      }
+    }
+    return list;
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const next = Math.min(...this.deadlines().map((d) => d.at));
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const deadline of this.deadlines()) {
+      if (deadline.at <= now) await deadline.fire();
+      if (this.state?.status === "ended" && deadline.at <= now) break;
+    }
+    if (this.state) await this.scheduleAlarm();
+  }
+
+  /** Retention over: forget the session entirely. */
+  private async purge(): Promise<void> {
+    const id = this.state?.init.id;
+    await this.deleteRecord();
+    if (id) await this.env.DB.prepare("DELETE FROM sessions WHERE id = ?").bind(id).run();
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Events and state plumbing
+
+  private log(): EventLog {
+    this.logCache ??= new EventLog(this.ctx.storage.sql, this.state?.init.id ?? "");
+    return this.logCache;
+  }
+
+  private commit(): void {
+    if (this.state) this.store.save(this.state);
+  }
+
+  /** Stores an event, then broadcasts it to every client. */
+  private emit(event: StoredEventBody): void {
+    const envelope = this.log().append(event);
+    const frame = JSON.stringify(envelope);
+    for (const ws of this.ctx.getWebSockets("client")) trySend(ws, frame);
+  }
+
+  private statusPayload() {
+    const s = this.state!;
+    return { status: s.status, ui_state: s.uiState, needs_attention: s.needsAttention, dormant: s.dormant };
+  }
+
+  /** Applies UI-visible changes; emits `session_status` and updates the index only when something changed. */
+  private setUi(change: { uiState?: SessionState["uiState"]; needsAttention?: boolean }): void {
+    const state = this.state!;
+    if (state.status === "ended") return;
+    const before = JSON.stringify(this.statusPayload());
+    if (change.uiState) state.uiState = change.uiState;
+    if (change.needsAttention !== undefined) state.needsAttention = change.needsAttention;
+    if (state.needsAttention) state.uiState = "Waiting";
+    const after = this.statusPayload();
+    if (JSON.stringify(after) === before) return;
+    this.commit();
+    this.emit({ type: "session_status", payload: after });
+    this.ctx.waitUntil(this.syncIndex());
+  }
+
+  /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */
+  private async syncIndex(): Promise<void> {
+    const s = this.state;
+    if (!s) return;
+    await this.env.DB.prepare(
+      "UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ? WHERE id = ?",
+    )
+      .bind(s.status, s.uiState, s.needsAttention ? 1 : 0, s.dormant ? 1 : 0, s.terminatedAt, s.endReason, s.init.id)
+      .run();
+  }
+
+  private runnerSocket(): WebSocket | null {
+    return this.ctx.getWebSockets("runner").find((ws) => ws.readyState === WebSocket.OPEN) ?? null;
+  }
+
+  private sendRunner(frame: PlatformToRunner): void {
+    const runner = this.runnerSocket();
+    if (runner) this.sendTo(runner, frame);
+  }
+
+  /** Sends a runner-channel frame. */
+  private sendTo(ws: WebSocket, frame: PlatformToRunner): void {
+    trySend(ws, JSON.stringify(frame));
+  }
+
+  /** Sends a reply meant for one client only: not stored, so its `seq` is null. */
+  private reply(ws: WebSocket, event: ServerEventBody): void {
+    trySend(ws, JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), session_id: this.state?.init.id ?? "", seq: null, payload: event.payload }));
+  }
+
+  private replyError(ws: WebSocket, code: WsErrorCode, message: string): void {
+    this.reply(ws, { type: "error", payload: { code, message } });
+  }
+}
+
+/** Sends on a socket that may be closing; a client that misses a frame resumes from its last seq. */
+function trySend(ws: WebSocket, data: string): void {
+  try {
+    ws.send(data);
+  } catch {
+    // closed meanwhile
+  }
+}
+
+/** Closes a socket, ignoring one that is already closed. */
+function safeClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason.slice(0, 120));
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The session's own state: lifecycle, effective settings, usage, runner bookkeeping.
+ * One JSON row in the Durable Object's SQLite, rewritten on every change (it is small), so a
+ * state change and the event announcing it commit together.
+ */
+import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
+import type { Session, SessionUsage } from "../../schemas/session.ts";
+
+/** What the Worker hands the DO when it creates a session. */
+export interface SessionInit {
+  id: string;
+  userId: string;
+  name: string | null;
+  profileId: string | null;
+  settings: ProfileSettings;
+  initialPrompt: string | null;
+  idempotentKey: string | null;
+  /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
+  platformUrl: string;
+  /** True when nobody can answer approvals (rule-started sessions). */
+  unattended: boolean;
+}
+
+/** A tool call or question waiting for a client's answer. */
+export interface PendingRequest {
+  requestId: string;
+  kind: "approval" | "question";
+  /** The id clients answer with: `tool_use_id` for approvals, `question_id` for questions. */
+  answerId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  askedAt: number;
+}
+
+/** A prompt accepted from a client, waiting for (or being processed by) the agent. */
+export interface QueuedPrompt {
+  id: string;
+  text: string;
+}
+
+export interface SessionState {
+  init: SessionInit;
+  status: SessionStatus;
+  uiState: UiState;
+  needsAttention: boolean;
+  dormant: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  terminatedAt: string | null;
+  endReason: EndReason | null;
+  endDetail: string | null;
+  errorMessage: string | null;
+  usage: Omit<SessionUsage, "runtime_seconds">;
+  /** Patterns approved "for the session" (never written back to the profile). */
+  sessionAllowedTools: string[];
+  /** SHA-256 of the runner's channel token and of the model-gateway token, and their expiry. */
+  runnerTokenHash: string | null;
+  gatewayTokenHash: string | null;
+  tokensExpireAt: number | null;
+  /** The runner process we last heard from; rseq restarts with a new one. */
+  runnerInstance: string | null;
+  /** Highest runner event stored: replays at or below it are acknowledged and dropped. */
+  lastRseq: number;
+  lastHeartbeatAt: number | null;
+  /** Claude Code's own session id, for `--resume`. */
+  agentSessionId: string | null;
+  queue: QueuedPrompt[];
+  /** The prompt the agent is working on; kept until the turn ends so a runner reconnect can redeliver it. */
+  inflight: QueuedPrompt | null;
+  pending: PendingRequest[];
+}
+
+/** Zero usage. */
+export const NO_USAGE: SessionState["usage"] = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  cost_usd: 0,
+  turns: 0,
+};
+
+/** A fresh state for a session being created. */
+export function initialState(init: SessionInit, now: Date): SessionState {
+  return {
+    init,
+    status: "starting",
+    uiState: "Running",
+    needsAttention: false,
+    dormant: false,
+    createdAt: now.toISOString(),
+    startedAt: null,
+    terminatedAt: null,
+    endReason: null,
+    endDetail: null,
+    errorMessage: null,
+    usage: { ...NO_USAGE },
+    sessionAllowedTools: [],
+    runnerTokenHash: null,
+    gatewayTokenHash: null,
+    tokensExpireAt: null,
+    runnerInstance: null,
+    lastRseq: 0,
+    lastHeartbeatAt: null,
+    agentSessionId: null,
+    queue: [],
+    inflight: null,
+    pending: [],
+  };
+}
+
+/**
+ * Persists and reloads the state row. The runner cursor (last rseq, last heartbeat) changes
+ * with every runner frame, so it has its own columns and a cheap update; everything else is
+ * rewritten as one JSON document when it changes.
+ */
+export class StateStore {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, last_rseq INTEGER NOT NULL DEFAULT 0, last_heartbeat_at INTEGER)`);
+  }
+
+  load(): SessionState | null {
+    const row = this.sql.exec<{ json: string; last_rseq: number; last_heartbeat_at: number | null }>(`SELECT json, last_rseq, last_heartbeat_at FROM state WHERE id = 1`).toArray()[0];
+    if (!row) return null;
+    return { ...(JSON.parse(row.json) as SessionState), lastRseq: row.last_rseq, lastHeartbeatAt: row.last_heartbeat_at };
+  }
+
+  save(state: SessionState): void {
+    this.sql.exec(
+      `INSERT INTO state (id, json, last_rseq, last_heartbeat_at) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET json = excluded.json, last_rseq = excluded.last_rseq, last_heartbeat_at = excluded.last_heartbeat_at`,
+      JSON.stringify(state),
+      state.lastRseq,
+      state.lastHeartbeatAt,
+    );
+  }
+
+  /** Saves only the runner cursor. */
+  saveCursor(state: SessionState): void {
+    this.sql.exec(`UPDATE state SET last_rseq = ?, last_heartbeat_at = ? WHERE id = 1`, state.lastRseq, state.lastHeartbeatAt);
+  }
+}
+
+/** The session record the API returns. */
+export function toRecord(state: SessionState, now = Date.now()): Session {
+  const started = state.startedAt ? Date.parse(state.startedAt) : null;
+  const ended = state.terminatedAt ? Date.parse(state.terminatedAt) : now;
+  return {
+    id: state.init.id,
+    name: state.init.name,
+    status: state.status,
+    ui_state: state.uiState,
+    needs_attention: state.needsAttention,
+    dormant: state.dormant,
+    created_at: state.createdAt,
+    started_at: state.startedAt,
+    terminated_at: state.terminatedAt,
+    end_reason: state.endReason,
+    end_detail: state.endDetail,
+    error_message: state.errorMessage,
+    profile_id: state.init.profileId,
+    profile: state.init.settings,
+    forked_from_session_id: null,
+    usage: { ...state.usage, runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10) },
+  };
+}

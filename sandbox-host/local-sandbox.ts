@@ -1,0 +1,131 @@
+// LocalSandbox: one session's runner as a child process in its own process group, with its own
+// workspace, home and temp directories. The development/test stand-in for a container.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { killProcessesWithEnv } from "./process-sweep.ts";
+
+/** Where the runner and Claude Code come from. */
+export type RunnerLaunch = { nodeBin: string; runnerMain: string; claudeBin: string; echoLogs: boolean };
+
+// Fixed by the host: the request's env cannot move a sandbox out of its directory.
+const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR"];
+
+const STOP_GRACE_MS = 3_000;
+
+/** A started sandbox and what became of its runner. */
+export class LocalSandbox {
+  readonly sessionId: string;
+  readonly dir: string;
+  readonly workspaceDir: string;
+  #child: ChildProcess | undefined;
+  #exitCode: number | null = null;
+  #signal: string | null = null;
+  #exited: Promise<void> = Promise.resolve();
+  #log: WriteStream | undefined;
+
+  constructor(root: string, sessionId: string) {
+    this.sessionId = sessionId;
+    this.dir = path.join(root, sessionId);
+    this.workspaceDir = path.join(this.dir, "workspace");
+  }
+
+  /** True while the runner process is alive. */
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  get signal(): string | null {
+    return this.#signal;
+  }
+
+  /** Creates the directories and starts the runner with only the given env plus the sandbox layout. */
+  async start(env: Record<string, string>, launch: RunnerLaunch): Promise<void> {
+    const home = path.join(this.dir, "home");
+    const tmp = path.join(this.dir, "tmp");
+    await Promise.all([this.workspaceDir, home, tmp].map((d) => mkdir(d, { recursive: true })));
+
+    // Nothing from the host's own environment (it may hold secrets) except PATH.
+    const childEnv: Record<string, string> = {
+      PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+      CLAUDE_BIN: launch.claudeBin,
+    };
+    for (const [name, value] of Object.entries(env)) if (!HOST_OWNED.includes(name)) childEnv[name] = value;
+    Object.assign(childEnv, {
+      HOME: home,
+      WORKSPACE_DIR: this.workspaceDir,
+      CLAUDE_CONFIG_DIR: path.join(home, ".claude"),
+      TMPDIR: tmp,
+    });
+    delete childEnv["NODE_OPTIONS"];
+
+    this.#exitCode = null;
+    this.#signal = null;
+    this.#log = createWriteStream(path.join(this.dir, "runner.log"), { flags: "a" });
+    // detached: the runner leads a new process group, so stop() reaches everything it started.
+    const child = spawn(launch.nodeBin, [launch.runnerMain], {
+      cwd: this.dir,
+      env: childEnv,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.#child = child;
+    const log = this.#log;
+    const forward = (chunk: Buffer): void => {
+      log.write(chunk);
+      if (launch.echoLogs) {
+        for (const line of chunk.toString("utf8").split("\n")) if (line) process.stderr.write(`[${this.sessionId}] ${line}\n`);
+      }
+    };
+    child.stdout!.on("data", forward);
+    child.stderr!.on("data", forward);
+    this.#exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.#exitCode = code;
+        this.#signal = signal;
+        log.end();
+        resolve();
+      });
+      child.once("error", (err) => {
+        log.write(`sandbox host: could not start the runner: ${err.message}\n`);
+        this.#exitCode = null;
+        log.end();
+        resolve();
+      });
+    });
+  }
+
+  /** Stops the runner and everything it started: SIGTERM to the group, SIGKILL after 3 s. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child?.pid) return;
+    const pgid = child.pid;
+    if (this.running) {
+      signalGroup(pgid, "SIGTERM");
+      const timer = setTimeout(() => signalGroup(pgid, "SIGKILL"), STOP_GRACE_MS);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    // Leftovers: group members that outlived the runner, and processes that left the group
+    // (setsid, daemonised shells) but still carry this sandbox's WORKSPACE_DIR.
+    signalGroup(pgid, "SIGKILL");
+    await killProcessesWithEnv("WORKSPACE_DIR", this.workspaceDir);
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already empty.
+  }
+}

@@ -1,0 +1,68 @@
+// SandboxRegistry: the sandboxes one host runs, by session id. Creation is idempotent and
+// serialised per id, so two racing POSTs start one runner.
+import type { SandboxCreated, SandboxState } from "../schemas/runner.ts";
+import { LocalSandbox, type RunnerLaunch } from "./local-sandbox.ts";
+
+/** All sandboxes of one host. */
+export class SandboxRegistry {
+  #root: string;
+  #launch: RunnerLaunch;
+  #sandboxes = new Map<string, LocalSandbox>();
+  #pending = new Map<string, Promise<{ created: boolean; info: SandboxCreated }>>();
+
+  constructor(root: string, launch: RunnerLaunch) {
+    this.#root = root;
+    this.#launch = launch;
+  }
+
+  /** Starts the session's runner, or returns the running one (`created: false`). */
+  ensure(sessionId: string, env: Record<string, string>): Promise<{ created: boolean; info: SandboxCreated }> {
+    const inFlight = this.#pending.get(sessionId);
+    if (inFlight) return inFlight.then((r) => ({ created: false, info: r.info }));
+    const work = this.#ensure(sessionId, env).finally(() => this.#pending.delete(sessionId));
+    this.#pending.set(sessionId, work);
+    return work;
+  }
+
+  async #ensure(sessionId: string, env: Record<string, string>): Promise<{ created: boolean; info: SandboxCreated }> {
+    const existing = this.#sandboxes.get(sessionId);
+    if (existing?.running) return { created: false, info: created(existing) };
+    // A stopped sandbox starts again in the same directories (files and conversation kept).
+    const sandbox = existing ?? new LocalSandbox(this.#root, sessionId);
+    this.#sandboxes.set(sessionId, sandbox);
+    await sandbox.start(env, this.#launch);
+    if (sandbox.pid === undefined) throw new Error("the runner process could not be started");
+    return { created: true, info: created(sandbox) };
+  }
+
+  /** The sandbox's state, or undefined when this host never started it. */
+  get(sessionId: string): SandboxState | undefined {
+    const sandbox = this.#sandboxes.get(sessionId);
+    if (!sandbox) return undefined;
+    return {
+      session_id: sandbox.sessionId,
+      running: sandbox.running,
+      exit_code: sandbox.exitCode,
+      signal: sandbox.signal,
+      workspace_dir: sandbox.workspaceDir,
+    };
+  }
+
+  /** Stops the session's runner and its processes; false when unknown. */
+  async stop(sessionId: string): Promise<boolean> {
+    await this.#pending.get(sessionId)?.catch(() => undefined);
+    const sandbox = this.#sandboxes.get(sessionId);
+    if (!sandbox) return false;
+    await sandbox.stop();
+    return true;
+  }
+
+  /** Stops every sandbox. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#sandboxes.keys()].map((id) => this.stop(id)));
+  }
+}
+
+function created(sandbox: LocalSandbox): SandboxCreated {
+  return { session_id: sandbox.sessionId, workspace_dir: sandbox.workspaceDir, pid: sandbox.pid!, running: true };
+}

@@ -1,0 +1,209 @@
+// The runner channel: one WebSocket between the runner (inside a sandbox) and its session's
+// Durable Object, plus the small HTTP contract of the local sandbox host that starts runners.
+// Imports nothing from the project except the event vocabulary.
+import { z } from "zod";
+import { AgentEventBody } from "./events.ts";
+
+/** Path of the runner's WebSocket on the platform (auth: `Authorization: Bearer <runner token>`). */
+export function runnerSocketPath(sessionId: string): string {
+  return `/v1/runner/sessions/${encodeURIComponent(sessionId)}/ws`;
+}
+
+/** Default interval between runner heartbeats (env `HEARTBEAT_INTERVAL_MS`). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+
+/** Claude Code permission modes the platform uses (`default` asks the platform for every unlisted call). */
+export const PermissionMode = z.enum(["default", "acceptEdits", "plan", "bypassPermissions"]);
+export type PermissionMode = z.infer<typeof PermissionMode>;
+
+/** An MCP server reached over HTTP. */
+export const McpHttpServer = z.object({
+  type: z.literal("http"),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+/** An MCP server started as a child process inside the sandbox. */
+export const McpStdioServer = z.object({
+  type: z.literal("stdio"),
+  command: z.string().min(1),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+/** One MCP server configuration, as Claude Code's `--mcp-config` takes it. */
+export const McpServerConfig = z.discriminatedUnion("type", [McpHttpServer, McpStdioServer]);
+export type McpServerConfig = z.infer<typeof McpServerConfig>;
+
+/** Effective agent settings the DO hands the runner (secrets already resolved). */
+export const RunnerSettings = z.object({
+  permission_mode: PermissionMode,
+  allowed_tools: z.array(z.string()),
+  disallowed_tools: z.array(z.string()),
+  model: z.string().min(1).optional(),
+  max_turns: z.number().int().min(1).optional(),
+  max_budget_usd: z.number().positive().optional(),
+  environment: z.record(z.string(), z.string()),
+  mcp_servers: z.record(z.string(), McpServerConfig),
+  resume_agent_session_id: z.string().min(1).optional(),
+});
+export type RunnerSettings = z.infer<typeof RunnerSettings>;
+
+// ---------------------------------------------------------------------------------------------
+// Runner → DO
+
+/**
+ * First frame after every (re)connect; `agent_session_id` is the Claude Code session the runner knows.
+ * `runner_instance` is random per runner process: rseq restarts at 1 in a new process, so a DO that
+ * sees a new instance must reset the rseq it deduplicates against.
+ */
+export const HelloFrame = z.object({
+  type: z.literal("hello"),
+  runner_version: z.string(),
+  runner_instance: z.string().min(1).optional(),
+  agent_session_id: z.string().optional(),
+});
+
+/** One translated agent event. `rseq` grows by 1 per event for the runner's life; the DO ignores rseq it stored. */
+export const EventFrame = z.object({
+  type: z.literal("event"),
+  rseq: z.number().int().min(1),
+  event: AgentEventBody,
+});
+
+/** Liveness signal, every `HEARTBEAT_INTERVAL_MS`. */
+export const HeartbeatFrame = z.object({ type: z.literal("heartbeat") });
+
+/**
+ * Claude Code asks whether it may call a tool (`can_use_tool`); answered by `permission_response`.
+ * Resent after every reconnect until answered or cancelled: handle it idempotently by `request_id`.
+ */
+export const PermissionRequestFrame = z.object({
+  type: z.literal("permission_request"),
+  request_id: z.string(),
+  tool_name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  tool_use_id: z.string().optional(),
+});
+
+/** Claude Code withdrew a pending `can_use_tool` (e.g. the turn was interrupted): no answer is needed any more. */
+export const PermissionCancelledFrame = z.object({
+  type: z.literal("permission_cancelled"),
+  request_id: z.string(),
+});
+
+/** Claude Code's own session id (newest wins), kept by the DO for `--resume`. */
+export const AgentSessionFrame = z.object({
+  type: z.literal("agent_session"),
+  agent_session_id: z.string(),
+});
+
+/** A turn started (`running`) or the agent waits for the next prompt (`idle`); the current state is resent after every reconnect. */
+export const TurnStateFrame = z.object({
+  type: z.literal("turn_state"),
+  state: z.enum(["running", "idle"]),
+});
+
+/** The Claude Code process died unexpectedly; the runner restarts it (`--resume`) on the next prompt. */
+export const AgentExitedFrame = z.object({
+  type: z.literal("agent_exited"),
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  error: z.string().optional(),
+});
+
+/** Every frame the runner sends. */
+export const RunnerToPlatform = z.discriminatedUnion("type", [
+  HelloFrame,
+  EventFrame,
+  HeartbeatFrame,
+  PermissionRequestFrame,
+  PermissionCancelledFrame,
+  AgentSessionFrame,
+  TurnStateFrame,
+  AgentExitedFrame,
+]);
+export type RunnerToPlatform = z.infer<typeof RunnerToPlatform>;
+
+// ---------------------------------------------------------------------------------------------
+// DO → runner
+
+/** Answer to `hello`: the settings to (re)start Claude Code with when none is running. */
+export const ConfigureFrame = z.object({
+  type: z.literal("configure"),
+  settings: RunnerSettings,
+});
+
+/** Cumulative acknowledgement: every event with rseq ≤ this is stored. */
+export const AckFrame = z.object({
+  type: z.literal("ack"),
+  rseq: z.number().int().min(0),
+});
+
+/** One user turn; `prompt_id` lets the runner drop a prompt delivered twice. Prompts arriving during a turn wait in the runner. */
+export const PromptFrame = z.object({
+  type: z.literal("prompt"),
+  prompt_id: z.string().min(1),
+  text: z.string().min(1),
+});
+
+/** Stop the current turn; Claude Code stays alive for the next prompt. */
+export const InterruptFrame = z.object({ type: z.literal("interrupt") });
+
+/** The decision on a `permission_request`. */
+export const PermissionResponseFrame = z.object({
+  type: z.literal("permission_response"),
+  request_id: z.string(),
+  behavior: z.enum(["allow", "deny"]),
+  updated_input: z.record(z.string(), z.unknown()).optional(),
+  message: z.string().optional(),
+});
+
+/** Stop Claude Code and exit. */
+export const ShutdownFrame = z.object({ type: z.literal("shutdown") });
+
+/** Every frame the DO sends to the runner. */
+export const PlatformToRunner = z.discriminatedUnion("type", [
+  ConfigureFrame,
+  AckFrame,
+  PromptFrame,
+  InterruptFrame,
+  PermissionResponseFrame,
+  ShutdownFrame,
+]);
+export type PlatformToRunner = z.infer<typeof PlatformToRunner>;
+
+// ---------------------------------------------------------------------------------------------
+// Local sandbox host (development and tests): HTTP API that starts runners as child processes.
+
+/** A session id usable as a path segment and a directory name. */
+export const SandboxId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be URL-safe: A-Z a-z 0-9 _ -");
+
+/** Environment variable names a sandbox accepts. */
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name");
+
+/** `POST /sandboxes` body: start (or return) the sandbox of one session. */
+export const SandboxCreateRequest = z.strictObject({
+  session_id: SandboxId,
+  env: z.record(EnvName, z.string().refine((v) => !v.includes("\0"), "NUL in value")),
+});
+export type SandboxCreateRequest = z.infer<typeof SandboxCreateRequest>;
+
+/** `POST /sandboxes` answer. */
+export const SandboxCreated = z.object({
+  session_id: z.string(),
+  workspace_dir: z.string(),
+  pid: z.number().int(),
+  running: z.literal(true),
+});
+export type SandboxCreated = z.infer<typeof SandboxCreated>;
+
+/** `GET /sandboxes/:id` answer. */
+export const SandboxState = z.object({
+  session_id: z.string(),
+  running: z.boolean(),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  workspace_dir: z.string(),
+});
+export type SandboxState = z.infer<typeof SandboxState>;

@@ -1,0 +1,108 @@
+/** Sessions over REST (API.md §4). */
+import { z } from "zod";
+import { Id, Timestamp } from "./common.ts";
+import { EndReason, SessionStatus, StoredEnvelope, UiState } from "./events.ts";
+import { MAX_PROMPT_CHARS } from "./client-frames.ts";
+import { ProfileSettings, ProfileSettingsFields } from "./profile.ts";
+
+/** Live sessions one user may have at once. */
+export const MAX_LIVE_SESSIONS_PER_USER = 10;
+
+/** POST /v1/sessions: every field optional; profile fields override the chosen profile. */
+export const SessionCreate = z
+  .object({
+    profile_id: Id.optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    initial_prompt: z.string().trim().min(1).max(MAX_PROMPT_CHARS).optional(),
+    idempotent_key: z.string().min(1).max(256).optional(),
+    task_budget_tokens: z.int().positive().max(100_000_000).optional(),
+    plugins: z.array(z.string().max(100)).max(50).optional(),
+    ...z.object(ProfileSettingsFields).partial().shape,
+  })
+  .strict()
+  .meta({ id: "SessionCreate" });
+export type SessionCreate = z.infer<typeof SessionCreate>;
+
+/** Tokens, cost and time a session has used. */
+export const SessionUsage = z
+  .object({
+    input_tokens: z.int(),
+    output_tokens: z.int(),
+    cache_creation_input_tokens: z.int(),
+    cache_read_input_tokens: z.int(),
+    cost_usd: z.number(),
+    turns: z.int(),
+    runtime_seconds: z.number(),
+  })
+  .meta({ id: "SessionUsage" });
+export type SessionUsage = z.infer<typeof SessionUsage>;
+
+/** The full session record. */
+export const Session = z
+  .object({
+    id: Id,
+    name: z.string().nullable(),
+    status: SessionStatus,
+    ui_state: UiState,
+    needs_attention: z.boolean(),
+    dormant: z.boolean(),
+    created_at: Timestamp,
+    started_at: Timestamp.nullable(),
+    terminated_at: Timestamp.nullable(),
+    end_reason: EndReason.nullable(),
+    end_detail: z.string().nullable(),
+    error_message: z.string().nullable(),
+    profile_id: z.string().nullable(),
+    profile: ProfileSettings,
+    forked_from_session_id: z.string().nullable(),
+    usage: SessionUsage,
+  })
+  .meta({ id: "Session" });
+export type Session = z.infer<typeof Session>;
+
+/** POST /v1/sessions answer. */
+export const SessionCreated = z.object({ session: Session }).meta({ id: "SessionCreated" });
+
+/** One row of GET /v1/sessions. */
+export const SessionSummary = Session.pick({
+  id: true,
+  name: true,
+  status: true,
+  ui_state: true,
+  needs_attention: true,
+  dormant: true,
+  created_at: true,
+  terminated_at: true,
+  end_reason: true,
+}).meta({ id: "SessionSummary" });
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
+/** GET /v1/sessions query. */
+export const SessionListQuery = z
+  .object({
+    status: SessionStatus.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+/** GET /v1/sessions. */
+export const SessionList = z.object({ sessions: z.array(SessionSummary), next_cursor: z.string().nullable() }).meta({ id: "SessionList" });
+
+/** GET /v1/sessions/{id}/history query. */
+export const HistoryQuery = z
+  .object({
+    after_seq: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+
+/** GET /v1/sessions/{id}/history. */
+export const HistoryPage = z
+  .object({ messages: z.array(StoredEnvelope), next_after_seq: z.int().nullable() })
+  .meta({ id: "HistoryPage" });
+
+/** DELETE /v1/sessions/{id}. */
+export const SessionTerminated = z.object({ terminated: z.literal(true) }).meta({ id: "SessionTerminated" });
+/** DELETE /v1/sessions/{id}/record. */
+export const SessionRecordDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "SessionRecordDeleted" });

@@ -1,0 +1,131 @@
+/**
+ * Brings up the whole platform on loopback, for `npm start` and for the end-to-end tests:
+ * - the scripted model server (demo mode and tests) standing in for Anthropic's API,
+ * - the local sandbox host, which runs each session's runner as a child process,
+ * - `wrangler dev`: the Worker, Durable Objects, local D1 (migrations applied) and R2.
+ * Nothing here reaches beyond 127.0.0.1.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { startModelServer, type ModelServer } from "../model-server/server.ts";
+import { startSandboxHost, type SandboxHost } from "../sandbox-host/server.ts";
+import { ROOT } from "./local-env.ts";
+
+/** Keeps wrangler from reaching for the internet, which is not there. */
+export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+
+/** How long wrangler dev may take to answer /healthz (it bundles first). */
+const WRANGLER_READY_TIMEOUT_MS = 90_000;
+
+export interface LocalPlatformOptions {
+  /** Port of the Worker (0: a free one). */
+  port?: number;
+  /** Start the scripted model server and route the model gateway to it (offline demo, tests). */
+  scriptedModel?: boolean;
+  /** Variables and secrets handed to the Worker with `--var` (tests pass their own secrets here). */
+  vars?: Record<string, string>;
+  /** Where local D1/R2/DO state lives (default wrangler's `.wrangler/state`). */
+  persistTo?: string;
+  /** Print wrangler's and the runners' output. */
+  verbose?: boolean;
+  /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
+  sandboxHost?: { url: string; token: string };
+}
+
+export interface LocalPlatform {
+  baseUrl: string;
+  modelServer: ModelServer | null;
+  /** The local sandbox host: each session's workspace is `<sandboxRoot>/<session id>/workspace`. */
+  sandbox: { url: string; token: string; root: string };
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts everything; resolves once the Worker answers /healthz. */
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const port = options.port || (await freePort());
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
+  // wrangler's `#!/usr/bin/env node` must find this Node (22), not an older system one.
+  const env = { ...process.env, ...OFFLINE_WRANGLER_ENV, PATH: [path.dirname(process.execPath), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter) };
+  const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
+  if (options.persistTo) mkdirSync(options.persistTo, { recursive: true });
+
+  const modelServer = options.scriptedModel ? await startModelServer({ port: 0 }) : null;
+  const sandboxRoot = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-sandboxes-"));
+  const sandboxToken = randomBytes(24).toString("base64url");
+  let sandboxHost: SandboxHost | null = null;
+  let wrangler: ChildProcess | null = null;
+
+  const stop = async () => {
+    if (wrangler && wrangler.exitCode === null) {
+      wrangler.kill("SIGTERM");
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wrangler?.kill("SIGKILL");
+          resolve(null);
+        }, 5_000);
+        wrangler!.once("exit", () => {
+          clearTimeout(timer);
+          resolve(null);
+        });
+      });
+    }
+    await sandboxHost?.close();
+    await modelServer?.close();
+    rmSync(sandboxRoot, { recursive: true, force: true });
+  };
+
+  try {
+    if (!options.sandboxHost) sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
+    const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
+    const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
+    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], { cwd: ROOT, env, encoding: "utf8" });
+    if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+    const vars: Record<string, string> = {
+      SANDBOX_BACKEND: "local",
+      SANDBOX_HOST_URL: sandboxUrl,
+      SANDBOX_HOST_TOKEN: sandboxSecret,
+      PLATFORM_URL: baseUrl,
+      ...(modelServer ? { ANTHROPIC_API_URL: modelServer.url } : {}),
+      ...options.vars,
+    };
+    const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    wrangler = spawn(bin("wrangler"), ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", options.verbose ? "inherit" : "pipe", options.verbose ? "inherit" : "pipe"],
+    });
+    let output = "";
+    wrangler.stdout?.on("data", (chunk) => (output += chunk));
+    wrangler.stderr?.on("data", (chunk) => (output += chunk));
+    const deadline = Date.now() + WRANGLER_READY_TIMEOUT_MS;
+    for (;;) {
+      if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.exitCode}):\n${output.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within ${WRANGLER_READY_TIMEOUT_MS} ms:\n${output.slice(-3000)}`);
+      const ok = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { baseUrl, modelServer, sandbox: { url: sandboxUrl, token: sandboxSecret, root: sandboxRoot }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

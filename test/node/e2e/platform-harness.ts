@@ -1,0 +1,130 @@
+/**
+ * End-to-end harness: the real platform under `wrangler dev`, the real sandbox host and runner,
+ * the real Claude Code binary, and the project's scripted model server — all on loopback.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SignJWT } from "jose";
+import WebSocket from "ws";
+import { startLocalPlatform, type LocalPlatform } from "../../../scripts/local-platform.ts";
+
+/** Secrets of the end-to-end platform (test-only values, passed with --var). */
+export const E2E_JWT_SECRET = "e2e-jwt-secret-long-enough-for-hs256-0123456789";
+/** The API key the e2e users store; the scripted model server records which key reached it. */
+export const E2E_API_KEY = "sk-ant-api03-e2e-user-key-0123456789abcdef";
+
+/** A running platform plus a scratch directory for its local state. */
+export interface E2EPlatform extends LocalPlatform {
+  stateDir: string;
+}
+
+/** Starts the platform with fresh local state. */
+export async function startE2EPlatform(): Promise<E2EPlatform> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-e2e-"));
+  const platform = await startLocalPlatform({
+    scriptedModel: true,
+    persistTo: stateDir,
+    verbose: process.env.E2E_VERBOSE === "1",
+    vars: {
+      JWT_SECRET: E2E_JWT_SECRET,
+      CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
+      ALLOWED_EMAIL_DOMAINS: "example.com",
+    },
+  });
+  return {
+    ...platform,
+    stateDir,
+    stop: async () => {
+      await platform.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A token for a fresh user of the e2e platform. */
+export async function e2eToken(name = `u${randomBytes(6).toString("hex")}`): Promise<string> {
+  return new SignJWT({ email: `${name}@example.com` })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(name)
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(new TextEncoder().encode(E2E_JWT_SECRET));
+}
+
+/** Calls the platform's REST API. */
+export async function api(base: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(base + route, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A registered user with a stored API key. */
+export async function readyUser(base: string): Promise<string> {
+  const token = await e2eToken();
+  if ((await api(base, token, "POST", "/v1/register")).status !== 200) throw new Error("register failed");
+  if ((await api(base, token, "POST", "/v1/auth/claude/apikey", { api_key: E2E_API_KEY })).status !== 200) throw new Error("apikey failed");
+  return token;
+}
+
+/** A WebSocket client that records every frame. */
+export class Client {
+  readonly frames: any[] = [];
+  closeCode: number | null = null;
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      this.ws.once("error", reject);
+    });
+    this.ws.on("message", (data) => this.frames.push(JSON.parse(String(data))));
+    this.ws.on("close", (code) => (this.closeCode = code));
+  }
+
+  /** Opens a client socket to a session (`?token=`, as browsers do). */
+  static async connect(base: string, token: string, sessionId: string, query = ""): Promise<Client> {
+    const client = new Client(`${base.replace(/^http/, "ws")}/v1/ws/sessions/${sessionId}?token=${token}${query}`);
+    await client.opened;
+    return client;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Waits until `predicate` holds for the frames so far. */
+  async until(predicate: (frames: any[]) => boolean, what: string, timeoutMs = 45_000): Promise<any[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.frames)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.map((f) => [f.seq, f.type])).slice(0, 2000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.frames;
+  }
+
+  /** Stored events received (seq not null), in arrival order. */
+  stored(): any[] {
+    return this.frames.filter((f) => f.seq !== null && f.type !== "history");
+  }
+
+  close(): void {
+    this.ws.close(1000);
+  }
+
+  /** Drops the connection without a closing handshake, like a lost network. */
+  kill(): void {
+    this.ws.terminate();
+  }
+}
+
+/** True once a `result` event arrived after index `from` of the stored events. */
+export const hasResult = (from = 0) => (frames: any[]) => frames.filter((f) => f.seq !== null).slice(from).some((f) => f.type === "result");

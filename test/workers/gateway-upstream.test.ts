@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { gatewayTokenOf, refusalResponse } from "../../worker/gateway/admission.ts";
+import { MAX_GATEWAY_BODY_BYTES, readGatewayBody } from "../../worker/gateway/request-body.ts";
+import { OAUTH_BETA, clientHeaders, upstreamHeaders, upstreamUrl } from "../../worker/gateway/upstream.ts";
+
+const GATEWAY_TOKEN = "gt_sandbox-token-that-must-never-travel-upstream";
+const API_KEY = { type: "api_key" as const, api_key: "sk-ant-api03-user-key" };
+const OAUTH = { type: "oauth_token" as const, access_token: "sk-ant-oat01-user-token", refresh_token: null, expires_at: null };
+
+/** What Claude Code (and whatever is in the way) sends the gateway. */
+function claudeCodeHeaders(extra: Record<string, string> = {}): Headers {
+  return new Headers({
+    authorization: `Bearer ${GATEWAY_TOKEN}`,
+    "x-api-key": GATEWAY_TOKEN,
+    "anthropic-version": "2023-06-01",
+    "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+    "content-type": "application/json",
+    accept: "application/json",
+    "user-agent": "claude-cli/2.1.329 (external, sdk-cli)",
+    "x-app": "cli",
+    cookie: "session=abc",
+    "x-forwarded-for": "10.0.0.7",
+    "cf-connecting-ip": "10.0.0.7",
+    connection: "keep-alive",
+    "proxy-authorization": "Basic Zm9vOmJhcg==",
+    ...extra,
+  });
+}
+
+describe("upstream request headers", () => {
+  it("sends an API key as x-api-key and nothing of the sandbox's credentials", () => {
+    const headers = upstreamHeaders(claudeCodeHeaders(), API_KEY);
+    expect(Object.fromEntries(headers)).toEqual({
+      "x-api-key": API_KEY.api_key,
+      "anthropic-version": "2023-06-01",
+      "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+      "content-type": "application/json",
+      accept: "application/json",
+      "user-agent": "claude-cli/2.1.329 (external, sdk-cli)",
+      "x-app": "cli",
+    });
+    expect(JSON.stringify([...headers])).not.toContain(GATEWAY_TOKEN);
+  });
+
+  it("sends an OAuth token as Bearer with the oauth beta added once", () => {
+    const headers = upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": `claude-code-20250219, ${OAUTH_BETA}` }), OAUTH);
+    expect(headers.get("authorization")).toBe(`Bearer ${OAUTH.access_token}`);
+    expect(headers.get("x-api-key")).toBeNull();
+    expect(headers.get("anthropic-beta")).toBe(`claude-code-20250219,${OAUTH_BETA}`);
+    expect(upstreamHeaders(new Headers(), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
+  });
+
+  it("drops the oauth beta when the credential is an API key", () => {
+    expect(upstreamHeaders(new Headers({ "anthropic-beta": OAUTH_BETA }), API_KEY).get("anthropic-beta")).toBeNull();
+  });
+
+  it("builds the URL from the configured base, the allowed path and the query", () => {
+    expect(upstreamUrl(undefined, "/v1/messages", "?beta=true")).toBe("https://api.anthropic.com/v1/messages?beta=true");
+    expect(upstreamUrl("http://127.0.0.1:8790/", "/v1/messages/count_tokens", "")).toBe("http://127.0.0.1:8790/v1/messages/count_tokens");
+    expect(upstreamUrl("https://proxy.example/anthropic", "/v1/messages", "")).toBe("https://proxy.example/anthropic/v1/messages");
+  });
+});
+
+describe("client response headers", () => {
+  it("keeps the API's headers but drops hop-by-hop, cookies and stale framing", () => {
+    const upstream = new Headers({
+      "content-type": "text/event-stream; charset=utf-8",
+      "request-id": "req_011",
+      "anthropic-ratelimit-requests-remaining": "49",
+      "retry-after": "3",
+      "content-encoding": "gzip",
+      "content-length": "123",
+      "transfer-encoding": "chunked",
+      connection: "keep-alive, x-private-hop",
+      "x-private-hop": "1",
+      "keep-alive": "timeout=5",
+      "set-cookie": "__cf_bm=abc",
+    });
+    expect(Object.fromEntries(clientHeaders(upstream))).toEqual({
+      "content-type": "text/event-stream; charset=utf-8",
+      "request-id": "req_011",
+      "anthropic-ratelimit-requests-remaining": "49",
+      "retry-after": "3",
+    });
+  });
+});
+
+describe("gateway token and refusals", () => {
+  it("reads the token from Authorization: Bearer, else from x-api-key", () => {
+    expect(gatewayTokenOf(new Headers({ authorization: "Bearer abc" }))).toBe("abc");
+    expect(gatewayTokenOf(new Headers({ authorization: "bearer  abc " }))).toBe("abc");
+    expect(gatewayTokenOf(new Headers({ "x-api-key": "xyz" }))).toBe("xyz");
+    expect(gatewayTokenOf(new Headers({ authorization: "Basic abc", "x-api-key": "xyz" }))).toBe("xyz");
+    expect(gatewayTokenOf(new Headers({ authorization: "Bearer " }))).toBeNull();
+    expect(gatewayTokenOf(new Headers())).toBeNull();
+  });
+
+  it.each([
+    ["bad_token", 401, "authentication_error"],
+    ["expired", 401, "authentication_error"],
+    ["session_ended", 403, "permission_error"],
+    ["budget_exceeded", 400, "invalid_request_error"],
+  ] as const)("answers %s with %i %s in Anthropic's shape", async (reason, status, type) => {
+    const response = refusalResponse({ allowed: false, reason, message: "because" });
+    expect(response.status).toBe(status);
+    const body = await response.json<{ type: string; error: { type: string; message: string } }>();
+    expect(body.type).toBe("error");
+    expect(body.error.type).toBe(type);
+    if (reason === "budget_exceeded") expect(body.error.message).toBe("session budget exceeded: because");
+  });
+
+  it("keeps a budget message that already says so", async () => {
+    const response = refusalResponse({ allowed: false, reason: "budget_exceeded", message: "session budget of $5 exceeded" });
+    expect((await response.json<{ error: { message: string } }>()).error.message).toBe("session budget of $5 exceeded");
+  });
+});
+
+describe("request body cap", () => {
+  it("reads a body up to the cap, and refuses one past it by its length or by its bytes", async () => {
+    const ok = await readGatewayBody(new Request("http://x/", { method: "POST", body: "hello" }), 5);
+    expect(new TextDecoder().decode(ok!)).toBe("hello");
+    expect(await readGatewayBody(new Request("http://x/", { method: "POST", body: "hello!" }), 5)).toBeNull();
+    const lying = new Request("http://x/", { method: "POST", body: "x", headers: { "content-length": String(MAX_GATEWAY_BODY_BYTES + 1) } });
+    expect(await readGatewayBody(lying)).toBeNull();
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import { meteredBody } from "../../worker/gateway/metered-stream.ts";
+import { MAX_SSE_LINE_CHARS, SseParser, type SseEvent } from "../../worker/gateway/sse-parser.ts";
+import { UsageMeter, type MeteredCall } from "../../worker/gateway/usage-meter.ts";
+
+/**
+ * A streamed answer as the Messages API sends it: pings, a multi-byte text (so a chunk can
+ * end inside a UTF-8 character), prompt caching with a 1-hour write, and cumulative counts
+ * in `message_delta`.
+ */
+const RECORDED_SSE = [
+  "event: message_start",
+  'data: {"type":"message_start","message":{"id":"msg_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5-20250929","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":2048,"cache_read_input_tokens":15360,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":2048},"output_tokens":2,"service_tier":"standard"}}}',
+  "",
+  "event: content_block_start",
+  'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+  "",
+  "event: ping",
+  'data: {"type": "ping"}',
+  "",
+  ": a keep-alive comment",
+  "",
+  "event: content_block_delta",
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Grüße — 你好 🌍"}}',
+  "",
+  "event: content_block_stop",
+  'data: {"type":"content_block_stop","index":0}',
+  "",
+  "event: message_delta",
+  'data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":472,"cache_creation_input_tokens":2048,"cache_read_input_tokens":15360,"output_tokens":89}}',
+  "",
+  "event: message_stop",
+  'data: {"type":"message_stop"}',
+  "",
+  "",
+].join("\n");
+
+const EXPECTED: MeteredCall = {
+  model: "claude-sonnet-4-5-20250929",
+  usage: { input_tokens: 472, output_tokens: 89, cache_creation_input_tokens: 2048, cache_read_input_tokens: 15360, cache_creation_1h_input_tokens: 2048 },
+};
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Feeds `data` to a fresh meter in the given chunks. */
+function meter(format: "sse" | "json", chunks: Uint8Array[]): MeteredCall | null {
+  const m = new UsageMeter(format);
+  for (const chunk of chunks) m.push(chunk);
+  return m.finish();
+}
+
+/** Splits `data` at the given offsets. */
+function splitAt(data: Uint8Array, offsets: number[]): Uint8Array[] {
+  const points = [0, ...offsets, data.length];
+  return points.slice(1).map((end, i) => data.slice(points[i], end));
+}
+
+/** A deterministic pseudo-random generator (a test failure must be reproducible). */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+}
+
+describe("usage meter on a streamed answer", () => {
+  const data = bytes(RECORDED_SSE);
+
+  it("reads usage from the whole stream in one chunk", () => {
+    expect(meter("sse", [data])).toEqual(EXPECTED);
+  });
+
+  it("gives the same answer whatever byte the stream is split at", () => {
+    for (let at = 0; at <= data.length; at++) expect(meter("sse", splitAt(data, [at])), `split at ${at}`).toEqual(EXPECTED);
+  });
+
+  it("gives the same answer one byte at a time, and in random chunkings", () => {
+    expect(meter("sse", splitAt(data, Array.from({ length: data.length - 1 }, (_, i) => i + 1)))).toEqual(EXPECTED);
+    const random = lcg(42);
+    for (let round = 0; round < 200; round++) {
+      const cuts = Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * data.length)).sort((a, b) => a - b);
+      expect(meter("sse", splitAt(data, cuts)), `cuts ${cuts}`).toEqual(EXPECTED);
+    }
+  });
+
+  it("understands CRLF and CR line breaks, even when a chunk ends between CR and LF", () => {
+    for (const lineBreak of ["\r\n", "\r"]) {
+      const variant = bytes(RECORDED_SSE.replaceAll("\n", lineBreak));
+      for (let at = 0; at <= variant.length; at++) expect(meter("sse", splitAt(variant, [at])), `${JSON.stringify(lineBreak)} at ${at}`).toEqual(EXPECTED);
+    }
+  });
+
+  it("keeps message_start's counts when message_delta leaves them null", () => {
+    const older = RECORDED_SSE.replace('"usage":{"input_tokens":472,"cache_creation_input_tokens":2048,"cache_read_input_tokens":15360,"output_tokens":89}', '"usage":{"input_tokens":null,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"output_tokens":89}');
+    expect(older).not.toBe(RECORDED_SSE);
+    expect(meter("sse", [bytes(older)])).toEqual(EXPECTED);
+  });
+
+  it("reports what was seen when the stream is cut off after message_start", () => {
+    const cut = bytes(RECORDED_SSE.slice(0, RECORDED_SSE.indexOf("event: content_block_delta")));
+    expect(meter("sse", [cut])).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: 2 } });
+  });
+
+  it("reports nothing for a stream without message_start, and survives garbage", () => {
+    expect(meter("sse", [bytes("event: ping\ndata: {}\n\n")])).toBeNull();
+    expect(meter("sse", [bytes("event: message_start\ndata: {not json\n\n")])).toBeNull();
+    expect(meter("sse", [])).toBeNull();
+  });
+
+  it("skips a garbled event and keeps the counts already seen", () => {
+    const garbled = RECORDED_SSE.replace('data: {"type":"message_delta"', 'data: {"type":"message_delta"!');
+    expect(meter("sse", [bytes(garbled)])).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: 2 } });
+  });
+
+  it("reads usage from a stream whose events carry no names", () => {
+    const unnamed = RECORDED_SSE.split("\n").filter((line) => !line.startsWith("event:")).join("\n");
+    expect(meter("sse", [bytes(unnamed)])).toEqual(EXPECTED);
+  });
+});
+
+describe("usage meter on a JSON answer", () => {
+  const message = {
+    id: "msg_01",
+    type: "message",
+    role: "assistant",
+    model: "claude-haiku-4-5-20251001",
+    content: [{ type: "text", text: "Bonjour à tous 👋" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: null, cache_read_input_tokens: 3, cache_creation: null, service_tier: "standard" },
+  };
+  const data = bytes(JSON.stringify(message));
+  const expected = { model: "claude-haiku-4-5-20251001", usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 3, cache_creation_1h_input_tokens: 0 } };
+
+  it("reads model and usage, whatever byte the body is split at", () => {
+    for (let at = 0; at <= data.length; at++) expect(meter("json", splitAt(data, [at])), `split at ${at}`).toEqual(expected);
+  });
+
+  it("reports nothing for a body that is not a message", () => {
+    expect(meter("json", [bytes("{}")])).toBeNull();
+    expect(meter("json", [bytes("<html>")])).toBeNull();
+  });
+});
+
+describe("SSE parser", () => {
+  function parse(text: string): SseEvent[] {
+    const parser = new SseParser();
+    return [...parser.push(bytes(text)), ...parser.end()];
+  }
+
+  it("joins data lines, defaults the name, strips one leading space, and drops an unterminated last event", () => {
+    expect(parse("data: a\ndata:  b\n\nevent: x\ndata:c\n\ndata: lost")).toEqual([
+      { event: "message", data: "a\n b" },
+      { event: "x", data: "c" },
+    ]);
+  });
+
+  it("skips an over-long line without buffering it, and keeps parsing after it", () => {
+    const huge = "x".repeat(MAX_SSE_LINE_CHARS + 10);
+    const parser = new SseParser();
+    const events = [
+      ...parser.push(bytes("event: content_block_start\ndata: ")),
+      ...parser.push(bytes(huge.slice(0, MAX_SSE_LINE_CHARS / 2))),
+      ...parser.push(bytes(huge.slice(MAX_SSE_LINE_CHARS / 2))),
+      ...parser.push(bytes("\n\nevent: message_delta\ndata: ok\n\n")),
+    ];
+    expect(events).toEqual([{ event: "message_delta", data: "ok" }]);
+  });
+});
+
+describe("metered body", () => {
+  /** A source that hands out `chunks` on demand and records whether it was cancelled. */
+  function source(chunks: Uint8Array[]) {
+    const state = { cancelled: false, pulled: 0 };
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks[state.pulled++];
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return { stream, state };
+  }
+
+  it("passes every byte through unchanged and resolves the usage at the end", async () => {
+    const data = bytes(RECORDED_SSE);
+    const { stream } = source(splitAt(data, [10, 500, 501, 900]));
+    const metered = meteredBody(stream, new UsageMeter("sse"));
+    expect(new Uint8Array(await new Response(metered.body).arrayBuffer())).toEqual(data);
+    expect(await metered.usage).toEqual(EXPECTED);
+  });
+
+  it("hands out each chunk before the source ends (no buffering)", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(bytes("event: ping\ndata: {}\n\n"));
+        await gate;
+        controller.close();
+      },
+    });
+    const metered = meteredBody(stream, new UsageMeter("sse"));
+    const reader = metered.body.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("event: ping\ndata: {}\n\n");
+    release();
+    expect((await reader.read()).done).toBe(true);
+    expect(await metered.usage).toBeNull();
+  });
+
+  it("cancels the source when the client goes away, and still reports what it saw", async () => {
+    const data = bytes(RECORDED_SSE);
+    const startEnd = RECORDED_SSE.indexOf("event: content_block_start");
+    const { stream, state } = source([data.slice(0, startEnd), data.slice(startEnd)]);
+    const metered = meteredBody(stream, new UsageMeter("sse"));
+    const reader = metered.body.getReader();
+    await reader.read();
+    await reader.cancel("client gone");
+    expect(await metered.usage).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: 2 } });
+    expect(state.cancelled).toBe(true);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The model gateway end to end inside workerd: real sessions (their Durable Objects mint the
+ * gateway token the sandbox gets), real sealed credentials in D1, and the scripted model
+ * server on loopback as ANTHROPIC_API_URL.
+ */
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../../model-server/server.ts";
+import { keyringFrom } from "../../worker/crypto/sealed-box.ts";
+import { storeCredential } from "../../worker/db/credentials.ts";
+import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
+import { costOf } from "../../worker/gateway/pricing.ts";
+import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";
+import { call, registeredUser } from "./helpers.ts";
+import { createSession, recordedSandbox } from "./session-helpers.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** GET: the model server's recorded /v1/messages calls (vitest.config.ts). */
+      TEST_MODEL_SERVER: Fetcher;
+    }
+  }
+}
+
+const MODEL = "claude-sonnet-4-5-20250929";
+
+/** A user whose stored credential is unique to this test, and a session of theirs. */
+async function sessionWith(credential: "api_key" | "oauth_token", body: Record<string, unknown> = {}) {
+  const { user, token } = await registeredUser();
+  const secret = `sk-ant-${credential === "api_key" ? "api03" : "oat01"}-${crypto.randomUUID()}`;
+  await storeCredential(
+    env.DB,
+    await keyringFrom(env),
+    user.sub,
+    credential === "api_key" ? { type: "api_key", api_key: secret } : { type: "oauth_token", access_token: secret, refresh_token: null, expires_at: null },
+    new Date().toISOString(),
+  );
+  const id = await createSession(token, body);
+  const sandbox = await recordedSandbox(id);
+  return { token, id, secret, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
+}
+
+/** A Messages API body that the model server answers with `text`. */
+function messagesBody(text: string, stream: boolean): string {
+  return JSON.stringify({
+    model: MODEL,
+    max_tokens: 1024,
+    stream,
+    messages: [{ role: "user", content: `[[scenario:text text="${text}"]]` }],
+  });
+}
+
+/** Calls the gateway the way Claude Code does: POST with its headers and the gateway token. */
+function gateway(url: string, init: { token?: string | null; body?: BodyInit; method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const headers: Record<string, string> = {
+    "anthropic-version": "2023-06-01",
+    "anthropic-beta": "claude-code-20250219",
+    "content-type": "application/json",
+    "user-agent": "claude-cli/2.1.329 (external, sdk-cli)",
+    ...init.headers,
+  };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  return exports.default.fetch(new Request(url, { method: init.method ?? "POST", headers, body: init.body }));
+}
+
+/** What the model server received with `secret` as credential. */
+async function receivedWith(secret: string): Promise<RecordedRequest[]> {
+  const all = (await (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).json()) as RecordedRequest[];
+  return all.filter((request) => request.apiKey === secret);
+}
+
+async function allReceived(): Promise<string> {
+  return (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).text();
+}
+
+/** Waits until the session's usage satisfies `done` (it is recorded after the answer ends). */
+async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
+  for (let i = 0; i < 100; i++) {
+    const record = await call("GET", `/v1/sessions/${id}`, { token });
+    expect(record.status).toBe(200);
+    if (done(record.body.usage)) return record.body.usage;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`usage of ${id} never reached the expected value`);
+}
+
+describe("model gateway", () => {
+  it("forwards a streamed call with the user's API key, never the gateway token, and records its usage", async () => {
+    const s = await sessionWith("api_key");
+    const response = await gateway(`${s.baseUrl}/v1/messages?beta=true`, { token: s.gatewayToken, body: messagesBody("Hello through the gateway", true) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const sse = await response.text();
+    expect(sse).toContain("event: message_start");
+    expect(sse).toContain("Hello through the gateway".split(" ")[0]);
+    expect(sse.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
+
+    const [received, ...more] = await receivedWith(s.secret);
+    expect(more).toHaveLength(0);
+    expect(received!.url).toBe("/v1/messages?beta=true");
+    expect(received!.headers["x-api-key"]).toBe(s.secret);
+    expect(received!.headers.authorization).toBeUndefined();
+    expect(received!.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(received!.headers["anthropic-beta"]).toBe("claude-code-20250219");
+    expect(await allReceived()).not.toContain(s.gatewayToken);
+
+    const expected = received!.usage!;
+    const usage = await usageOf(s.id, s.token, (u) => u.output_tokens > 0);
+    expect(usage).toMatchObject({ input_tokens: expected.input_tokens, output_tokens: expected.output_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    expect(usage.cost_usd).toBeCloseTo(costOf(MODEL, { ...expected, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation_1h_input_tokens: 0 }), 6);
+    expect(usage.cost_usd).toBeGreaterThan(0);
+  });
+
+  it("meters non-streaming calls too, adding to the session's usage", async () => {
+    const s = await sessionWith("api_key");
+    for (const [text, stream] of [["first answer", true], ["second answer, not streamed", false]] as const) {
+      const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody(text, stream) });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const received = await receivedWith(s.secret);
+    expect(received).toHaveLength(2);
+    const input = received.reduce((sum, r) => sum + r.usage!.input_tokens, 0);
+    const output = received.reduce((sum, r) => sum + r.usage!.output_tokens, 0);
+    const usage = await usageOf(s.id, s.token, (u) => u.output_tokens === output);
+    expect(usage.input_tokens).toBe(input);
+    expect(usage.cost_usd).toBeCloseTo((input * 3 + output * 15) / 1_000_000, 6);
+  });
+
+  it("accepts the gateway token as x-api-key too", async () => {
+    const s = await sessionWith("api_key");
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { headers: { "x-api-key": s.gatewayToken }, body: messagesBody("via x-api-key", false) });
+    expect(response.status).toBe(200);
+    expect((await receivedWith(s.secret))[0]!.headers["x-api-key"]).toBe(s.secret);
+  });
+
+  it("refuses a wrong, missing or foreign token with 401 and never reaches the model server", async () => {
+    const s = await sessionWith("api_key");
+    const other = await sessionWith("api_key");
+    for (const init of [{ token: "gt_wrong" }, { token: null }, { token: other.gatewayToken }, { headers: { "x-api-key": "gt_wrong" } }]) {
+      const response = await gateway(`${s.baseUrl}/v1/messages`, { ...init, body: messagesBody("must not arrive", true) });
+      expect(response.status, JSON.stringify(init)).toBe(401);
+      const body = await response.json<any>();
+      expect(body).toMatchObject({ type: "error", error: { type: "authentication_error", message: expect.any(String) } });
+    }
+    expect(await receivedWith(s.secret)).toHaveLength(0);
+    const usage = await usageOf(s.id, s.token, () => true);
+    expect(usage).toMatchObject({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+  });
+
+  it("sends an OAuth credential as Bearer with the oauth beta", async () => {
+    const s = await sessionWith("oauth_token");
+    const response = await gateway(`${s.baseUrl}/v1/messages?beta=true`, { token: s.gatewayToken, body: messagesBody("Hello, Max", true) });
+    expect(response.status).toBe(200);
+    await response.text();
+    const [received] = await receivedWith(s.secret);
+    expect(received!.headers.authorization).toBe(`Bearer ${s.secret}`);
+    expect(received!.headers["x-api-key"]).toBeUndefined();
+    expect(received!.headers["anthropic-beta"]!.split(",")).toEqual(["claude-code-20250219", OAUTH_BETA]);
+  });
+
+  it("streams the answer as it comes instead of buffering it", async () => {
+    const s = await sessionWith("api_key");
+    // The model server sends a text in 4 deltas, 250 ms apart.
+    const body = JSON.stringify({ model: MODEL, max_tokens: 1024, stream: true, messages: [{ role: "user", content: "[[scenario:slow chunks=4 delay=250]]" }] });
+    const started = Date.now();
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    const firstAt = Date.now() - started;
+    expect(new TextDecoder().decode(first.value)).toContain("message_start");
+    while (!(await reader.read()).done);
+    const endAt = Date.now() - started;
+    expect(endAt - firstAt).toBeGreaterThanOrEqual(600);
+  });
+
+  it("forwards count_tokens without metering it, and answers the probe itself", async () => {
+    const s = await sessionWith("api_key");
+    const counted = await gateway(`${s.baseUrl}/v1/messages/count_tokens?beta=true`, {
+      token: s.gatewayToken,
+      body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "count me" }] }),
+    });
+    expect(counted.status).toBe(200);
+    expect(await counted.json()).toEqual({ input_tokens: expect.any(Number) });
+
+    for (const method of ["HEAD", "GET"]) {
+      const probe = await gateway(`${s.baseUrl}/api/hello`, { method, token: null });
+      expect(probe.status, method).toBe(200);
+      await probe.arrayBuffer();
+    }
+    const usage = await usageOf(s.id, s.token, () => true);
+    expect(usage.input_tokens).toBe(0);
+  });
+
+  it("serves only its allow-list: other paths 404, other methods 405, unknown sessions 401", async () => {
+    const s = await sessionWith("api_key");
+    for (const [method, path] of [["GET", "/v1/models"], ["POST", "/v1/complete"], ["POST", "/v1/messages/batches"], ["POST", "/v1/messages/../complete"], ["POST", ""]]) {
+      const response = await gateway(`${s.baseUrl}${path}`, { method, token: s.gatewayToken, body: method === "GET" ? undefined : "{}" });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect((await response.json<any>()).error.type).toBe("not_found_error");
+    }
+    const get = await gateway(`${s.baseUrl}/v1/messages`, { method: "GET", token: s.gatewayToken });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    const unknown = await gateway(`http://platform.test/v1/gateway/sessions/no-such-session/v1/messages`, { token: s.gatewayToken, body: messagesBody("x", false) });
+    expect(unknown.status).toBe(401);
+    expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("refuses calls of an ended session with 403 permission_error", async () => {
+    const s = await sessionWith("api_key");
+    expect((await call("DELETE", `/v1/sessions/${s.id}`, { token: s.token })).status).toBe(200);
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("too late", true) });
+    expect(response.status).toBe(403);
+    expect((await response.json<any>()).error.type).toBe("permission_error");
+    expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("stops forwarding once the session's budget is spent", async () => {
+    // One scripted call costs about $0.00008 (some 18 input and 2 output tokens at Sonnet's
+    // price), so the first call spends a $0.00001 budget.
+    const budget = 0.00001;
+    const s = await sessionWith("api_key", { max_budget_usd: budget });
+    const first = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("spend it", true) });
+    expect(first.status).toBe(200);
+    await first.text();
+    expect((await usageOf(s.id, s.token, (u) => u.cost_usd > 0)).cost_usd).toBeGreaterThanOrEqual(budget);
+    const second = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("one more", true) });
+    // Spending the budget ends the session (end_reason completed), so the refusal is the ended one.
+    expect([400, 403]).toContain(second.status);
+    expect(second.status === 400 ? "invalid_request_error" : "permission_error").toBe((await second.json<any>()).error.type);
+    expect(await receivedWith(s.secret)).toHaveLength(1);
+  });
+
+  it("refuses when the user has no credential any more, and bodies over the cap with 413", async () => {
+    const s = await sessionWith("api_key");
+    const tooBig = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: new Uint8Array(MAX_GATEWAY_BODY_BYTES + 1) });
+    expect(tooBig.status).toBe(413);
+    expect((await tooBig.json<any>()).error.type).toBe("invalid_request_error");
+
+    expect((await call("DELETE", "/v1/auth/claude", { token: s.token })).body).toEqual({ deleted: true });
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("no key", true) });
+    expect(response.status).toBe(401);
+    expect((await response.json<any>()).error).toEqual({ type: "authentication_error", message: expect.stringContaining("no Claude credential") });
+    expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("passes upstream errors through unchanged and records no usage for them", async () => {
+    const s = await sessionWith("api_key");
+    const body = JSON.stringify({ model: MODEL, max_tokens: 1024, stream: true, messages: [{ role: "user", content: '[[scenario:error status=529 message="overloaded, try later"]]' }] });
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body });
+    expect(response.status).toBe(529);
+    expect(response.headers.get("request-id")).toMatch(/^req_model_server_/);
+    expect((await response.json<any>()).error).toEqual({ type: "overloaded_error", message: "overloaded, try later" });
+    const usage = await usageOf(s.id, s.token, () => true);
+    expect(usage.cost_usd).toBe(0);
+  });
+});

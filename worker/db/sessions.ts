@@ -1,0 +1,82 @@
+/** The D1 session index: ownership and listing. The session's Durable Object holds the truth. */
+import type { SessionSummary } from "../../schemas/session.ts";
+
+/** The index row of one session. */
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  name: string | null;
+  status: SessionSummary["status"];
+  ui_state: SessionSummary["ui_state"];
+  needs_attention: number;
+  dormant: number;
+  profile_id: string | null;
+  idempotent_key: string | null;
+  created_at: string;
+  terminated_at: string | null;
+  end_reason: SessionSummary["end_reason"];
+}
+
+/** The index row of `id`, whoever owns it. */
+export function findSessionRow(db: D1Database, id: string): Promise<SessionRow | null> {
+  return db.prepare("SELECT * FROM sessions WHERE id = ?").bind(id).first<SessionRow>();
+}
+
+/** Adds a new session to the index. */
+export async function insertSessionRow(db: D1Database, row: Pick<SessionRow, "id" | "user_id" | "name" | "profile_id" | "idempotent_key" | "created_at">): Promise<void> {
+  await db
+    .prepare("INSERT INTO sessions (id, user_id, name, status, profile_id, idempotent_key, created_at) VALUES (?, ?, ?, 'starting', ?, ?, ?)")
+    .bind(row.id, row.user_id, row.name, row.profile_id, row.idempotent_key, row.created_at)
+    .run();
+}
+
+/** The user's live session created with `key`, if any. */
+export function findLiveByIdempotentKey(db: D1Database, userId: string, key: string): Promise<{ id: string } | null> {
+  return db
+    .prepare("SELECT id FROM sessions WHERE user_id = ? AND idempotent_key = ? AND status != 'ended' ORDER BY created_at DESC LIMIT 1")
+    .bind(userId, key)
+    .first<{ id: string }>();
+}
+
+/** Removes a session from the index. */
+export async function deleteSessionRow(db: D1Database, id: string): Promise<void> {
+  await db.prepare("DELETE FROM sessions WHERE id = ?").bind(id).run();
+}
+
+/** A page of the user's sessions, newest first, after `cursor` (`created_at`, `id` of the last row seen). */
+export async function listSessionRows(
+  db: D1Database,
+  userId: string,
+  options: { status?: string; limit: number; after?: { createdAt: string; id: string } },
+): Promise<SessionRow[]> {
+  const where = ["user_id = ?"];
+  const binds: unknown[] = [userId];
+  if (options.status) {
+    where.push("status = ?");
+    binds.push(options.status);
+  }
+  if (options.after) {
+    where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+    binds.push(options.after.createdAt, options.after.createdAt, options.after.id);
+  }
+  const { results } = await db
+    .prepare(`SELECT * FROM sessions WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    .bind(...binds, options.limit)
+    .all<SessionRow>();
+  return results;
+}
+
+/** The summary the list route returns for a row. */
+export function toSummary(row: SessionRow): SessionSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    ui_state: row.ui_state,
+    needs_attention: row.needs_attention === 1,
+    dormant: row.dormant === 1,
+    created_at: row.created_at,
+    terminated_at: row.terminated_at,
+    end_reason: row.end_reason,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Who may use a session's gateway: the sandbox's per-session token, checked by the session's
+ * Durable Object, which also knows whether the session has ended or spent its budget.
+ */
+import type { ModelAdmission } from "../../durable-objects/session/session-do.ts";
+import { anthropicError } from "./anthropic-error.ts";
+
+/** The session's "no", with its reason. */
+export type Refusal = Extract<ModelAdmission, { allowed: false }>;
+
+/**
+ * The gateway token a request carries. Claude Code sends `ANTHROPIC_AUTH_TOKEN` as
+ * `Authorization: Bearer`, and `ANTHROPIC_API_KEY` as `x-api-key`; either is accepted.
+ */
+export function gatewayTokenOf(headers: Headers): string | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1];
+  return bearer ?? (headers.get("x-api-key")?.trim() || null);
+}
+
+/**
+ * The answer to a refused call. A spent budget is a 400, not a 429: Claude Code retries 429
+ * and 5xx, and no retry can succeed once the budget is gone.
+ */
+export function refusalResponse(refusal: Refusal): Response {
+  switch (refusal.reason) {
+    case "bad_token":
+    case "expired":
+      return anthropicError(401, "authentication_error", refusal.message);
+    case "session_ended":
+      return anthropicError(403, "permission_error", refusal.message);
+    case "budget_exceeded": {
+      const message = /budget.*exceeded/i.test(refusal.message) ? refusal.message : `session budget exceeded: ${refusal.message}`;
+      return anthropicError(400, "invalid_request_error", message);
+    }
+  }
+}

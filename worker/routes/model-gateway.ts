@@ -1,0 +1,101 @@
+/**
+ * The per-session model gateway (ARCHITECTURE.md, "The model gateway"). Claude Code in the
+ * sandbox runs with `ANTHROPIC_BASE_URL=<platform>/v1/gateway/sessions/<id>` and a per-session
+ * token; the gateway asks the session whether that token may call the model now, swaps it for
+ * the user's Anthropic credential, forwards to `ANTHROPIC_API_URL`, streams the answer back
+ * unchanged, and reports the call's tokens and cost to the session.
+ *
+ * Not declared through `route()`: this is a proxy, not a JSON API. Its client is Claude Code,
+ * so the errors it answers itself use Anthropic's error shape.
+ */
+import type { Context, Hono } from "hono";
+import { Id } from "../../schemas/common.ts";
+import { keyringFrom } from "../crypto/sealed-box.ts";
+import { loadCredential } from "../db/credentials.ts";
+import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
+import { anthropicError } from "../gateway/anthropic-error.ts";
+import { meteredBody } from "../gateway/metered-stream.ts";
+import { MAX_GATEWAY_BODY_BYTES, readGatewayBody } from "../gateway/request-body.ts";
+import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
+import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
+import { usageReport } from "../gateway/usage-report.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import type { Env } from "../env.ts";
+
+/** Paths under a session's base URL that are forwarded upstream (all POST); anything else is 404. */
+const FORWARDED_PATHS = new Set(["/v1/messages", "/v1/messages/count_tokens"]);
+/** The one forwarded path whose answers use tokens (counting tokens is free). */
+const METERED_PATH = "/v1/messages";
+/** Claude Code's connectivity probe, answered here: it needs no credential and costs nothing. */
+const PROBE_PATH = "/api/hello";
+
+type SessionStub = ReturnType<Env["SESSION"]["get"]>;
+
+/** Mounts `ALL /v1/gateway/sessions/:id/*`. */
+export function modelGatewayRoutes(app: Hono<AppEnv>): void {
+  app.all("/v1/gateway/sessions/:id/*", async (c) => {
+    try {
+      return await proxy(c);
+    } catch (error) {
+      // Never log the request: its headers carry the gateway token.
+      console.error(`model gateway: failed on ${c.req.method} ${c.req.path}:`, error instanceof Error ? error.message : error);
+      return anthropicError(500, "api_error", "the model gateway failed; try again");
+    }
+  });
+}
+
+async function proxy(c: Context<AppEnv>): Promise<Response> {
+  const sessionId = c.req.param("id") ?? "";
+  if (!Id.safeParse(sessionId).success) return anthropicError(404, "not_found_error", "no such session");
+  const path = c.req.path.slice(`/v1/gateway/sessions/${sessionId}`.length);
+  const method = c.req.method;
+
+  if (path === PROBE_PATH && (method === "GET" || method === "HEAD")) {
+    return method === "HEAD" ? new Response(null, { status: 200 }) : Response.json({ message: "model gateway is up" });
+  }
+  if (!FORWARDED_PATHS.has(path)) return anthropicError(404, "not_found_error", `${method} ${path || "/"} is not served by the model gateway`);
+  if (method !== "POST") return anthropicError(405, "invalid_request_error", `${path} takes POST`, { allow: "POST" });
+
+  const token = gatewayTokenOf(c.req.raw.headers);
+  if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
+  const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
+  const admission = await session.admitModelRequest(token);
+  if (!admission.allowed) return refusalResponse(admission);
+
+  const body = await readGatewayBody(c.req.raw);
+  if (!body) return anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
+  const credential = await loadCredential(c.env.DB, await keyringFrom(c.env), admission.userId);
+  if (!credential) return anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform");
+
+  let upstream: Response;
+  try {
+    upstream = await fetch(upstreamUrl(c.env.ANTHROPIC_API_URL, path, new URL(c.req.url).search), {
+      method: "POST",
+      headers: upstreamHeaders(c.req.raw.headers, credential),
+      body,
+      // A redirect would carry the user's credential to wherever it points.
+      redirect: "manual",
+    });
+  } catch (error) {
+    console.error(`model gateway: upstream unreachable for session ${sessionId}:`, error instanceof Error ? error.message : error);
+    return anthropicError(502, "api_error", "the model API could not be reached");
+  }
+
+  const init = { status: upstream.status, statusText: upstream.statusText, headers: clientHeaders(upstream.headers) };
+  if (path !== METERED_PATH || !upstream.ok || !upstream.body) return new Response(upstream.body, init);
+  const format = (upstream.headers.get("content-type") ?? "").includes("text/event-stream") ? "sse" : "json";
+  const metered = meteredBody(upstream.body, new UsageMeter(format));
+  c.executionCtx.waitUntil(report(session, sessionId, metered.usage));
+  return new Response(metered.body, init);
+}
+
+/** Records a call's usage with the session once its answer has ended. */
+async function report(session: SessionStub, sessionId: string, usage: Promise<MeteredCall | null>): Promise<void> {
+  const call = await usage;
+  if (!call) return;
+  try {
+    await session.recordModelUsage(usageReport(call));
+  } catch (error) {
+    console.error(`model gateway: could not record usage for session ${sessionId}:`, error instanceof Error ? error.message : error);
+  }
+}

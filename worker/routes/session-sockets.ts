@@ -1,0 +1,69 @@
+/**
+ * WebSocket upgrades (API.md §5). The Worker authenticates and checks ownership, then hands
+ * the upgrade to the session's Durable Object, which accepts it with the hibernation API.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { FORWARD_HEADERS } from "../../durable-objects/session/session-do.ts";
+import { findSessionRow } from "../db/sessions.ts";
+import { route } from "../http/api.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import { sessionStub } from "./sessions.ts";
+
+/** Query of a client socket: where to resume from, and the token for clients that cannot set headers. */
+const ClientSocketQuery = z
+  .object({
+    after_seq: z.coerce.number().int().min(0).optional(),
+    token: z.string().max(8_192).optional(),
+  })
+  .strict();
+
+/** Forwards an upgrade to the session DO with the identity the Worker established. */
+function forward(request: Request, env: AppEnv["Bindings"], sessionId: string, headers: Record<string, string>): Promise<Response> {
+  const forwarded = new Request(request);
+  for (const name of Object.values(FORWARD_HEADERS)) forwarded.headers.delete(name);
+  for (const [name, value] of Object.entries(headers)) forwarded.headers.set(name, value);
+  return sessionStub(env, sessionId).fetch(forwarded);
+}
+
+function requireUpgrade(request: Request): void {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket only", { Upgrade: "websocket" });
+  }
+}
+
+export function sessionSocketRoutes(app: Hono<AppEnv>): void {
+  for (const path of ["/v1/ws/sessions/:id", "/v1/sessions/:id/ws"]) {
+    route(
+      app,
+      {
+        method: "get",
+        path,
+        summary: "The session's WebSocket (owner, read-write). `?after_seq=N` resumes after event N; otherwise a `history` frame comes first.",
+        tag: "websocket",
+        auth: "registered",
+        query: ClientSocketQuery,
+        errors: ["upgrade_required"],
+      },
+      async (c, { params }) => {
+        requireUpgrade(c.req.raw);
+        const row = await findSessionRow(c.env.DB, params.id!);
+        if (!row) throw notFound("session");
+        if (row.user_id !== c.var.user.id) throw new ApiError(403, "forbidden", "this session belongs to another user");
+        return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: c.var.user.id, [FORWARD_HEADERS.readOnly]: "0" });
+      },
+    );
+  }
+
+  route(
+    app,
+    { method: "get", path: "/v1/runner/sessions/:id/ws", summary: "The runner's channel (sandbox only; `Authorization: Bearer <runner token>`).", tag: "internal", auth: "none", errors: ["upgrade_required"] },
+    async (c, { params }) => {
+      requireUpgrade(c.req.raw);
+      if (!(await findSessionRow(c.env.DB, params.id!))) throw notFound("session");
+      // The session DO checks the runner token against the hash it minted.
+      return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "runner" });
+    },
+  );
+}
