@@ -294,6 +294,7 @@ export class SessionDO extends DurableObject<Env> {
     if ((runner.deserializeAttachment() as Extract<SocketAttachment, { kind: "runner" }>).instance === null) return; // not said hello yet
     const next = state.queue.shift()!;
     state.inflight = next;
+    state.inflightStarted = false;
     this.commit();
     this.sendRunner({ type: "prompt", prompt_id: next.id, text: next.text });
     this.setUi({ uiState: "Running" });
@@ -394,11 +395,18 @@ export class SessionDO extends DurableObject<Env> {
         return;
       case "turn_state":
         if (frame.state === "idle") {
+          // A runner reports its state when it (re)connects; an idle sent before it picked up
+          // the prompt we just delivered says nothing about that prompt.
+          if (state.inflight && !state.inflightStarted) return;
           state.inflight = null;
           this.commit();
           this.setUi({ uiState: state.queue.length ? "Running" : "Waiting" });
           this.pump();
         } else {
+          if (state.inflight && !state.inflightStarted) {
+            state.inflightStarted = true;
+            this.commit();
+          }
           this.setUi({ uiState: "Running" });
         }
         return;

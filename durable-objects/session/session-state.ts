@@ -68,6 +68,8 @@ export interface SessionState {
   queue: QueuedPrompt[];
   /** The prompt the agent is working on; kept until the turn ends so a runner reconnect can redeliver it. */
   inflight: QueuedPrompt | null;
+  /** Whether the runner said a turn started since `inflight` was sent; an `idle` before that is stale. */
+  inflightStarted: boolean;
   pending: PendingRequest[];
 }
 
@@ -106,6 +108,7 @@ export function initialState(init: SessionInit, now: Date): SessionState {
     agentSessionId: null,
     queue: [],
     inflight: null,
+    inflightStarted: false,
     pending: [],
   };
 }

@@ -195,6 +195,11 @@ describe("the session WebSocket", () => {
     const queued = await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "message_queued"), "message_queued");
     expect(queued.find((x) => x.type === "system").seq).not.toBeNull();
     expect(runner.frames.filter((f) => f.type === "prompt")).toHaveLength(1);
+    // A stale idle (sent before the runner picked the prompt up) must not release the queue.
+    runner.send({ type: "turn_state", state: "idle" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runner.frames.filter((f) => f.type === "prompt")).toHaveLength(1);
+    runner.send({ type: "turn_state", state: "running" });
     runner.send({ type: "turn_state", state: "idle" });
     await runner.until((f) => f.filter((x) => x.type === "prompt").length === 2, "second prompt");
     expect(runner.frames.filter((f) => f.type === "prompt").map((f) => f.text)).toEqual(["first", "second"]);
