@@ -98,6 +98,16 @@ export const WsErrorCode = z.enum([
   "invalid_message",
   "rate_limited",
   "message_too_large",
+  // Answers to the file frames (upload_request, upload_complete, download_request); see schemas/files.ts.
+  "invalid_filename",
+  "file_too_large",
+  "upload_not_found",
+  "upload_incomplete",
+  "invalid_path",
+  "file_not_found",
+  "not_a_file",
+  "file_transfer_failed",
+  "file_transfer_timeout",
 ]);
 export type WsErrorCode = z.infer<typeof WsErrorCode>;
 
@@ -105,6 +115,8 @@ export type WsErrorCode = z.infer<typeof WsErrorCode>;
 export const ErrorPayload = z.object({
   code: WsErrorCode,
   message: z.string(),
+  /** Set when the error answers a frame that carried a `request_id` (the file frames). */
+  request_id: z.string().optional(),
 });
 export type ErrorPayload = z.infer<typeof ErrorPayload>;
 

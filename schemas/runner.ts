@@ -112,6 +112,20 @@ export const AgentExitedFrame = z.object({
   error: z.string().optional(),
 });
 
+/** Why a file transfer failed, so the platform can answer the client with the right status. */
+export const FileFailureReason = z.enum(["not_found", "not_a_file", "outside_workspace", "too_large", "size_mismatch", "http_error", "io_error"]);
+export type FileFailureReason = z.infer<typeof FileFailureReason>;
+
+/**
+ * The outcome of a `fetch_file` or `send_file`: `path` is relative to the workspace and `size`
+ * the bytes moved, or `reason` and `error` say why nothing was. Resent after a reconnect until sent.
+ */
+export const FileResultFrame = z.discriminatedUnion("ok", [
+  z.object({ type: z.literal("file_result"), transfer_id: z.string().min(1), ok: z.literal(true), path: z.string().min(1), size: z.int().min(0) }),
+  z.object({ type: z.literal("file_result"), transfer_id: z.string().min(1), ok: z.literal(false), reason: FileFailureReason, error: z.string().max(2_000) }),
+]);
+export type FileResultFrame = z.infer<typeof FileResultFrame>;
+
 /** Every frame the runner sends. */
 export const RunnerToPlatform = z.discriminatedUnion("type", [
   HelloFrame,
@@ -122,6 +136,7 @@ export const RunnerToPlatform = z.discriminatedUnion("type", [
   AgentSessionFrame,
   TurnStateFrame,
   AgentExitedFrame,
+  FileResultFrame,
 ]);
 export type RunnerToPlatform = z.infer<typeof RunnerToPlatform>;
 
@@ -162,6 +177,26 @@ export const PermissionResponseFrame = z.object({
 /** Stop Claude Code and exit. */
 export const ShutdownFrame = z.object({ type: z.literal("shutdown") });
 
+/**
+ * Download `url` (a signed GET) into the workspace at `path` (relative to it), atomically:
+ * the file appears whole or not at all. `size` is the exact length to expect.
+ */
+export const FetchFileFrame = z.object({
+  type: z.literal("fetch_file"),
+  transfer_id: z.string().min(1),
+  url: z.url({ protocol: /^https?$/ }),
+  path: z.string().min(1).max(4_096),
+  size: z.int().min(0),
+});
+
+/** Upload the workspace file at `path` (relative to it, never leaving it after symlinks) to `url` (a signed PUT). */
+export const SendFileFrame = z.object({
+  type: z.literal("send_file"),
+  transfer_id: z.string().min(1),
+  path: z.string().min(1).max(4_096),
+  url: z.url({ protocol: /^https?$/ }),
+});
+
 /** Every frame the DO sends to the runner. */
 export const PlatformToRunner = z.discriminatedUnion("type", [
   ConfigureFrame,
@@ -170,6 +205,8 @@ export const PlatformToRunner = z.discriminatedUnion("type", [
   InterruptFrame,
   PermissionResponseFrame,
   ShutdownFrame,
+  FetchFileFrame,
+  SendFileFrame,
 ]);
 export type PlatformToRunner = z.infer<typeof PlatformToRunner>;
 

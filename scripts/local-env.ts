@@ -16,6 +16,7 @@ export const DEV_VARS_PATH = path.join(ROOT, ".dev.vars");
 const GENERATED_SECRETS: Record<string, () => string> = {
   JWT_SECRET: () => randomBytes(32).toString("base64url"),
   CREDENTIALS_KEY: () => `local-1:${randomBytes(32).toString("base64")}`,
+  ORG_ADMIN_TOKEN: () => randomBytes(24).toString("base64url"),
 };
 
 /** Parses `.dev.vars` (KEY=value lines, optional quotes). */

@@ -6,8 +6,11 @@ import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
 import { ApiError } from "./http/errors.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelGatewayRoutes } from "./routes/model-gateway.ts";
+import { orgSessionRoutes } from "./routes/org-sessions.ts";
+import { orgRoutes } from "./routes/orgs.ts";
 import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
@@ -36,6 +39,9 @@ export function createApp(): Hono<AppEnv> {
   profileRoutes(app);
   sessionRoutes(app);
   sessionSocketRoutes(app);
+  orgRoutes(app);
+  orgSessionRoutes(app);
+  fileRoutes(app);
   modelGatewayRoutes(app);
   return app;
 }

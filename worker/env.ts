@@ -27,6 +27,8 @@ export interface Env {
   ALLOWED_EMAIL_DOMAINS?: string;
   CREDENTIALS_KEY?: string;
   CREDENTIALS_OLD_KEYS?: string;
+  /** Secret for signed file URLs; unset: derived from CREDENTIALS_KEY (worker/files/signed-url.ts). */
+  FILES_SIGNING_KEY?: string;
   ANTHROPIC_OAUTH_AUTHORIZE_URL?: string;
   ANTHROPIC_OAUTH_TOKEN_URL?: string;
   ANTHROPIC_OAUTH_CLIENT_ID?: string;
@@ -45,4 +47,6 @@ export interface Env {
   MAX_SESSION_SECONDS?: string;
   APPROVAL_TIMEOUT_SECONDS?: string;
   RETENTION_DAYS?: string;
+  /** Operator secret that may issue org API keys (POST /v1/orgs/{oid}/keys). */
+  ORG_ADMIN_TOKEN?: string;
 }

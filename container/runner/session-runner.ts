@@ -11,6 +11,7 @@ import { buildClaudeCommand, mcpConfigJson, type ClaudeCapabilities } from "./cl
 import { ClaudeProcess, type ClaudeExit } from "./claude-process.ts";
 import { controlRequest, controlSuccess, userTurn } from "./claude-protocol.ts";
 import type { RunnerConfig } from "./config.ts";
+import { FileTransfers } from "./file-transfer.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
@@ -39,6 +40,7 @@ export class SessionRunner {
   #config: RunnerConfig;
   #log: Logger;
   #channel: PlatformChannel;
+  #files: FileTransfers;
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
   #tmpDir = mkdtempSync(path.join(os.tmpdir(), "runner-"));
@@ -84,6 +86,7 @@ export class SessionRunner {
       onConnected: () => this.#resync(),
       onTerminated: () => void this.shutdown(),
     });
+    this.#files = new FileTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
   }
 
   /** Connects to the platform. */
@@ -124,6 +127,9 @@ export class SessionRunner {
       case "shutdown":
         void this.shutdown();
         return;
+      case "fetch_file":
+      case "send_file":
+        return this.#files.handle(frame);
       case "ack":
         return; // handled by the channel
     }
@@ -215,6 +221,7 @@ export class SessionRunner {
     if (this.#unsentExit && this.#channel.send(this.#unsentExit)) this.#unsentExit = undefined;
     this.#channel.send({ type: "turn_state", state: this.#current ? "running" : "idle" });
     for (const request of this.#pendingPermissions.values()) this.#channel.send(request);
+    this.#files.resync();
   }
 
   // ----------------------------------------------------------------------------- Claude Code

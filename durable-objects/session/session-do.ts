@@ -20,16 +20,20 @@ import { DurableObject } from "cloudflare:workers";
 import { ClientFrame } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
+import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../worker/config.ts";
 import { newId } from "../../worker/crypto/encoding.ts";
+import { keyringFrom } from "../../worker/crypto/sealed-box.ts";
+import { resolveSecretReferences } from "../../worker/db/org-secrets.ts";
 import type { Env } from "../../worker/env.ts";
 import { EventLog } from "./event-log.ts";
+import { FileTransfers, type FileOutcome } from "./file-transfer.ts";
 import { derivePattern } from "./permissions/derive-pattern.ts";
 import { decideToolUse } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
-import { StateStore, initialState, toRecord, type PendingRequest, type SessionInit, type SessionState } from "./session-state.ts";
+import { StateStore, initialState, toRecord, type CredentialRef, type PendingRequest, type SessionInit, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
 /** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
@@ -38,6 +42,18 @@ export const MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
 const HISTORY_FRAME_BYTES = 768 * 1024;
 /** Interval the runner is told to send heartbeats at. */
 const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;
+/** Prompts one session accepts per minute (API.md §9). */
+export const PROMPTS_PER_MINUTE = 60;
+/** Frames one client connection may send per second (API.md §9). */
+export const CLIENT_FRAMES_PER_SECOND = 100;
+/** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
+const RUNNER_EXIT_CHECK_MS = 3_000;
+
+/**
+ * Frame counts per client socket for the 100/s limit. Kept in memory on purpose: a one-second
+ * window does not need to survive hibernation (a woken object starts counting afresh).
+ */
+const frameWindows = new WeakMap<WebSocket, { second: number; count: number }>();
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
 type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean } | { kind: "runner"; instance: string | null };
@@ -50,7 +66,7 @@ export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnl
 
 /** Answer of a gateway admission check. */
 export type ModelAdmission =
-  | { allowed: true; userId: string }
+  | { allowed: true; userId: string; orgId: string | null; credential: CredentialRef }
   | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
 
 /** Usage the model gateway measured for one upstream call. */
@@ -67,11 +83,19 @@ export class SessionDO extends DurableObject<Env> {
   private readonly store: StateStore;
   private state: SessionState | null;
   private logCache: EventLog | null = null;
+  /** Uploads and downloads (file-transfer.ts). */
+  private readonly files: FileTransfers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new StateStore(ctx.storage.sql);
     this.state = this.store.load();
+    this.files = new FileTransfers(ctx.storage.sql, env, {
+      state: () => this.state,
+      runner: () => this.runnerSocket(),
+      emit: (event) => this.emit(event),
+      reply: (ws, event) => this.reply(ws, event),
+    });
   }
 
   // ----------------------------------------------------------------------------------------
@@ -115,6 +139,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Deletes everything this object stores; only for ended sessions. */
   async deleteRecord(): Promise<boolean> {
     if (!this.state || this.state.status !== "ended") return false;
+    await this.files.deleteStoredFiles(this.state.init.id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.state = null;
@@ -134,7 +159,7 @@ export class SessionDO extends DurableObject<Env> {
     if (budget !== null && state.usage.cost_usd >= budget) {
       return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
     }
-    return { allowed: true, userId: state.init.userId };
+    return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */
@@ -152,6 +177,21 @@ export class SessionDO extends DurableObject<Env> {
     if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
       await this.end("completed", `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})`);
     }
+  }
+
+  /** Reserves an upload and signs its PUT URL on `base` (file-transfer.ts). */
+  async requestUpload(input: UploadRequest, base: string): Promise<FileOutcome<UploadTicket>> {
+    return this.files.requestUpload(input, base);
+  }
+
+  /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
+  async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
+    return this.files.completeUpload(uploadId);
+  }
+
+  /** Has the runner send a workspace file to R2, and signs its GET URL on `base`. */
+  async requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>> {
+    return this.files.requestDownload(path, base);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -225,6 +265,15 @@ export class SessionDO extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // 1005 (no status) and 1006 (abnormal) may not be sent back; answer with a normal close.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "closed");
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const state = this.state;
+    if (attachment?.kind === "runner" && state && state.status !== "ended" && !this.runnerSocket()) {
+      // The runner reconnects by itself after a network blip; if it does not, find out whether
+      // its process ended (job_completed) rather than waiting for the heartbeat deadline.
+      state.runnerCheckAt = Date.now() + RUNNER_EXIT_CHECK_MS;
+      this.commit();
+      await this.scheduleAlarm();
+    }
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -235,6 +284,13 @@ export class SessionDO extends DurableObject<Env> {
   // Client frames
 
   private async onClientMessage(ws: WebSocket, client: Extract<SocketAttachment, { kind: "client" }>, message: string | ArrayBuffer): Promise<void> {
+    const second = Math.floor(Date.now() / 1000);
+    const window = frameWindows.get(ws);
+    if (window && window.second === second) window.count += 1;
+    else frameWindows.set(ws, { second, count: 1 });
+    if ((frameWindows.get(ws)?.count ?? 0) > CLIENT_FRAMES_PER_SECOND) {
+      return this.replyError(ws, "rate_limited", `at most ${CLIENT_FRAMES_PER_SECOND} frames per second per connection`);
+    }
     const size = typeof message === "string" ? message.length : message.byteLength;
     if (size > MAX_CLIENT_FRAME_BYTES) return this.replyError(ws, "message_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
     let json: unknown;
@@ -256,9 +312,17 @@ export class SessionDO extends DurableObject<Env> {
     if (state.status === "ended") return this.replyError(ws, "session_not_running", "the session has ended");
 
     switch (frame.type) {
-      case "prompt":
+      case "prompt": {
+        const now = Date.now();
+        state.promptTimes = state.promptTimes.filter((t) => t > now - 60_000);
+        if (state.promptTimes.length >= PROMPTS_PER_MINUTE) {
+          const retryIn = Math.ceil((state.promptTimes[0]! + 60_000 - now) / 1000);
+          return this.replyError(ws, "rate_limited", `at most ${PROMPTS_PER_MINUTE} prompts per minute per session; retry in ${retryIn} s`);
+        }
+        state.promptTimes.push(now);
         this.acceptPrompt(frame.payload.text);
         return this.pump();
+      }
       case "interrupt":
         if (state.inflight) this.sendRunner({ type: "interrupt" });
         return;
@@ -269,7 +333,12 @@ export class SessionDO extends DurableObject<Env> {
       case "upload_request":
       case "upload_complete":
       case "download_request":
-        return this.replyError(ws, "invalid_message", `${frame.type} is not available yet; use the REST file routes`);
+        // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
+        void this.files.onClientFrame(ws, frame).catch((error) => {
+          console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);
+          this.reply(ws, { type: "error", payload: { code: "file_transfer_failed", message: "the file request failed; try again", request_id: frame.payload.request_id } });
+        });
+        return;
     }
   }
 
@@ -359,15 +428,13 @@ export class SessionDO extends DurableObject<Env> {
           }
         }
         ws.serializeAttachment({ kind: "runner", instance } satisfies SocketAttachment);
-        if (state.status === "starting") {
-          state.status = "running";
-          state.startedAt = new Date().toISOString();
-        }
+        state.runnerCheckAt = null;
+        state.startedAt ??= new Date().toISOString();
         this.commit();
-        this.sendTo(ws, { type: "configure", settings: this.runnerSettings() });
+        this.sendTo(ws, { type: "configure", settings: await this.runnerSettings() });
         this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
         if (state.inflight) this.sendTo(ws, { type: "prompt", prompt_id: state.inflight.id, text: state.inflight.text });
-        this.setUi({ uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
+        this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
         this.pump();
         await this.scheduleAlarm();
         return;
@@ -377,6 +444,7 @@ export class SessionDO extends DurableObject<Env> {
           state.lastRseq = frame.rseq;
           if (frame.event.type === "result") {
             state.usage.turns += frame.event.payload.num_turns;
+            state.turnsFinished += 1;
             this.commit();
           } else {
             this.store.saveCursor(state);
@@ -384,6 +452,7 @@ export class SessionDO extends DurableObject<Env> {
           this.emit(frame.event);
         }
         this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
+        if (frame.event.type === "result") await this.enforceTurnLimits(frame.event.payload.subtype);
         return;
       }
       case "heartbeat":
@@ -400,6 +469,10 @@ export class SessionDO extends DurableObject<Env> {
           if (state.inflight && !state.inflightStarted) return;
           state.inflight = null;
           this.commit();
+          if (state.init.settings.one_shot && state.turnsFinished > 0 && state.queue.length === 0) {
+            await this.end("completed", "one_shot: the task is done");
+            return;
+          }
           this.setUi({ uiState: state.queue.length ? "Running" : "Waiting" });
           this.pump();
         } else {
@@ -417,7 +490,17 @@ export class SessionDO extends DurableObject<Env> {
         this.commit();
         this.setUi({ needsAttention: state.pending.length > 0 });
         return;
+      case "file_result":
+        this.files.onRunnerResult(frame);
+        return;
       case "agent_exited":
+        if (frame.error) {
+          // Claude Code could not run at all (e.g. it failed to start): nothing will work.
+          state.errorMessage = frame.error;
+          this.commit();
+          await this.end("failed", `the agent could not run: ${frame.error}`);
+          return;
+        }
         this.emit({ type: "system", payload: { subtype: "agent_exited", message: `The agent process exited (${frame.signal ?? `code ${frame.code}`}); it restarts with the conversation on the next prompt.` } });
         if (state.inflight) {
           state.inflight = null;
@@ -464,9 +547,37 @@ export class SessionDO extends DurableObject<Env> {
     void this.scheduleAlarm();
   }
 
-  /** The settings the runner starts Claude Code with. */
-  private runnerSettings(): RunnerSettings {
-    const { settings } = this.state!.init;
+  /** Ends the session when a finished turn used up `max_turns` or the budget (API.md §4). */
+  private async enforceTurnLimits(subtype: string): Promise<void> {
+    const state = this.state!;
+    const { max_turns: maxTurns } = state.init.settings;
+    if (subtype === "error_max_budget_usd") return this.end("completed", "max_budget_usd exceeded");
+    if (subtype === "error_max_turns" || (maxTurns !== null && state.usage.turns >= maxTurns)) {
+      return this.end("completed", `max_turns reached (${state.usage.turns} of ${maxTurns ?? "?"})`);
+    }
+  }
+
+  /** Whether the runner process still lives; if not, the session's job is over. */
+  private async checkRunnerExit(): Promise<void> {
+    const state = this.state!;
+    state.runnerCheckAt = null;
+    this.commit();
+    if (this.runnerSocket()) return;
+    const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
+    if (sandbox && !sandbox.running) {
+      await this.end("job_completed", `the runner exited${sandbox.exitCode === null ? "" : ` with code ${sandbox.exitCode}`}`);
+    }
+  }
+
+  /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
+  private async runnerSettings(): Promise<RunnerSettings> {
+    const { settings, orgId } = this.state!.init;
+    let environment = settings.environment;
+    if (orgId) {
+      const { resolved, missing } = await resolveSecretReferences(this.env.DB, await keyringFrom(this.env), orgId, environment);
+      environment = resolved;
+      if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
+    }
     return {
       // The platform decides every call itself (API.md §6 grammar), so Claude Code asks it for
       // all of them; `plan` keeps Claude Code's own read-only planning behaviour as well.
@@ -477,7 +588,7 @@ export class SessionDO extends DurableObject<Env> {
       ...(settings.model ? { model: settings.model } : {}),
       ...(settings.max_turns ? { max_turns: settings.max_turns } : {}),
       ...(settings.max_budget_usd ? { max_budget_usd: settings.max_budget_usd } : {}),
-      environment: settings.environment,
+      environment,
       mcp_servers: settings.mcp_servers,
       ...(this.state!.agentSessionId ? { resume_agent_session_id: this.state!.agentSessionId } : {}),
     };
@@ -571,6 +682,7 @@ export class SessionDO extends DurableObject<Env> {
     const list = [
       { at: this.deadlineOfLife(), fire: () => this.end("max_duration_exceeded", `the session reached its maximum duration`) },
     ];
+    if (state.runnerCheckAt !== null) list.push({ at: state.runnerCheckAt, fire: () => this.checkRunnerExit() });
     if (state.status === "starting") {
       list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, fire: () => this.end("startup_timeout", `the sandbox did not connect within ${timers.startupTimeout} s`) });
     } else if (state.lastHeartbeatAt !== null) {
@@ -634,10 +746,11 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Applies UI-visible changes; emits `session_status` and updates the index only when something changed. */
-  private setUi(change: { uiState?: SessionState["uiState"]; needsAttention?: boolean }): void {
+  private setUi(change: { status?: "running"; uiState?: SessionState["uiState"]; needsAttention?: boolean }): void {
     const state = this.state!;
     if (state.status === "ended") return;
     const before = JSON.stringify(this.statusPayload());
+    if (change.status) state.status = change.status;
     if (change.uiState) state.uiState = change.uiState;
     if (change.needsAttention !== undefined) state.needsAttention = change.needsAttention;
     if (state.needsAttention) state.uiState = "Waiting";

@@ -7,10 +7,19 @@ import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts"
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
 
+/**
+ * Where the model gateway finds the Anthropic credential of a session: the owner's stored
+ * credential, an org secret, or a literal key given at creation (sealed for this session).
+ */
+export type CredentialRef = { kind: "user" } | { kind: "org_secret"; name: string } | { kind: "sealed"; ciphertext: string };
+
 /** What the Worker hands the DO when it creates a session. */
 export interface SessionInit {
   id: string;
+  /** The owner: a user's `sub`, or `org:<org id>` for org sessions. */
   userId: string;
+  orgId: string | null;
+  credential: CredentialRef;
   name: string | null;
   profileId: string | null;
   settings: ProfileSettings;
@@ -71,6 +80,12 @@ export interface SessionState {
   /** Whether the runner said a turn started since `inflight` was sent; an `idle` before that is stale. */
   inflightStarted: boolean;
   pending: PendingRequest[];
+  /** When accepted prompts arrived (last minute only), for the per-session prompt rate. */
+  promptTimes: number[];
+  /** Set when the runner's socket closed: by then it must be back, or its exit is checked. */
+  runnerCheckAt: number | null;
+  /** Whether the agent has finished a turn since the session started (for `one_shot`). */
+  turnsFinished: number;
 }
 
 /** Zero usage. */
@@ -110,6 +125,9 @@ export function initialState(init: SessionInit, now: Date): SessionState {
     inflight: null,
     inflightStarted: false,
     pending: [],
+    promptTimes: [],
+    runnerCheckAt: null,
+    turnsFinished: 0,
   };
 }
 

@@ -113,3 +113,25 @@ export async function runnerSocket(sessionId: string, instance = "runner-1"): Pr
   await socket.next("configure");
   return socket;
 }
+
+/**
+ * Changes the session's stored state inside its Durable Object, e.g. to move a timestamp into
+ * the past so a deadline is due, then lets `runDurableObjectAlarm` fire it: the timers' real
+ * code runs, only the clock is skipped.
+ */
+export async function backdate(sessionId: string, mutate: (state: import("../../durable-objects/session/session-state.ts").SessionState) => void): Promise<void> {
+  const { runInDurableObject } = await import("cloudflare:test");
+  const stub = env.SESSION.get(env.SESSION.idFromName(sessionId));
+  await runInDurableObject(stub, async (instance) => {
+    const internals = instance as unknown as { state: import("../../durable-objects/session/session-state.ts").SessionState; commit(): void; scheduleAlarm(): Promise<void> };
+    mutate(internals.state);
+    internals.commit();
+    await internals.scheduleAlarm();
+  });
+}
+
+/** Runs the session's alarm now (its due deadlines fire). */
+export async function fireAlarm(sessionId: string): Promise<boolean> {
+  const { runDurableObjectAlarm } = await import("cloudflare:test");
+  return runDurableObjectAlarm(env.SESSION.get(env.SESSION.idFromName(sessionId)));
+}

@@ -35,6 +35,7 @@ export default defineConfig(async () => {
             ANTHROPIC_OAUTH_TOKEN_URL: `${fakes.url}/v1/oauth/token`,
             ANTHROPIC_OAUTH_AUTHORIZE_URL: "https://claude.example/oauth/authorize",
             ANTHROPIC_API_URL: modelServer.url,
+            ORG_ADMIN_TOKEN: "test-operator-token",
             SANDBOX_BACKEND: "local",
             SANDBOX_HOST_URL: sandboxes.url,
             SANDBOX_HOST_TOKEN: RECORDER_TOKEN,

@@ -7,6 +7,9 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import type { Env } from "../env.ts";
 import type { AuthUser } from "../http/app-env.ts";
 
+/** Prefix of the owner ids of org sessions (`org:<org id>`), reserved from user subjects. */
+export const ORG_OWNER_PREFIX = "org:";
+
 /** Tolerated clock difference between the token issuer and us. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
@@ -28,6 +31,8 @@ export async function verifyUserToken(env: Env, token: string): Promise<AuthUser
   if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 256) {
     throw new TokenError("token has no subject");
   }
+  // `org:` owner ids name organisations' sessions; no user may take one.
+  if (payload.sub.startsWith(ORG_OWNER_PREFIX)) throw new TokenError("token subject is reserved");
   const email = typeof payload.email === "string" ? payload.email : null;
   return { id: payload.sub, email };
 }

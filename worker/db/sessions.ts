@@ -4,7 +4,9 @@ import type { SessionSummary } from "../../schemas/session.ts";
 /** The index row of one session. */
 export interface SessionRow {
   id: string;
+  /** The owner: a user's `sub`, or `org:<org id>`. */
   user_id: string;
+  org_id: string | null;
   name: string | null;
   status: SessionSummary["status"];
   ui_state: SessionSummary["ui_state"];
@@ -23,10 +25,10 @@ export function findSessionRow(db: D1Database, id: string): Promise<SessionRow |
 }
 
 /** Adds a new session to the index. */
-export async function insertSessionRow(db: D1Database, row: Pick<SessionRow, "id" | "user_id" | "name" | "profile_id" | "idempotent_key" | "created_at">): Promise<void> {
+export async function insertSessionRow(db: D1Database, row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at">): Promise<void> {
   await db
-    .prepare("INSERT INTO sessions (id, user_id, name, status, profile_id, idempotent_key, created_at) VALUES (?, ?, ?, 'starting', ?, ?, ?)")
-    .bind(row.id, row.user_id, row.name, row.profile_id, row.idempotent_key, row.created_at)
+    .prepare("INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?)")
+    .bind(row.id, row.user_id, row.org_id, row.name, row.profile_id, row.idempotent_key, row.created_at)
     .run();
 }
 

@@ -5,14 +5,14 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { Id } from "../../schemas/common.ts";
 import { requireRegistered, requireUser } from "../auth/middleware.ts";
+import { requireOperator, requireOrg } from "../auth/org-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
 import { notFound } from "./errors.ts";
 
-/** Who may call a route: anyone, any verified user, or a registered user. */
-export type RouteAuth = "none" | "user" | "registered";
+/** Who may call a route: anyone, any verified user, a registered user, an org API key, or the operator. */
+export type RouteAuth = "none" | "user" | "registered" | "org" | "operator";
 
 /** Everything the API knows about one route. */
 export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
@@ -47,6 +47,9 @@ export const declaredRoutes: RouteSpec[] = [];
 
 const NoBody = z.object({}).strict();
 
+/** Ids and names in paths: URL-safe characters only (secret names may also hold dots, never a `..`). */
+const PATH_PARAM = /^(?!\.)(?!.*\.\.)[A-Za-z0-9_.-]{1,128}$/;
+
 /** Registers `handler` on `app` for `spec`, with auth and validation in front of it. */
 export function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
   app: Hono<AppEnv>,
@@ -57,11 +60,13 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
   const guards: MiddlewareHandler<AppEnv>[] = [];
   if (spec.auth === "user") guards.push(requireUser);
   if (spec.auth === "registered") guards.push(requireUser, requireRegistered);
+  if (spec.auth === "org") guards.push(requireOrg);
+  if (spec.auth === "operator") guards.push(requireOperator);
 
   app.on([spec.method.toUpperCase()], [spec.path], ...guards, async (c) => {
     const params = c.req.param() as Record<string, string>;
     for (const value of Object.values(params)) {
-      if (!Id.safeParse(value).success) throw notFound("resource");
+      if (!PATH_PARAM.test(value)) throw notFound("resource");
     }
     const query = (spec.query ? validate(spec.query, c.req.query(), "query") : undefined) as Infer<Q>;
     let body = undefined as Infer<B>;

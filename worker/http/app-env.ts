@@ -9,7 +9,13 @@ export interface AuthUser {
   email: string | null;
 }
 
+/** An automation caller: the org its API key belongs to. */
+export interface AuthOrg {
+  id: string;
+  keyId: string;
+}
+
 export interface AppEnv {
   Bindings: Env;
-  Variables: { user: AuthUser };
+  Variables: { user: AuthUser; org: AuthOrg };
 }

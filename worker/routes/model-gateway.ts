@@ -10,8 +10,7 @@
  */
 import type { Context, Hono } from "hono";
 import { Id } from "../../schemas/common.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
-import { loadCredential } from "../db/credentials.ts";
+import { resolveCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
@@ -64,7 +63,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
 
   const body = await readGatewayBody(c.req.raw);
   if (!body) return anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
-  const credential = await loadCredential(c.env.DB, await keyringFrom(c.env), admission.userId);
+  const credential = await resolveCredential(c.env, sessionId, admission);
   if (!credential) return anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform");
 
   let upstream: Response;

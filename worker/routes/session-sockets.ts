@@ -58,6 +58,26 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
+    {
+      method: "get",
+      path: "/v1/ws/org/sessions/:id",
+      summary: "Read-only WebSocket of an org session (org API key and X-LC-OID).",
+      tag: "websocket",
+      auth: "org",
+      query: ClientSocketQuery,
+      errors: ["upgrade_required"],
+    },
+    async (c, { params }) => {
+      requireUpgrade(c.req.raw);
+      const row = await findSessionRow(c.env.DB, params.id!);
+      if (!row) throw notFound("session");
+      if (row.org_id !== c.var.org.id) throw new ApiError(403, "forbidden", "this session belongs to another owner");
+      return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: `org:${c.var.org.id}`, [FORWARD_HEADERS.readOnly]: "1" });
+    },
+  );
+
+  route(
+    app,
     { method: "get", path: "/v1/runner/sessions/:id/ws", summary: "The runner's channel (sandbox only; `Authorization: Bearer <runner token>`).", tag: "internal", auth: "none", errors: ["upgrade_required"] },
     async (c, { params }) => {
       requireUpgrade(c.req.raw);

@@ -1,0 +1,101 @@
+// Moving bytes between the workspace and the platform's signed URLs, streamed both ways: a file
+// is never held whole in memory. The URLs are bearer credentials: never log them.
+import type { FileHandle } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { TransferError } from "./workspace-files.ts";
+
+/** How long a failed send waits for the platform's own answer, which explains the failure better. */
+const EARLY_ANSWER_GRACE_MS = 1_000;
+/** How much of an error answer is kept for the message. */
+const ERROR_BODY_CHARS = 500;
+
+/** A readable error from the platform's answer (`{error, message}` when it is JSON). */
+function describeRefusal(status: number, body: string): string {
+  try {
+    const json = JSON.parse(body) as { error?: unknown; message?: unknown };
+    if (typeof json.message === "string") return `the platform answered ${status}${typeof json.error === "string" ? ` ${json.error}` : ""}: ${json.message}`;
+  } catch {
+    // not JSON
+  }
+  return `the platform answered ${status}${body ? `: ${body.slice(0, ERROR_BODY_CHARS)}` : ""}`;
+}
+
+/** Fails the stream once more than `limit` bytes passed; counts what went through. */
+function byteCounter(limit: number): Transform & { bytes: number } {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counter.bytes += chunk.byteLength;
+      if (counter.bytes > limit) callback(new TransferError("size_mismatch", `the download has more than the expected ${limit} bytes`));
+      else callback(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  counter.bytes = 0;
+  return counter;
+}
+
+/** GETs `url` into `handle` (from offset 0) and closes it; exactly `size` bytes must arrive. */
+export async function downloadTo(url: string, handle: FileHandle, size: number, timeoutMs: number): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+  } catch (error) {
+    throw new TransferError("http_error", `could not reach the platform: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new TransferError("http_error", describeRefusal(response.status, (await response.text().catch(() => "")).slice(0, ERROR_BODY_CHARS)));
+  const announced = response.headers.get("content-length");
+  if (announced !== null && Number(announced) !== size) {
+    await response.body?.cancel();
+    throw new TransferError("size_mismatch", `the platform has ${announced} bytes, not the expected ${size}`);
+  }
+  const counter = byteCounter(size);
+  const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+  try {
+    // The stream owns the handle from here: it flushes it to disk and closes it.
+    await pipeline(body, counter, handle.createWriteStream({ start: 0, flush: true }));
+  } catch (error) {
+    if (error instanceof TransferError) throw error;
+    throw new TransferError("http_error", `the download broke off: ${(error as Error).message}`);
+  }
+  if (counter.bytes !== size) throw new TransferError("size_mismatch", `received ${counter.bytes} bytes, expected ${size}`);
+}
+
+/** PUTs the first `size` bytes of `handle` to `url`, with that Content-Length; the handle is closed once read. */
+export function uploadFrom(url: string, handle: FileHandle, size: number, timeoutMs: number): Promise<void> {
+  const target = new URL(url);
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise<void>((resolve, reject) => {
+    const request = client.request(target, {
+      method: "PUT",
+      headers: { "content-length": String(size), "content-type": "application/octet-stream" },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    request.once("response", (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        if (body.length < ERROR_BODY_CHARS) body += chunk;
+      });
+      response.once("end", () => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve();
+        else reject(new TransferError(status === 413 ? "too_large" : "http_error", describeRefusal(status, body)));
+      });
+      response.once("error", (error) => reject(new TransferError("http_error", `the upload's answer broke off: ${error.message}`)));
+    });
+    request.once("error", (error) => reject(new TransferError("http_error", `the upload failed: ${error.message}`)));
+    if (size === 0) {
+      request.end();
+      return;
+    }
+    // Exactly `size` bytes: a file that grew meanwhile is cut at the size announced, one that
+    // shrank makes the request fail (fewer bytes than its Content-Length).
+    pipeline(handle.createReadStream({ start: 0, end: size - 1 }), request).catch((error: Error) => {
+      // The platform may have answered early (e.g. 413) and closed: give its answer a moment to win.
+      setTimeout(() => reject(new TransferError("io_error", `sending the file failed: ${error.message}`)), EARLY_ANSWER_GRACE_MS).unref();
+    });
+  });
+}

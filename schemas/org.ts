@@ -1,0 +1,45 @@
+/** Organisations over REST (API.md §8): API keys, secrets and the org session API. */
+import { z } from "zod";
+import { Id, Timestamp } from "./common.ts";
+import { SessionCreate } from "./session.ts";
+
+/** An org id as clients send it in paths and `X-LC-OID`. */
+export const OrgId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "org ids use letters, digits, '-' and '_'");
+
+/** A secret name as `hive://secret/<name>` references it. */
+export const SecretName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "secret names use letters, digits, '.', '-' and '_'");
+
+/** `hive://secret/<name>`: a reference to an org secret. */
+export const SECRET_REFERENCE = /^hive:\/\/secret\/([A-Za-z0-9_.-]{1,128})$/;
+
+/** Live sessions one org may have at once through its API keys. */
+export const MAX_LIVE_SESSIONS_PER_ORG = 50;
+
+/** POST /v1/orgs/{oid}/keys (operator only). */
+export const OrgKeyCreate = z.object({ name: z.string().trim().min(1).max(100) }).strict().meta({ id: "OrgKeyCreate" });
+
+/** The new key, shown once: only its hash is stored. */
+export const OrgKeyCreated = z
+  .object({ id: Id, org_id: OrgId, name: z.string(), key: z.string(), created_at: Timestamp })
+  .meta({ id: "OrgKeyCreated" });
+
+/** PUT /v1/orgs/{oid}/secrets/{name}. */
+export const OrgSecretPut = z.object({ value: z.string().min(1).max(32_768) }).strict().meta({ id: "OrgSecretPut" });
+
+/** A secret as listed: its name and dates, never its value. */
+export const OrgSecretInfo = z.object({ name: z.string(), created_at: Timestamp, updated_at: Timestamp }).meta({ id: "OrgSecretInfo" });
+
+/** GET /v1/orgs/{oid}/secrets. */
+export const OrgSecretList = z.object({ secrets: z.array(OrgSecretInfo) }).meta({ id: "OrgSecretList" });
+
+/** POST /v1/api/sessions: a session for automation, paid for with an org secret or a literal key. */
+export const OrgSessionCreate = SessionCreate.omit({ profile_id: true })
+  .extend({
+    /** `hive://secret/<name>` or a literal `sk-ant-...` key. */
+    anthropic_secret: z.string().min(1).max(512),
+    /** Alias of `initial_prompt`, as rule actions call it. */
+    prompt: z.string().trim().min(1).max(200_000).optional(),
+  })
+  .strict()
+  .meta({ id: "OrgSessionCreate" });
+export type OrgSessionCreate = z.infer<typeof OrgSessionCreate>;

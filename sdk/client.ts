@@ -1,0 +1,55 @@
+/** `createClient`: one object with a typed method for every REST route of the platform. */
+import { Transport, type TransportOptions } from "./http.ts";
+import { AccountApi } from "./resources/account.ts";
+import { AuthApi } from "./resources/auth.ts";
+import { FilesApi } from "./resources/files.ts";
+import type { CallOptions } from "./resources/call-options.ts";
+import { ProfilesApi } from "./resources/profiles.ts";
+import { SessionsApi } from "./resources/sessions.ts";
+import { createSessionWebSocket, type SessionSocket, type SessionSocketOptions } from "./socket/session-socket.ts";
+
+/** Options of {@link createClient}: where the platform is, who calls, how to retry. */
+export type ClientOptions = TransportOptions;
+
+/** The REST client. */
+export interface AiSessionsClient {
+  /** The transport underneath (base URL, token, retry policy). */
+  readonly transport: Transport;
+  /** Claude credentials: API key and OAuth. */
+  readonly auth: AuthApi;
+  /** Saved session settings. */
+  readonly profiles: ProfilesApi;
+  /** Sessions: create, list, read, terminate, history. */
+  readonly sessions: SessionsApi;
+  /** Uploads into and downloads out of a session's workspace. */
+  readonly files: FilesApi;
+  /** `GET /healthz`. */
+  health: AccountApi["health"];
+  /** `GET /openapi`. */
+  openapi: AccountApi["openapi"];
+  /** `POST /v1/register` (idempotent). */
+  register: AccountApi["register"];
+  /** `DELETE /v1/register`. */
+  deregister: AccountApi["deregister"];
+  /** Opens a session's WebSocket with this client's base URL and token. */
+  connect(sessionId: string, options?: Omit<SessionSocketOptions, "baseUrl" | "token" | "sessionId">): SessionSocket;
+}
+
+/** Creates a client for one platform and one user. */
+export function createClient(options: ClientOptions): AiSessionsClient {
+  const transport = new Transport(options);
+  const account = new AccountApi(transport);
+  return {
+    transport,
+    auth: new AuthApi(transport),
+    profiles: new ProfilesApi(transport),
+    sessions: new SessionsApi(transport),
+    files: new FilesApi(transport),
+    health: (call?: CallOptions) => account.health(call),
+    openapi: (call?: CallOptions) => account.openapi(call),
+    register: (call?: CallOptions) => account.register(call),
+    deregister: (call?: CallOptions) => account.deregister(call),
+    connect: (sessionId, socketOptions = {}) =>
+      createSessionWebSocket({ fetch: transport.fetch, ...socketOptions, baseUrl: transport.baseUrl, token: options.token, sessionId }),
+  };
+}

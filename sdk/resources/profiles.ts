@@ -1,0 +1,56 @@
+/** Profiles: saved session settings, at most 10 per user, one default (API.md §3). */
+import { z } from "zod";
+import { CaptureProfile, Profile, ProfileCreate, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { segment, type Transport } from "../http.ts";
+import type { CallOptions } from "./call-options.ts";
+
+/**
+ * Answer of `DELETE /v1/profiles/{id}`. The server declares it beside its route rather than in
+ * schemas/, so the SDK states the same one-field shape here.
+ */
+const ProfileDeleted = z.object({ deleted: z.literal(true) });
+
+/** `/v1/profiles/...` and `POST /v1/sessions/{id}/capture-profile`. */
+export class ProfilesApi {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** Every profile of the caller, default first. */
+  async list(options: CallOptions = {}) {
+    return (await this.#t.request({ method: "GET", path: "/v1/profiles", response: ProfileList, idempotent: true, ...options })).profiles;
+  }
+
+  /** Creates a profile (409 `profile_limit` at 10, `profile_name_taken` for a duplicate name). */
+  create(profile: z.input<typeof ProfileCreate>, options: CallOptions = {}) {
+    return this.#t.request({ method: "POST", path: "/v1/profiles", body: profile, response: Profile, idempotent: false, ...options });
+  }
+
+  /** One profile. */
+  get(id: string, options: CallOptions = {}) {
+    return this.#t.request({ method: "GET", path: `/v1/profiles/${segment(id)}`, response: Profile, idempotent: true, ...options });
+  }
+
+  /** Replaces the fields given; `null` clears an optional limit. */
+  update(id: string, changes: z.input<typeof ProfileUpdate>, options: CallOptions = {}) {
+    return this.#t.request({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body: changes, response: Profile, idempotent: true, ...options });
+  }
+
+  /** Deletes a profile (409 `default_profile` for the default one). */
+  delete(id: string, options: CallOptions = {}) {
+    // Not retried: a repeat after a lost answer would be a 404 although the delete worked.
+    return this.#t.request({ method: "DELETE", path: `/v1/profiles/${segment(id)}`, response: ProfileDeleted, idempotent: false, ...options });
+  }
+
+  /** Makes the profile the default one; answers it. */
+  setDefault(id: string, options: CallOptions = {}) {
+    return this.#t.request({ method: "POST", path: `/v1/profiles/${segment(id)}/default`, response: Profile, idempotent: true, ...options });
+  }
+
+  /** Saves a session's effective settings as a new profile. */
+  capture(sessionId: string, body: z.input<typeof CaptureProfile>, options: CallOptions = {}) {
+    return this.#t.request({ method: "POST", path: `/v1/sessions/${segment(sessionId)}/capture-profile`, body, response: Profile, idempotent: false, ...options });
+  }
+}

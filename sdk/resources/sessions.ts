@@ -1,0 +1,102 @@
+/** Sessions over REST: create, list, read, terminate, delete, history (API.md §4). */
+import type { z } from "zod";
+import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
+import {
+  HistoryPage,
+  Session,
+  SessionCreate,
+  SessionCreated,
+  SessionList,
+  SessionRecordDeleted,
+  SessionTerminated,
+  type SessionSummary,
+} from "../../schemas/session.ts";
+import { segment, type Transport } from "../http.ts";
+import { flatten, walkPages } from "../paginate.ts";
+import type { CallOptions } from "./call-options.ts";
+
+/** Filters and paging of `GET /v1/sessions`. */
+export interface ListSessionsQuery {
+  status?: SessionStatus;
+  /** Page size, 1..200 (server default 50). */
+  limit?: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Paging of `GET /v1/sessions/{id}/history`. */
+export interface HistoryQuery {
+  /** Only events after this seq (default 0: from the start). */
+  afterSeq?: number;
+  /** Page size, 1..1000 (server default 200). */
+  limit?: number;
+}
+
+/** `/v1/sessions/...`. */
+export class SessionsApi {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** Creates a session (from the default profile unless `profile_id`); answers the new record. */
+  async create(body: z.input<typeof SessionCreate> = {}, options: CallOptions = {}) {
+    // With an idempotent_key the server answers the live session it already made, so a retry cannot double it.
+    const idempotent = body.idempotent_key !== undefined;
+    return (await this.#t.request({ method: "POST", path: "/v1/sessions", body, response: SessionCreated, idempotent, ...options })).session;
+  }
+
+  /** One page of the caller's sessions, newest first. */
+  list(query: ListSessionsQuery = {}, options: CallOptions = {}) {
+    return this.#t.request({ method: "GET", path: "/v1/sessions", query: { ...query }, response: SessionList, idempotent: true, ...options });
+  }
+
+  /** Every page of the listing, fetched as the iteration goes. */
+  pages(query: ListSessionsQuery = {}, options: CallOptions = {}) {
+    return walkPages(query.cursor, (cursor) => this.list({ ...query, cursor }, options), (page) => page.next_cursor);
+  }
+
+  /** Every session of the listing, one at a time (pages fetched lazily). */
+  all(query: Omit<ListSessionsQuery, "cursor"> = {}, options: CallOptions = {}): AsyncGenerator<SessionSummary, void, undefined> {
+    return flatten(this.pages(query, options), (page) => page.sessions);
+  }
+
+  /** The full record. */
+  get(id: string, options: CallOptions = {}) {
+    return this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, response: Session, idempotent: true, ...options });
+  }
+
+  /** Terminates the session (end_reason `user_requested`); repeating it is harmless. */
+  terminate(id: string, options: CallOptions = {}) {
+    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}`, response: SessionTerminated, idempotent: true, ...options });
+  }
+
+  /** Deletes an ended session's record, events and archive (409 `session_not_ended` while live). */
+  deleteRecord(id: string, options: CallOptions = {}) {
+    // Not retried: a repeat after a lost answer would be a 404 although the delete worked.
+    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}/record`, response: SessionRecordDeleted, idempotent: false, ...options });
+  }
+
+  /** One page of stored events after `afterSeq`. */
+  history(id: string, query: HistoryQuery = {}, options: CallOptions = {}) {
+    return this.#t.request({
+      method: "GET",
+      path: `/v1/sessions/${segment(id)}/history`,
+      query: { after_seq: query.afterSeq, limit: query.limit },
+      response: HistoryPage,
+      idempotent: true,
+      ...options,
+    });
+  }
+
+  /** Every page of stored events after `afterSeq`. */
+  historyPages(id: string, query: HistoryQuery = {}, options: CallOptions = {}) {
+    return walkPages(query.afterSeq ?? 0, (afterSeq) => this.history(id, { ...query, afterSeq }, options), (page) => page.next_after_seq);
+  }
+
+  /** Every stored event after `afterSeq`, in seq order (pages fetched lazily). */
+  historyAll(id: string, query: HistoryQuery = {}, options: CallOptions = {}): AsyncGenerator<StoredEnvelope, void, undefined> {
+    return flatten(this.historyPages(id, query, options), (page) => page.messages);
+  }
+}
