@@ -1,6 +1,7 @@
 // The server → client event vocabulary of the session WebSocket (API.md §5).
-// Imports nothing from the project: every part (Worker, DOs, runner, SDK, UI) reads it.
+// Imports only other wire schemas: every part (Worker, DOs, runner, SDK, UI) reads it.
 import { z } from "zod";
+import { FileErrorCode } from "./files.ts";
 
 /** A content block of an assistant or user message (text, thinking, tool_use, image, ...); unknown kinds pass through. */
 export const ContentBlock = z.looseObject({ type: z.string() });
@@ -90,24 +91,10 @@ export const SessionEndPayload = z.object({
 });
 export type SessionEndPayload = z.infer<typeof SessionEndPayload>;
 
-/** Machine codes of the WebSocket `error` event. */
-export const WsErrorCode = z.enum([
-  "session_not_found",
-  "session_not_running",
-  "session_crashed",
-  "invalid_message",
-  "rate_limited",
-  "message_too_large",
-  // Answers to the file frames (upload_request, upload_complete, download_request); see schemas/files.ts.
-  "invalid_filename",
-  "file_too_large",
-  "upload_not_found",
-  "upload_incomplete",
-  "invalid_path",
-  "file_not_found",
-  "not_a_file",
-  "file_transfer_failed",
-  "file_transfer_timeout",
+/** Machine codes of the WebSocket `error` event: the session's own, and the file transfers' (schemas/files.ts). */
+export const WsErrorCode = z.union([
+  z.enum(["session_not_found", "session_not_running", "session_crashed", "invalid_message", "rate_limited", "message_too_large"]),
+  FileErrorCode,
 ]);
 export type WsErrorCode = z.infer<typeof WsErrorCode>;
 

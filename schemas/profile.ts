@@ -128,6 +128,9 @@ export type Profile = z.infer<typeof Profile>;
 /** GET /v1/profiles. */
 export const ProfileList = z.object({ profiles: z.array(Profile) }).meta({ id: "ProfileList" });
 
+/** DELETE /v1/profiles/{id}. */
+export const ProfileDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "ProfileDeleted" });
+
 /** POST /v1/sessions/{id}/capture-profile. */
 export const CaptureProfile = z
   .object({ name: ProfileName, description: ProfileSettingsFields.description.optional() })

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../model-server/server.ts";
 import { startSandboxHost, type SandboxHost } from "../sandbox-host/server.ts";
+import { ensureWebBuilt } from "../web/build.ts";
 import { ROOT } from "./local-env.ts";
 
 /** Keeps wrangler from reaching for the internet, which is not there. */
@@ -58,6 +59,8 @@ export async function freePort(): Promise<number> {
 
 /** Starts everything; resolves once the Worker answers /healthz. */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  // wrangler serves the web UI from web/dist: build it when missing or stale.
+  await ensureWebBuilt();
   const port = options.port || (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);

@@ -115,7 +115,7 @@ class SessionView {
       this.#inputEnded = true;
       this.#maybeDrain();
     });
-    this.#print(this.#ctx.style.dim(HELP));
+    if (terminal.tty) this.#print(this.#ctx.style.dim(HELP));
     this.#refreshPrompt();
   }
 
@@ -128,7 +128,7 @@ class SessionView {
     const known = frame as ServerEnvelope;
     // Live requests are presented at the prompt instead; the user's own prompts are already on screen.
     if (this.#terminal && !replayed && (known.type === "tool_approval_request" || known.type === "ask_user_question")) return;
-    if (!replayed && known.type === "user" && this.#sentPrompts[0] === blocksText(known.payload.content)) {
+    if (!replayed && known.type === "user" && this.#terminal?.tty && this.#sentPrompts[0] === blocksText(known.payload.content)) {
       this.#sentPrompts.shift();
       return;
     }

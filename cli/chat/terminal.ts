@@ -55,11 +55,10 @@ export class Terminal {
   /** Changes the prompt (e.g. to an approval question) and shows it, keeping typed input. */
   setPrompt(prompt: string): void {
     this.#rl.setPrompt(prompt);
-    if (this.#closed) return;
-    if (this.tty) {
-      clearLine(this.#io.stdout, 0);
-      cursorTo(this.#io.stdout, 0);
-    }
+    // Off a terminal nobody types at a prompt; printing it would only litter the transcript.
+    if (this.#closed || !this.tty) return;
+    clearLine(this.#io.stdout, 0);
+    cursorTo(this.#io.stdout, 0);
     this.#rl.prompt(true);
   }
 

@@ -153,7 +153,8 @@ export class FileTransfers {
 
     this.#sql.exec(`UPDATE file_uploads SET completed_at = ? WHERE id = ?`, Date.now(), row.id);
     // The bytes are in the workspace now (and travel with its archive); the staging copy can go.
-    await this.#env.FILES.delete(row.object_key);
+    // Best effort: a copy left behind is removed with the session's record.
+    await this.#env.FILES.delete(row.object_key).catch((error: unknown) => console.warn(`upload ${row.id}: staging copy not deleted:`, error instanceof Error ? error.message : error));
     this.#host.emit({
       type: "system",
       payload: {

@@ -1,16 +1,10 @@
 /** Profiles: saved session settings, at most 10 per user, one default (API.md §3). */
 import { z } from "zod";
-import { CaptureProfile, Profile, ProfileCreate, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { segment, type Transport } from "../http.ts";
 import type { CallOptions } from "./call-options.ts";
 
-/**
- * Answer of `DELETE /v1/profiles/{id}`. The server declares it beside its route rather than in
- * schemas/, so the SDK states the same one-field shape here.
- */
-const ProfileDeleted = z.object({ deleted: z.literal(true) });
-
-/** `/v1/profiles/...` and `POST /v1/sessions/{id}/capture-profile`. */
+/** `/v1/profiles/...`. */
 export class ProfilesApi {
   readonly #t: Transport;
 
@@ -47,10 +41,5 @@ export class ProfilesApi {
   /** Makes the profile the default one; answers it. */
   setDefault(id: string, options: CallOptions = {}) {
     return this.#t.request({ method: "POST", path: `/v1/profiles/${segment(id)}/default`, response: Profile, idempotent: true, ...options });
-  }
-
-  /** Saves a session's effective settings as a new profile. */
-  capture(sessionId: string, body: z.input<typeof CaptureProfile>, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/sessions/${segment(sessionId)}/capture-profile`, body, response: Profile, idempotent: false, ...options });
   }
 }

@@ -167,14 +167,12 @@ export class SessionSocket {
     else this.#outbox.push(text);
   }
 
-  /** Closes the socket for good. */
+  /** Closes the socket for good; nothing is delivered after this call. */
   close(): void {
     if (this.#state === "closed") return;
     this.#userClosed = true;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    const connection = this.#connection;
-    if (connection) connection.ws.close(1000, "client closed");
-    else this.#finish({ code: 1000, reason: "client closed", willReconnect: false });
+    this.#release();
+    this.#finish({ code: 1000, reason: "client closed", willReconnect: false });
   }
 
   async #connect(): Promise<void> {
@@ -268,6 +266,7 @@ export class SessionSocket {
     this.#dispatch(frame, false);
     let ended = false;
     for (const message of frame.payload.messages) {
+      if (this.#state === "closed") return; // a handler closed the socket mid-replay
       ended ||= message.type === "session_end";
       if (this.#seq.check(message.seq) === "duplicate") continue;
       this.#seq.advance(message.seq);
@@ -282,16 +281,21 @@ export class SessionSocket {
    * by many seconds behind the closing handshake (observed with Node 22's WebSocket).
    */
   #onSessionEnd(): void {
+    this.#release();
+    this.#finish({ code: 4100, reason: "session ended", willReconnect: false });
+  }
+
+  /** Lets go of the current connection: its later frames and close event are ignored. */
+  #release(): void {
     const connection = this.#connection;
     if (!connection) return;
     connection.discarding = true;
     this.#connection = null;
     try {
-      connection.ws.close(1000, "session ended");
+      connection.ws.close(1000, "client closed");
     } catch {
-      // already closing
+      // still connecting in an implementation that refuses to close then, or already closed
     }
-    this.#finish({ code: 4100, reason: "session ended", willReconnect: false });
   }
 
   #dispatch(frame: ServerEnvelope | UnknownFrame, replayed: boolean): void {

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWebBuilt } from "../../web/build.ts";
 import { Client, E2E_API_KEY, api, e2eToken, hasResult, startE2EPlatform, type E2EPlatform } from "../node/e2e/platform-harness.ts";
-import { launchChromium, shot, startProxy } from "./browser-harness.ts";
+import { CHROMIUM, launchChromium, shot, startProxy } from "./browser-harness.ts";
 
 let platform: E2EPlatform;
 let browser: Browser;
@@ -32,6 +32,7 @@ function watchDialogs(p: Page): void {
 }
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   await ensureWebBuilt();
   platform = await startE2EPlatform();
   browser = await launchChromium();

@@ -69,6 +69,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
   let status: SessionStatusPayload | null = null;
   let costUsd = 0;
   const queued: Extract<Item, { kind: "notice" }>[] = [];
+  const seenModels = new Set<string>();
 
   const settle = (item: Extract<Item, { kind: "approval" | "question" }>, state: RequestState) => {
     item.state = state;
@@ -103,7 +104,8 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           items.push({ kind: "tool", key: `tool:${e.payload.tool_use_id}`, seq: e.seq, sig: "", id: e.payload.tool_use_id, name: "tool", input: {}, result: { content: e.payload.content, is_error: e.payload.is_error }, waiting: false });
         }
         const approval = pending.get(`approval:${e.payload.tool_use_id}`);
-        if (approval) settle(approval, approval.state === "pending" ? "resolved" : approval.state);
+        // A tool that ran was approved; one that failed may have been denied or have failed.
+        if (approval) settle(approval, e.payload.is_error ? "resolved" : "approved");
         break;
       }
       case "tool_approval_request": {
@@ -129,6 +131,10 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           queued.push(notice);
           items.push(notice);
         } else if (p.subtype === "init") {
+          // Claude Code announces itself at every turn; show it when it first starts or the model changes.
+          const model = typeof p["model"] === "string" ? p["model"] : "";
+          if (seenModels.has(model)) break;
+          seenModels.add(model);
           items.push({ kind: "notice", key: `s${e.seq}`, seq: e.seq, sig: "", subtype: p.subtype, text: p.message || "Agent started", tone: "muted", jump: null });
         } else {
           items.push({ kind: "notice", key: `s${e.seq}`, seq: e.seq, sig: "", subtype: p.subtype, text: p.message || p.subtype.replaceAll("_", " "), tone: p.subtype === "agent_exited" ? "warn" : "muted", jump: null });
@@ -178,7 +184,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
   }
   for (const item of items) {
     if (item.kind === "question" && !item.answers) item.answers = local.questions.get(item.payload.question_id) ?? null;
-    if (item.kind === "approval" && item.state === "resolved") {
+    if (item.kind === "approval" && item.state !== "pending") {
       const answer = local.approvals.get(item.payload.tool_use_id);
       if (answer) item.state = answer;
     }

@@ -1,7 +1,6 @@
 /** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
 import type { Hono } from "hono";
-import { z } from "zod";
-import { Profile, ProfileCreate, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { newId } from "../crypto/encoding.ts";
 import { keyringFrom } from "../crypto/sealed-box.ts";
 import {
@@ -17,9 +16,6 @@ import {
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, notFound } from "../http/errors.ts";
-
-/** Answer of DELETE /v1/profiles/{id}. */
-const ProfileDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "ProfileDeleted" });
 
 /** Maps a repository conflict to its 409. */
 function conflict(error: unknown): never {

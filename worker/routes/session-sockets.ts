@@ -9,6 +9,7 @@ import { findSessionRow } from "../db/sessions.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, notFound } from "../http/errors.ts";
+import { orgOwner } from "./org-sessions.ts";
 import { sessionStub } from "./sessions.ts";
 
 /** Query of a client socket: where to resume from, and the token for clients that cannot set headers. */
@@ -33,6 +34,15 @@ function requireUpgrade(request: Request): void {
   }
 }
 
+/** Hands a client's upgrade to the session if `ownerId` owns it: 404 unknown, 403 someone else's. */
+async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionId: string, viewer: { ownerId: string; readOnly: boolean }): Promise<Response> {
+  requireUpgrade(request);
+  const row = await findSessionRow(env.DB, sessionId);
+  if (!row) throw notFound("session");
+  if (row.user_id !== viewer.ownerId) throw new ApiError(403, "forbidden", "this session belongs to someone else");
+  return forward(request, env, sessionId, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: viewer.ownerId, [FORWARD_HEADERS.readOnly]: viewer.readOnly ? "1" : "0" });
+}
+
 export function sessionSocketRoutes(app: Hono<AppEnv>): void {
   for (const path of ["/v1/ws/sessions/:id", "/v1/sessions/:id/ws"]) {
     route(
@@ -46,13 +56,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
-      async (c, { params }) => {
-        requireUpgrade(c.req.raw);
-        const row = await findSessionRow(c.env.DB, params.id!);
-        if (!row) throw notFound("session");
-        if (row.user_id !== c.var.user.id) throw new ApiError(403, "forbidden", "this session belongs to another user");
-        return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: c.var.user.id, [FORWARD_HEADERS.readOnly]: "0" });
-      },
+      (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false }),
     );
   }
 
@@ -67,13 +71,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       query: ClientSocketQuery,
       errors: ["upgrade_required"],
     },
-    async (c, { params }) => {
-      requireUpgrade(c.req.raw);
-      const row = await findSessionRow(c.env.DB, params.id!);
-      if (!row) throw notFound("session");
-      if (row.org_id !== c.var.org.id) throw new ApiError(403, "forbidden", "this session belongs to another owner");
-      return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: `org:${c.var.org.id}`, [FORWARD_HEADERS.readOnly]: "1" });
-    },
+    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true }),
   );
 
   route(

@@ -3,7 +3,8 @@
  * --json documents), and `chat` in a real terminal (tmux) answering a tool approval at the prompt.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../sdk/index.ts";
@@ -130,6 +131,36 @@ describe("non-interactive commands", () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(out).toContain("watched-from-the-cli");
     expect(frames.at(-1).type).toBe("session_end");
+  });
+
+  it("files upload and download move the same bytes in and out of the workspace", async () => {
+    const token = await readyUser(platform.baseUrl);
+    const client = createClient({ baseUrl: platform.baseUrl, token });
+    const session = await client.sessions.create({ permission_mode: "bypassPermissions", initial_prompt: "[[scenario:text text=ready]]" });
+    for (let i = 0; i < 200 && (await client.sessions.get(session.id)).usage.turns < 1; i++) await new Promise((r) => setTimeout(r, 200));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cli-files-"));
+    try {
+      const local = path.join(dir, "evidence.bin");
+      const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 13) % 256));
+      writeFileSync(local, bytes);
+      const up = await cli(token, ["files", "upload", session.id, local, "--json"]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(JSON.parse(up.stdout)).toMatchObject({ success: true, path: "/workspace/uploads/evidence.bin", size: bytes.length });
+
+      const down = await cli(token, ["files", "download", session.id, "uploads/evidence.bin", dir, "--json"]);
+      expect(down.code, down.stderr).toBe(0);
+      const target = path.join(dir, "evidence.bin");
+      expect(JSON.parse(down.stdout)).toEqual({ remote: "uploads/evidence.bin", path: target, size: bytes.length });
+      expect(Buffer.compare(readFileSync(target), bytes)).toBe(0);
+
+      expect((await cli(token, ["files", "upload", session.id, path.join(dir, "missing.bin")])).code).toBe(2);
+      const outside = await cli(token, ["files", "download", session.id, "/etc/passwd", dir]);
+      expect(outside.code).toBe(1);
+      expect(outside.stderr).toContain("[invalid_path]");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await client.sessions.terminate(session.id);
+    }
   });
 });
 

@@ -43,6 +43,12 @@ export async function startE2EPlatform(): Promise<E2EPlatform> {
   };
 }
 
+/** Starts the platform and a ready user, for a test file's `beforeAll`. */
+export async function bootE2E(): Promise<{ platform: E2EPlatform; token: string }> {
+  const platform = await startE2EPlatform();
+  return { platform, token: await readyUser(platform.baseUrl) };
+}
+
 /** A token for a fresh user of the e2e platform. */
 export async function e2eToken(name = `u${randomBytes(6).toString("hex")}`): Promise<string> {
   return new SignJWT({ email: `${name}@example.com` })

@@ -6,19 +6,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, api, hasResult, readyUser, startE2EPlatform, type E2EPlatform } from "./platform-harness.ts";
+import { Client, api, hasResult, readyUser, bootE2E, type E2EPlatform } from "./platform-harness.ts";
 
 let platform: E2EPlatform;
 let token: string;
 
-beforeAll(async () => {
-  platform = await startE2EPlatform();
-  token = await readyUser(platform.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await platform?.stop();
-});
+beforeAll(async () => ({ platform, token } = await bootE2E()), 120_000);
+afterAll(async () => platform?.stop());
 
 async function session(settings: Record<string, unknown>): Promise<{ id: string; client: Client }> {
   const created = await api(platform.baseUrl, token, "POST", "/v1/sessions", settings);

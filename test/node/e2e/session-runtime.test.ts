@@ -5,19 +5,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, E2E_API_KEY, api, hasResult, readyUser, startE2EPlatform, type E2EPlatform } from "./platform-harness.ts";
+import { Client, E2E_API_KEY, api, hasResult, readyUser, bootE2E, type E2EPlatform } from "./platform-harness.ts";
 
 let platform: E2EPlatform;
 let token: string;
 
-beforeAll(async () => {
-  platform = await startE2EPlatform();
-  token = await readyUser(platform.baseUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await platform?.stop();
-});
+beforeAll(async () => ({ platform, token } = await bootE2E()), 120_000);
+afterAll(async () => platform?.stop());
 
 /** Creates a session where every tool runs without asking (the Full Permissions behaviour). */
 async function newSession(extra: Record<string, unknown> = {}): Promise<string> {

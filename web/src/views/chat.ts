@@ -88,7 +88,8 @@ export class ChatView {
     this.input = h("textarea", {
       class: "composer-input",
       rows: 1,
-      placeholder: "Message the agent…  (Enter to send, Shift+Enter for a new line)",
+      placeholder: "Message the agent…",
+      title: "Enter sends, Shift+Enter starts a new line",
       "aria-label": "Message",
       "data-testid": "composer-input",
       onkeydown: (e: KeyboardEvent) => {
@@ -203,7 +204,7 @@ export class ChatView {
   private send(frame: ClientFrame): boolean {
     if (!this.socket) return false;
     this.socket.send(frame);
-    if (!this.socket.isOpen) toast("Not connected: it will be sent when the connection is back.");
+    if (!this.socket.isOpen && this.connection !== "connecting") toast("Not connected: it will be sent when the connection is back.");
     return true;
   }
 
@@ -371,7 +372,7 @@ export class ChatView {
     const ended = this.ended;
     this.input.disabled = ended;
     this.sendBtn.disabled = ended;
-    this.input.placeholder = ended ? "This session has ended." : "Message the agent…  (Enter to send, Shift+Enter for a new line)";
+    this.input.placeholder = ended ? "This session has ended." : "Message the agent…";
     this.stopBtn.hidden = ended || !this.derived.running;
   }
 
@@ -458,7 +459,7 @@ export class ChatView {
       this.scheduleRender();
     };
     const preview = tool_name === "Bash" && typeof tool_input["command"] === "string" ? `$ ${tool_input["command"]}` : prettyJson(tool_input);
-    const outcome: Record<string, string> = { approved: "Approved once", approved_session: `Approved for this session (${pattern})`, denied: "Denied", resolved: "Answered", answered: "Answered" };
+    const outcome: Record<string, string> = { approved: "Approved", approved_session: `Approved for this session (${pattern})`, denied: "Denied", resolved: "Answered", answered: "Answered" };
     return h(
       "div",
       { class: `request-card ${item.state === "pending" ? "pending" : "settled"}`, "data-testid": "approval-card", "data-state": item.state },
@@ -620,9 +621,20 @@ export class ChatView {
     if (path && path.trim() && path.trim() !== "/workspace/") void this.download(path.trim());
   }
 
+  /**
+   * A path as the download route takes it: inside /workspace, or relative to it. The agent may
+   * name files by its own absolute path (a local sandbox's workspace is `<root>/<session id>/workspace`).
+   */
+  private workspacePath(path: string): string {
+    if (path === "/workspace" || path.startsWith("/workspace/")) return path;
+    const marker = `/${this.sessionId}/workspace/`;
+    const at = path.indexOf(marker);
+    return at === -1 ? path : path.slice(at + marker.length);
+  }
+
   private async download(path: string): Promise<void> {
     try {
-      const { download_url } = await this.app.api.requestDownload(this.sessionId, path);
+      const { download_url } = await this.app.api.requestDownload(this.sessionId, this.workspacePath(path));
       const a = h("a", { href: download_url, download: path.split("/").pop() || "download", class: "hidden" });
       document.body.append(a);
       a.click();
