@@ -1,6 +1,6 @@
 /** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
 import type { Hono } from "hono";
-import { Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { CaptureProfile, Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { newId } from "../crypto/encoding.ts";
 import { keyringFrom } from "../crypto/sealed-box.ts";
 import {
@@ -16,6 +16,7 @@ import {
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, notFound } from "../http/errors.ts";
+import { describeOwned } from "../sessions/session-views.ts";
 
 /** Maps a repository conflict to its 409. */
 function conflict(error: unknown): never {
@@ -69,6 +70,27 @@ export function profileRoutes(app: Hono<AppEnv>): void {
       const deleted = await deleteProfile(c.env.DB, c.var.user.id, params.id!).catch(conflict);
       if (!deleted) throw notFound("profile");
       return c.json({ deleted: true as const });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/v1/sessions/:id/capture-profile",
+      summary: "Save a session's effective settings (session-scope approvals excluded) as a new profile.",
+      tag: "profiles",
+      auth: "registered",
+      body: CaptureProfile,
+      status: 201,
+      response: Profile,
+      errors: ["profile_limit", "profile_name_taken"],
+    },
+    async (c, { params, body }) => {
+      const session = await describeOwned(c.env, params.id!, c.var.user.id);
+      const settings = { ...session.profile, ...(body.description !== undefined ? { description: body.description } : {}) };
+      const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), body.name, settings, new Date().toISOString()).catch(conflict);
+      return c.json(profile, 201);
     },
   );
 
