@@ -28,7 +28,9 @@ import { newId } from "../../worker/crypto/encoding.ts";
 import { keyringFrom } from "../../worker/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../worker/db/org-secrets.ts";
 import type { Env } from "../../worker/env.ts";
+import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
+import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers, type FileOutcome } from "./file-transfer.ts";
 import { derivePattern } from "./permissions/derive-pattern.ts";
 import { decideToolUse } from "./permissions/engine.ts";
@@ -40,8 +42,6 @@ import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 export const MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
 /** Budget for the one `history` frame sent on connect; older events are paged over REST. */
 const HISTORY_FRAME_BYTES = 768 * 1024;
-/** Interval the runner is told to send heartbeats at. */
-const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;
 /** Prompts one session accepts per minute (API.md §9). */
 export const PROMPTS_PER_MINUTE = 60;
 /** Frames one client connection may send per second (API.md §9). */
@@ -578,20 +578,7 @@ export class SessionDO extends DurableObject<Env> {
       environment = resolved;
       if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
     }
-    return {
-      // The platform decides every call itself (API.md §6 grammar), so Claude Code asks it for
-      // all of them; `plan` keeps Claude Code's own read-only planning behaviour as well.
-      permission_mode: settings.permission_mode === "plan" ? "plan" : "default",
-      allowed_tools: [],
-      // Denials are also given to Claude Code, so tools it would run without asking are blocked too.
-      disallowed_tools: settings.denied_tools,
-      ...(settings.model ? { model: settings.model } : {}),
-      ...(settings.max_turns ? { max_turns: settings.max_turns } : {}),
-      ...(settings.max_budget_usd ? { max_budget_usd: settings.max_budget_usd } : {}),
-      environment,
-      mcp_servers: settings.mcp_servers,
-      ...(this.state!.agentSessionId ? { resume_agent_session_id: this.state!.agentSessionId } : {}),
-    };
+    return runnerSettingsFor(this.state!.init, environment, this.state!.agentSessionId);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -604,28 +591,15 @@ export class SessionDO extends DurableObject<Env> {
     const gatewayToken = mintToken("gt");
     state.runnerTokenHash = await hashToken(runnerToken);
     state.gatewayTokenHash = await hashToken(gatewayToken);
-    state.tokensExpireAt = this.deadlineOfLife();
+    state.tokensExpireAt = endOfLife(state, sessionTimers(this.env));
     this.commit();
     try {
-      await sandboxFor(this.env, state.init.id).start(this.sandboxEnv(runnerToken, gatewayToken));
+      await sandboxFor(this.env, state.init.id).start(sandboxEnvironment(state.init, { runner: runnerToken, gateway: gatewayToken }));
     } catch (error) {
       state.errorMessage = `sandbox failed to start: ${error instanceof Error ? error.message : String(error)}`;
       this.commit();
       await this.end("failed", "the sandbox could not be started");
     }
-  }
-
-  /** The whole environment of the sandbox: ids, its own tokens, and where the platform is. No Anthropic credential. */
-  private sandboxEnv(runnerToken: string, gatewayToken: string): Record<string, string> {
-    const { id, platformUrl } = this.state!.init;
-    return {
-      SESSION_ID: id,
-      PLATFORM_URL: platformUrl,
-      RUNNER_TOKEN: runnerToken,
-      ANTHROPIC_BASE_URL: `${platformUrl}/v1/gateway/sessions/${id}`,
-      ANTHROPIC_AUTH_TOKEN: gatewayToken,
-      HEARTBEAT_INTERVAL_MS: String(RUNNER_HEARTBEAT_INTERVAL_MS),
-    };
   }
 
   /** Ends the session: final events, sockets closed, sandbox stopped, slot released. */
@@ -661,42 +635,27 @@ export class SessionDO extends DurableObject<Env> {
   // ----------------------------------------------------------------------------------------
   // Timers: one alarm, always at the earliest due deadline
 
-  /** The moment the session must end by: its ttl or the platform maximum, whichever is first. */
-  private deadlineOfLife(): number {
-    const state = this.state!;
-    const created = Date.parse(state.createdAt);
-    const { maxSession } = sessionTimers(this.env);
-    const ttl = state.init.settings.ttl_seconds ?? maxSession;
-    return created + Math.min(ttl, maxSession) * 1000;
+  /** Carries out a deadline that has passed. */
+  private async fire(deadline: Deadline): Promise<void> {
+    const timers = sessionTimers(this.env);
+    switch (deadline.kind) {
+      case "purge":
+        return this.purge();
+      case "max_duration":
+        return this.end("max_duration_exceeded", "the session reached its maximum duration");
+      case "runner_check":
+        return this.checkRunnerExit();
+      case "startup_timeout":
+        return this.end("startup_timeout", `the sandbox did not connect within ${timers.startupTimeout} s`);
+      case "heartbeat_stale":
+        return this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`);
+      case "approval_timeout":
+        return this.resolvePending(deadline.pending, { behavior: "deny", message: `No answer within ${timers.approvalTimeout} s; denied.` });
+    }
   }
 
-  /** Every deadline that applies now, with what happens when it passes. */
-  private deadlines(): { at: number; fire: () => Promise<void> }[] {
-    const state = this.state;
-    if (!state) return [];
-    const timers = sessionTimers(this.env);
-    if (state.status === "ended") {
-      const purgeAt = Date.parse(state.terminatedAt!) + timers.retention * 1000;
-      return [{ at: purgeAt, fire: async () => void (await this.purge()) }];
-    }
-    const list = [
-      { at: this.deadlineOfLife(), fire: () => this.end("max_duration_exceeded", `the session reached its maximum duration`) },
-    ];
-    if (state.runnerCheckAt !== null) list.push({ at: state.runnerCheckAt, fire: () => this.checkRunnerExit() });
-    if (state.status === "starting") {
-      list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, fire: () => this.end("startup_timeout", `the sandbox did not connect within ${timers.startupTimeout} s`) });
-    } else if (state.lastHeartbeatAt !== null) {
-      list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, fire: () => this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`) });
-    }
-    if (state.init.unattended) {
-      for (const pending of state.pending) {
-        list.push({
-          at: pending.askedAt + timers.approvalTimeout * 1000,
-          fire: async () => this.resolvePending(pending, { behavior: "deny", message: `No answer within ${timers.approvalTimeout} s; denied.` }),
-        });
-      }
-    }
-    return list;
+  private deadlines(): Deadline[] {
+    return this.state ? deadlinesOf(this.state, sessionTimers(this.env)) : [];
   }
 
   private async scheduleAlarm(): Promise<void> {
@@ -708,7 +667,7 @@ export class SessionDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     for (const deadline of this.deadlines()) {
-      if (deadline.at <= now) await deadline.fire();
+      if (deadline.at <= now) await this.fire(deadline);
       if (this.state?.status === "ended" && deadline.at <= now) break;
     }
     if (this.state) await this.scheduleAlarm();

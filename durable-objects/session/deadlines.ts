@@ -1,0 +1,35 @@
+/**
+ * The session's deadlines, computed from its state: a pure function, so the one DO alarm can
+ * always be set to the earliest of them and a test can reason about them without a clock.
+ */
+import type { SessionTimers } from "../../worker/config.ts";
+import type { PendingRequest, SessionState } from "./session-state.ts";
+
+/** One thing that happens at `at` (epoch ms) unless the state changes first. */
+export type Deadline =
+  | { at: number; kind: "purge" }
+  | { at: number; kind: "max_duration" }
+  | { at: number; kind: "runner_check" }
+  | { at: number; kind: "startup_timeout" }
+  | { at: number; kind: "heartbeat_stale" }
+  | { at: number; kind: "approval_timeout"; pending: PendingRequest };
+
+/** When the session must end: its ttl or the platform maximum, whichever comes first. */
+export function endOfLife(state: SessionState, timers: SessionTimers): number {
+  const ttl = state.init.settings.ttl_seconds ?? timers.maxSession;
+  return Date.parse(state.createdAt) + Math.min(ttl, timers.maxSession) * 1000;
+}
+
+/** Every deadline that applies to `state`. */
+export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadline[] {
+  if (state.status === "ended") return [{ at: Date.parse(state.terminatedAt!) + timers.retention * 1000, kind: "purge" }];
+  const list: Deadline[] = [{ at: endOfLife(state, timers), kind: "max_duration" }];
+  if (state.runnerCheckAt !== null) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
+  if (state.status === "starting") list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, kind: "startup_timeout" });
+  else if (state.lastHeartbeatAt !== null) list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });
+  // Only sessions nobody can answer give up on a question; a person may take their time.
+  if (state.init.unattended) {
+    for (const pending of state.pending) list.push({ at: pending.askedAt + timers.approvalTimeout * 1000, kind: "approval_timeout", pending });
+  }
+  return list;
+}
