@@ -56,13 +56,13 @@ const RUNNER_EXIT_CHECK_MS = 3_000;
 const frameWindows = new WeakMap<WebSocket, { second: number; count: number }>();
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean } | { kind: "runner"; instance: string | null };
+type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
 
 /** Close codes of API.md §5. */
 export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
 
 /** Headers the Worker sets when it forwards an authenticated upgrade to this object. */
-export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only" } as const;
+export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at" } as const;
 
 /** Answer of a gateway admission check. */
 export type ModelAdmission =
@@ -211,6 +211,7 @@ export class SessionDO extends DurableObject<Env> {
       kind: "client",
       userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
+      expiresAt: Number(request.headers.get(FORWARD_HEADERS.expiresAt)) || null,
     };
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);
@@ -284,6 +285,8 @@ export class SessionDO extends DurableObject<Env> {
   // Client frames
 
   private async onClientMessage(ws: WebSocket, client: Extract<SocketAttachment, { kind: "client" }>, message: string | ArrayBuffer): Promise<void> {
+    // A socket lives no longer than the token that opened it; the client reconnects with a fresh one.
+    if (client.expiresAt !== null && Date.now() > client.expiresAt) return safeClose(ws, CLOSE.auth, "token expired");
     const second = Math.floor(Date.now() / 1000);
     const window = frameWindows.get(ws);
     if (window && window.second === second) window.count += 1;

@@ -34,7 +34,7 @@ export async function verifyUserToken(env: Env, token: string): Promise<AuthUser
   // `org:` owner ids name organisations' sessions; no user may take one.
   if (payload.sub.startsWith(ORG_OWNER_PREFIX)) throw new TokenError("token subject is reserved");
   const email = typeof payload.email === "string" ? payload.email : null;
-  return { id: payload.sub, email };
+  return { id: payload.sub, email, expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : null };
 }
 
 async function verifyWithSecret(env: Env, token: string): Promise<JWTPayload> {

@@ -7,6 +7,8 @@ export interface AuthUser {
   id: string;
   /** The JWT's `email` claim, used for registration. */
   email: string | null;
+  /** When the token expires (epoch ms): a WebSocket opened with it is closed then (4001). */
+  expiresAt: number | null;
 }
 
 /** An automation caller: the org its API key belongs to. */

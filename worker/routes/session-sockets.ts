@@ -35,12 +35,17 @@ function requireUpgrade(request: Request): void {
 }
 
 /** Hands a client's upgrade to the session if `ownerId` owns it: 404 unknown, 403 someone else's. */
-async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionId: string, viewer: { ownerId: string; readOnly: boolean }): Promise<Response> {
+async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionId: string, viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null }): Promise<Response> {
   requireUpgrade(request);
   const row = await findSessionRow(env.DB, sessionId);
   if (!row) throw notFound("session");
   if (row.user_id !== viewer.ownerId) throw new ApiError(403, "forbidden", "this session belongs to someone else");
-  return forward(request, env, sessionId, { [FORWARD_HEADERS.role]: "client", [FORWARD_HEADERS.user]: viewer.ownerId, [FORWARD_HEADERS.readOnly]: viewer.readOnly ? "1" : "0" });
+  return forward(request, env, sessionId, {
+    [FORWARD_HEADERS.role]: "client",
+    [FORWARD_HEADERS.user]: viewer.ownerId,
+    [FORWARD_HEADERS.readOnly]: viewer.readOnly ? "1" : "0",
+    [FORWARD_HEADERS.expiresAt]: viewer.expiresAt === null ? "" : String(viewer.expiresAt),
+  });
 }
 
 export function sessionSocketRoutes(app: Hono<AppEnv>): void {
@@ -56,7 +61,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
-      (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false }),
+      (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false, expiresAt: c.var.user.expiresAt }),
     );
   }
 
@@ -71,7 +76,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       query: ClientSocketQuery,
       errors: ["upgrade_required"],
     },
-    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true }),
+    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: null }),
   );
 
   route(
