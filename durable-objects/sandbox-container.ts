@@ -1,6 +1,7 @@
 /**
  * The production sandbox: one Cloudflare Container per session, running the image built
- * from container/Dockerfile (Claude Code and the runner, as a non-root user in /workspace).
+ * from container/Dockerfile (the runner starts as root and runs Claude Code as the unprivileged
+ * `agent` user in /workspace, so the agent cannot read the runner's token from /proc).
  * The runner dials out to the platform over its own authenticated WebSocket, so the
  * container exposes no port; the session Durable Object drives it through these RPC methods.
  * Timers stay in the session DO: the Container class owns its own `alarm()`.

@@ -5,12 +5,16 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { killProcessesWithEnv } from "./process-sweep.ts";
+import { writeRunnerSecrets, type SecretsHandoff } from "./runner-secrets.ts";
 
 /** Where the runner and Claude Code come from. */
 export type RunnerLaunch = { nodeBin: string; runnerMain: string; claudeBin: string; echoLogs: boolean };
 
-// Fixed by the host: the request's env cannot move a sandbox out of its directory.
-const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR"];
+// Fixed by the host: the request's env cannot move a sandbox out of its directory, nor point the
+// runner at a secrets file of its choosing (the runner deletes that file).
+const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR", "RUNNER_SECRETS_FILE"];
+// Given to the runner in a file, never in its environment (runner-secrets.ts).
+const SECRETS = ["RUNNER_TOKEN"];
 
 const STOP_GRACE_MS = 3_000;
 
@@ -19,6 +23,7 @@ export class LocalSandbox {
   readonly sessionId: string;
   readonly dir: string;
   readonly workspaceDir: string;
+  #root: string;
   #child: ChildProcess | undefined;
   #exitCode: number | null = null;
   #signal: string | null = null;
@@ -27,6 +32,7 @@ export class LocalSandbox {
 
   constructor(root: string, sessionId: string) {
     this.sessionId = sessionId;
+    this.#root = root;
     this.dir = path.join(root, sessionId);
     this.workspaceDir = path.join(this.dir, "workspace");
   }
@@ -59,7 +65,9 @@ export class LocalSandbox {
       PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
       CLAUDE_BIN: launch.claudeBin,
     };
-    for (const [name, value] of Object.entries(env)) if (!HOST_OWNED.includes(name)) childEnv[name] = value;
+    for (const [name, value] of Object.entries(env)) {
+      if (!HOST_OWNED.includes(name) && !SECRETS.includes(name)) childEnv[name] = value;
+    }
     Object.assign(childEnv, {
       HOME: home,
       WORKSPACE_DIR: this.workspaceDir,
@@ -67,17 +75,28 @@ export class LocalSandbox {
       TMPDIR: tmp,
     });
     delete childEnv["NODE_OPTIONS"];
+    let secrets: SecretsHandoff | undefined;
+    if (env["RUNNER_TOKEN"]) {
+      secrets = await writeRunnerSecrets(this.#root, this.sessionId, env["RUNNER_TOKEN"]);
+      childEnv["RUNNER_SECRETS_FILE"] = secrets.path;
+    }
 
     this.#exitCode = null;
     this.#signal = null;
     this.#log = createWriteStream(path.join(this.dir, "runner.log"), { flags: "a" });
     // detached: the runner leads a new process group, so stop() reaches everything it started.
-    const child = spawn(launch.nodeBin, [launch.runnerMain], {
-      cwd: this.dir,
-      env: childEnv,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(launch.nodeBin, [launch.runnerMain], {
+        cwd: this.dir,
+        env: childEnv,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      await secrets?.discard();
+      throw error;
+    }
     this.#child = child;
     const log = this.#log;
     const forward = (chunk: Buffer): void => {
@@ -90,6 +109,8 @@ export class LocalSandbox {
     child.stderr!.on("data", forward);
     this.#exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
+        // Normally gone already: the runner deletes it first thing. Not if it died before that.
+        void secrets?.discard();
         this.#exitCode = code;
         this.#signal = signal;
         log.end();
@@ -97,6 +118,7 @@ export class LocalSandbox {
       });
       child.once("error", (err) => {
         log.write(`sandbox host: could not start the runner: ${err.message}\n`);
+        void secrets?.discard();
         this.#exitCode = null;
         log.end();
         resolve();

@@ -1,6 +1,7 @@
 // ClaudeProcess: one long-lived Claude Code child process speaking stream-json on stdin/stdout.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import readline from "node:readline";
+import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
 import type { ClaudeInput } from "./claude-protocol.ts";
 import { parseCapabilities, type ClaudeCapabilities } from "./claude-command.ts";
 import type { Logger } from "./log.ts";
@@ -8,8 +9,8 @@ import type { Logger } from "./log.ts";
 /** How the process ended. `stderrTail` is the last stderr output (for the `agent_exited` error). */
 export type ClaudeExit = { code: number | null; signal: string | null; stderrTail: string; spawnError?: string };
 
-/** What starts one process. */
-export type ClaudeSpawnSpec = { bin: string; args: string[]; cwd: string; env: Record<string, string> };
+/** What starts one process; `user`: run it as this user rather than the runner's own. */
+export type ClaudeSpawnSpec = { bin: string; args: string[]; cwd: string; env: Record<string, string>; user: AgentUser | undefined };
 
 /** Callbacks of a ClaudeProcess. */
 export type ClaudeProcessHandlers = {
@@ -32,7 +33,9 @@ export class ClaudeProcess {
 
   constructor(spec: ClaudeSpawnSpec, handlers: ClaudeProcessHandlers, log: Logger) {
     this.#log = log;
-    this.#child = spawn(spec.bin, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = withSpawnPrivilege(spec.user, () =>
+      spawn(spec.bin, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["pipe", "pipe", "pipe"], ...spawnIdentity(spec.user) }),
+    );
     this.pid = this.#child.pid;
     let resolveExit!: () => void;
     this.#exitPromise = new Promise((resolve) => (resolveExit = resolve));
@@ -100,14 +103,24 @@ export class ClaudeProcess {
   }
 }
 
-/** Probes the CLI's flags once with `--help`; assumes the minimum when the probe fails. */
-export function probeClaudeCapabilities(bin: string, env: Record<string, string>, log: Logger): Promise<ClaudeCapabilities> {
+/**
+ * Probes the CLI's flags once with `--help`; assumes the minimum when the probe fails. Runs as
+ * the agent user too: the CLI may write to its config directory, which must stay the agent's.
+ */
+export function probeClaudeCapabilities(
+  bin: string,
+  env: Record<string, string>,
+  user: AgentUser | undefined,
+  log: Logger,
+): Promise<ClaudeCapabilities> {
   return new Promise((resolve) => {
-    execFile(bin, ["--help"], { env, timeout: 20_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
+    const options = { env, timeout: 20_000, maxBuffer: 4 * 1024 * 1024, ...spawnIdentity(user) };
+    const done = (error: Error | null, stdout: string): void => {
       if (error) log.warn("claude --help failed; assuming no --max-budget-usd", { error: error.message });
       const capabilities = parseCapabilities(String(stdout ?? ""));
       log.info("claude capabilities", capabilities);
       resolve(capabilities);
-    });
+    };
+    withSpawnPrivilege(user, () => execFile(bin, ["--help"], options, done));
   });
 }

@@ -1,6 +1,8 @@
 // RunnerConfig: the runner's settings, read once from its environment.
+import os from "node:os";
 import { z } from "zod";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, runnerSocketPath } from "../../schemas/runner.ts";
+import type { AgentUser } from "./agent-user.ts";
 
 /** Everything the runner needs from its environment. */
 export type RunnerConfig = {
@@ -9,9 +11,13 @@ export type RunnerConfig = {
   socketUrl: string;
   runnerToken: string;
   workspaceDir: string;
+  /** Where the runner keeps its own temporary files (MCP config): TMPDIR, else the system's. */
+  tmpDir: string;
   claudeBin: string;
   heartbeatIntervalMs: number;
   reconnectMaxMs: number;
+  /** The user Claude Code runs as, when it is not the runner's own (AGENT_UID/AGENT_GID). */
+  agentUser: AgentUser | undefined;
   /** The environment Claude Code starts from: the runner's own minus what only the runner may see. */
   agentEnv: Record<string, string>;
 };
@@ -20,6 +26,9 @@ export type RunnerConfig = {
 // platform channel, and the rest is plumbing the agent has no use for.
 const RUNNER_ONLY = [
   "RUNNER_TOKEN",
+  "RUNNER_SECRETS_FILE",
+  "AGENT_UID",
+  "AGENT_GID",
   "PLATFORM_URL",
   "HEARTBEAT_INTERVAL_MS",
   "RECONNECT_MAX_MS",
@@ -31,15 +40,23 @@ const RUNNER_ONLY = [
 const Env = z.object({
   SESSION_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "SESSION_ID must be URL-safe"),
   PLATFORM_URL: z.url({ protocol: /^https?$/ }),
-  RUNNER_TOKEN: z.string().min(1),
   WORKSPACE_DIR: z.string().min(1).default("/workspace"),
   CLAUDE_BIN: z.string().min(1).default("claude"),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
   RECONNECT_MAX_MS: z.coerce.number().int().min(100).default(5_000),
+  // Not 0: Claude Code as root is what running it as another user is meant to avoid.
+  AGENT_UID: z.coerce.number().int().min(1).max(2 ** 32 - 2).optional(),
+  AGENT_GID: z.coerce.number().int().min(1).max(2 ** 32 - 2).optional(),
+}).refine((e) => (e.AGENT_UID === undefined) === (e.AGENT_GID === undefined), {
+  message: "set both AGENT_UID and AGENT_GID, or neither",
+  path: ["AGENT_UID"],
 });
 
-/** Reads and validates the runner's environment; throws a readable error naming the bad variables. */
-export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
+/**
+ * Reads and validates the runner's environment; throws a readable error naming the bad variables.
+ * The token comes separately (secrets.ts): it is not taken from the environment here.
+ */
+export function loadRunnerConfig(env: NodeJS.ProcessEnv, runnerToken: string): RunnerConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
@@ -57,11 +74,14 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   return {
     sessionId: e.SESSION_ID,
     socketUrl,
-    runnerToken: e.RUNNER_TOKEN,
+    runnerToken,
     workspaceDir: e.WORKSPACE_DIR,
+    // Read now: once the runner acts as the agent user (uid != euid), Node's os.tmpdir() ignores TMPDIR.
+    tmpDir: env["TMPDIR"] || os.tmpdir(),
     claudeBin: e.CLAUDE_BIN,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     reconnectMaxMs: e.RECONNECT_MAX_MS,
+    agentUser: e.AGENT_UID !== undefined && e.AGENT_GID !== undefined ? { uid: e.AGENT_UID, gid: e.AGENT_GID } : undefined,
     agentEnv,
   };
 }

@@ -1,22 +1,39 @@
 // Entry point of the runner inside a sandbox: `node container/runner/main.ts`.
 // Connects to the session's Durable Object and drives one Claude Code process until shut down.
-import { loadRunnerConfig } from "./config.ts";
+import { actAsAgent } from "./agent-user.ts";
+import { loadRunnerConfig, type RunnerConfig } from "./config.ts";
 import { probeClaudeCapabilities } from "./claude-process.ts";
 import { createLogger } from "./log.ts";
+import { takeRunnerSecrets, type RunnerSecrets } from "./secrets.ts";
 import { SessionRunner } from "./session-runner.ts";
 
 const log = createLogger("runner");
 
-let config;
+let config: RunnerConfig;
+let secrets: RunnerSecrets;
 try {
-  config = loadRunnerConfig(process.env);
+  // First of all, so the secrets file is off the disk whatever happens next.
+  secrets = takeRunnerSecrets(process.env);
+  config = loadRunnerConfig(process.env, secrets.runnerToken);
+  // Before anything touches the disk: files the runner makes belong to the agent from here on.
+  if (config.agentUser) actAsAgent(config.agentUser);
 } catch (error) {
   log.error((error as Error).message);
   process.exit(2);
 }
+if (secrets.source === "env") {
+  if (config.agentUser) {
+    log.info("runner token from the environment; Claude Code runs as another user and cannot read it", { agent_uid: config.agentUser.uid });
+  } else {
+    log.warn(
+      "runner token from the RUNNER_TOKEN variable: Claude Code runs as this same user and can read it in " +
+        "/proc/<runner pid>/environ; pass RUNNER_SECRETS_FILE, or run the runner as root with AGENT_UID/AGENT_GID",
+    );
+  }
+}
 
 // Probe the CLI while the socket connects, so the first start does not wait for it.
-const capabilities = probeClaudeCapabilities(config.claudeBin, config.agentEnv, log);
+const capabilities = probeClaudeCapabilities(config.claudeBin, config.agentEnv, config.agentUser, log);
 const runner = new SessionRunner(config, capabilities, log);
 runner.start();
 

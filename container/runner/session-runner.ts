@@ -3,7 +3,6 @@
 // events, and restarts Claude Code with --resume after it died.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { AgentEventBody } from "../../schemas/events.ts";
 import type { PlatformToRunner, RunnerSettings } from "../../schemas/runner.ts";
@@ -43,7 +42,7 @@ export class SessionRunner {
   #files: FileTransfers;
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
-  #tmpDir = mkdtempSync(path.join(os.tmpdir(), "runner-"));
+  #tmpDir: string;
   #settings: RunnerSettings | undefined;
   #agent: Agent | undefined;
   #agentSessionId: string | undefined;
@@ -69,6 +68,7 @@ export class SessionRunner {
     this.#config = config;
     this.#log = log;
     this.#capabilities = capabilities;
+    this.#tmpDir = mkdtempSync(path.join(config.tmpDir, "runner-"));
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     this.#channel = new PlatformChannel({
       url: config.socketUrl,
@@ -243,7 +243,8 @@ export class SessionRunner {
     const command = buildClaudeCommand(settings, {
       capabilities,
       baseEnv: this.#config.agentEnv,
-      isRoot: process.getuid?.() === 0,
+      // Whether Claude Code itself runs as root, which is not the runner's uid when there is an agent user.
+      isRoot: (this.#config.agentUser?.uid ?? process.getuid?.()) === 0,
       ...(resumeId ? { resumeId } : {}),
       ...(mcpConfigPath ? { mcpConfigPath } : {}),
     });
@@ -254,7 +255,7 @@ export class SessionRunner {
     });
     // The handlers only ever run asynchronously, after `agent` is assigned below.
     const child = new ClaudeProcess(
-      { bin: this.#config.claudeBin, args: command.args, cwd: this.#config.workspaceDir, env: command.env },
+      { bin: this.#config.claudeBin, args: command.args, cwd: this.#config.workspaceDir, env: command.env, user: this.#config.agentUser },
       {
         onMessage: (message) => this.#onClaudeMessage(agent, message),
         onExit: (exit) => this.#onClaudeExit(agent, exit),
