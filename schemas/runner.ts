@@ -126,6 +126,16 @@ export const FileResultFrame = z.discriminatedUnion("ok", [
 ]);
 export type FileResultFrame = z.infer<typeof FileResultFrame>;
 
+/**
+ * The outcome of an `archive` (the tar.gz was PUT; `size` its bytes) or a `restore` (it was
+ * downloaded and extracted). Resent after a reconnect until sent.
+ */
+export const ArchiveResultFrame = z.discriminatedUnion("ok", [
+  z.object({ type: z.literal("archive_result"), transfer_id: z.string().min(1), op: z.enum(["archive", "restore"]), ok: z.literal(true), size: z.int().min(0) }),
+  z.object({ type: z.literal("archive_result"), transfer_id: z.string().min(1), op: z.enum(["archive", "restore"]), ok: z.literal(false), error: z.string().max(2_000) }),
+]);
+export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
+
 /** Every frame the runner sends. */
 export const RunnerToPlatform = z.discriminatedUnion("type", [
   HelloFrame,
@@ -137,6 +147,7 @@ export const RunnerToPlatform = z.discriminatedUnion("type", [
   TurnStateFrame,
   AgentExitedFrame,
   FileResultFrame,
+  ArchiveResultFrame,
 ]);
 export type RunnerToPlatform = z.infer<typeof RunnerToPlatform>;
 
@@ -197,6 +208,27 @@ export const SendFileFrame = z.object({
   url: z.url({ protocol: /^https?$/ }),
 });
 
+/**
+ * Hibernation: pack the workspace and Claude Code's conversation store for it into one tar.gz
+ * and PUT it to `url` (a signed PUT); answered by `archive_result` (op `archive`).
+ */
+export const ArchiveFrame = z.object({
+  type: z.literal("archive"),
+  transfer_id: z.string().min(1),
+  url: z.url({ protocol: /^https?$/ }),
+});
+
+/**
+ * Waking up: download the archive at `url` (a signed GET of `size` bytes) and extract it into the
+ * workspace and the conversation store, before `configure`; answered by `archive_result` (op `restore`).
+ */
+export const RestoreFrame = z.object({
+  type: z.literal("restore"),
+  transfer_id: z.string().min(1),
+  url: z.url({ protocol: /^https?$/ }),
+  size: z.int().min(0),
+});
+
 /** Every frame the DO sends to the runner. */
 export const PlatformToRunner = z.discriminatedUnion("type", [
   ConfigureFrame,
@@ -207,6 +239,8 @@ export const PlatformToRunner = z.discriminatedUnion("type", [
   ShutdownFrame,
   FetchFileFrame,
   SendFileFrame,
+  ArchiveFrame,
+  RestoreFrame,
 ]);
 export type PlatformToRunner = z.infer<typeof PlatformToRunner>;
 

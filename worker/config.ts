@@ -17,6 +17,8 @@ export interface SessionTimers {
   maxSession: number;
   /** An unanswered approval in an unattended session is denied after this. */
   approvalTimeout: number;
+  /** A session idle this long (no turn, nothing queued or pending) hibernates: archived, sandbox stopped. */
+  idleHibernate: number;
   /** Ended sessions keep their history and archive this long. */
   retention: number;
 }
@@ -34,6 +36,7 @@ export function sessionTimers(env: Env): SessionTimers {
     heartbeatStale: intVar(env.HEARTBEAT_STALE_SECONDS, 60),
     maxSession: intVar(env.MAX_SESSION_SECONDS, 86_400),
     approvalTimeout: intVar(env.APPROVAL_TIMEOUT_SECONDS, 300),
+    idleHibernate: intVar(env.IDLE_HIBERNATE_SECONDS, 600),
     retention: intVar(env.RETENTION_DAYS, 3) * 86_400,
   };
 }

@@ -47,6 +47,8 @@ export interface Env {
   MAX_SESSION_SECONDS?: string;
   APPROVAL_TIMEOUT_SECONDS?: string;
   RETENTION_DAYS?: string;
+  /** Idle seconds before a session hibernates (default 600). */
+  IDLE_HIBERNATE_SECONDS?: string;
   /** Operator secret that may issue org API keys (POST /v1/orgs/{oid}/keys). */
   ORG_ADMIN_TOKEN?: string;
 }

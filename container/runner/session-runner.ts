@@ -15,6 +15,7 @@ import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
 import { RUNNER_VERSION } from "./version.ts";
+import { claudeConfigDirOf, WorkspaceArchive } from "./workspace-archive.ts";
 
 type PermissionRequest = Extract<ControlFrame, { type: "permission_request" }>;
 type Prompt = { id: string; text: string };
@@ -40,6 +41,7 @@ export class SessionRunner {
   #log: Logger;
   #channel: PlatformChannel;
   #files: FileTransfers;
+  #archive: WorkspaceArchive;
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
   #tmpDir: string;
@@ -87,6 +89,13 @@ export class SessionRunner {
       onTerminated: () => void this.shutdown(),
     });
     this.#files = new FileTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
+    this.#archive = new WorkspaceArchive({
+      workspaceDir: config.workspaceDir,
+      claudeConfigDir: claudeConfigDirOf(config.agentEnv),
+      tmpDir: this.#tmpDir,
+      send: (frame) => this.#channel.send(frame),
+      log,
+    });
   }
 
   /** Connects to the platform. */
@@ -130,6 +139,10 @@ export class SessionRunner {
       case "fetch_file":
       case "send_file":
         return this.#files.handle(frame);
+      case "archive":
+      case "restore":
+        // Hibernation: restore comes before `configure`, so Claude Code starts on the restored files.
+        return this.#archive.handle(frame);
       case "ack":
         return; // handled by the channel
     }
@@ -222,6 +235,7 @@ export class SessionRunner {
     this.#channel.send({ type: "turn_state", state: this.#current ? "running" : "idle" });
     for (const request of this.#pendingPermissions.values()) this.#channel.send(request);
     this.#files.resync();
+    this.#archive.resync();
   }
 
   // ----------------------------------------------------------------------------- Claude Code

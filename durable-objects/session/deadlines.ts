@@ -12,7 +12,12 @@ export type Deadline =
   | { at: number; kind: "runner_check" }
   | { at: number; kind: "startup_timeout" }
   | { at: number; kind: "heartbeat_stale" }
-  | { at: number; kind: "approval_timeout"; pending: PendingRequest };
+  | { at: number; kind: "approval_timeout"; pending: PendingRequest }
+  | { at: number; kind: "idle_hibernate" }
+  | { at: number; kind: "hibernation_timeout" };
+
+/** How long the runner has to archive or restore a workspace before the step is given up. */
+export const HIBERNATION_STEP_TIMEOUT_MS = 10 * 60_000;
 
 /** When the session must end: its ttl or the platform maximum, whichever comes first. */
 export function endOfLife(state: SessionState, timers: SessionTimers): number {
@@ -24,9 +29,26 @@ export function endOfLife(state: SessionState, timers: SessionTimers): number {
 export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadline[] {
   if (state.status === "ended") return [{ at: Date.parse(state.terminatedAt!) + timers.retention * 1000, kind: "purge" }];
   const list: Deadline[] = [{ at: endOfLife(state, timers), kind: "max_duration" }];
-  if (state.runnerCheckAt !== null) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
+  // A dormant session has no sandbox on purpose: no runner to check on, no heartbeat to expect.
+  if (state.runnerCheckAt !== null && !state.dormant) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
   if (state.status === "starting") list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, kind: "startup_timeout" });
-  else if (state.lastHeartbeatAt !== null) list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });
+  else if (state.lastHeartbeatAt !== null && !state.dormant) list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });
+  const step = state.hibernation ?? null;
+  if (step) {
+    // Waking waits for the new sandbox like a start does; archive and restore get longer.
+    const limit = step.phase === "waking" ? timers.startupTimeout * 1000 : HIBERNATION_STEP_TIMEOUT_MS;
+    list.push({ at: step.since + limit, kind: "hibernation_timeout" });
+  } else if (
+    state.status === "running" &&
+    !state.dormant &&
+    state.inflight === null &&
+    state.queue.length === 0 &&
+    state.pending.length === 0 &&
+    state.runnerCheckAt === null
+  ) {
+    // Idle: no turn, nothing queued, nothing waiting for an answer, and the runner connected.
+    list.push({ at: (state.lastActivityAt ?? Date.parse(state.createdAt)) + timers.idleHibernate * 1000, kind: "idle_hibernate" });
+  }
   // Only sessions nobody can answer give up on a question; a person may take their time.
   if (state.init.unattended) {
     for (const pending of state.pending) list.push({ at: pending.askedAt + timers.approvalTimeout * 1000, kind: "approval_timeout", pending });

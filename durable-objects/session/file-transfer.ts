@@ -30,7 +30,7 @@ import {
 import type { FileFailureReason, FileResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
 import { newId } from "../../worker/crypto/encoding.ts";
 import type { Env } from "../../worker/env.ts";
-import { blobKey, sessionPrefix } from "../../worker/files/blob-keys.ts";
+import { blobKey, deletePrefix, sessionPrefix } from "../../worker/files/blob-keys.ts";
 import { blobSigningKey, signBlobUrl, type BlobGrant } from "../../worker/files/signed-url.ts";
 import type { SessionState } from "./session-state.ts";
 
@@ -186,15 +186,7 @@ export class FileTransfers {
 
   /** Deletes the session's uploads and downloads from R2 (its record is being deleted). */
   async deleteStoredFiles(sessionId: string): Promise<void> {
-    for (const kind of ["uploads", "downloads"] as const) {
-      const prefix = `${sessionPrefix(sessionId)}${kind}/`;
-      let cursor: string | undefined;
-      do {
-        const page = await this.#env.FILES.list({ prefix, ...(cursor ? { cursor } : {}) });
-        if (page.objects.length > 0) await this.#env.FILES.delete(page.objects.map((o) => o.key));
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
-    }
+    for (const kind of ["uploads", "downloads"] as const) await deletePrefix(this.#env.FILES, `${sessionPrefix(sessionId)}${kind}/`);
   }
 
   /** A `file_result` from the runner; one nobody waits for any more (timed out) is dropped. */

@@ -32,6 +32,7 @@ import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers, type FileOutcome } from "./file-transfer.ts";
+import { Hibernation } from "./hibernation.ts";
 import { derivePattern } from "./permissions/derive-pattern.ts";
 import { decideToolUse } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
@@ -53,7 +54,17 @@ const RUNNER_EXIT_CHECK_MS = 3_000;
  * Frame counts per client socket for the 100/s limit. Kept in memory on purpose: a one-second
  * window does not need to survive hibernation (a woken object starts counting afresh).
  */
-const frameWindows = new WeakMap<WebSocket, { second: number; count: number }>();
+const frameTimes = new WeakMap<WebSocket, number[]>();
+
+/** Records a frame on `ws`; false when it is the 101st within the last second (a sliding window). */
+function withinFrameRate(ws: WebSocket, now: number): boolean {
+  const times = frameTimes.get(ws) ?? [];
+  frameTimes.set(ws, times);
+  while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+  if (times.length >= CLIENT_FRAMES_PER_SECOND) return false;
+  times.push(now);
+  return true;
+}
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
 type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
@@ -85,6 +96,8 @@ export class SessionDO extends DurableObject<Env> {
   private logCache: EventLog | null = null;
   /** Uploads and downloads (file-transfer.ts). */
   private readonly files: FileTransfers;
+  /** Going dormant and waking up (hibernation.ts). */
+  private readonly hibernation: Hibernation;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,6 +108,23 @@ export class SessionDO extends DurableObject<Env> {
       runner: () => this.runnerSocket(),
       emit: (event) => this.emit(event),
       reply: (ws, event) => this.reply(ws, event),
+    });
+    this.hibernation = new Hibernation(env, {
+      state: () => this.state,
+      runner: () => this.runnerSocket(),
+      runnerSockets: () => this.ctx.getWebSockets("runner"),
+      send: (ws, frame) => this.sendTo(ws, frame),
+      emit: (event) => this.emit(event),
+      commit: () => this.commit(),
+      statusChanged: () => {
+        this.emit({ type: "session_status", payload: this.statusPayload() });
+        this.ctx.waitUntil(this.syncIndex());
+      },
+      startSandbox: () => this.startSandbox(),
+      configureRunner: (ws) => this.configureRunner(ws),
+      pump: () => this.pump(),
+      scheduleAlarm: () => this.scheduleAlarm(),
+      end: (reason, detail) => this.end(reason, detail),
     });
   }
 
@@ -140,6 +170,7 @@ export class SessionDO extends DurableObject<Env> {
   async deleteRecord(): Promise<boolean> {
     if (!this.state || this.state.status !== "ended") return false;
     await this.files.deleteStoredFiles(this.state.init.id);
+    await this.hibernation.deleteArchive(this.state.init.id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.state = null;
@@ -186,11 +217,13 @@ export class SessionDO extends DurableObject<Env> {
 
   /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
   async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
+    this.hibernation.wake(); // a sleeping session's runner is needed: the client retries meanwhile
     return this.files.completeUpload(uploadId);
   }
 
   /** Has the runner send a workspace file to R2, and signs its GET URL on `base`. */
   async requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>> {
+    this.hibernation.wake();
     return this.files.requestDownload(path, base);
   }
 
@@ -268,7 +301,7 @@ export class SessionDO extends DurableObject<Env> {
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "closed");
     const attachment = ws.deserializeAttachment() as SocketAttachment | null;
     const state = this.state;
-    if (attachment?.kind === "runner" && state && state.status !== "ended" && !this.runnerSocket()) {
+    if (attachment?.kind === "runner" && state && state.status !== "ended" && !state.dormant && !this.runnerSocket()) {
       // The runner reconnects by itself after a network blip; if it does not, find out whether
       // its process ended (job_completed) rather than waiting for the heartbeat deadline.
       state.runnerCheckAt = Date.now() + RUNNER_EXIT_CHECK_MS;
@@ -287,11 +320,7 @@ export class SessionDO extends DurableObject<Env> {
   private async onClientMessage(ws: WebSocket, client: Extract<SocketAttachment, { kind: "client" }>, message: string | ArrayBuffer): Promise<void> {
     // A socket lives no longer than the token that opened it; the client reconnects with a fresh one.
     if (client.expiresAt !== null && Date.now() > client.expiresAt) return safeClose(ws, CLOSE.auth, "token expired");
-    const second = Math.floor(Date.now() / 1000);
-    const window = frameWindows.get(ws);
-    if (window && window.second === second) window.count += 1;
-    else frameWindows.set(ws, { second, count: 1 });
-    if ((frameWindows.get(ws)?.count ?? 0) > CLIENT_FRAMES_PER_SECOND) {
+    if (!withinFrameRate(ws, Date.now())) {
       return this.replyError(ws, "rate_limited", `at most ${CLIENT_FRAMES_PER_SECOND} frames per second per connection`);
     }
     const size = typeof message === "string" ? message.length : message.byteLength;
@@ -336,6 +365,7 @@ export class SessionDO extends DurableObject<Env> {
       case "upload_request":
       case "upload_complete":
       case "download_request":
+        if (frame.type !== "upload_request") this.hibernation.wake();
         // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
         void this.files.onClientFrame(ws, frame).catch((error) => {
           console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);
@@ -361,6 +391,7 @@ export class SessionDO extends DurableObject<Env> {
   private pump(): void {
     const state = this.state;
     if (!state || state.status === "ended" || state.inflight || state.queue.length === 0 || state.pending.length > 0) return;
+    if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
     const runner = this.runnerSocket();
     if (!runner || (runner.deserializeAttachment() as SocketAttachment).kind !== "runner") return;
     if ((runner.deserializeAttachment() as Extract<SocketAttachment, { kind: "runner" }>).instance === null) return; // not said hello yet
@@ -434,13 +465,9 @@ export class SessionDO extends DurableObject<Env> {
         state.runnerCheckAt = null;
         state.startedAt ??= new Date().toISOString();
         this.commit();
-        this.sendTo(ws, { type: "configure", settings: await this.runnerSettings() });
-        this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
-        if (state.inflight) this.sendTo(ws, { type: "prompt", prompt_id: state.inflight.id, text: state.inflight.text });
-        this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
-        this.pump();
-        await this.scheduleAlarm();
-        return;
+        // Waking from hibernation: the archive is restored first, `configure` follows its result.
+        if (await this.hibernation.onHello(ws)) return;
+        return this.configureRunner(ws);
       }
       case "event": {
         if (frame.rseq > state.lastRseq) {
@@ -478,6 +505,7 @@ export class SessionDO extends DurableObject<Env> {
           }
           this.setUi({ uiState: state.queue.length ? "Running" : "Waiting" });
           this.pump();
+          await this.scheduleAlarm(); // the idle (hibernation) clock starts now
         } else {
           if (state.inflight && !state.inflightStarted) {
             state.inflightStarted = true;
@@ -496,6 +524,8 @@ export class SessionDO extends DurableObject<Env> {
       case "file_result":
         this.files.onRunnerResult(frame);
         return;
+      case "archive_result":
+        return this.hibernation.onResult(ws, frame);
       case "agent_exited":
         if (frame.error) {
           // Claude Code could not run at all (e.g. it failed to start): nothing will work.
@@ -512,6 +542,18 @@ export class SessionDO extends DurableObject<Env> {
         }
         return;
     }
+  }
+
+  /** Answers a runner's hello: settings, acknowledgement, the prompt it must redo, the next one. */
+  private async configureRunner(ws: WebSocket): Promise<void> {
+    const state = this.state!;
+    if (state.status === "ended") return;
+    this.sendTo(ws, { type: "configure", settings: await this.runnerSettings() });
+    this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
+    if (state.inflight) this.sendTo(ws, { type: "prompt", prompt_id: state.inflight.id, text: state.inflight.text });
+    this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
+    this.pump();
+    await this.scheduleAlarm();
   }
 
   /** Decides a tool call by the session's lists and mode, or asks the clients. */
@@ -618,6 +660,8 @@ export class SessionDO extends DurableObject<Env> {
     state.queue = [];
     state.inflight = null;
     state.pending = [];
+    state.dormant = false; // the archive stays until the record is purged
+    state.hibernation = null;
     this.commit();
     this.emit({ type: "session_status", payload: this.statusPayload() });
     this.emit({ type: "session_end", payload: { reason, detail } });
@@ -654,6 +698,10 @@ export class SessionDO extends DurableObject<Env> {
         return this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`);
       case "approval_timeout":
         return this.resolvePending(deadline.pending, { behavior: "deny", message: `No answer within ${timers.approvalTimeout} s; denied.` });
+      case "idle_hibernate":
+        return this.hibernation.begin();
+      case "hibernation_timeout":
+        return this.hibernation.onTimeout();
     }
   }
 
@@ -698,6 +746,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Stores an event, then broadcasts it to every client. */
   private emit(event: StoredEventBody): void {
     const envelope = this.log().append(event);
+    if (this.state) this.state.lastActivityAt = Date.now(); // saved with the next commit
     const frame = JSON.stringify(envelope);
     for (const ws of this.ctx.getWebSockets("client")) trySend(ws, frame);
   }

@@ -86,6 +86,22 @@ export interface SessionState {
   runnerCheckAt: number | null;
   /** Whether the agent has finished a turn since the session started (for `one_shot`). */
   turnsFinished: number;
+  /** When the last event was stored (epoch ms): the idle-hibernation clock. Absent in states stored before it existed. */
+  lastActivityAt?: number;
+  /** A hibernation step under way (hibernation.ts); absent or null when none. */
+  hibernation?: HibernationStep | null;
+  /** The newest workspace archive in R2, kept until the record is deleted. */
+  archive?: { key: string; size: number; at: string } | null;
+}
+
+/**
+ * A step of hibernating or waking (hibernation.ts): `archiving` waits for the runner's archive,
+ * `waking` for the restarted sandbox's hello, `restoring` for the archive to be unpacked.
+ */
+export interface HibernationStep {
+  phase: "archiving" | "waking" | "restoring";
+  transferId: string;
+  since: number;
 }
 
 /** Zero usage. */
@@ -128,6 +144,9 @@ export function initialState(init: SessionInit, now: Date): SessionState {
     promptTimes: [],
     runnerCheckAt: null,
     turnsFinished: 0,
+    lastActivityAt: now.getTime(),
+    hibernation: null,
+    archive: null,
   };
 }
 

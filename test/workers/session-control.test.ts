@@ -73,7 +73,7 @@ describe("end reasons, each from its real trigger", () => {
     // The process exits (the sandbox reports it stopped) and its socket closes.
     await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/sandboxes/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${RECORDER_TOKEN}` } });
     runner.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     expect((await record(token, id)).status).toBe("running"); // it may still come back
     await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
     await fireAlarm(id);
@@ -154,13 +154,20 @@ describe("end reasons, each from its real trigger", () => {
 });
 
 describe("approvals and questions", () => {
-  /** Asks permission for `tool_name` with `input` as Claude Code would, returns the DO's answer if it decides alone. */
-  async function ask(runner: TestSocket, requestId: string, toolName: string, input: Record<string, unknown>) {
-    const from = runner.frames.length;
+  /** Asks permission as Claude Code would (`permission_request`), without waiting for an answer. */
+  function askUser(runner: TestSocket, requestId: string, toolName: string, input: Record<string, unknown>): void {
     runner.send({ type: "permission_request", request_id: requestId, tool_name: toolName, input, tool_use_id: `tu_${requestId}` });
-    await new Promise((r) => setTimeout(r, 80));
-    return runner.frames.slice(from).find((f) => f.type === "permission_response" && f.request_id === requestId) ?? null;
   }
+
+  /** Asks permission and waits for the DO's own decision. */
+  async function ask(runner: TestSocket, requestId: string, toolName: string, input: Record<string, unknown>) {
+    askUser(runner, requestId, toolName, input);
+    const frames = await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === requestId), `a decision on ${requestId}`);
+    return frames.find((f) => f.type === "permission_response" && f.request_id === requestId);
+  }
+
+  /** True when the DO has answered `requestId` on its own. */
+  const answered = (runner: TestSocket, requestId: string) => runner.frames.some((f) => f.type === "permission_response" && f.request_id === requestId);
 
   it("decides by the lists and the mode, asks the user otherwise, and remembers a session-scope approval", async () => {
     const { token } = await userWithKey();
@@ -176,8 +183,9 @@ describe("approvals and questions", () => {
     expect(denied).toMatchObject({ behavior: "deny", message: expect.stringContaining("rm") });
 
     // Not covered: the user is asked, and the session needs attention.
-    expect(await ask(runner, "r5", "Bash", { command: "git status" })).toBeNull();
+    askUser(runner, "r5", "Bash", { command: "git status" });
     const request = await client.next("tool_approval_request");
+    expect(answered(runner, "r5")).toBe(false);
     expect(request.payload).toEqual({ tool_use_id: "tu_r5", tool_name: "Bash", tool_input: { command: "git status" } });
     expect(request.seq).not.toBeNull();
     const attention = await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.needs_attention), "needs_attention");
@@ -199,13 +207,13 @@ describe("approvals and questions", () => {
     const id = await createSession(token);
     const runner = await runnerSocket(id);
     const client = await clientSocket(id, token);
-    await ask(runner, "d1", "Bash", { command: "curl evil.example" });
+    askUser(runner, "d1", "Bash", { command: "curl evil.example" });
     await client.next("tool_approval_request");
     client.send({ type: "tool_approval_response", payload: { tool_use_id: "tu_d1", approved: false, message: "no network please" } });
     await runner.until((f) => f.some((x) => x.request_id === "d1"), "answer d1");
     expect(runner.frames.find((x) => x.request_id === "d1")).toMatchObject({ behavior: "deny", message: "no network please" });
 
-    await ask(runner, "d2", "Bash", { command: "curl evil.example" });
+    askUser(runner, "d2", "Bash", { command: "curl evil.example" });
     await client.until((f) => f.filter((x) => x.type === "tool_approval_request").length === 2, "second request");
     client.send({ type: "tool_approval_response", payload: { tool_use_id: "tu_d2", approved: true, updated_input: { command: "echo safe" } } });
     await runner.until((f) => f.some((x) => x.request_id === "d2"), "answer d2");
@@ -237,8 +245,9 @@ describe("approvals and questions", () => {
     const runner = await runnerSocket(id);
     const client = await clientSocket(id, token);
     const questions = [{ question: "Which host?", header: "Host", options: [{ label: "web-1", description: "prod" }, { label: "web-2", description: "staging" }], multiSelect: false }];
-    expect(await ask(runner, "q1", "AskUserQuestion", { questions })).toBeNull();
+    askUser(runner, "q1", "AskUserQuestion", { questions });
     const asked = await client.next("ask_user_question");
+    expect(answered(runner, "q1")).toBe(false);
     expect(asked.payload.questions).toEqual(questions);
     client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { "Which host?": "web-2" } } });
     await runner.until((f) => f.some((x) => x.request_id === "q1"), "answer q1");

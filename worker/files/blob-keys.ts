@@ -6,8 +6,8 @@
 import { Id } from "../../schemas/common.ts";
 import { isPlainName } from "../../schemas/files.ts";
 
-/** What a blob holds: bytes a client uploaded, or a workspace file the runner sent for download. */
-export type BlobKind = "uploads" | "downloads";
+/** What a blob holds: bytes a client uploaded, a workspace file the runner sent for download, or a hibernated session's archive. */
+export type BlobKind = "uploads" | "downloads" | "archive";
 
 /** The parts of a blob key. */
 export interface BlobKey {
@@ -31,8 +31,18 @@ export function blobKey(parts: BlobKey): string {
 /** Parses a key this module built; null for anything else (so a URL cannot reach other objects). */
 export function parseBlobKey(key: string): BlobKey | null {
   const [root, sessionId, kind, id, name, ...rest] = key.split("/");
-  if (root !== "sessions" || rest.length > 0 || (kind !== "uploads" && kind !== "downloads")) return null;
+  if (root !== "sessions" || rest.length > 0 || (kind !== "uploads" && kind !== "downloads" && kind !== "archive")) return null;
   if (!Id.safeParse(sessionId).success || !Id.safeParse(id).success) return null;
   if (name === undefined || !isPlainName(name)) return null;
   return { sessionId: sessionId!, kind, id: id!, name };
+}
+
+/** Deletes every object under `prefix`, page by page (R2 lists at most 1000 at a time). */
+export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+    if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
 }

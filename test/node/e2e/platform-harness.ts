@@ -20,8 +20,8 @@ export interface E2EPlatform extends LocalPlatform {
   stateDir: string;
 }
 
-/** Starts the platform with fresh local state. */
-export async function startE2EPlatform(): Promise<E2EPlatform> {
+/** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
+export async function startE2EPlatform(vars: Record<string, string> = {}): Promise<E2EPlatform> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-e2e-"));
   const platform = await startLocalPlatform({
     scriptedModel: true,
@@ -31,6 +31,7 @@ export async function startE2EPlatform(): Promise<E2EPlatform> {
       JWT_SECRET: E2E_JWT_SECRET,
       CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
       ALLOWED_EMAIL_DOMAINS: "example.com",
+      ...vars,
     },
   });
   return {
@@ -43,9 +44,9 @@ export async function startE2EPlatform(): Promise<E2EPlatform> {
   };
 }
 
-/** Starts the platform and a ready user, for a test file's `beforeAll`. */
-export async function bootE2E(): Promise<{ platform: E2EPlatform; token: string }> {
-  const platform = await startE2EPlatform();
+/** Starts the platform and a ready user, for a test file's `beforeAll`; `vars` as for startE2EPlatform. */
+export async function bootE2E(vars: Record<string, string> = {}): Promise<{ platform: E2EPlatform; token: string }> {
+  const platform = await startE2EPlatform(vars);
   return { platform, token: await readyUser(platform.baseUrl) };
 }
 

@@ -1,0 +1,156 @@
+// WorkspaceArchive: the runner's half of hibernation. `archive` packs the workspace and Claude
+// Code's conversation store for it (<config dir>/projects/<encoded cwd>/, where `--resume` looks)
+// into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
+// back. The system `tar` does the work, streaming to and from a temporary file: the archive is
+// never held in memory, and the upload knows its length (the platform needs a Content-Length).
+//
+// Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
+import { downloadTo, uploadFrom } from "./http-transfer.ts";
+import type { Logger } from "./log.ts";
+
+export type ArchiveRequest = Extract<PlatformToRunner, { type: "archive" | "restore" }>;
+
+export type WorkspaceArchiveOptions = {
+  workspaceDir: string;
+  /** Claude Code's config dir (CLAUDE_CONFIG_DIR, else ~/.claude of the agent's HOME). */
+  claudeConfigDir: string;
+  /** Where the archive file is staged. */
+  tmpDir: string;
+  /** Sends a result now; false when the channel is down (it is resent by `resync`). */
+  send(frame: ArchiveResultFrame): boolean;
+  log: Logger;
+};
+
+/** Longest an archive or restore transfer may take. */
+const TRANSFER_TIMEOUT_MS = 10 * 60_000;
+const MAX_ERROR_CHARS = 2_000;
+
+/** Claude Code's directory name for a working directory: every character but [A-Za-z0-9] becomes '-'. */
+export function encodeProjectDir(cwd: string): string {
+  return cwd.replace(/[^a-zA-Z0-9]/g, "-");
+}
+
+/** Claude Code's config dir as the agent sees it. */
+export function claudeConfigDirOf(agentEnv: Record<string, string>): string {
+  return agentEnv["CLAUDE_CONFIG_DIR"] || path.join(agentEnv["HOME"] || os.homedir(), ".claude");
+}
+
+/** Runs archives and restores, one at a time per transfer id. */
+export class WorkspaceArchive {
+  #opts: WorkspaceArchiveOptions;
+  #running = new Set<string>();
+  #unsent: ArchiveResultFrame[] = [];
+
+  constructor(opts: WorkspaceArchiveOptions) {
+    this.#opts = opts;
+  }
+
+  /** Starts `frame` in the background; its `archive_result` follows. */
+  handle(frame: ArchiveRequest): void {
+    if (this.#running.has(frame.transfer_id)) return;
+    this.#running.add(frame.transfer_id);
+    void this.#run(frame).finally(() => this.#running.delete(frame.transfer_id));
+  }
+
+  /** Resends results that could not be sent while the channel was down. */
+  resync(): void {
+    for (const result of this.#unsent.splice(0)) this.#report(result);
+  }
+
+  async #run(frame: ArchiveRequest): Promise<void> {
+    const { log } = this.#opts;
+    const started = Date.now();
+    const file = path.join(this.#opts.tmpDir, `archive-${frame.transfer_id}.tar.gz`);
+    try {
+      const size = frame.type === "archive" ? await this.#archive(frame.url, file) : await this.#restore(frame.url, frame.size, file);
+      log.info(`${frame.type} done`, { transfer_id: frame.transfer_id, bytes: size, ms: Date.now() - started });
+      this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: true, size });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn(`${frame.type} failed`, { transfer_id: frame.transfer_id, error: message });
+      this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: false, error: message.slice(0, MAX_ERROR_CHARS) });
+    } finally {
+      await rm(file, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The conversation store of the workspace (relative to the config dir), when it exists. */
+  async #conversationDirs(): Promise<string[]> {
+    const { workspaceDir, claudeConfigDir } = this.#opts;
+    const names = new Set([encodeProjectDir(workspaceDir), encodeProjectDir(await realpath(workspaceDir).catch(() => workspaceDir))]);
+    return [...names].map((name) => path.join("projects", name)).filter((rel) => existsSync(path.join(claudeConfigDir, rel)));
+  }
+
+  async #archive(url: string, file: string): Promise<number> {
+    const { workspaceDir, claudeConfigDir } = this.#opts;
+    const conversations = await this.#conversationDirs();
+    const args = [
+      "-czf",
+      file,
+      // Member names: ./x → workspace/x, projects/... → claude/projects/... (symlink targets untouched).
+      "--transform",
+      "s,^\\.,workspace,S",
+      "--transform",
+      "s,^projects/,claude/projects/,S",
+      "-C",
+      workspaceDir,
+      ".",
+    ];
+    if (conversations.length > 0) args.push("-C", claudeConfigDir, ...conversations);
+    // GNU tar exits 1 when a file changed while it was read: still a usable archive.
+    await runTar(args, [0, 1]);
+    const handle = await open(file, "r");
+    try {
+      const { size } = await handle.stat();
+      await uploadFrom(url, handle, size, TRANSFER_TIMEOUT_MS);
+      return size;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  async #restore(url: string, size: number, file: string): Promise<number> {
+    const { workspaceDir, claudeConfigDir } = this.#opts;
+    const handle = await open(file, "wx", 0o600);
+    try {
+      await downloadTo(url, handle, size, TRANSFER_TIMEOUT_MS);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    if ((await stat(file)).size !== size) throw new Error(`the archive has ${(await stat(file)).size} bytes, expected ${size}`);
+    await mkdir(workspaceDir, { recursive: true });
+    await runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], [0]);
+    await mkdir(claudeConfigDir, { recursive: true });
+    // An archive made before any conversation existed has no `claude` part.
+    await runTar(["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"], [0], /Not found in archive/);
+    return size;
+  }
+
+  #report(result: ArchiveResultFrame): void {
+    if (!this.#opts.send(result)) this.#unsent.push(result);
+  }
+}
+
+/** Runs the system tar; resolves on an accepted exit code (or a failure whose stderr matches `tolerated`). */
+function runTar(args: string[], okCodes: number[], tolerated?: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("tar", args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      if (stderr.length < 4_000) stderr += chunk;
+    });
+    child.once("error", (error) => reject(new Error(`cannot run tar: ${error.message}`)));
+    child.once("close", (code) => {
+      if (code !== null && okCodes.includes(code)) resolve();
+      else if (tolerated && tolerated.test(stderr)) resolve();
+      else reject(new Error(`tar exited with ${code ?? "a signal"}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
+    });
+  });
+}
