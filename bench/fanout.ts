@@ -19,12 +19,17 @@ export interface FanoutResult {
   p99: number;
 }
 
-/** Where to connect and how to frame an event for that path. */
+/** Sends events into the path under test. */
+export interface Producer {
+  /** Sends event number `i` stamped `sentAt`. */
+  send(i: number, sentAt: number): void;
+  close(): void | Promise<void>;
+}
+
+/** Where to connect, and how to read an event back. */
 export interface FanoutTarget {
-  producer(): Promise<WebSocket>;
+  producer(): Promise<Producer>;
   consumer(): Promise<WebSocket>;
-  /** The frame the producer sends for event number `i` stamped `sentAt`. */
-  frame(i: number, sentAt: number): string;
   /** The stamp a consumer reads back from a received frame, or null for other frames. */
   stamp(data: string): number | null;
 }
@@ -55,7 +60,7 @@ export async function measureFanout(target: FanoutTarget, consumers: number, bur
 
   // Burst: everything as fast as the producer can send it.
   const start = performance.now();
-  for (let i = 0; i < burst; i++) producer.send(target.frame(next++, performance.now()));
+  for (let i = 0; i < burst; i++) producer.send(next++, performance.now());
   await waitFor(burst * consumers);
   const eventsPerSecond = burst / ((performance.now() - start) / 1000);
 
@@ -63,11 +68,12 @@ export async function measureFanout(target: FanoutTarget, consumers: number, bur
   recording = true;
   const before = received;
   for (let i = 0; i < paced; i++) {
-    producer.send(target.frame(next++, performance.now()));
+    producer.send(next++, performance.now());
     await sleep(5);
   }
   await waitFor(before + paced * consumers);
-  for (const ws of [producer, ...clients]) ws.close();
+  await producer.close();
+  for (const ws of clients) ws.close();
   return { eventsPerSecond, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
@@ -90,9 +96,14 @@ export async function startBareRelay(): Promise<{ target: FanoutTarget; close():
   };
   return {
     target: {
-      producer: () => open("/produce"),
+      producer: async () => {
+        const ws = await open("/produce");
+        return {
+          send: (i, sentAt) => ws.send(JSON.stringify({ type: "assistant", seq: i, payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } })),
+          close: () => ws.close(),
+        };
+      },
       consumer: () => open("/consume"),
-      frame: (i, sentAt) => JSON.stringify({ type: "assistant", seq: i, payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } }),
       stamp: (data) => Number(JSON.parse(data).payload?.content?.[0]?.text ?? NaN) || null,
     },
     close: async () => {

@@ -9,6 +9,8 @@ import WebSocket from "ws";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { E2E_API_KEY, E2E_JWT_SECRET, e2eToken } from "../test/node/e2e/platform-harness.ts";
+import { PlatformChannel } from "../container/runner/platform-channel.ts";
+import { createLogger } from "../container/runner/log.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
 import { directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
 import { row, sleep } from "./stats.ts";
@@ -21,6 +23,9 @@ const BURST_EVENTS = 2_000;
 const PACED_EVENTS = 300;
 /** Warm turns measured for prompt latency. */
 const TURNS = 8;
+
+/** The runner channel's logger: errors only, so the benchmark's output stays a table. */
+const silentLog = createLogger("bench-runner", "error");
 
 const vars = { JWT_SECRET: E2E_JWT_SECRET, CREDENTIALS_KEY: `bench:${Buffer.alloc(32, 3).toString("base64")}`, ALLOWED_EMAIL_DOMAINS: "example.com" };
 
@@ -62,13 +67,30 @@ async function fanoutThroughPlatform(): Promise<Awaited<ReturnType<typeof measur
     }
     const wsBase = platform.baseUrl.replace(/^http/, "ws");
     const target: FanoutTarget = {
+      // The producer is the runner's own channel (container/runner/platform-channel.ts), so the
+      // figures include its batching, numbering and acknowledgements.
       producer: async () => {
-        const ws = await openSocket(`${wsBase}/v1/runner/sessions/${sessionId}/ws`, { authorization: `Bearer ${env!.RUNNER_TOKEN}` });
-        ws.send(JSON.stringify({ type: "hello", runner_version: "bench", runner_instance: "bench" }));
-        return ws;
+        let connected!: () => void;
+        const ready = new Promise<void>((resolve) => (connected = resolve));
+        const channel = new PlatformChannel({
+          url: `${wsBase}/v1/runner/sessions/${sessionId}/ws`,
+          token: env!.RUNNER_TOKEN!,
+          heartbeatIntervalMs: 10_000,
+          reconnectMaxMs: 1_000,
+          hello: () => ({ type: "hello", runner_version: "bench", runner_instance: "bench" }),
+          onFrame: () => {},
+          onConnected: () => connected(),
+          onTerminated: () => {},
+          log: silentLog,
+        });
+        channel.start();
+        await ready;
+        return {
+          send: (_i, sentAt) => channel.sendEvent({ type: "assistant", payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } }),
+          close: () => channel.close(),
+        };
       },
       consumer: () => openSocket(`${wsBase}/v1/ws/sessions/${sessionId}?token=${token}&after_seq=1000000`),
-      frame: (i, sentAt) => JSON.stringify({ type: "event", rseq: i, event: { type: "assistant", payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } } }),
       stamp: (data) => {
         const frame = JSON.parse(data);
         return frame.type === "assistant" ? Number(frame.payload.content[0].text) : null;

@@ -71,6 +71,19 @@ export const EventFrame = z.object({
   event: AgentEventBody,
 });
 
+/** Most events one `events` frame may carry. */
+export const MAX_EVENTS_PER_FRAME = 100;
+
+/**
+ * Several consecutive events in one frame. The runner batches events that are ready at the
+ * same moment, so the DO stores them in one write: each frame costs one durable commit.
+ */
+export const EventBatchFrame = z.object({
+  type: z.literal("events"),
+  items: z.array(EventFrame).min(1).max(MAX_EVENTS_PER_FRAME),
+});
+
+
 /** Liveness signal, every `HEARTBEAT_INTERVAL_MS`. */
 export const HeartbeatFrame = z.object({ type: z.literal("heartbeat") });
 
@@ -140,6 +153,7 @@ export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
 export const RunnerToPlatform = z.discriminatedUnion("type", [
   HelloFrame,
   EventFrame,
+  EventBatchFrame,
   HeartbeatFrame,
   PermissionRequestFrame,
   PermissionCancelledFrame,

@@ -3,12 +3,12 @@
 // resends every event not yet acknowledged, so the DO ends up with each rseq exactly once.
 import WebSocket from "ws";
 import { AgentEventBody } from "../../schemas/events.ts";
-import { PlatformToRunner, RunnerToPlatform } from "../../schemas/runner.ts";
-import { EventOutbox } from "./event-outbox.ts";
+import { MAX_EVENTS_PER_FRAME, PlatformToRunner, RunnerToPlatform } from "../../schemas/runner.ts";
+import { EventOutbox, type EventFrame } from "./event-outbox.ts";
 import type { Logger } from "./log.ts";
 
 /** Frames sent outside the numbered event stream. */
-export type ControlFrame = Exclude<RunnerToPlatform, { type: "event" | "hello" | "heartbeat" }>;
+export type ControlFrame = Exclude<RunnerToPlatform, { type: "event" | "events" | "hello" | "heartbeat" }>;
 /** The `hello` frame. */
 export type HelloFrame = Extract<RunnerToPlatform, { type: "hello" }>;
 
@@ -45,6 +45,9 @@ export class PlatformChannel {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #silentTicks = 0;
+  /** Events numbered but not yet written to the current socket; flushed together (one frame, one DO write). */
+  #unsent: EventFrame[] = [];
+  #flushScheduled = false;
 
   constructor(opts: PlatformChannelOptions) {
     this.#opts = opts;
@@ -68,7 +71,29 @@ export class PlatformChannel {
       this.#opts.log.error("dropping invalid event", { type: event.type, issues: check.error.issues.slice(0, 3) });
       return;
     }
-    this.#sendRaw(this.outbox.push(event));
+    this.#unsent.push(this.outbox.push(event));
+    // Events that become ready in the same turn of the event loop (one stdout chunk often holds
+    // several) travel as one frame.
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flushEvents());
+    }
+  }
+
+  /** Writes every unsent event, batched. */
+  #flushEvents(): void {
+    this.#flushScheduled = false;
+    const frames = this.#unsent;
+    this.#unsent = [];
+    this.#sendEvents(frames);
+  }
+
+  /** Sends events as `event` (one) or `events` frames of at most MAX_EVENTS_PER_FRAME. */
+  #sendEvents(frames: readonly EventFrame[]): void {
+    for (let i = 0; i < frames.length; i += MAX_EVENTS_PER_FRAME) {
+      const chunk = frames.slice(i, i + MAX_EVENTS_PER_FRAME);
+      this.#sendRaw(chunk.length === 1 ? chunk[0]! : { type: "events", items: chunk });
+    }
   }
 
   /** Sends a non-event frame if connected; false when it could not be sent (the caller resyncs on reconnect). */
@@ -78,6 +103,8 @@ export class PlatformChannel {
       this.#opts.log.error("refusing to send invalid frame", { type: frame.type, issues: check.error.issues.slice(0, 3) });
       return false;
     }
+    // Control frames never overtake events produced before them (a result precedes its idle).
+    if (this.#unsent.length > 0) this.#flushEvents();
     return this.#sendRaw(frame);
   }
 
@@ -123,7 +150,9 @@ export class PlatformChannel {
       this.#silentTicks = 0;
       log.info("connected to platform", { unacked: this.outbox.unacked().length });
       this.#sendRaw(this.#opts.hello());
-      for (const frame of this.outbox.unacked()) this.#sendRaw(frame);
+      // Everything unacknowledged goes again, including what was waiting for the next flush.
+      this.#unsent = [];
+      this.#sendEvents(this.outbox.unacked());
       this.#startHeartbeat(ws);
       this.#opts.onConnected();
     });

@@ -469,20 +469,26 @@ export class SessionDO extends DurableObject<Env> {
         if (await this.hibernation.onHello(ws)) return;
         return this.configureRunner(ws);
       }
-      case "event": {
-        if (frame.rseq > state.lastRseq) {
-          state.lastRseq = frame.rseq;
-          if (frame.event.type === "result") {
-            state.usage.turns += frame.event.payload.num_turns;
+      case "event":
+      case "events": {
+        // Store every new event of the frame in this one synchronous stretch (one durable
+        // commit), acknowledge once, then apply the limits a finished turn may have reached.
+        const items = frame.type === "event" ? [frame] : frame.items;
+        const results: string[] = [];
+        for (const item of items) {
+          if (item.rseq <= state.lastRseq) continue;
+          state.lastRseq = item.rseq;
+          if (item.event.type === "result") {
+            state.usage.turns += item.event.payload.num_turns;
             state.turnsFinished += 1;
-            this.commit();
-          } else {
-            this.store.saveCursor(state);
+            results.push(item.event.payload.subtype);
           }
-          this.emit(frame.event);
+          this.emit(item.event);
         }
+        if (results.length > 0) this.commit();
+        else this.store.saveCursor(state);
         this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
-        if (frame.event.type === "result") await this.enforceTurnLimits(frame.event.payload.subtype);
+        for (const subtype of results) await this.enforceTurnLimits(subtype);
         return;
       }
       case "heartbeat":

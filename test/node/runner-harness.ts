@@ -135,13 +135,15 @@ export async function startFakePlatform(opts: { sessionId: string; token: string
           platform.invalid.push(JSON.parse(data.toString()));
           return notify();
         }
-        const frame = parsed.data;
-        platform.frames.push(frame);
-        if (frame.type === "hello") ws.send(JSON.stringify({ type: "configure", settings: platform.settings }));
-        if (frame.type === "event") {
-          if (platform.events.has(frame.rseq)) platform.duplicates++;
-          else platform.events.set(frame.rseq, frame.event);
-          if (platform.autoAck) ws.send(JSON.stringify({ type: "ack", rseq: frame.rseq }));
+        // A batch is recorded as its events, in order, as the real DO stores them.
+        for (const frame of parsed.data.type === "events" ? parsed.data.items : [parsed.data]) {
+          platform.frames.push(frame);
+          if (frame.type === "hello") ws.send(JSON.stringify({ type: "configure", settings: platform.settings }));
+          if (frame.type === "event") {
+            if (platform.events.has(frame.rseq)) platform.duplicates++;
+            else platform.events.set(frame.rseq, frame.event);
+            if (platform.autoAck) ws.send(JSON.stringify({ type: "ack", rseq: frame.rseq }));
+          }
         }
         notify();
       });

@@ -317,3 +317,25 @@ describe("socket lifetime", () => {
     expect(stored.some((m: any) => m.type === "user")).toBe(false);
   });
 });
+
+describe("batched runner events", () => {
+  it("stores an `events` frame's new items once each, in order, and acknowledges the last", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    await client.next("history");
+    const text = (t: string) => ({ type: "assistant", payload: { content: [{ type: "text", text: t }], model: "m" } });
+    runner.send({ type: "event", rseq: 1, event: text("one") });
+    runner.send({ type: "events", items: [1, 2, 3].map((rseq) => ({ type: "event", rseq, event: text(["one", "two", "three"][rseq - 1]!) })) });
+    await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === 3), "ack 3");
+    await client.until((f) => f.filter((x) => x.type === "assistant").length >= 3, "three events");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.frames.filter((x) => x.type === "assistant").map((x) => x.payload.content[0].text)).toEqual(["one", "two", "three"]);
+    // An empty or oversized batch is not a valid frame and stores nothing.
+    runner.send({ type: "events", items: [] });
+    runner.send({ type: "events", items: Array.from({ length: 101 }, (_, i) => ({ type: "event", rseq: 4 + i, event: text("x") })) });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(client.frames.filter((x) => x.type === "assistant")).toHaveLength(3);
+  });
+});
