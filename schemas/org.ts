@@ -43,3 +43,31 @@ export const OrgSessionCreate = SessionCreate.omit({ profile_id: true })
   .strict()
   .meta({ id: "OrgSessionCreate" });
 export type OrgSessionCreate = z.infer<typeof OrgSessionCreate>;
+
+/** GET /v1/org/usage query: sessions created in [since, until). */
+export const OrgUsageQuery = z
+  .object({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional() })
+  .strict();
+
+/** Runtime, tokens and cost: of one session, one key, or all. */
+export const UsageFigures = z.object({
+  sessions: z.int(),
+  runtime_minutes: z.number(),
+  input_tokens: z.int(),
+  output_tokens: z.int(),
+  cost_usd: z.number(),
+});
+
+/** GET /v1/org/usage. */
+export const OrgUsage = z
+  .object({
+    since: Timestamp.nullable(),
+    until: Timestamp.nullable(),
+    sessions: z.array(
+      z.object({ id: Id, name: z.string().nullable(), status: z.string(), key_id: z.string().nullable(), created_at: Timestamp, ...UsageFigures.omit({ sessions: true }).shape }),
+    ),
+    keys: z.array(z.object({ key_id: z.string().nullable(), ...UsageFigures.shape })),
+    totals: UsageFigures,
+  })
+  .meta({ id: "OrgUsage" });
+export type OrgUsage = z.infer<typeof OrgUsage>;

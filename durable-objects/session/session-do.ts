@@ -204,6 +204,7 @@ export class SessionDO extends DurableObject<Env> {
     state.usage.cost_usd = Math.round((state.usage.cost_usd + usage.cost_usd) * 1e6) / 1e6;
     this.commit();
     this.emit({ type: "usage_delta", payload: { ...usage, total_cost_usd: state.usage.cost_usd } });
+    this.ctx.waitUntil(this.syncIndex());
     const budget = state.init.settings.max_budget_usd;
     if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
       await this.end("completed", `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})`);
@@ -783,9 +784,10 @@ export class SessionDO extends DurableObject<Env> {
     const s = this.state;
     if (!s) return;
     await this.env.DB.prepare(
-      "UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ? WHERE id = ?",
+      `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
+         started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
     )
-      .bind(s.status, s.uiState, s.needsAttention ? 1 : 0, s.dormant ? 1 : 0, s.terminatedAt, s.endReason, s.init.id)
+      .bind(s.status, s.uiState, s.needsAttention ? 1 : 0, s.dormant ? 1 : 0, s.terminatedAt, s.endReason, s.startedAt, s.usage.input_tokens, s.usage.output_tokens, s.usage.cost_usd, s.init.id)
       .run();
   }
 

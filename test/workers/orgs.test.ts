@@ -126,3 +126,36 @@ describe("org sessions", () => {
     expect(runner.frames.find((x) => x.request_id === "org-1")).toMatchObject({ behavior: "deny", message: expect.stringContaining("No answer within 300 s") });
   });
 });
+
+describe("org usage", () => {
+  it("reports runtime, tokens and cost per session, per key and in total", async () => {
+    const org = await newOrg();
+    const second = await call("POST", `/v1/orgs/${org.oid}/keys`, { headers: OPERATOR, body: { name: "second" } });
+    const secondHeaders = { authorization: `Bearer ${second.body.key}`, "x-lc-oid": org.oid };
+    const start = async (headers: Record<string, string>) =>
+      (await call("POST", "/v1/api/sessions", { headers, body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } })).body.session.id as string;
+    const a = await start(org.headers);
+    const b = await start(secondHeaders);
+    const usage = (cost: number, input: number) => ({ input_tokens: input, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: cost, model: "claude-sonnet-4-5" });
+    await env.SESSION.get(env.SESSION.idFromName(a)).recordModelUsage(usage(0.25, 1000));
+    await env.SESSION.get(env.SESSION.idFromName(a)).recordModelUsage(usage(0.5, 2000));
+    await env.SESSION.get(env.SESSION.idFromName(b)).recordModelUsage(usage(1, 500));
+    (await runnerSocket(a)).close(); // a started: it accrues runtime
+    await new Promise((r) => setTimeout(r, 300));
+
+    const report = await call("GET", "/v1/org/usage", { headers: org.headers });
+    expect(report.status).toBe(200);
+    expect(report.body.totals).toMatchObject({ sessions: 2, input_tokens: 3500, output_tokens: 30, cost_usd: 1.75 });
+    expect(report.body.sessions.find((s: any) => s.id === a)).toMatchObject({ input_tokens: 3000, cost_usd: 0.75 });
+    expect(report.body.sessions.find((s: any) => s.id === a).runtime_minutes).toBeGreaterThan(0);
+    expect(report.body.sessions.find((s: any) => s.id === b).runtime_minutes).toBe(0); // never started
+    const perKey = Object.fromEntries(report.body.keys.map((k: any) => [k.key_id, k]));
+    expect(perKey[second.body.id]).toMatchObject({ sessions: 1, cost_usd: 1 });
+    expect(Object.keys(perKey)).toHaveLength(2);
+    // Another org sees none of it; a window before the sessions is empty.
+    const other = await newOrg();
+    expect((await call("GET", "/v1/org/usage", { headers: other.headers })).body.totals.sessions).toBe(0);
+    expect((await call("GET", "/v1/org/usage?until=2000-01-01T00:00:00Z", { headers: org.headers })).body.totals.sessions).toBe(0);
+    expect((await call("GET", "/v1/org/usage?since=yesterday", { headers: org.headers })).status).toBe(400);
+  });
+});

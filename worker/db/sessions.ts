@@ -25,10 +25,13 @@ export function findSessionRow(db: D1Database, id: string): Promise<SessionRow |
 }
 
 /** Adds a new session to the index. */
-export async function insertSessionRow(db: D1Database, row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at">): Promise<void> {
+export async function insertSessionRow(
+  db: D1Database,
+  row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at"> & { created_by_key: string | null },
+): Promise<void> {
   await db
-    .prepare("INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?)")
-    .bind(row.id, row.user_id, row.org_id, row.name, row.profile_id, row.idempotent_key, row.created_at)
+    .prepare("INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at, created_by_key) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?, ?)")
+    .bind(row.id, row.user_id, row.org_id, row.name, row.profile_id, row.idempotent_key, row.created_at, row.created_by_key)
     .run();
 }
 

@@ -4,7 +4,7 @@
  * secret or a literal key. The org reads them over REST and a read-only WebSocket.
  */
 import type { Hono } from "hono";
-import { MAX_LIVE_SESSIONS_PER_ORG, OrgSessionCreate, SECRET_REFERENCE } from "../../schemas/org.ts";
+import { MAX_LIVE_SESSIONS_PER_ORG, OrgSessionCreate, OrgUsage, OrgUsageQuery, SECRET_REFERENCE } from "../../schemas/org.ts";
 import { HistoryPage, HistoryQuery, Session, SessionCreated, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
 import { keyringFrom, seal } from "../crypto/sealed-box.ts";
 import { DEFAULT_SETTINGS } from "../db/profiles.ts";
@@ -13,6 +13,7 @@ import { sessionCredentialContext } from "../gateway/credential-source.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/errors.ts";
+import { orgUsage } from "../sessions/org-usage.ts";
 import { describeOwned, findOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
 import { ORG_OWNER_PREFIX } from "../auth/jwt.ts";
@@ -49,7 +50,7 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       }
       const { session, reused } = await startSession(
         c,
-        { ownerId: orgOwner(orgId), orgId, liveLimit: MAX_LIVE_SESSIONS_PER_ORG },
+        { ownerId: orgOwner(orgId), orgId, keyId: c.var.org.keyId, liveLimit: MAX_LIVE_SESSIONS_PER_ORG },
         {
           name: body.name ?? null,
           profileId: null,
@@ -66,6 +67,12 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       );
       return c.json({ session }, reused ? 200 : 201);
     },
+  );
+
+  route(
+    app,
+    { method: "get", path: "/v1/org/usage", summary: "The org's runtime minutes, tokens and cost per session, per API key and in total.", tag: "org sessions", auth: "org", query: OrgUsageQuery, response: OrgUsage },
+    async (c, { query }) => c.json(await orgUsage(c.env.DB, orgOwner(c.var.org.id), query.since ?? null, query.until ?? null)),
   );
 
   route(

@@ -55,7 +55,7 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
       const { id: profileId, name: _name, is_default: _d, created_at: _c, updated_at: _u, ...profileSettings } = profile;
       const { session, reused } = await startSession(
         c,
-        { ownerId: userId, orgId: null, liveLimit: MAX_LIVE_SESSIONS_PER_USER },
+        { ownerId: userId, orgId: null, keyId: null, liveLimit: MAX_LIVE_SESSIONS_PER_USER },
         {
           name: body.name ?? null,
           profileId,

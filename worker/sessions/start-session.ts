@@ -18,6 +18,8 @@ export interface SessionOwner {
   /** `sub` of a user, or `org:<org id>` for org sessions. */
   ownerId: string;
   orgId: string | null;
+  /** The org API key that started the session, for usage per key. */
+  keyId: string | null;
   liveLimit: number;
 }
 
@@ -58,6 +60,7 @@ export async function startSession(c: Context<AppEnv>, owner: SessionOwner, requ
       id,
       user_id: owner.ownerId,
       org_id: owner.orgId,
+      created_by_key: owner.keyId,
       name: request.name,
       profile_id: request.profileId,
       idempotent_key: request.idempotentKey,
