@@ -257,3 +257,37 @@ describe("model gateway", () => {
     expect(usage.cost_usd).toBe(0);
   });
 });
+
+describe("OAuth refresh in the gateway", () => {
+  /** A session whose owner's OAuth token expired a minute ago, with `refreshToken` to renew it. */
+  async function expiredOAuthSession(refreshToken: string) {
+    const { user, token } = await registeredUser();
+    const stale = `sk-ant-oat01-stale-${crypto.randomUUID()}`;
+    await storeCredential(env.DB, await keyringFrom(env), user.sub, { type: "oauth_token", access_token: stale, refresh_token: refreshToken, expires_at: new Date(Date.now() - 60_000).toISOString() }, new Date().toISOString());
+    const id = await createSession(token);
+    const sandbox = await recordedSandbox(id);
+    return { token, stale, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
+  }
+
+  it("refreshes an expiring token at the token endpoint, stores the new one sealed, and uses it", async () => {
+    const serial = 1000 + Math.floor(Math.random() * 1e6);
+    const s = await expiredOAuthSession(`refresh-${serial}`);
+    const first = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("after refresh", false) });
+    expect(first.status).toBe(200);
+    const fresh = `sk-ant-oat01-refreshed-${serial + 1}`;
+    expect((await receivedWith(fresh)).length).toBe(1);
+    expect(await receivedWith(s.stale)).toEqual([]);
+    // The refreshed token is stored (not expiring now), so the next call does not refresh again.
+    const second = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("again", false) });
+    expect(second.status).toBe(200);
+    expect((await receivedWith(fresh)).length).toBe(2);
+    expect((await call("GET", "/v1/auth/claude/status", { token: s.token })).body.credential_type).toBe("oauth_token");
+  });
+
+  it("falls back to the stored token when the refresh is refused", async () => {
+    const s = await expiredOAuthSession("not-a-valid-refresh-token");
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("stale", false) });
+    expect(response.status).toBe(200); // the scripted model accepts any key; the real API would answer 401
+    expect((await receivedWith(s.stale)).length).toBe(1);
+  });
+});

@@ -48,20 +48,24 @@ export interface OAuthTokens {
 export class OAuthExchangeError extends Error {}
 
 /** Exchanges an authorization code for tokens at the configured token endpoint. */
-export async function exchangeCode(oauth: Config["oauth"], code: string, state: string, verifier: string): Promise<OAuthTokens> {
+export function exchangeCode(oauth: Config["oauth"], code: string, state: string, verifier: string): Promise<OAuthTokens> {
+  return requestTokens(oauth, { grant_type: "authorization_code", code, state, client_id: oauth.clientId, redirect_uri: oauth.redirectUri, code_verifier: verifier }, "code");
+}
+
+/** Trades a refresh token for fresh tokens (the refresh token itself may be rotated). */
+export async function refreshTokens(oauth: Config["oauth"], refreshToken: string): Promise<OAuthTokens> {
+  const tokens = await requestTokens(oauth, { grant_type: "refresh_token", refresh_token: refreshToken, client_id: oauth.clientId }, "refresh token");
+  return { ...tokens, refresh_token: tokens.refresh_token ?? refreshToken };
+}
+
+/** One call to the token endpoint; `what` names the grant in error messages. */
+async function requestTokens(oauth: Config["oauth"], grant: Record<string, string>, what: string): Promise<OAuthTokens> {
   let response: Response;
   try {
     response = await fetch(oauth.tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        grant_type: "authorization_code",
-        code,
-        state,
-        client_id: oauth.clientId,
-        redirect_uri: oauth.redirectUri,
-        code_verifier: verifier,
-      }),
+      body: JSON.stringify(grant),
       signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS),
     });
   } catch {
@@ -70,7 +74,7 @@ export async function exchangeCode(oauth: Config["oauth"], code: string, state: 
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (!response.ok) {
     const reason = typeof body?.error_description === "string" ? body.error_description : typeof body?.error === "string" ? body.error : `HTTP ${response.status}`;
-    throw new OAuthExchangeError(`the token endpoint refused the code: ${reason.slice(0, 200)}`);
+    throw new OAuthExchangeError(`the token endpoint refused the ${what}: ${reason.slice(0, 200)}`);
   }
   if (typeof body?.access_token !== "string" || body.access_token.length === 0) {
     throw new OAuthExchangeError("the token endpoint answered without an access token");

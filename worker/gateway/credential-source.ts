@@ -1,9 +1,32 @@
 /** Finds the Anthropic credential a session's model calls are paid with (see `CredentialRef`). */
 import type { CredentialRef } from "../../durable-objects/session/session-state.ts";
-import { keyringFrom, open } from "../crypto/sealed-box.ts";
-import { loadCredential, type CredentialSecret } from "../db/credentials.ts";
+import { refreshTokens } from "../auth/oauth-pkce.ts";
+import { readConfig } from "../config.ts";
+import { keyringFrom, open, type Keyring } from "../crypto/sealed-box.ts";
+import { loadCredential, storeCredential, type CredentialSecret } from "../db/credentials.ts";
 import { readOrgSecret } from "../db/org-secrets.ts";
 import type { Env } from "../env.ts";
+
+/** Refresh an OAuth token this long before it expires, so no call goes out with a dying token. */
+const OAUTH_REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * The user's OAuth credential, refreshed (and stored again, sealed) when it is about to expire.
+ * When refreshing fails the old token is used: the upstream's own 401 then tells the user to log in again.
+ */
+async function freshOAuth(env: Env, ring: Keyring, userId: string, credential: Extract<CredentialSecret, { type: "oauth_token" }>): Promise<CredentialSecret> {
+  const expiresAt = credential.expires_at ? Date.parse(credential.expires_at) : null;
+  if (expiresAt === null || expiresAt - OAUTH_REFRESH_MARGIN_MS > Date.now() || !credential.refresh_token) return credential;
+  try {
+    const tokens = await refreshTokens(readConfig(env).oauth, credential.refresh_token);
+    const refreshed: CredentialSecret = { type: "oauth_token", ...tokens };
+    await storeCredential(env.DB, ring, userId, refreshed, new Date().toISOString());
+    return refreshed;
+  } catch (error) {
+    console.warn(`model gateway: OAuth refresh failed for a user: ${error instanceof Error ? error.message : "unknown error"}`);
+    return credential;
+  }
+}
 
 /** Binds a literal key given at session creation to that session. */
 export const sessionCredentialContext = (sessionId: string) => `session-credential:${sessionId}`;
@@ -16,8 +39,10 @@ export async function resolveCredential(
 ): Promise<CredentialSecret | null> {
   const ring = await keyringFrom(env);
   switch (owner.credential.kind) {
-    case "user":
-      return loadCredential(env.DB, ring, owner.userId);
+    case "user": {
+      const credential = await loadCredential(env.DB, ring, owner.userId);
+      return credential?.type === "oauth_token" ? freshOAuth(env, ring, owner.userId, credential) : credential;
+    }
     case "org_secret": {
       if (!owner.orgId) return null;
       const value = await readOrgSecret(env.DB, ring, owner.orgId, owner.credential.name);
