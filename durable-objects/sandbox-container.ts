@@ -7,14 +7,9 @@
  * Timers stay in the session DO: the Container class owns its own `alarm()`.
  */
 import { Container } from "@cloudflare/containers";
+import type { ContainerState, SandboxContainerRpc } from "../platform/contracts/sandbox-container.ts";
 
-/** What the session DO can learn about its container. */
-export interface ContainerState {
-  running: boolean;
-  exitCode: number | null;
-}
-
-export class SandboxContainer extends Container {
+export class SandboxContainer extends Container implements SandboxContainerRpc {
   /** A session's container lives as long as the session DO says; it never sleeps on its own. */
   override sleepAfter = "24h";
   /** The agent reaches the model only through the platform's gateway, and MCP servers by URL. */

@@ -5,16 +5,10 @@
  * before rate-limited operations (registration now; session creation and concurrency next).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env.ts";
+import type { QuotaDecision, UserQuotaRpc } from "../platform/contracts/user-quota.ts";
+import type { Env } from "../platform/env.ts";
 
-/** The answer to "may this user do one more?". */
-export interface QuotaDecision {
-  allowed: boolean;
-  /** Seconds until a slot frees up; 0 when allowed. */
-  retryAfterSeconds: number;
-}
-
-export class UserQuota extends DurableObject<Env> {
+export class UserQuota extends DurableObject<Env> implements UserQuotaRpc {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // A sliding-window log: one row per counted use. Rows older than any window are pruned.

@@ -2,7 +2,7 @@
  * Builds the web UI into web/dist when it is missing or older than its sources, so
  * `wrangler dev` (which serves web/dist as static assets) always has a current UI.
  *
- *   import { ensureWebBuilt } from "../web/build.ts"; await ensureWebBuilt();
+ *   import { ensureWebBuilt } from "./build.ts"; await ensureWebBuilt();
  *   node web/build.ts [--force]
  */
 import { existsSync, readdirSync, statSync } from "node:fs";

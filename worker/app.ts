@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
-import { ApiError } from "./http/errors.ts";
+import { ApiError } from "../platform/errors.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { metaRoutes } from "./routes/meta.ts";

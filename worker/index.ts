@@ -1,6 +1,6 @@
 /** The Worker's entry point: the API app, plus the Durable Object classes wrangler binds. */
 import { createApp } from "./app.ts";
-import type { Env } from "./env.ts";
+import type { Env } from "../platform/env.ts";
 
 export { SessionDO } from "../durable-objects/session/session-do.ts";
 export { SandboxContainer } from "../durable-objects/sandbox-container.ts";

@@ -1,6 +1,6 @@
 /** Per-user rate limits (API.md §9), counted exactly by the user's `UserQuota` Durable Object. */
-import type { Env } from "./env.ts";
-import { ApiError } from "./http/errors.ts";
+import type { Env } from "../platform/env.ts";
+import { ApiError } from "../platform/errors.ts";
 
 /** A limit: at most `limit` uses per `windowSeconds`. */
 export interface RateLimit {

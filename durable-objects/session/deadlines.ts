@@ -2,7 +2,7 @@
  * The session's deadlines, computed from its state: a pure function, so the one DO alarm can
  * always be set to the earliest of them and a test can reason about them without a clock.
  */
-import type { SessionTimers } from "../../worker/config.ts";
+import type { SessionTimers } from "../../platform/config.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
 
 /** One thing that happens at `at` (epoch ms) unless the state changes first. */

@@ -28,11 +28,12 @@ import {
   type UploadTicket,
 } from "../../schemas/files.ts";
 import type { FileFailureReason, FileResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
-import { newId } from "../../worker/crypto/encoding.ts";
-import type { Env } from "../../worker/env.ts";
-import { blobKey, deletePrefix, sessionPrefix } from "../../worker/files/blob-keys.ts";
-import { blobSigningKey, signBlobUrl, type BlobGrant } from "../../worker/files/signed-url.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import type { Env } from "../../platform/env.ts";
+import { blobKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
+import { blobSigningKey, signBlobUrl, type BlobGrant } from "../../platform/files/signed-url.ts";
 import type { SessionState } from "./session-state.ts";
+import type { FileFailure, FileOutcome } from "../../platform/contracts/session.ts";
 
 /** Window of the upload rate limit. */
 const UPLOAD_WINDOW_MS = 60_000;
@@ -40,17 +41,6 @@ const UPLOAD_WINDOW_MS = 60_000;
 const RUNNER_GRACE_MS = 5_000;
 /** Upload records older than this are forgotten (their URLs expired long ago). */
 const UPLOAD_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** Why a file operation was refused, with the HTTP status the REST route answers with. */
-export interface FileFailure {
-  status: 400 | 404 | 409 | 413 | 429 | 502 | 504;
-  code: FileErrorCode;
-  message: string;
-  retryAfterSeconds?: number;
-}
-
-/** The answer of a file operation: its value, or why not. Plain data, so it crosses RPC. */
-export type FileOutcome<T> = { ok: true; value: T } | { ok: false; failure: FileFailure };
 
 /** The client frames handled here. */
 export type FileClientFrame = Extract<ClientFrame, { type: "upload_request" | "upload_complete" | "download_request" }>;

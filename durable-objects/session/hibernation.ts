@@ -19,10 +19,10 @@
 import type { EndReason, StoredEventBody } from "../../schemas/events.ts";
 import { SIGNED_URL_TTL_SECONDS } from "../../schemas/files.ts";
 import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
-import { newId } from "../../worker/crypto/encoding.ts";
-import type { Env } from "../../worker/env.ts";
-import { blobKey, deletePrefix, sessionPrefix } from "../../worker/files/blob-keys.ts";
-import { blobSigningKey, signBlobUrl, type BlobMethod } from "../../worker/files/signed-url.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import type { Env } from "../../platform/env.ts";
+import { blobKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
+import { blobSigningKey, signBlobUrl, type BlobMethod } from "../../platform/files/signed-url.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import type { SessionState } from "./session-state.ts";
 

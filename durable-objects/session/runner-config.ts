@@ -3,7 +3,7 @@
  * its own tokens and where the platform is) and the settings its runner starts Claude Code with.
  */
 import type { RunnerSettings } from "../../schemas/runner.ts";
-import type { SessionInit } from "./session-state.ts";
+import type { SessionInit } from "../../platform/contracts/session.ts";
 
 /** Interval the runner is told to send heartbeats at. */
 export const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;

@@ -23,20 +23,21 @@ import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErr
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
 import type { Session } from "../../schemas/session.ts";
-import { sessionTimers } from "../../worker/config.ts";
-import { newId } from "../../worker/crypto/encoding.ts";
-import { keyringFrom } from "../../worker/crypto/sealed-box.ts";
-import { resolveSecretReferences } from "../../worker/db/org-secrets.ts";
-import type { Env } from "../../worker/env.ts";
+import { sessionTimers } from "../../platform/config.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
+import type { Env } from "../../platform/env.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
-import { FileTransfers, type FileOutcome } from "./file-transfer.ts";
+import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
 import { derivePattern } from "./permissions/derive-pattern.ts";
 import { decideToolUse } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
-import { StateStore, initialState, toRecord, type CredentialRef, type PendingRequest, type SessionInit, type SessionState } from "./session-state.ts";
+import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
 /** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
@@ -72,25 +73,7 @@ type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; exp
 /** Close codes of API.md §5. */
 export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
 
-/** Headers the Worker sets when it forwards an authenticated upgrade to this object. */
-export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at" } as const;
-
-/** Answer of a gateway admission check. */
-export type ModelAdmission =
-  | { allowed: true; userId: string; orgId: string | null; credential: CredentialRef }
-  | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
-
-/** Usage the model gateway measured for one upstream call. */
-export interface ModelUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-  cost_usd: number;
-  model: string;
-}
-
-export class SessionDO extends DurableObject<Env> {
+export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly store: StateStore;
   private state: SessionState | null;
   private logCache: EventLog | null = null;

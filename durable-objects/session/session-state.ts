@@ -6,30 +6,7 @@
 import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
-
-/**
- * Where the model gateway finds the Anthropic credential of a session: the owner's stored
- * credential, an org secret, or a literal key given at creation (sealed for this session).
- */
-export type CredentialRef = { kind: "user" } | { kind: "org_secret"; name: string } | { kind: "sealed"; ciphertext: string };
-
-/** What the Worker hands the DO when it creates a session. */
-export interface SessionInit {
-  id: string;
-  /** The owner: a user's `sub`, or `org:<org id>` for org sessions. */
-  userId: string;
-  orgId: string | null;
-  credential: CredentialRef;
-  name: string | null;
-  profileId: string | null;
-  settings: ProfileSettings;
-  initialPrompt: string | null;
-  idempotentKey: string | null;
-  /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
-  platformUrl: string;
-  /** True when nobody can answer approvals (rule-started sessions). */
-  unattended: boolean;
-}
+import type { SessionInit } from "../../platform/contracts/session.ts";
 
 /** A tool call or question waiting for a client's answer. */
 export interface PendingRequest {

@@ -3,7 +3,7 @@
  * random, minted per sandbox start, stored only as SHA-256 hashes, and die with the session
  * (or at their expiry), so a leaked token is worth little and never an Anthropic credential.
  */
-import { randomBytes, sha256Hex, toBase64Url } from "../../worker/crypto/encoding.ts";
+import { randomBytes, sha256Hex, toBase64Url } from "../../platform/crypto/encoding.ts";
 
 /** A fresh token with a readable prefix (`rt_` runner, `gt_` gateway). */
 export function mintToken(prefix: "rt" | "gt"): string {

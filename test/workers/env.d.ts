@@ -1,5 +1,5 @@
 /** Types of the test-only bindings added in vitest.config.ts. */
-import type { Env as WorkerEnv } from "../../worker/env.ts";
+import type { Env as WorkerEnv } from "../../platform/env.ts";
 
 declare global {
   namespace Cloudflare {

@@ -2,8 +2,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sanitizeFilename, workspaceSegments } from "../../schemas/files.ts";
-import { blobKey, parseBlobKey } from "../../worker/files/blob-keys.ts";
-import { blobSigningKey, signBlobUrl, verifyBlobUrl, type BlobGrant } from "../../worker/files/signed-url.ts";
+import { blobKey, parseBlobKey } from "../../platform/files/blob-keys.ts";
+import { blobSigningKey, signBlobUrl, verifyBlobUrl, type BlobGrant } from "../../platform/files/signed-url.ts";
 import { fetchUrl, patternBytes, putBytes } from "./files-helpers.ts";
 
 const BASE = "http://platform.test";

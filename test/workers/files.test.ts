@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FILE_BYTES } from "../../schemas/files.ts";
-import { keyOfBlobPath } from "../../worker/files/signed-url.ts";
+import { keyOfBlobPath } from "../../platform/files/signed-url.ts";
 import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, runningSession, uploadBytes } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
 import { clientSocket, createSession, userWithKey } from "./session-helpers.ts";

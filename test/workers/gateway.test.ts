@@ -6,8 +6,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../../model-server/server.ts";
-import { keyringFrom } from "../../worker/crypto/sealed-box.ts";
-import { storeCredential } from "../../worker/db/credentials.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { storeCredential } from "../../platform/db/credentials.ts";
 import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
 import { costOf } from "../../worker/gateway/pricing.ts";
 import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";

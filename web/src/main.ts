@@ -7,6 +7,7 @@
 import "./styles.css";
 import { Api, ApiFailure, tokenClaims } from "./api.ts";
 import { h, onDispose, replace, toast } from "./dom.ts";
+import type { App } from "./app.ts";
 import { SessionStore } from "./session-store.ts";
 import { renderSessionList } from "./views/session-list.ts";
 import { renderSignIn, renderRegister } from "./views/signin.ts";
@@ -16,17 +17,6 @@ import { renderSettings } from "./views/settings.ts";
 import { renderProfiles, renderProfileForm } from "./views/profiles.ts";
 
 const TOKEN_KEY = "ai-sessions.token";
-
-export interface App {
-  api: Api;
-  store: SessionStore;
-  email: string | null;
-  navigate(path: string, replaceState?: boolean): void;
-  signOut(message?: string): void;
-  /** Whether a Claude credential is stored (null: not known yet). */
-  hasCredentials: boolean | null;
-  refreshCredentials(): Promise<void>;
-}
 
 const root = document.getElementById("app")!;
 

@@ -4,7 +4,7 @@
  * provider verified against its JWKS (`AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`).
  */
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
-import type { Env } from "../env.ts";
+import type { Env } from "../../platform/env.ts";
 import type { AuthUser } from "../http/app-env.ts";
 
 /** Prefix of the owner ids of org sessions (`org:<org id>`), reserved from user subjects. */

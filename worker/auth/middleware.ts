@@ -1,8 +1,8 @@
 /** Hono middleware that establishes who is calling. */
 import type { MiddlewareHandler } from "hono";
-import { findUser } from "../db/users.ts";
+import { findUser } from "../../platform/db/users.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 import { TokenError, bearerToken, verifyUserToken } from "./jwt.ts";
 
 /** 401 unless the request carries a valid user token; sets `c.var.user`. */

@@ -2,8 +2,8 @@
  * Claude Max OAuth with PKCE (RFC 7636): the pieces that build the authorize URL and
  * exchange the code. Endpoints are configurable so tests talk to a local fake.
  */
-import type { Config } from "../config.ts";
-import { randomBytes, toBase64Url } from "../crypto/encoding.ts";
+import type { Config } from "../../platform/config.ts";
+import { randomBytes, toBase64Url } from "../../platform/crypto/encoding.ts";
 
 /** How long a started flow may wait for its code (API.md §2: `expires_in: 300`). */
 export const OAUTH_FLOW_TTL_SECONDS = 300;

@@ -1,10 +1,10 @@
 /** Authentication of automation callers: org API keys, and the operator who issues them. */
 import type { MiddlewareHandler } from "hono";
 import { OrgId } from "../../schemas/org.ts";
-import { sha256Hex } from "../crypto/encoding.ts";
-import { findOrgKey } from "../db/org-keys.ts";
+import { sha256Hex } from "../../platform/crypto/encoding.ts";
+import { findOrgKey } from "../../platform/db/org-keys.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 import { bearerToken } from "./jwt.ts";
 
 /** Header naming the org a key acts for (as the product's clients send it). */

@@ -4,11 +4,11 @@
  * authorization (signed-url.ts). Bodies are never held whole in memory.
  */
 import { MAX_FILE_BYTES } from "../../schemas/files.ts";
-import type { Env } from "../env.ts";
-import { errorResponse } from "../http/errors.ts";
-import { parseBlobKey, type BlobKey } from "./blob-keys.ts";
+import type { Env } from "../../platform/env.ts";
+import { errorResponse } from "../../platform/errors.ts";
+import { parseBlobKey, type BlobKey } from "../../platform/files/blob-keys.ts";
 import { attachmentDisposition, chooseContentType, contentTypeFor } from "./content-type.ts";
-import { blobSigningKey, verifyBlobUrl, type BlobGrant, type BlobMethod } from "./signed-url.ts";
+import { blobSigningKey, verifyBlobUrl, type BlobGrant, type BlobMethod } from "../../platform/files/signed-url.ts";
 
 /** The verified grant and the key's parts, or the 403 to answer with. */
 async function authorize(env: Env, request: Request, method: BlobMethod): Promise<{ grant: BlobGrant; blob: BlobKey } | Response> {

@@ -2,7 +2,7 @@
  * Who may use a session's gateway: the sandbox's per-session token, checked by the session's
  * Durable Object, which also knows whether the session has ended or spent its budget.
  */
-import type { ModelAdmission } from "../../durable-objects/session/session-do.ts";
+import type { ModelAdmission } from "../../platform/contracts/session.ts";
 import { anthropicError } from "./anthropic-error.ts";
 
 /** The session's "no", with its reason. */

@@ -1,11 +1,11 @@
 /** Finds the Anthropic credential a session's model calls are paid with (see `CredentialRef`). */
-import type { CredentialRef } from "../../durable-objects/session/session-state.ts";
+import type { CredentialRef } from "../../platform/contracts/session.ts";
 import { refreshTokens } from "../auth/oauth-pkce.ts";
-import { readConfig } from "../config.ts";
-import { keyringFrom, open, type Keyring } from "../crypto/sealed-box.ts";
-import { loadCredential, storeCredential, type CredentialSecret } from "../db/credentials.ts";
-import { readOrgSecret } from "../db/org-secrets.ts";
-import type { Env } from "../env.ts";
+import { readConfig } from "../../platform/config.ts";
+import { keyringFrom, open, type Keyring } from "../../platform/crypto/sealed-box.ts";
+import { loadCredential, storeCredential, type CredentialSecret } from "../../platform/db/credentials.ts";
+import { readOrgSecret } from "../../platform/db/org-secrets.ts";
+import type { Env } from "../../platform/env.ts";
 
 /** Refresh an OAuth token this long before it expires, so no call goes out with a dying token. */
 const OAUTH_REFRESH_MARGIN_MS = 60_000;

@@ -2,7 +2,7 @@
  * Building the upstream call: the user's credential goes in, the sandbox's gateway token and
  * anything else the sandbox sent that the API does not need stays out.
  */
-import type { CredentialSecret } from "../db/credentials.ts";
+import type { CredentialSecret } from "../../platform/db/credentials.ts";
 
 /** Where calls go when `ANTHROPIC_API_URL` is not configured. */
 export const DEFAULT_ANTHROPIC_API_URL = "https://api.anthropic.com";

@@ -1,5 +1,5 @@
 /** The usage the gateway reports to the session after each metered model call. */
-import type { ModelUsage } from "../../durable-objects/session/session-do.ts";
+import type { ModelUsage } from "../../platform/contracts/session.ts";
 import { costOf } from "./pricing.ts";
 import type { MeteredCall } from "./usage-meter.ts";
 

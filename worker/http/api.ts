@@ -9,7 +9,7 @@ import { requireRegistered, requireUser } from "../auth/middleware.ts";
 import { requireOperator, requireOrg } from "../auth/org-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
-import { notFound } from "./errors.ts";
+import { notFound } from "../../platform/errors.ts";
 
 /** Who may call a route: anyone, any verified user, a registered user, an org API key, or the operator. */
 export type RouteAuth = "none" | "user" | "registered" | "org" | "operator";

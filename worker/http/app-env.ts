@@ -1,5 +1,5 @@
 /** The Hono environment every route shares: bindings plus what middleware learned. */
-import type { Env } from "../env.ts";
+import type { Env } from "../../platform/env.ts";
 
 /** The caller, once their token has been verified. */
 export interface AuthUser {

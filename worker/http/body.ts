@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { readCappedBody } from "./capped-body.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 
 /** Largest JSON body any REST route accepts; profiles with many env vars stay well below. */
 export const MAX_JSON_BODY_BYTES = 256 * 1024;

@@ -12,14 +12,14 @@ import {
   OAuthUrlQuery,
 } from "../../schemas/account.ts";
 import { OAUTH_FLOW_TTL_SECONDS, OAuthExchangeError, authorizeUrl, exchangeCode, newPkcePair, splitPastedCode } from "../auth/oauth-pkce.ts";
-import { readConfig } from "../config.ts";
-import { newId } from "../crypto/encoding.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
-import { credentialInfo, deleteCredential, storeCredential } from "../db/credentials.ts";
-import { completeFlow, findFlow, insertFlow } from "../db/oauth-flows.ts";
+import { readConfig } from "../../platform/config.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { credentialInfo, deleteCredential, storeCredential } from "../../platform/db/credentials.ts";
+import { completeFlow, findFlow, insertFlow } from "../../platform/db/oauth-flows.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { ApiError, notFound } from "../../platform/errors.ts";
 
 export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
   route(

@@ -4,14 +4,15 @@
  * the signed URLs themselves, streaming between the client and R2.
  */
 import type { Context, Hono } from "hono";
-import type { FileOutcome } from "../../durable-objects/session/file-transfer.ts";
+import type { FileOutcome } from "../../platform/contracts/session.ts";
 import { DownloadRequest, DownloadTicket, UploadCompleteRequest, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { getBlob, putBlob } from "../files/blob-handlers.ts";
-import { BLOB_PATH_PREFIX } from "../files/signed-url.ts";
+import { BLOB_PATH_PREFIX } from "../../platform/files/signed-url.ts";
 import { declaredRoutes, route, type RouteSpec } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
-import { ownedSession, sessionStub } from "./sessions.ts";
+import { ApiError } from "../../platform/errors.ts";
+import { ownedSession } from "../sessions/owners.ts";
+import { sessionStub } from "../sessions/start-session.ts";
 
 /** The origin the caller reached us on: the URLs handed to a client must work from where it is. */
 function publicBase(c: Context<AppEnv>): string {

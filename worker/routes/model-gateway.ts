@@ -19,7 +19,7 @@ import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import type { Env } from "../env.ts";
+import type { Env } from "../../platform/env.ts";
 
 /** Paths under a session's base URL that are forwarded upstream (all POST); anything else is 404. */
 const FORWARDED_PATHS = new Set(["/v1/messages", "/v1/messages/count_tokens"]);

@@ -6,21 +6,18 @@
 import type { Hono } from "hono";
 import { MAX_LIVE_SESSIONS_PER_ORG, OrgSessionCreate, OrgUsage, OrgUsageQuery, SECRET_REFERENCE } from "../../schemas/org.ts";
 import { HistoryPage, HistoryQuery, Session, SessionCreated, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
-import { keyringFrom, seal } from "../crypto/sealed-box.ts";
-import { DEFAULT_SETTINGS } from "../db/profiles.ts";
-import { readOrgSecret } from "../db/org-secrets.ts";
+import { keyringFrom, seal } from "../../platform/crypto/sealed-box.ts";
+import { DEFAULT_SETTINGS } from "../../platform/db/profiles.ts";
+import { readOrgSecret } from "../../platform/db/org-secrets.ts";
 import { sessionCredentialContext } from "../gateway/credential-source.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 import { orgUsage } from "../sessions/org-usage.ts";
 import { describeOwned, findOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
-import { ORG_OWNER_PREFIX } from "../auth/jwt.ts";
+import { orgOwner } from "../sessions/owners.ts";
 import { ORG_HEADER } from "../auth/org-middleware.ts";
-
-/** The owner id under which an org's sessions are counted and listed. */
-export const orgOwner = (orgId: string) => `${ORG_OWNER_PREFIX}${orgId}`;
 
 export function orgSessionRoutes(app: Hono<AppEnv>): void {
   route(

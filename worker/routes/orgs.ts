@@ -2,13 +2,13 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { OrgKeyCreate, OrgKeyCreated, OrgSecretList, OrgSecretPut } from "../../schemas/org.ts";
-import { newId } from "../crypto/encoding.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
-import { createOrgKey } from "../db/org-keys.ts";
-import { deleteOrgSecret, listOrgSecrets, putOrgSecret } from "../db/org-secrets.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { createOrgKey } from "../../platform/db/org-keys.ts";
+import { deleteOrgSecret, listOrgSecrets, putOrgSecret } from "../../platform/db/org-secrets.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { notFound } from "../http/errors.ts";
+import { notFound } from "../../platform/errors.ts";
 
 /** Answer of a secret write or delete. */
 const SecretWritten = z.object({ name: z.string(), stored: z.boolean() }).meta({ id: "OrgSecretWritten" });

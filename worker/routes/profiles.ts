@@ -1,8 +1,8 @@
 /** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
 import type { Hono } from "hono";
 import { CaptureProfile, Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
-import { newId } from "../crypto/encoding.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import {
   DEFAULT_SETTINGS,
   ProfileConflict,
@@ -12,10 +12,10 @@ import {
   listProfiles,
   saveProfile,
   setDefaultProfile,
-} from "../db/profiles.ts";
+} from "../../platform/db/profiles.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { ApiError, notFound } from "../../platform/errors.ts";
 import { describeOwned } from "../sessions/session-views.ts";
 
 /** Maps a repository conflict to its 409. */

@@ -1,16 +1,16 @@
 /** Registration (API.md §2): joining the platform, and leaving it. */
 import type { Hono } from "hono";
 import { Deregistered, Registered } from "../../schemas/account.ts";
-import { emailDomainAllowed, readConfig } from "../config.ts";
-import { newId } from "../crypto/encoding.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
-import { insertProfileStatement, STARTER_PROFILES } from "../db/profiles.ts";
-import { deleteUser, findUser, insertUserIfAbsent } from "../db/users.ts";
+import { emailDomainAllowed, readConfig } from "../../platform/config.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { insertProfileStatement, STARTER_PROFILES } from "../../platform/db/profiles.ts";
+import { deleteUser, findUser, insertUserIfAbsent } from "../../platform/db/users.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 import { consumeRate, REGISTRATION_RATE } from "../quota.ts";
-import { sessionStub } from "./sessions.ts";
+import { sessionStub } from "../sessions/start-session.ts";
 
 export function registrationRoutes(app: Hono<AppEnv>): void {
   route(

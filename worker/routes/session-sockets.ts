@@ -4,13 +4,13 @@
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { FORWARD_HEADERS } from "../../durable-objects/session/session-do.ts";
-import { findSessionRow } from "../db/sessions.ts";
+import { FORWARD_HEADERS } from "../../platform/contracts/session.ts";
+import { findSessionRow } from "../../platform/db/sessions.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError, notFound } from "../http/errors.ts";
-import { orgOwner } from "./org-sessions.ts";
-import { sessionStub } from "./sessions.ts";
+import { ApiError, notFound } from "../../platform/errors.ts";
+import { orgOwner } from "../sessions/owners.ts";
+import { sessionStub } from "../sessions/start-session.ts";
 
 /** Query of a client socket: where to resume from, and the token for clients that cannot set headers. */
 const ClientSocketQuery = z

@@ -12,22 +12,16 @@ import {
   SessionRecordDeleted,
   SessionTerminated,
 } from "../../schemas/session.ts";
-import { keyringFrom } from "../crypto/sealed-box.ts";
-import { credentialInfo } from "../db/credentials.ts";
-import { getDefaultProfile, getProfile } from "../db/profiles.ts";
-import { deleteSessionRow, type SessionRow } from "../db/sessions.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { credentialInfo } from "../../platform/db/credentials.ts";
+import { getDefaultProfile, getProfile } from "../../platform/db/profiles.ts";
+import { deleteSessionRow, type SessionRow } from "../../platform/db/sessions.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
+import { ownedSession } from "../sessions/owners.ts";
 import { describeOwned, findOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
-
-export { sessionStub };
-
-/** The caller's session row, or 404 (unknown and foreign sessions look the same). */
-export function ownedSession(c: Context<AppEnv>, id: string): Promise<SessionRow> {
-  return findOwned(c.env, id, c.var.user.id);
-}
 
 export function sessionRoutes(app: Hono<AppEnv>): void {
   route(

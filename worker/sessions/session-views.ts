@@ -4,10 +4,10 @@
  */
 import type { z } from "zod";
 import type { HistoryQuery, Session, SessionListQuery, SessionSummary } from "../../schemas/session.ts";
-import { fromBase64, toBase64Url } from "../crypto/encoding.ts";
-import { findSessionRow, listSessionRows, toSummary, type SessionRow } from "../db/sessions.ts";
-import type { Env } from "../env.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { fromBase64, toBase64Url } from "../../platform/crypto/encoding.ts";
+import { findSessionRow, listSessionRows, toSummary, type SessionRow } from "../../platform/db/sessions.ts";
+import type { Env } from "../../platform/env.ts";
+import { ApiError, notFound } from "../../platform/errors.ts";
 import { sessionStub } from "./start-session.ts";
 
 /** The owner's session row, or 404 (unknown and foreign sessions look the same). */

@@ -4,13 +4,13 @@
  * `UserQuota` Durable Object), the D1 index row, and the session's own Durable Object.
  */
 import type { Context } from "hono";
-import type { CredentialRef } from "../../durable-objects/session/session-state.ts";
+import type { CredentialRef } from "../../platform/contracts/session.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
-import { newId } from "../crypto/encoding.ts";
-import { deleteSessionRow, findLiveByIdempotentKey, insertSessionRow } from "../db/sessions.ts";
+import { newId } from "../../platform/crypto/encoding.ts";
+import { deleteSessionRow, findLiveByIdempotentKey, insertSessionRow } from "../../platform/db/sessions.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../../platform/errors.ts";
 import { consumeRate, SESSION_CREATE_RATE } from "../quota.ts";
 
 /** Who a session belongs to, and how many live sessions that owner may have. */

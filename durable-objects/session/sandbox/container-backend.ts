@@ -1,11 +1,11 @@
 /** The production backend: the session's own Cloudflare Container (durable-objects/sandbox-container.ts). */
-import type { SandboxContainer } from "../../sandbox-container.ts";
+import type { SandboxContainerRpc } from "../../../platform/contracts/sandbox-container.ts";
 import type { SandboxBackend } from "./backend.ts";
 
 export class ContainerBackend implements SandboxBackend {
-  private readonly container: DurableObjectStub<SandboxContainer>;
+  private readonly container: DurableObjectStub<SandboxContainerRpc>;
 
-  constructor(namespace: DurableObjectNamespace<SandboxContainer>, sessionId: string) {
+  constructor(namespace: DurableObjectNamespace<SandboxContainerRpc>, sessionId: string) {
     // The container is named after the session: one sandbox per session, found again after eviction.
     this.container = namespace.get(namespace.idFromName(sessionId));
   }

@@ -1,5 +1,5 @@
 /** Picks the sandbox backend from configuration: `SANDBOX_BACKEND=local` or the default Container. */
-import type { Env } from "../../../worker/env.ts";
+import type { Env } from "../../../platform/env.ts";
 import type { SandboxBackend } from "./backend.ts";
 import { ContainerBackend } from "./container-backend.ts";
 import { LocalHostBackend } from "./local-host-backend.ts";

@@ -10,7 +10,7 @@ import type { Session } from "../../../schemas/session.ts";
 import { ApiFailure, hasFileRoutes } from "../api.ts";
 import { derive, type Derived, type Item, type LocalAnswers } from "../chat-model.ts";
 import { h, relativeTime, replace, toast, toolSummary } from "../dom.ts";
-import type { App } from "../main.ts";
+import type { App } from "../app.ts";
 import { renderMarkdown } from "../markdown-dom.ts";
 import { SessionSocket, type ConnectionState } from "../socket.ts";
 import { endReasonText, sessionTitle, stateBadge } from "./session-list.ts";

@@ -2,7 +2,7 @@
 import type { SessionCreate } from "../../../schemas/session.ts";
 import { ApiFailure } from "../api.ts";
 import { h, replace } from "../dom.ts";
-import type { App } from "../main.ts";
+import type { App } from "../app.ts";
 
 export const PERMISSION_MODES = [
   { value: "acceptEdits", label: "Accept edits — file edits run; other tools ask you" },

@@ -2,7 +2,7 @@
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../../schemas/profile.ts";
 import { ApiFailure } from "../api.ts";
 import { h, replace, toast } from "../dom.ts";
-import type { App } from "../main.ts";
+import type { App } from "../app.ts";
 import { PERMISSION_MODES } from "./new-session.ts";
 
 export function renderProfiles(app: App): HTMLElement {

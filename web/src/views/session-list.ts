@@ -1,7 +1,7 @@
 /** The sidebar: sessions with their Running / Waiting / Ended state and the needs-attention marker. */
 import type { SessionSummary } from "../../../schemas/session.ts";
 import { h, relativeTime, replace } from "../dom.ts";
-import type { App } from "../main.ts";
+import type { App } from "../app.ts";
 
 /** The state badge every view uses: Running / Waiting / Ended, plus a trailing alert marker. */
 export function stateBadge(s: Pick<SessionSummary, "ui_state" | "needs_attention" | "dormant">): HTMLElement {

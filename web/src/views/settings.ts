@@ -1,7 +1,7 @@
 /** Account and Claude credential: store an API key or connect Claude Max (OAuth), sign out, deregister. */
 import { ApiFailure } from "../api.ts";
 import { h, relativeTime, replace, toast } from "../dom.ts";
-import type { App } from "../main.ts";
+import type { App } from "../app.ts";
 
 export function renderSettings(app: App): HTMLElement {
   const page = h("section", { class: "page narrow" });

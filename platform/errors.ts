@@ -1,6 +1,6 @@
 /** The one error shape of the API (`{error, message}`) and the exception that carries it. */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorBody } from "../../schemas/common.ts";
+import type { ErrorBody } from "../schemas/common.ts";
 
 /** Thrown anywhere in a request; `app.onError` turns it into the JSON error answer. */
 export class ApiError extends Error {

@@ -7,7 +7,7 @@
  * another user does not decrypt.
  */
 import type { Env } from "../env.ts";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "../errors.ts";
 import { fromBase64, randomBytes, sha256Hex, toBase64Url } from "./encoding.ts";
 
 /** Format marker of sealed strings: `v1.<key id>.<iv>.<ciphertext>`. */

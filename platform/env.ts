@@ -2,9 +2,9 @@
  * The Worker's bindings and variables, as declared in wrangler.toml.
  * Optional strings are configuration with defaults (see config.ts and the README's table).
  */
-import type { SandboxContainer } from "../durable-objects/sandbox-container.ts";
-import type { SessionDO } from "../durable-objects/session/session-do.ts";
-import type { UserQuota } from "../durable-objects/user-quota.ts";
+import type { SandboxContainerRpc } from "./contracts/sandbox-container.ts";
+import type { SessionRpc } from "./contracts/session.ts";
+import type { UserQuotaRpc } from "./contracts/user-quota.ts";
 
 export interface Env {
   /** Users, profiles, credentials, the session index. */
@@ -12,11 +12,11 @@ export interface Env {
   /** Workspace archives, transcripts, uploads and downloads. */
   FILES: R2Bucket;
   /** One per user: exact counters for rate limits and concurrency. */
-  USER_QUOTA: DurableObjectNamespace<UserQuota>;
+  USER_QUOTA: DurableObjectNamespace<UserQuotaRpc>;
   /** One per session: lifecycle, event log, client and runner sockets, timers. */
-  SESSION: DurableObjectNamespace<SessionDO>;
+  SESSION: DurableObjectNamespace<SessionRpc>;
   /** One per session in production: the Container running Claude Code. */
-  SANDBOX: DurableObjectNamespace<SandboxContainer>;
+  SANDBOX: DurableObjectNamespace<SandboxContainerRpc>;
   /** The web UI's static files. */
   ASSETS?: Fetcher;
 
@@ -27,7 +27,7 @@ export interface Env {
   ALLOWED_EMAIL_DOMAINS?: string;
   CREDENTIALS_KEY?: string;
   CREDENTIALS_OLD_KEYS?: string;
-  /** Secret for signed file URLs; unset: derived from CREDENTIALS_KEY (worker/files/signed-url.ts). */
+  /** Secret for signed file URLs; unset: derived from CREDENTIALS_KEY (platform/files/signed-url.ts). */
   FILES_SIGNING_KEY?: string;
   ANTHROPIC_OAUTH_AUTHORIZE_URL?: string;
   ANTHROPIC_OAUTH_TOKEN_URL?: string;

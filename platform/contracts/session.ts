@@ -1,0 +1,91 @@
+/**
+ * The session Durable Object's boundary: what the Worker (routes, the model gateway) may ask
+ * of it over RPC, the plain-data types that cross, and the headers of a forwarded WebSocket
+ * upgrade. Both sides import this module; neither imports the other's internals.
+ */
+import type { EndReason, StoredEnvelope } from "../../schemas/events.ts";
+import type { DownloadTicket, FileErrorCode, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
+import type { Session } from "../../schemas/session.ts";
+
+/**
+ * Where the model gateway finds the Anthropic credential of a session: the owner's stored
+ * credential, an org secret, or a literal key given at creation (sealed for this session).
+ */
+export type CredentialRef = { kind: "user" } | { kind: "org_secret"; name: string } | { kind: "sealed"; ciphertext: string };
+
+/** What the Worker hands the DO when it creates a session. */
+export interface SessionInit {
+  id: string;
+  /** The owner: a user's `sub`, or `org:<org id>` for org sessions. */
+  userId: string;
+  orgId: string | null;
+  credential: CredentialRef;
+  name: string | null;
+  profileId: string | null;
+  settings: ProfileSettings;
+  initialPrompt: string | null;
+  idempotentKey: string | null;
+  /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
+  platformUrl: string;
+  /** True when nobody can answer approvals (rule-started sessions). */
+  unattended: boolean;
+}
+
+/** Answer of a gateway admission check. */
+export type ModelAdmission =
+  | { allowed: true; userId: string; orgId: string | null; credential: CredentialRef }
+  | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
+
+/** Usage the model gateway measured for one upstream call. */
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cost_usd: number;
+  model: string;
+}
+
+/** Why a file operation was refused, with the HTTP status the REST route answers with. */
+export interface FileFailure {
+  status: 400 | 404 | 409 | 413 | 429 | 502 | 504;
+  code: FileErrorCode;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/** The answer of a file operation: its value, or why not. Plain data, so it crosses RPC. */
+export type FileOutcome<T> = { ok: true; value: T } | { ok: false; failure: FileFailure };
+
+/** One page of a session's stored events. */
+export interface HistorySlice {
+  messages: StoredEnvelope[];
+  next_after_seq: number | null;
+}
+
+/** Headers the Worker sets when it forwards an authenticated upgrade to the session object. */
+export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at" } as const;
+
+/** The RPC surface of the session Durable Object (`env.SESSION`). */
+export interface SessionRpc extends Rpc.DurableObjectBranded {
+  /** Creates the session (idempotent for the same id) and starts its sandbox. */
+  create(init: SessionInit): Promise<Session>;
+  /** The session's record, or null when this object holds none. */
+  describe(): Promise<Session | null>;
+  /** Ends the session for `reason`; null when there is none. */
+  terminate(reason: EndReason, detail?: string | null): Promise<Session | null>;
+  /** Stored events after `afterSeq`, at most `limit`. */
+  history(afterSeq: number, limit: number): Promise<HistorySlice>;
+  /** Deletes an ended session's record, events and files; false when it is still live. */
+  deleteRecord(): Promise<boolean>;
+  /** The model gateway's check of a sandbox's bearer token. */
+  admitModelRequest(token: string): Promise<ModelAdmission>;
+  /** Usage the gateway metered for one upstream call. */
+  recordModelUsage(usage: ModelUsage): Promise<void>;
+  requestUpload(input: UploadRequest, base: string): Promise<FileOutcome<UploadTicket>>;
+  completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>>;
+  requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>>;
+  /** WebSocket upgrades (client and runner sockets), forwarded by the Worker. */
+  fetch(request: Request): Promise<Response>;
+}

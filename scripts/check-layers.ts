@@ -1,0 +1,134 @@
+/**
+ * The layer check: fails on any import cycle or any import that points up or sideways
+ * across the layers docs/architecture.md describes. Run by `npm run check` (and so by CI).
+ *
+ * It reads every `.ts` file's relative imports (static, `export … from`, dynamic `import()`,
+ * type-only ones included: a type import still couples two layers) with a regular expression;
+ * the project writes imports with their `.ts` extension, so resolution is a path join.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/**
+ * Each top-level folder and the folders it may import from (besides itself). Folders not listed
+ * (scripts, bench, test) sit above everything and may import anything.
+ */
+export const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
+  schemas: [],
+  "client-core": [],
+  rules: ["schemas"],
+  platform: ["schemas"],
+  "durable-objects": ["platform", "rules", "schemas"],
+  worker: ["durable-objects", "platform", "rules", "schemas"],
+  container: ["schemas"],
+  "sandbox-host": ["schemas"],
+  "model-server": ["schemas"],
+  sdk: ["schemas", "client-core"],
+  web: ["schemas", "client-core"],
+  cli: ["sdk", "schemas", "client-core"],
+};
+
+/** Folders whose files may not import each other (siblings, not layers). */
+const NO_SIBLING_IMPORTS = ["worker/routes"];
+
+const SKIP_DIRS = new Set(["node_modules", ".git", ".wrangler", "dist", "test-artifacts", ".tmp"]);
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^;'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm;
+
+function listTsFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (SKIP_DIRS.has(name)) continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) listTsFiles(full, out);
+    else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) out.push(full);
+  }
+  return out;
+}
+
+/** Relative imports of one file, resolved to repository-relative paths. */
+function importsOf(file: string): string[] {
+  // Comments may show imports as examples; only code counts.
+  const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const found: string[] = [];
+  for (const m of source.matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec || !spec.startsWith(".")) continue;
+    found.push(path.relative(root, path.resolve(path.dirname(file), spec)));
+  }
+  return found;
+}
+
+const topOf = (rel: string) => rel.split(path.sep)[0]!;
+
+export interface LayerReport {
+  violations: string[];
+  cycles: string[][];
+}
+
+export function checkLayers(): LayerReport {
+  const files = listTsFiles(root).map((f) => path.relative(root, f));
+  const graph = new Map<string, string[]>();
+  const violations: string[] = [];
+  for (const file of files) {
+    const targets = importsOf(path.join(root, file));
+    graph.set(file, targets);
+    const from = topOf(file);
+    const allowed = ALLOWED_IMPORTS[from];
+    for (const target of targets) {
+      const to = topOf(target);
+      if (allowed && to !== from && !allowed.includes(to)) violations.push(`${file} → ${target} (${from} may import only ${allowed.join(", ") || "nothing"})`);
+      for (const folder of NO_SIBLING_IMPORTS) {
+        if (path.dirname(file) === folder && path.dirname(target) === folder) violations.push(`${file} → ${target} (files in ${folder} do not import each other)`);
+      }
+    }
+  }
+  return { violations, cycles: findCycles(graph) };
+}
+
+/** Strongly connected components of more than one file (or a file importing itself): Tarjan. */
+function findCycles(graph: Map<string, string[]>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string) => {
+    indices.set(node, index);
+    low.set(node, index);
+    index++;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (!indices.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, indices.get(next)!));
+    }
+    if (low.get(node) === indices.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!indices.has(node)) visit(node);
+  return cycles;
+}
+
+if (import.meta.main) {
+  const { violations, cycles } = checkLayers();
+  for (const v of violations) console.error(`upward or sideways import: ${v}`);
+  for (const c of cycles) console.error(`import cycle: ${c.join(" ↔ ")}`);
+  if (violations.length > 0 || cycles.length > 0) {
+    console.error(`layer check failed: ${violations.length} bad imports, ${cycles.length} cycles (see docs/architecture.md)`);
+    process.exit(1);
+  }
+  console.log("layer check: no cycles, no upward imports");
+}
