@@ -2,8 +2,11 @@
 import type { Command } from "./command.ts";
 import { DEFAULT_URL } from "./context.ts";
 
-/** The program name shown in help. */
-export const PROGRAM = "ai-sessions";
+/**
+ * The command as the user must type it: `ai-sessions` once `npm link`ed, but `npm run cli --`
+ * when started through npm (npm names the running script in `npm_lifecycle_event`).
+ */
+export const PROGRAM = process.env.npm_lifecycle_event === "cli" ? "npm run cli --" : "ai-sessions";
 
 /** Full help: every command, then the global options. */
 export function helpText(commands: readonly Command[]): string {

@@ -4,31 +4,57 @@
  * a newcomer without an API key can run a full session offline and watch tools being used;
  * `--model anthropic` sends the model gateway to Anthropic's API with the user's stored key.
  */
-import { parseArgs } from "node:util";
 import { ensureDevVars } from "./local-env.ts";
-import { startLocalPlatform } from "./local-platform.ts";
+import { PortInUseError, startLocalPlatform } from "./local-platform.ts";
 import { mintLocalToken } from "./mint-token.ts";
+import { parseScriptArgs } from "./script-args.ts";
 
 /** The API key stored for the demo user in offline mode: the scripted model accepts any key. */
 const DEMO_API_KEY = "sk-ant-demo-offline-key-not-a-real-credential";
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: process.env.PORT ?? "8787" },
-    email: { type: "string", default: "you@example.com" },
-    model: { type: "string", default: process.env.AI_SESSIONS_MODEL ?? "demo" },
-    verbose: { type: "boolean", default: false },
-  },
+const USAGE = `Usage: npm start -- [options]
+
+Runs the whole platform on this machine: wrangler dev (Worker, Durable Objects, local D1 and R2),
+the local sandbox host and, by default, the scripted demo model. Ctrl+C stops everything.
+
+Options:
+  --port N          port of the platform on 127.0.0.1 (default 8787, or $PORT)
+  --email ADDRESS   who the printed sign-in token is for (default you@example.com)
+  --model demo|anthropic
+                    demo: the offline scripted model (default, or $AI_SESSIONS_MODEL);
+                    anthropic: Anthropic's API with the key you store
+  --verbose         print wrangler's and the runners' output
+  -h, --help        this text`;
+
+const values = parseScriptArgs(USAGE, {
+  port: { type: "string", default: process.env.PORT ?? "8787" },
+  email: { type: "string", default: "you@example.com" },
+  model: { type: "string", default: process.env.AI_SESSIONS_MODEL ?? "demo" },
+  verbose: { type: "boolean", default: false },
 });
-if (values.model !== "demo" && values.model !== "anthropic") {
-  console.error("--model must be demo or anthropic");
-  process.exit(2);
-}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a port number, not ${JSON.stringify(values.port)}`, 2);
+if (values.model !== "demo" && values.model !== "anthropic") fail("--model must be demo or anthropic", 2);
 const demo = values.model === "demo";
 
+/** Says what went wrong in one paragraph and exits: the platform is not running. */
+function fail(message: string, code = 1): never {
+  console.error(`npm start: ${message}`);
+  process.exit(code);
+}
+
 const secrets = ensureDevVars();
-const platform = await startLocalPlatform({ port: Number(values.port), scriptedModel: demo, verbose: values.verbose });
-const token = await mintLocalToken(secrets.JWT_SECRET!, values.email);
+const platform = await startLocalPlatform({
+  port,
+  scriptedModel: demo,
+  verbose: values.verbose!,
+  // Anything that stops on its own takes the platform down loudly, never silently.
+  onUnexpectedExit: (message) => fail(`${message}\nAI Sessions has stopped.`),
+}).catch((error: unknown) => {
+  if (error instanceof PortInUseError) fail(`${error.message}.\nPick another port: npm start -- --port ${port + 1}   (or PORT=${port + 1} npm start)`);
+  return fail(error instanceof Error ? error.message : String(error));
+});
+const token = await mintLocalToken(secrets.JWT_SECRET!, values.email!);
 
 if (demo) {
   // Register the demo user and store a placeholder key so a session can start right away.
@@ -38,17 +64,21 @@ if (demo) {
 }
 
 console.log(`
-AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo model, offline" : "Anthropic API"})
-  health:   ${platform.baseUrl}/healthz
-  API docs: ${platform.baseUrl}/openapi
-  sign in as ${values.email} with this token (12 h; mint others: npm run token -- --email alice@example.com):
+AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo model, offline; costs shown are simulated" : "Anthropic API"})
 
-  ${token}
-${demo ? `
-  Try a session (the demo model lists the workspace, writes report.md and summarises):
-  curl -X POST ${platform.baseUrl}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"initial_prompt":"Look around","permission_mode":"bypassPermissions"}'
+  Open in a browser to sign in as ${values.email} (asks before switching a signed-in user):
+    ${platform.baseUrl}/#token=${token}
+  API reference: ${platform.baseUrl}/docs   (machine-readable: ${platform.baseUrl}/openapi)
+
+  Or from a shell (the token is valid 12 h; mint others: npm run token -- --email alice@example.com):
+    export TOKEN=${token}
+    export AI_SESSIONS_TOKEN=$TOKEN        # for the CLI: npm run cli -- chat
+${demo ? `    curl -X POST ${platform.baseUrl}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+      -d '{"initial_prompt":"Look around","permission_mode":"bypassPermissions"}'
+    (the demo model lists the workspace, writes report.md and summarises)
 ` : ""}
-Press Ctrl+C to stop.`);
+Accounts, profiles, session records and history, and archived workspaces persist in .wrangler/state
+across restarts. Ctrl+C stops everything.`);
 
 let stopping = false;
 const shutdown = async () => {

@@ -35,6 +35,17 @@ export interface LocalPlatformOptions {
   verbose?: boolean;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
+  /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
+  onUnexpectedExit?: (message: string) => void;
+}
+
+/** Thrown when the requested port is taken: `npm start` says how to pick another. */
+export class PortInUseError extends Error {
+  readonly port: number;
+  constructor(port: number) {
+    super(`port ${port} is already in use on 127.0.0.1 (another wrangler dev or server?)`);
+    this.port = port;
+  }
 }
 
 export interface LocalPlatform {
@@ -57,8 +68,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether something already listens on `port` of loopback (where wrangler dev would listen). */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(true));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(false)));
+  });
+}
+
 /** Starts everything; resolves once the Worker answers /healthz. */
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  // A taken port must fail here: otherwise the readiness check below could be answered by
+  // whatever else listens there while our wrangler has already given up.
+  if (options.port && (await portInUse(options.port))) throw new PortInUseError(options.port);
   // wrangler serves the web UI from web/dist: build it when missing or stale.
   await ensureWebBuilt();
   const port = options.port || (await freePort());
@@ -74,8 +97,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const sandboxToken = randomBytes(24).toString("base64url");
   let sandboxHost: SandboxHost | null = null;
   let wrangler: ChildProcess | null = null;
+  let stopping = false;
 
   const stop = async () => {
+    stopping = true;
     if (wrangler && wrangler.exitCode === null) {
       wrangler.kill("SIGTERM");
       await new Promise((resolve) => {
@@ -126,6 +151,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       if (ok) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    wrangler.once("exit", (code, signal) => {
+      if (!stopping) options.onUnexpectedExit?.(`wrangler dev exited (${signal ?? `code ${code}`}):\n${output.slice(-2000)}`);
+    });
     return { baseUrl, modelServer, sandbox: { url: sandboxUrl, token: sandboxSecret, root: sandboxRoot }, stop };
   } catch (error) {
     await stop();

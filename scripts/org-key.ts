@@ -3,18 +3,20 @@
  * token):  npm run org-key -- --org acme [--name automation] [--url http://127.0.0.1:8787]
  * The key is printed once; the platform keeps only its hash.
  */
-import { parseArgs } from "node:util";
 import { ensureDevVars } from "./local-env.ts";
+import { parseScriptArgs } from "./script-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    org: { type: "string" },
-    name: { type: "string", default: "automation" },
-    url: { type: "string", default: process.env.AI_SESSIONS_URL ?? "http://127.0.0.1:8787" },
-  },
+const USAGE = `Usage: npm run org-key -- --org <org id> [--name automation] [--url http://127.0.0.1:8787]
+
+Issues an API key for an organisation and prints it once (the platform keeps only its hash).
+Authenticates with ORG_ADMIN_TOKEN from the environment, or from .dev.vars locally.`;
+const values = parseScriptArgs(USAGE, {
+  org: { type: "string" },
+  name: { type: "string", default: "automation" },
+  url: { type: "string", default: process.env.AI_SESSIONS_URL ?? "http://127.0.0.1:8787" },
 });
 if (!values.org) {
-  console.error("usage: npm run org-key -- --org <org id> [--name automation] [--url http://127.0.0.1:8787]");
+  console.error(`--org is required\n\n${USAGE}`);
   process.exit(2);
 }
 const operatorToken = process.env.ORG_ADMIN_TOKEN ?? ensureDevVars().ORG_ADMIN_TOKEN!;

@@ -5,6 +5,7 @@
  */
 import { isAiSessionsError, type SessionSocket, type ServerEnvelope, type UnknownFrame } from "../../sdk/index.ts";
 import type { CommandContext } from "../context.ts";
+import { PROGRAM } from "../help.ts";
 import { EXIT } from "../output.ts";
 import { approvalPrompt, parseApproval, parseQuestionAnswer, questionLines, questionPrompt } from "./asks.ts";
 import { askFor, unansweredAsks, type Ask } from "./pending-asks.ts";
@@ -266,7 +267,7 @@ class SessionView {
     this.#terminal?.close();
     if (!this.#ended && this.#options.interactive) {
       const id = this.#options.sessionId;
-      this.#ctx.io.stdout.write(this.#ctx.style.dim(`Session ${id} is still running. Reattach: ai-sessions session attach --id ${id} --interactive · end it: ai-sessions sessions terminate ${id}\n`));
+      this.#ctx.io.stdout.write(this.#ctx.style.dim(`Session ${id} is still running. Reattach: ${PROGRAM} session attach --id ${id} --interactive · end it: ${PROGRAM} sessions terminate ${id}\n`));
     }
     this.#resolve(code);
   }

@@ -3,6 +3,7 @@ import { isAiSessionsError } from "../../sdk/index.ts";
 import { stringOption, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { askLine, readAll } from "../io.ts";
+import { PROGRAM } from "../help.ts";
 import { EXIT } from "../output.ts";
 import { ensureRegistered } from "../registration.ts";
 
@@ -67,8 +68,8 @@ const status: Command = {
       answer = { registered: false, has_credentials: false, credential_type: null, created_at: null };
     }
     ctx.out.result(answer, () => {
-      if (!answer.registered) return "Not registered yet; no Claude credential. Run: ai-sessions auth claude set-key";
-      if (!answer.has_credentials) return "No Claude credential stored. Run: ai-sessions auth claude set-key (or login)";
+      if (!answer.registered) return `Not registered yet; no Claude credential. Run: ${PROGRAM} auth claude set-key`;
+      if (!answer.has_credentials) return `No Claude credential stored. Run: ${PROGRAM} auth claude set-key (or login)`;
       return `Claude credential: ${answer.credential_type === "api_key" ? "API key" : "OAuth token"} (stored ${answer.created_at})`;
     });
   },

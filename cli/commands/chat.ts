@@ -2,6 +2,7 @@
 import { intOption, expectPositionals, stringOption, UsageError } from "../args.ts";
 import { runSessionView } from "../chat/session-view.ts";
 import type { Command } from "../command.ts";
+import { PROGRAM } from "../help.ts";
 import { EXIT } from "../output.ts";
 import { ensureRegistered } from "../registration.ts";
 import { SESSION_OPTIONS, sessionBody } from "./sessions.ts";
@@ -14,7 +15,7 @@ const chat: Command = {
   async run(ctx, { values, positionals }) {
     const status = await ensureRegistered(ctx.client);
     if (!status.has_credentials) {
-      ctx.out.error("no Claude credential stored: run `ai-sessions auth claude set-key` (or `auth claude login`) first", { error: "no_credentials" });
+      ctx.out.error(`no Claude credential stored: run \`${PROGRAM} auth claude set-key\` (or \`auth claude login\`) first`, { error: "no_credentials" });
       return EXIT.failure;
     }
     const session = await ctx.client.sessions.create(sessionBody(values));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exports } from "cloudflare:workers";
 import { call } from "./helpers.ts";
 
 describe("service routes", () => {
@@ -23,6 +24,19 @@ describe("service routes", () => {
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.name.maxLength).toBe(100);
     expect(doc.components.schemas.Profile).toBeDefined();
+  });
+
+  it("GET /docs is a readable page of every route, script-free", async () => {
+    const response = await exports.default.fetch(new Request("http://platform.test/docs"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const page = await response.text();
+    const doc = (await call("GET", "/openapi")).body;
+    // Every documented path appears on the page (with `{id}` parameters as written there).
+    for (const path of Object.keys(doc.paths)) expect(page).toContain(`<code>${path}</code>`);
+    expect(page).toContain('id="schema-ProfileCreate"');
+    expect(page).not.toContain("<script");
   });
 
   it("unknown API paths answer 404 in the error shape", async () => {
