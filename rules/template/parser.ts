@@ -184,9 +184,8 @@ class Parser {
       if (context !== "range") this.fail(`too many declarations in ${context}`, after.pos);
       const second = this.nextNonSpace();
       const op = this.nextNonSpace();
-      if (second.type !== "variable" || (op.type !== "declare" && op.type !== "assign")) {
-        this.fail("range can only initialize variables", second.pos);
-      }
+      if (second.type !== "variable") this.fail("range can only initialize variables", second.pos);
+      if (op.type !== "declare" && op.type !== "assign") this.fail("range can only initialize variables", op.pos);
       pipe.isAssign = op.type === "assign";
       pipe.decl.push(v.value, second.value);
       if (!pipe.isAssign) this.vars.push(v.value, second.value);
