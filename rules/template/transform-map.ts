@@ -50,19 +50,28 @@ class ValueFailure {
   }
 }
 
-function compileValue(v: unknown, path: string): Compiled {
+export interface CompileTransformOptions {
+  /**
+   * Whether strings rooted at `event.`/`routing.`/`detect.` are selectors (default true, as in
+   * `data` and `extension request`); false for free-form templated fields such as a report's
+   * `metadata`, where only templates are rendered and every other string is literal.
+   */
+  selectors?: boolean;
+}
+
+function compileValue(v: unknown, path: string, options: CompileTransformOptions): Compiled {
   if (typeof v === "string") {
     if (v.includes("{{")) {
       const parsed = parseTemplate(v);
       if (!parsed.ok) throw new ValueFailure(path, parsed.message);
       return { kind: "template", template: parsed.template };
     }
-    const sel = parseSelector(v);
+    const sel = options.selectors === false ? undefined : parseSelector(v);
     if (sel && !sel.ok) throw new ValueFailure(path, sel.message);
     return sel ? { kind: "selector", selector: sel.selector } : { kind: "literal", value: v };
   }
-  if (Array.isArray(v)) return { kind: "list", items: v.map((item, i) => compileValue(item, join(path, String(i)))) };
-  if (isMap(v)) return { kind: "object", entries: Object.entries(v).map(([k, item]) => [k, compileValue(item, join(path, k))]) };
+  if (Array.isArray(v)) return { kind: "list", items: v.map((item, i) => compileValue(item, join(path, String(i)), options)) };
+  if (isMap(v)) return { kind: "object", entries: Object.entries(v).map(([k, item]) => [k, compileValue(item, join(path, k), options)]) };
   return { kind: "literal", value: v === undefined ? null : v };
 }
 
@@ -70,10 +79,10 @@ function compileValue(v: unknown, path: string): Compiled {
  * Parses every template and selector in `map`. `basePath` prefixes the paths in errors
  * (`compileTransformMap(action.data, "data")` reports `data/summary`).
  */
-export function compileTransformMap(map: TransformMap, basePath = ""): CompileTransformResult {
+export function compileTransformMap(map: TransformMap, basePath = "", options: CompileTransformOptions = {}): CompileTransformResult {
   if (!isMap(map)) return { ok: false, path: basePath, message: `${basePath || "transform"}: must be an object` };
   try {
-    const root = compileValue(map, basePath) as Extract<Compiled, { kind: "object" }>;
+    const root = compileValue(map, basePath, options) as Extract<Compiled, { kind: "object" }>;
     return { ok: true, compiled: new CompiledTransformMap(root, basePath) };
   } catch (e) {
     if (e instanceof ValueFailure) return { ok: false, path: e.path, message: `${e.path}: ${e.message}` };
