@@ -34,12 +34,12 @@ function badVerb(verb: string, v: unknown): string {
 }
 
 /** Go's strconv.Quote / QuoteRune: printable characters stay, the rest is escaped. */
-export function quoteGo(s: string, quote = '"'): string {
+export function quoteGo(s: string, quote = '"', asciiOnly = false): string {
   let out = quote;
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
     if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (isPrintable(ch)) out += ch;
+    else if (isPrintable(ch) && (!asciiOnly || c < 0x80)) out += ch;
     else if (ch === "\x07") out += "\\a";
     else if (ch === "\b") out += "\\b";
     else if (ch === "\f") out += "\\f";
@@ -131,7 +131,9 @@ function formatString(s: string, verb: string, f: Flags): string {
     case "s":
       return pad(str, f);
     case "q":
-      return pad(quoteGo(str), f);
+      // `%#q` uses a raw string when Go's CanBackquote allows; `%+q` escapes non-ASCII.
+      if (f.sharp && !/[`\x00-\x08\x0a-\x1f\x7f\ufeff]/.test(str)) return pad("`" + str + "`", f);
+      return pad(quoteGo(str, '"', f.plus), f);
     case "x":
     case "X": {
       const hex = [...utf8Bytes(str)].map((b) => b.toString(16).padStart(2, "0"));

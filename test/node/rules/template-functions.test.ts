@@ -87,6 +87,27 @@ describe("printf verbs, flags, width and precision (Go's fmt)", () => {
   });
 });
 
+describe("more fmt edge cases, as Go 1.19 prints them", () => {
+  it.each([
+    ['{{ printf "%5.1q|%-4s|%4s" "abc" "é" "😀" }}', {}, '  "a"|é   |   😀'],
+    ['{{ printf "%x %X %o %b" -1 -255 -8 -5 }}', {}, "-1 -FF -10 -101"],
+    ['{{ printf "%+q %#q %#q %q" "é" "a`b" "ab" \'x\' }}', {}, '"\\u00e9" "a`b" `ab` \'x\''],
+    ['{{ printf "%c%c" 0x1F600 233 }}', {}, "😀é"],
+    ['{{ printf "%10.3e|%-10.2g|%+g|% g" 1234.5678 0.000123 1.0 2.5 }}', {}, " 1.235e+03|0.00012   |+1| 2.5"],
+    ['{{ printf "%.0g %.1g %.2g %g" 123.0 123.0 0.000456 1e-5 }}', {}, "1e+02 1e+02 0.00046 1e-05"],
+    ['{{ printf "%t %t" 1 "x" }} {{ printf "%s" nil }} {{ printf "%d" true }}', {}, "%!t(int=1) %!t(string=x) %!s(<nil>) %!d(bool=true)"],
+    ['{{ printf "%v %d" .l .l }}', { l: [1, null, "a"] }, "[1 <nil> a] [1 <nil> %!d(string=a)]"],
+    ['{{ printf "%05s|%-05d|%+05d" "ab" 3 3 }}', {}, "000ab|3    |+0003"],
+    // 2.675 is 2.67499999… in binary, 1.125 is an exact tie (half to even).
+    ['{{ printf "%.2f %.3f %.1f %.2e" 2.675 1.0005 0.25 1.125 }}', {}, "2.67 1.000 0.2 1.12e+00"],
+    ['{{ printf "%v %v %.20f" 5e-324 1.7976931348623157e308 0.1 }}', {}, "5e-324 1.7976931348623157e+308 0.10000000000000000555"],
+    ["{{ json .m }}", { m: { n: 1e21, s: 1e-7, t: 123456789.123, z: 0, big: 12345678901234567890 } }, '{"big":12345678901234567000,"n":1e+21,"s":1e-7,"t":123456789.123,"z":0}'],
+    ['{{ 0x10 | printf "%d" }} {{ 1e3 | printf "%v" }} {{ eq nil nil }}', {}, "16 1000 true"],
+  ])("%s", (src, data, want) => {
+    expect(render(src, data)).toBe(want);
+  });
+});
+
 describe("the product's functions", () => {
   it("token is the md5 of the value as printed", () => {
     expect(render('{{token "abc"}} {{token .n}} {{token .u}}', { n: 5, u: "ünïcode-and-long-".repeat(8) })).toBe(

@@ -42,6 +42,9 @@ describe("variables and pipelines", () => {
     // Declarations print nothing; `=` assigns to the variable in scope, across blocks.
     ["{{$x := 1}}{{$x}}{{$x = 2}}{{$x}}{{if true}}{{$x = 3}}{{end}}{{$x}}", {}, "123"],
     ["{{$x := 5}}{{range $i := .l}}{{$x = $i}}{{end}}{{$x}}", { l: [7, 8] }, "8"],
+    // `range $i, $v = …` assigns to existing variables: they keep the last key and element.
+    ["{{$i := 0}}{{$v := 0}}{{range $i, $v = .l}}{{end}}{{$i}} {{$v}}", { l: ["a", "b"] }, "1 b"],
+    ["{{(.a).b}} {{($).a.b}} {{with $x := .a}}{{$x.b}}{{end}}", { a: { b: "c" } }, "c c c"],
     // A variable declared in an if pipeline is visible in both branches.
     ["{{if $x := .a}}{{$x}}{{else}}[{{$x}}]{{end}}", { a: 0 }, "[0]"],
     ["{{$x := .a}}{{with .b}}{{$x}}{{.}}{{end}}", { a: "q", b: "r" }, "qr"],
@@ -67,6 +70,7 @@ describe("comments and trim markers", () => {
     ["{{/* a\nmulti-line comment */}}x", "x"],
     // `{{-3}}` is the number -3, not a trim marker (the marker needs a space after it).
     ["{{-3}} {{- 3}}", "-33"],
+    ["a \r\n {{- 1 -}} \r\n b", "a1b"],
   ])("%j", (src, want) => {
     expect(render(src)).toBe(want);
   });
