@@ -28,12 +28,6 @@ interface FunctionDef {
   call: Fn;
 }
 
-/** The names the parser accepts as functions (`and`/`or` are run by the executor). */
-export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
-  "and", "or", "not", "index", "len", "eq", "ne", "lt", "le", "gt", "ge", "print", "printf", "println",
-  "token", "anon", "json", "prettyjson", "parsetime", "split", "join", "replace", "base", "dir",
-]);
-
 /** Go's typed parameters: a string parameter refuses anything but a string. */
 function str(v: unknown): string {
   if (typeof v === "string") return v;
@@ -196,6 +190,9 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   base: { arity: 1, call: ([p]) => baseName(str(p)) },
   dir: { arity: 1, call: ([p]) => dirName(str(p)) },
 };
+
+/** The names the parser accepts as functions (`and`/`or` are run by the executor). */
+export const FUNCTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(FUNCTIONS), "and", "or"]);
 
 /** Calls a (non-lazy) function with evaluated arguments; EvalError on misuse, like Go. */
 export function callFunction(name: string, args: unknown[], ctx: FunctionContext): unknown {
