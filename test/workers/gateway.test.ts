@@ -75,14 +75,19 @@ async function allReceived(): Promise<string> {
 }
 
 /** Waits until the session's usage satisfies `done` (it is recorded after the answer ends). */
-async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
+/** Polls the session record until `done` holds (usage is metered after the stream is answered). */
+async function recordOf(id: string, token: string, done: (record: any) => boolean): Promise<any> {
   for (let i = 0; i < 100; i++) {
     const record = await call("GET", `/v1/sessions/${id}`, { token });
     expect(record.status).toBe(200);
-    if (done(record.body.usage)) return record.body.usage;
+    if (done(record.body)) return record.body;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`usage of ${id} never reached the expected value`);
+  throw new Error(`session ${id} never reached the expected state`);
+}
+
+async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
+  return (await recordOf(id, token, (record) => done(record.usage))).usage;
 }
 
 describe("model gateway", () => {
@@ -226,10 +231,12 @@ describe("model gateway", () => {
     expect(first.status).toBe(200);
     await first.text();
     expect((await usageOf(s.id, s.token, (u) => u.cost_usd > 0)).cost_usd).toBeGreaterThanOrEqual(budget);
+    // Spending the budget ends the session (end_reason completed); wait for that, then the
+    // refusal is the ended session's.
+    await recordOf(s.id, s.token, (r) => r.status === "ended" && r.end_reason === "completed");
     const second = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("one more", true) });
-    // Spending the budget ends the session (end_reason completed), so the refusal is the ended one.
-    expect([400, 403]).toContain(second.status);
-    expect(second.status === 400 ? "invalid_request_error" : "permission_error").toBe((await second.json<any>()).error.type);
+    expect(second.status).toBe(403);
+    expect((await second.json<any>()).error.type).toBe("permission_error");
     expect(await receivedWith(s.secret)).toHaveLength(1);
   });
 
