@@ -63,7 +63,10 @@ describe("org sessions", () => {
     const id = created.body.session.id;
     expect(created.body.session.profile.one_shot).toBe(true);
     const sandbox = await recordedSandbox(id);
-    expect(JSON.stringify(sandbox.env)).not.toContain("sk-ant-");
+    // Neither stored secret value is in the sandbox's environment (the key never; the VT token
+    // only through configure, below).
+    expect(JSON.stringify(sandbox.env)).not.toContain("sk-ant-org-paid-key-0123456789");
+    expect(JSON.stringify(sandbox.env)).not.toContain("vt-token-xyz");
 
     // The runner is configured with the secret resolved, at the last moment.
     const runner = await runnerSocket(id);
