@@ -143,10 +143,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** Stored events after `afterSeq`, at most `limit`, and where the next page starts. */
   async history(afterSeq: number, limit: number): Promise<{ messages: StoredEnvelope[]; next_after_seq: number | null }> {
     if (!this.state) return { messages: [], next_after_seq: null };
-    const messages = this.log().after(afterSeq, limit + 1);
-    const more = messages.length > limit;
-    const page = more ? messages.slice(0, limit) : messages;
-    return { messages: page, next_after_seq: more ? page[page.length - 1]!.seq : null };
+    return this.log().page(afterSeq, limit);
   }
 
   /** Deletes everything this object stores; only for ended sessions. */
