@@ -17,7 +17,7 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ClientFrame } from "../../schemas/client-frames.ts";
+import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
@@ -306,9 +306,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
     const size = typeof message === "string" ? message.length : message.byteLength;
     if (size > MAX_CLIENT_FRAME_BYTES) return this.replyError(ws, "message_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    const text = clientFrameText(message);
+    if (text === null) return this.replyError(ws, "invalid_message", "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)");
     let json: unknown;
     try {
-      json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+      json = JSON.parse(text);
     } catch {
       return this.replyError(ws, "invalid_message", "frame is not valid JSON");
     }
