@@ -22,11 +22,13 @@ import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
 import type { Env } from "../../platform/env.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
@@ -131,6 +133,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** The session record, or null if this object holds no session. */
   async describe(): Promise<Session | null> {
     return this.state ? toRecord(this.state) : null;
+  }
+
+  /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
+  async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
+    return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
   }
 
   /** Ends the session for `reason` (no-op when already ended). */
@@ -604,16 +611,21 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
   }
 
-  /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
+  /**
+   * The settings the runner starts Claude Code with; the session's sealed secrets are opened and
+   * org secret references in the environment resolved here, at the last moment, never stored.
+   */
   private async runnerSettings(): Promise<RunnerSettings> {
-    const { settings, orgId } = this.state!.init;
+    const { orgId } = this.state!.init;
+    const ring = await keyringFrom(this.env);
+    const settings = await openSessionSettings(ring, this.state!.init.id, this.state!.init);
     let environment = settings.environment;
     if (orgId) {
-      const { resolved, missing } = await resolveSecretReferences(this.env.DB, await keyringFrom(this.env), orgId, environment);
+      const { resolved, missing } = await resolveSecretReferences(this.env.DB, ring, orgId, environment);
       environment = resolved;
       if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
     }
-    return runnerSettingsFor(this.state!.init, environment, this.state!.agentSessionId);
+    return runnerSettingsFor({ ...this.state!.init, settings }, environment, this.state!.agentSessionId);
   }
 
   // ----------------------------------------------------------------------------------------

@@ -23,7 +23,13 @@ export interface SessionInit {
   credential: CredentialRef;
   name: string | null;
   profileId: string | null;
+  /** The effective settings, their secret values (`environment`, MCP headers/env) redacted. */
   settings: ProfileSettings;
+  /**
+   * The secret values, sealed for this session (platform/secrets/profile-secrets.ts): opened
+   * only to configure the runner. Absent in sessions created before sealing, whose settings are in clear.
+   */
+  sealedSecrets?: string | null;
   initialPrompt: string | null;
   idempotentKey: string | null;
   /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
@@ -73,6 +79,8 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   create(init: SessionInit): Promise<Session>;
   /** The session's record, or null when this object holds none. */
   describe(): Promise<Session | null>;
+  /** The stored settings (secrets redacted) and their sealed secrets, for capturing them as a profile; null when there is no session. */
+  storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null>;
   /** Ends the session for `reason`; null when there is none. */
   terminate(reason: EndReason, detail?: string | null): Promise<Session | null>;
   /** Stored events after `afterSeq`, at most `limit`. */
