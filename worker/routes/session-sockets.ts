@@ -12,11 +12,15 @@ import { ApiError, notFound } from "../../platform/errors.ts";
 import { orgOwner } from "../sessions/owners.ts";
 import { sessionStub } from "../sessions/start-session.ts";
 
-/** Query of a client socket: where to resume from, and the token for clients that cannot set headers. */
+/**
+ * Query of a client socket: where to resume from, and for clients that cannot set headers a
+ * single-use `ticket` (POST /v1/ws-ticket) or, for existing clients, the bearer `token` itself.
+ */
 const ClientSocketQuery = z
   .object({
     after_seq: z.coerce.number().int().min(0).optional(),
     token: z.string().max(8_192).optional(),
+    ticket: z.string().max(128).optional(),
   })
   .strict();
 
@@ -58,6 +62,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         summary: "The session's WebSocket (owner, read-write). `?after_seq=N` resumes after event N; otherwise a `history` frame comes first.",
         tag: "websocket",
         auth: "registered",
+        socketTicket: true,
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
