@@ -70,7 +70,9 @@ function withinFrameRate(ws: WebSocket, now: number): boolean {
 }
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
+type SocketAttachment =
+  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | { kind: "runner"; instance: string | null };
 
 /** Close codes of API.md §5. */
 export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
@@ -138,6 +140,18 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
   async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
     return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** Closes the client sockets an org API key opened: the key was revoked or expired. */
+  async closeClientsOfKey(keyId: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets("client")) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+      safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+      closed++;
+    }
+    return closed;
   }
 
   /** Ends the session for `reason` (no-op when already ended). */
@@ -236,6 +250,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
       expiresAt: Number(request.headers.get(FORWARD_HEADERS.expiresAt)) || null,
+      keyId: request.headers.get(FORWARD_HEADERS.keyId) || null,
     };
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);

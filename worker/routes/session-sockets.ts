@@ -39,7 +39,12 @@ function requireUpgrade(request: Request): void {
 }
 
 /** Hands a client's upgrade to the session if `ownerId` owns it: 404 unknown, 403 someone else's. */
-async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionId: string, viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null }): Promise<Response> {
+async function clientUpgrade(
+  request: Request,
+  env: AppEnv["Bindings"],
+  sessionId: string,
+  viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null; keyId?: string },
+): Promise<Response> {
   requireUpgrade(request);
   const row = await findSessionRow(env.DB, sessionId);
   if (!row) throw notFound("session");
@@ -49,6 +54,7 @@ async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionI
     [FORWARD_HEADERS.user]: viewer.ownerId,
     [FORWARD_HEADERS.readOnly]: viewer.readOnly ? "1" : "0",
     [FORWARD_HEADERS.expiresAt]: viewer.expiresAt === null ? "" : String(viewer.expiresAt),
+    [FORWARD_HEADERS.keyId]: viewer.keyId ?? "",
   });
 }
 
@@ -81,7 +87,8 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       query: ClientSocketQuery,
       errors: ["upgrade_required"],
     },
-    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: null }),
+    // The key's id goes with the socket, so revoking the key closes it (routes/orgs.ts).
+    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: c.var.org.expiresAt, keyId: c.var.org.keyId }),
   );
 
   route(
