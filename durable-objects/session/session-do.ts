@@ -34,8 +34,7 @@ import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
+import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
@@ -395,9 +394,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       return this.replyError(ws, "invalid_message", `approval_pattern '${answer.approval_pattern}' is not a permission pattern`);
     }
     if (answer.approved && answer.approval_scope === "session") {
-      // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-      const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-      if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+      // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
+      const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+      for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
     }
     this.resolvePending(pending, answer.approved
       ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }
@@ -557,6 +556,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
       denied: settings.denied_tools,
       mode: settings.permission_mode,
+      ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
     });
     if (verdict.decision === "allow") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input });
     if (verdict.decision === "deny") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason });
@@ -569,6 +569,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       toolName: frame.tool_name,
       input: frame.input,
       askedAt: Date.now(),
+      ...(isQuestion ? {} : { sessionPatterns: sessionPatterns(call, frame.workspace_dir) }),
     };
     state.pending.push(pending);
     this.commit();
@@ -576,7 +577,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
       this.emit({ type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } });
     } else {
-      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } });
+      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } });
     }
     this.setUi({ needsAttention: true, uiState: "Waiting" });
     void this.scheduleAlarm();

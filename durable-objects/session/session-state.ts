@@ -17,6 +17,8 @@ export interface PendingRequest {
   toolName: string;
   input: Record<string, unknown>;
   askedAt: number;
+  /** What a session-scope approval grants, exactly as sent in `tool_approval_request` (absent in state stored before it existed). */
+  sessionPatterns?: string[];
 }
 
 /** A prompt accepted from a client, waiting for (or being processed by) the agent. */
