@@ -22,11 +22,13 @@ import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
 import type { Env } from "../../platform/env.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
@@ -34,8 +36,7 @@ import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
+import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
@@ -68,7 +69,9 @@ function withinFrameRate(ws: WebSocket, now: number): boolean {
 }
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
+type SocketAttachment =
+  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | { kind: "runner"; instance: string | null };
 
 /** Close codes of API.md §5. */
 export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
@@ -131,6 +134,23 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** The session record, or null if this object holds no session. */
   async describe(): Promise<Session | null> {
     return this.state ? toRecord(this.state) : null;
+  }
+
+  /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
+  async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
+    return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** Closes the client sockets an org API key opened: the key was revoked or expired. */
+  async closeClientsOfKey(keyId: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets("client")) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+      safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+      closed++;
+    }
+    return closed;
   }
 
   /** Ends the session for `reason` (no-op when already ended). */
@@ -226,6 +246,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
       expiresAt: Number(request.headers.get(FORWARD_HEADERS.expiresAt)) || null,
+      keyId: request.headers.get(FORWARD_HEADERS.keyId) || null,
     };
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);
@@ -394,9 +415,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       return this.replyError(ws, "invalid_message", `approval_pattern '${answer.approval_pattern}' is not a permission pattern`);
     }
     if (answer.approved && answer.approval_scope === "session") {
-      // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-      const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-      if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+      // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
+      const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+      for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
     }
     this.resolvePending(pending, answer.approved
       ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }
@@ -556,6 +577,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
       denied: settings.denied_tools,
       mode: settings.permission_mode,
+      ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
     });
     if (verdict.decision === "allow") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input });
     if (verdict.decision === "deny") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason });
@@ -568,6 +590,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       toolName: frame.tool_name,
       input: frame.input,
       askedAt: Date.now(),
+      ...(isQuestion ? {} : { sessionPatterns: sessionPatterns(call, frame.workspace_dir) }),
     };
     state.pending.push(pending);
     this.commit();
@@ -575,7 +598,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
       this.emit({ type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } });
     } else {
-      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } });
+      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } });
     }
     this.setUi({ needsAttention: true, uiState: "Waiting" });
     void this.scheduleAlarm();
@@ -603,16 +626,21 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
   }
 
-  /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
+  /**
+   * The settings the runner starts Claude Code with; the session's sealed secrets are opened and
+   * org secret references in the environment resolved here, at the last moment, never stored.
+   */
   private async runnerSettings(): Promise<RunnerSettings> {
-    const { settings, orgId } = this.state!.init;
+    const { orgId } = this.state!.init;
+    const ring = await keyringFrom(this.env);
+    const settings = await openSessionSettings(ring, this.state!.init.id, this.state!.init);
     let environment = settings.environment;
     if (orgId) {
-      const { resolved, missing } = await resolveSecretReferences(this.env.DB, await keyringFrom(this.env), orgId, environment);
+      const { resolved, missing } = await resolveSecretReferences(this.env.DB, ring, orgId, environment);
       environment = resolved;
       if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
     }
-    return runnerSettingsFor(this.state!.init, environment, this.state!.agentSessionId);
+    return runnerSettingsFor({ ...this.state!.init, settings }, environment, this.state!.agentSessionId);
   }
 
   // ----------------------------------------------------------------------------------------

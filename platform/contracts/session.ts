@@ -23,7 +23,13 @@ export interface SessionInit {
   credential: CredentialRef;
   name: string | null;
   profileId: string | null;
+  /** The effective settings, their secret values (`environment`, MCP headers/env) redacted. */
   settings: ProfileSettings;
+  /**
+   * The secret values, sealed for this session (platform/secrets/profile-secrets.ts): opened
+   * only to configure the runner. Absent in sessions created before sealing, whose settings are in clear.
+   */
+  sealedSecrets?: string | null;
   initialPrompt: string | null;
   idempotentKey: string | null;
   /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
@@ -65,7 +71,7 @@ export interface HistorySlice {
 }
 
 /** Headers the Worker sets when it forwards an authenticated upgrade to the session object. */
-export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at" } as const;
+export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at", keyId: "x-ais-key-id" } as const;
 
 /** The RPC surface of the session Durable Object (`env.SESSION`). */
 export interface SessionRpc extends Rpc.DurableObjectBranded {
@@ -73,6 +79,10 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   create(init: SessionInit): Promise<Session>;
   /** The session's record, or null when this object holds none. */
   describe(): Promise<Session | null>;
+  /** The stored settings (secrets redacted) and their sealed secrets, for capturing them as a profile; null when there is no session. */
+  storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null>;
+  /** Closes (4001) the client sockets opened with org API key `keyId`, once it is revoked; answers how many. */
+  closeClientsOfKey(keyId: string): Promise<number>;
   /** Ends the session for `reason`; null when there is none. */
   terminate(reason: EndReason, detail?: string | null): Promise<Session | null>;
   /** Stored events after `afterSeq`, at most `limit`. */

@@ -313,7 +313,7 @@ describe("capture-profile", () => {
     const id = await createSession(token, { permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" } });
     const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured", description: "from a good session" } });
     expect(captured.status).toBe(201);
-    expect(captured.body).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" }, is_default: false });
+    expect(captured.body).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "[redacted]" }, is_default: false });
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } })).body.error).toBe("profile_name_taken");
     const stranger = await userWithKey();
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token: stranger.token, body: { name: "Mine" } })).status).toBe(404);

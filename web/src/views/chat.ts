@@ -26,15 +26,6 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   closed: "Closed",
 };
 
-/** The pattern "approve for this session" adds (mirrors the server's derivation, for display). */
-function sessionPattern(toolName: string, input: Record<string, unknown>): string {
-  if (toolName === "Bash" && typeof input["command"] === "string") {
-    const first = input["command"].trim().split(/\s+/)[0];
-    if (first && /^[\w./-]+$/.test(first)) return `Bash(${first}:*)`;
-  }
-  return toolName;
-}
-
 function prettyJson(value: unknown): string {
   try {
     return JSON.stringify(value, null, 2);
@@ -452,7 +443,8 @@ export class ChatView {
 
   private renderApproval(item: Extract<Item, { kind: "approval" }>): HTMLElement {
     const { tool_name, tool_input, tool_use_id } = item.payload;
-    const pattern = sessionPattern(tool_name, tool_input);
+    // Exactly what the server grants for "session" (issue 9); no such button when it grants nothing.
+    const pattern = (item.payload.session_patterns ?? []).join(", ");
     const answer = (approved: boolean, scope: "once" | "session") => {
       this.send({ type: "tool_approval_response", payload: { tool_use_id, approved, approval_scope: scope } });
       this.local.approvals.set(tool_use_id, approved ? (scope === "session" ? "approved_session" : "approved") : "denied");
@@ -470,7 +462,7 @@ export class ChatView {
             "div",
             { class: "request-actions" },
             h("button", { class: "btn btn-primary btn-sm", type: "button", "data-testid": "approve-once", onclick: () => answer(true, "once") }, "Allow once"),
-            h("button", { class: "btn btn-sm", type: "button", "data-testid": "approve-session", title: `Adds ${pattern} to this session's allow list`, onclick: () => answer(true, "session") }, `Allow ${pattern} for session`),
+            pattern ? h("button", { class: "btn btn-sm", type: "button", "data-testid": "approve-session", title: `Adds ${pattern} to this session's allow list`, onclick: () => answer(true, "session") }, `Allow ${pattern} for session`) : null,
             h("button", { class: "btn btn-sm btn-danger", type: "button", "data-testid": "deny", onclick: () => answer(false, "once") }, "Deny"),
           )
         : null,
