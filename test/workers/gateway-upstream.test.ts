@@ -50,6 +50,13 @@ describe("upstream request headers", () => {
     expect(upstreamHeaders(new Headers(), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
   });
 
+  it("passes only betas billed at the priced rates, stripping the rest (1M context, fast mode, unknown ones)", () => {
+    const sent = "claude-code-20250219, context-1m-2025-08-07,fast-mode-2026-02-01, effort-2025-11-24,made-up-beta-2030-01-01";
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": sent }), API_KEY).get("anthropic-beta")).toBe("claude-code-20250219,effort-2025-11-24");
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), API_KEY).get("anthropic-beta")).toBeNull();
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
+  });
+
   it("drops the oauth beta when the credential is an API key", () => {
     expect(upstreamHeaders(new Headers({ "anthropic-beta": OAUTH_BETA }), API_KEY).get("anthropic-beta")).toBeNull();
   });
@@ -100,6 +107,8 @@ describe("gateway token and refusals", () => {
     ["expired", 401, "authentication_error"],
     ["session_ended", 403, "permission_error"],
     ["budget_exceeded", 400, "invalid_request_error"],
+    ["budget_reserved", 429, "rate_limit_error"],
+    ["too_many_calls", 429, "rate_limit_error"],
   ] as const)("answers %s with %i %s in Anthropic's shape", async (reason, status, type) => {
     const response = refusalResponse({ allowed: false, reason, message: "because" });
     expect(response.status).toBe(status);

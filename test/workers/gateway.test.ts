@@ -3,9 +3,8 @@
  * gateway token the sandbox gets), real sealed credentials in D1, and the scripted model
  * server on loopback as ANTHROPIC_API_URL.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RecordedRequest } from "../../model-server/server.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { storeCredential } from "../../platform/db/credentials.ts";
 import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
@@ -13,77 +12,7 @@ import { costOf } from "../../worker/gateway/pricing.ts";
 import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";
 import { call, registeredUser } from "./helpers.ts";
 import { createSession, recordedSandbox } from "./session-helpers.ts";
-
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      /** GET: the model server's recorded /v1/messages calls (vitest.config.ts). */
-      TEST_MODEL_SERVER: Fetcher;
-    }
-  }
-}
-
-const MODEL = "claude-sonnet-4-5-20250929";
-
-/** A user whose stored credential is unique to this test, and a session of theirs. */
-async function sessionWith(credential: "api_key" | "oauth_token", body: Record<string, unknown> = {}) {
-  const { user, token } = await registeredUser();
-  const secret = `sk-ant-${credential === "api_key" ? "api03" : "oat01"}-${crypto.randomUUID()}`;
-  await storeCredential(
-    env.DB,
-    await keyringFrom(env),
-    user.sub,
-    credential === "api_key" ? { type: "api_key", api_key: secret } : { type: "oauth_token", access_token: secret, refresh_token: null, expires_at: null },
-    new Date().toISOString(),
-  );
-  const id = await createSession(token, body);
-  const sandbox = await recordedSandbox(id);
-  return { token, id, secret, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
-}
-
-/** A Messages API body that the model server answers with `text`. */
-function messagesBody(text: string, stream: boolean): string {
-  return JSON.stringify({
-    model: MODEL,
-    max_tokens: 1024,
-    stream,
-    messages: [{ role: "user", content: `[[scenario:text text="${text}"]]` }],
-  });
-}
-
-/** Calls the gateway the way Claude Code does: POST with its headers and the gateway token. */
-function gateway(url: string, init: { token?: string | null; body?: BodyInit; method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
-  const headers: Record<string, string> = {
-    "anthropic-version": "2023-06-01",
-    "anthropic-beta": "claude-code-20250219",
-    "content-type": "application/json",
-    "user-agent": "claude-cli/2.1.329 (external, sdk-cli)",
-    ...init.headers,
-  };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  return exports.default.fetch(new Request(url, { method: init.method ?? "POST", headers, body: init.body }));
-}
-
-/** What the model server received with `secret` as credential. */
-async function receivedWith(secret: string): Promise<RecordedRequest[]> {
-  const all = (await (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).json()) as RecordedRequest[];
-  return all.filter((request) => request.apiKey === secret);
-}
-
-async function allReceived(): Promise<string> {
-  return (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).text();
-}
-
-/** Waits until the session's usage satisfies `done` (it is recorded after the answer ends). */
-async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
-  for (let i = 0; i < 100; i++) {
-    const record = await call("GET", `/v1/sessions/${id}`, { token });
-    expect(record.status).toBe(200);
-    if (done(record.body.usage)) return record.body.usage;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`usage of ${id} never reached the expected value`);
-}
+import { MODEL, allReceived, gateway, messagesBody, receivedWith, sessionWith, usageOf } from "./gateway-helpers.ts";
 
 describe("model gateway", () => {
   it("forwards a streamed call with the user's API key, never the gateway token, and records its usage", async () => {
