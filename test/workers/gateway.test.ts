@@ -4,6 +4,7 @@
  * server on loopback as ANTHROPIC_API_URL.
  */
 import { env } from "cloudflare:workers";
+import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { storeCredential } from "../../platform/db/credentials.ts";
@@ -173,6 +174,40 @@ describe("model gateway", () => {
     expect(response.status).toBe(401);
     expect((await response.json<any>()).error).toEqual({ type: "authentication_error", message: expect.stringContaining("no Claude credential") });
     expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("streams the request body upstream and answers 413 when a body without a declared length goes past the cap", async () => {
+    const s = await sessionWith("api_key");
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Never ends: the gateway must stop reading it.
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: endless });
+    expect(response.status).toBe(413);
+    expect((await response.json<any>()).error).toEqual({ type: "invalid_request_error", message: `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes` });
+    // It stopped at the cap (give or take what was in flight), and no complete request went upstream.
+    expect(sent).toBeLessThan(MAX_GATEWAY_BODY_BYTES + 8 * chunk.byteLength);
+    expect((await receivedWith(s.secret)).filter((request) => request.status === 200)).toHaveLength(0);
+    // The refused call gave its slot back: the next one is served.
+    const next = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("after the big one", false) });
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+  });
+
+  it("answers a made-up session id from the index, without creating a Durable Object for it", async () => {
+    const s = await sessionWith("api_key");
+    const unknownId = `no-such-${crypto.randomUUID()}`;
+    const response = await gateway(`http://platform.test/v1/gateway/sessions/${unknownId}/v1/messages`, { token: s.gatewayToken, body: messagesBody("x", false) });
+    expect(response.status).toBe(401);
+    expect((await response.json<any>()).error.type).toBe("authentication_error");
+    const stored = (await listDurableObjectIds(env.SESSION)).map((id) => id.toString());
+    expect(stored).toContain(env.SESSION.idFromName(s.id).toString());
+    expect(stored).not.toContain(env.SESSION.idFromName(unknownId).toString());
   });
 
   it("passes upstream errors through unchanged and records no usage for them", async () => {

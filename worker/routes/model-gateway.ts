@@ -15,7 +15,8 @@ import { resolveCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
-import { MAX_GATEWAY_BODY_BYTES, readGatewayBody } from "../gateway/request-body.ts";
+import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
+import { findSessionRow } from "../../platform/db/sessions.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -59,6 +60,9 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
 
   const token = gatewayTokenOf(c.req.raw.headers);
   if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
+  // The index first: `idFromName` + a call would create (and store) an object for any id a
+  // caller makes up. An unknown session gets the same answer as a wrong token.
+  if (!(await findSessionRow(c.env.DB, sessionId))) return anthropicError(401, "authentication_error", "invalid session gateway token");
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
   const admission = await session.admitModelRequest(token);
   if (!admission.allowed) return refusalResponse(admission);
@@ -87,8 +91,8 @@ const unmetered = (response: Response): Forwarded => ({ response, usage: null })
 
 /** Forwards an admitted call upstream with the user's credential. */
 async function forward(c: Context<AppEnv>, sessionId: string, path: string, admission: Extract<ModelAdmission, { allowed: true }>): Promise<Forwarded> {
-  const body = await readGatewayBody(c.req.raw);
-  if (!body) return unmetered(anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`));
+  const body = cappedGatewayBody(c.req.raw);
+  if (!body) return unmetered(tooLarge());
   const credential = await resolveCredential(c.env, sessionId, admission);
   if (!credential) return unmetered(anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"));
 
@@ -97,21 +101,30 @@ async function forward(c: Context<AppEnv>, sessionId: string, path: string, admi
     upstream = await fetch(upstreamUrl(c.env.ANTHROPIC_API_URL, path, new URL(c.req.url).search), {
       method: "POST",
       headers: upstreamHeaders(c.req.raw.headers, credential),
-      body,
+      // Streamed: cut off (and the call failed) at the first byte past the cap.
+      body: body.stream,
       // A redirect would carry the user's credential to wherever it points.
       redirect: "manual",
     });
   } catch (error) {
+    if (body.exceeded()) return unmetered(tooLarge());
     console.error(`model gateway: upstream unreachable for session ${sessionId}:`, error instanceof Error ? error.message : error);
     return unmetered(anthropicError(502, "api_error", "the model API could not be reached"));
   }
 
+  if (body.exceeded()) {
+    // The upstream saw a truncated body and answered something; the caller's answer is ours.
+    await upstream.body?.cancel();
+    return unmetered(tooLarge());
+  }
   const init = { status: upstream.status, statusText: upstream.statusText, headers: clientHeaders(upstream.headers) };
   if (path !== METERED_PATH || !upstream.ok || !upstream.body) return unmetered(new Response(upstream.body, init));
   const format = (upstream.headers.get("content-type") ?? "").includes("text/event-stream") ? "sse" : "json";
   const metered = meteredBody(upstream.body, new UsageMeter(format));
   return { response: new Response(metered.body, init), usage: metered.usage };
 }
+
+const tooLarge = () => anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
 
 /** Once the answer has ended, releases the call's reservation and records what it used. */
 async function settle(session: SessionStub, sessionId: string, callId: string, usage: Promise<MeteredCall | null> | null): Promise<void> {
