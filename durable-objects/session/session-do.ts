@@ -35,6 +35,7 @@ import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
+import { ModelCallLedger, refusalMessage } from "./model-calls.ts";
 import { Hibernation } from "./hibernation.ts";
 import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
@@ -84,6 +85,8 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly files: FileTransfers;
   /** Going dormant and waking up (hibernation.ts). */
   private readonly hibernation: Hibernation;
+  /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */
+  readonly #modelCalls = new ModelCallLedger(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -187,10 +190,15 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
     if (state.tokensExpireAt !== null && Date.now() > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
     const budget = state.init.settings.max_budget_usd;
-    if (budget !== null && state.usage.cost_usd >= budget) {
-      return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
-    }
-    return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+    const call = this.#modelCalls.open(Date.now(), state.usage.cost_usd, budget);
+    if (!call.ok) return { allowed: false, reason: call.refusal, message: refusalMessage(call.refusal, budget) };
+    return { allowed: true, callId: call.callId, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  }
+
+  /** The model gateway ends an admitted call: its reservation is released and what it used recorded. */
+  async settleModelCall(callId: string, usage: ModelUsage | null): Promise<void> {
+    this.#modelCalls.close(callId);
+    if (usage) await this.recordModelUsage(usage);
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */

@@ -40,8 +40,14 @@ export interface SessionInit {
 
 /** Answer of a gateway admission check. */
 export type ModelAdmission =
-  | { allowed: true; userId: string; orgId: string | null; credential: CredentialRef }
-  | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
+  /** `callId` names the admitted call until the gateway settles it (`settleModelCall`). */
+  | { allowed: true; callId: string; userId: string; orgId: string | null; credential: CredentialRef }
+  | {
+      allowed: false;
+      /** `budget_reserved` and `too_many_calls` pass once calls in flight finish; the others do not. */
+      reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded" | "budget_reserved" | "too_many_calls";
+      message: string;
+    };
 
 /** Usage the model gateway measured for one upstream call. */
 export interface ModelUsage {
@@ -93,6 +99,8 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   admitModelRequest(token: string): Promise<ModelAdmission>;
   /** Usage the gateway metered for one upstream call. */
   recordModelUsage(usage: ModelUsage): Promise<void>;
+  /** Ends an admitted call: releases its budget reservation and records its usage (null: none known). */
+  settleModelCall(callId: string, usage: ModelUsage | null): Promise<void>;
   requestUpload(input: UploadRequest, base: string): Promise<FileOutcome<UploadTicket>>;
   completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>>;
   requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>>;
