@@ -2,7 +2,7 @@
 import type { z } from "zod";
 import { ClientFrame } from "../../schemas/client-frames.ts";
 import { EnvelopeMeta, ServerEnvelope, ServerEventBody, type ServerEventType } from "../../schemas/events.ts";
-import { AiSessionsError } from "../errors.ts";
+import { AiSessionsError } from "../../client-core/errors.ts";
 
 /** Event types this SDK knows; a newer server may send others, which are passed on untyped. */
 const KNOWN_TYPES: ReadonlySet<string> = new Set(ServerEventBody.options.map((option) => option.shape.type.value));
