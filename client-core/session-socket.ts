@@ -423,9 +423,11 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
       const error = policy ? new AiSessionsError(0, "network_error", `the connection closed (${code}) and ${this.#failures} reconnect attempts failed`) : undefined;
       return this.#finish({ code, reason, willReconnect: false, ...(error ? { error } : {}) });
     }
+    // The state is settled before listeners hear of the close, so they read where it stands.
+    const offline = this.#options.network !== undefined && !this.#options.network.online();
+    this.#setState(offline ? "offline" : "reconnecting");
     this.#call(() => this.#listener.close?.({ code, reason, willReconnect: true }));
-    if (this.#options.network && !this.#options.network.online()) return this.#setState("offline");
-    this.#scheduleReconnect();
+    if (!offline) this.#scheduleReconnect();
   }
 
   #scheduleReconnect(): void {

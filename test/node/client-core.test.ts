@@ -141,6 +141,37 @@ describe("resuming socket", () => {
     expect(socket.stats.gaps).toBe(1);
   });
 
+  it("drops the connection while the device is offline and resumes from the last seq once it is back", async () => {
+    const server = await sessionServer((socket, afterSeq) => {
+      if (afterSeq === null) send(socket, history(1, 2));
+      else send(socket, event(Number(afterSeq) + 1));
+    });
+    let online = true;
+    let notify: (online: boolean) => void = () => undefined;
+    const network = { online: () => online, watch: (listener: (online: boolean) => void) => ((notify = listener), () => undefined) };
+    const delivered: (number | null)[] = [];
+    const socket = new SessionSocket({
+      sessionId: "s1",
+      url: server.url,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      network,
+      listener: { frame: (frame) => frame.seq !== null && delivered.push(frame.seq) },
+    });
+    cleanups.push(() => socket.close());
+    await until(() => delivered.length === 2, "the history");
+    online = false;
+    notify(false);
+    expect(socket.state).toBe("offline");
+    expect(socket.isOpen).toBe(false);
+    socket.prompt("typed offline");
+    online = true;
+    notify(true);
+    await until(() => delivered.length === 3, "the event after the resume");
+    expect(server.connections.map((c) => c.afterSeq)).toEqual([null, "2"]);
+    await until(() => server.connections[1]!.received.length > 0, "the queued prompt");
+    expect(server.connections[1]!.received).toEqual([{ type: "prompt", payload: { text: "typed offline" } }]);
+  });
+
   it("sends heartbeats while the connection is idle", async () => {
     const server = await sessionServer((socket) => send(socket, history()));
     openSocket(server.url, { heartbeatMs: 30 });
