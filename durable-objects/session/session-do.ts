@@ -17,6 +17,7 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
+import { CLOSE } from "../../client-core/close-codes.ts";
 import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
@@ -73,9 +74,6 @@ function withinFrameRate(ws: WebSocket, now: number): boolean {
 type SocketAttachment =
   | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
   | { kind: "runner"; instance: string | null };
-
-/** Close codes of API.md §5. */
-export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
 
 export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly store: StateStore;
