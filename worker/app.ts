@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
 import { ApiError } from "../platform/errors.ts";
+import { identityConfigProblem } from "../platform/config.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { metaRoutes } from "./routes/meta.ts";
@@ -27,6 +28,14 @@ export function createApp(): Hono<AppEnv> {
     // answer without internals.
     console.error(`unhandled error on ${c.req.method} ${new URL(c.req.url).pathname}:`, error instanceof Error ? error.stack : error);
     return c.json({ error: "internal_error", message: "internal error" }, 500);
+  });
+
+  // A deployment whose identity configuration is unsafe does not serve anything (not even
+  // /healthz, so a rollout's health check fails): it answers a clear configuration error.
+  app.use(async (c, next) => {
+    const problem = identityConfigProblem(c.env);
+    if (problem) throw new ApiError(503, "server_misconfigured", problem);
+    await next();
   });
 
   app.notFound((c) => {
