@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
+import { withSecurityHeaders } from "./http/security-headers.ts";
 import { ApiError } from "../platform/errors.ts";
 import { identityConfigProblem } from "../platform/config.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
@@ -39,7 +40,10 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.notFound((c) => {
-    if (c.env.ASSETS && c.req.method === "GET" && !c.req.path.startsWith("/v1/")) return c.env.ASSETS.fetch(c.req.raw);
+    // The UI's files go through here (wrangler.toml: run_worker_first), so each carries the CSP.
+    if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/")) {
+      return c.env.ASSETS.fetch(c.req.raw).then(withSecurityHeaders);
+    }
     return c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404);
   });
 
