@@ -4,7 +4,9 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
+import { withSecurityHeaders } from "./http/security-headers.ts";
 import { ApiError } from "../platform/errors.ts";
+import { identityConfigProblem } from "../platform/config.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { metaRoutes } from "./routes/meta.ts";
@@ -29,8 +31,19 @@ export function createApp(): Hono<AppEnv> {
     return c.json({ error: "internal_error", message: "internal error" }, 500);
   });
 
+  // A deployment whose identity configuration is unsafe does not serve anything (not even
+  // /healthz, so a rollout's health check fails): it answers a clear configuration error.
+  app.use(async (c, next) => {
+    const problem = identityConfigProblem(c.env);
+    if (problem) throw new ApiError(503, "server_misconfigured", problem);
+    await next();
+  });
+
   app.notFound((c) => {
-    if (c.env.ASSETS && c.req.method === "GET" && !c.req.path.startsWith("/v1/")) return c.env.ASSETS.fetch(c.req.raw);
+    // The UI's files go through here (wrangler.toml: run_worker_first), so each carries the CSP.
+    if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/")) {
+      return c.env.ASSETS.fetch(c.req.raw).then(withSecurityHeaders);
+    }
     return c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404);
   });
 
