@@ -13,6 +13,8 @@ import { orgSessionRoutes } from "./routes/org-sessions.ts";
 import { orgRoutes } from "./routes/orgs.ts";
 import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
+import { ruleRoutes } from "./routes/rules.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 
@@ -41,6 +43,8 @@ export function createApp(): Hono<AppEnv> {
   sessionSocketRoutes(app);
   orgRoutes(app);
   orgSessionRoutes(app);
+  ruleRoutes(app);
+  eventRoutes(app);
   fileRoutes(app);
   modelGatewayRoutes(app);
   return app;
