@@ -21,8 +21,8 @@ CREATE TABLE org_detections (
   body TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
-CREATE INDEX org_detections_by_org ON org_detections (org_id, created_at DESC, id DESC);
-CREATE INDEX org_detections_by_cat ON org_detections (org_id, cat, created_at DESC, id DESC);
+CREATE INDEX org_detections_by_org ON org_detections (org_id, created_at DESC);
+CREATE INDEX org_detections_by_cat ON org_detections (org_id, cat, created_at DESC);
 
 -- Sessions started by a rule's `start ai agent` action: the rule, its detection and the
 -- rendered keys, next to the session row (sessions stay owned by `org:<oid>`).

@@ -4,6 +4,8 @@
  */
 
 export interface DetectionRow {
+  /** Insertion order: orders detections reported within one millisecond. */
+  seq: number;
   id: string;
   cat: string;
   source_rule: string;
@@ -18,11 +20,11 @@ export async function insertDetection(db: D1Database, orgId: string, d: { id: st
     .run();
 }
 
-/** A page of detections, newest first; `before` is the (created_at, id) of the last one seen. */
+/** A page of detections, newest first; `before` is the (created_at, seq) of the last one seen. */
 export async function listDetections(
   db: D1Database,
   orgId: string,
-  q: { cat?: string; since?: string; limit: number; before?: { createdAt: string; id: string } },
+  q: { cat?: string; since?: string; limit: number; before?: { createdAt: string; seq: number } },
 ): Promise<DetectionRow[]> {
   const where = ["org_id = ?1"];
   const args: unknown[] = [orgId];
@@ -35,12 +37,12 @@ export async function listDetections(
     where.push(`created_at >= ?${args.length}`);
   }
   if (q.before) {
-    args.push(q.before.createdAt, q.before.id);
-    where.push(`(created_at < ?${args.length - 1} OR (created_at = ?${args.length - 1} AND id < ?${args.length}))`);
+    args.push(q.before.createdAt, q.before.seq);
+    where.push(`(created_at < ?${args.length - 1} OR (created_at = ?${args.length - 1} AND rowid < ?${args.length}))`);
   }
   args.push(q.limit);
   const { results } = await db
-    .prepare(`SELECT id, cat, source_rule, body, created_at FROM org_detections WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?${args.length}`)
+    .prepare(`SELECT rowid AS seq, id, cat, source_rule, body, created_at FROM org_detections WHERE ${where.join(" AND ")} ORDER BY created_at DESC, rowid DESC LIMIT ?${args.length}`)
     .bind(...args)
     .all<DetectionRow>();
   return results;

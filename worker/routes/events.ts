@@ -15,14 +15,14 @@ import { loadRuleSet } from "../rules/rule-set.ts";
 
 const failed = (error: string): EventResult => ({ matched_rules: [], detections: [], sessions: [], failed_actions: [], error });
 
-function encodeCursor(createdAt: string, id: string): string {
-  return btoa(`${createdAt}|${id}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+function encodeCursor(createdAt: string, seq: number): string {
+  return btoa(`${createdAt}|${seq}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
+function decodeCursor(cursor: string): { createdAt: string; seq: number } {
   try {
-    const [createdAt, id, ...rest] = atob(cursor.replaceAll("-", "+").replaceAll("_", "/")).split("|");
-    if (createdAt && id && rest.length === 0) return { createdAt, id };
+    const [createdAt, seq, ...rest] = atob(cursor.replaceAll("-", "+").replaceAll("_", "/")).split("|");
+    if (createdAt && seq && /^\d{1,15}$/.test(seq) && rest.length === 0) return { createdAt, seq: Number(seq) };
   } catch {
     // fall through
   }
@@ -73,7 +73,7 @@ export function eventRoutes(app: Hono<AppEnv>): void {
         return { detect_id: r.id, cat: r.cat, source_rule: r.source_rule, routing: d.routing, detect: d.detect, priority: d.priority, detect_mtd: d.detect_mtd, detect_data: d.detect_data, gen_time: d.gen_time, created_at: r.created_at };
       });
       const last = page.at(-1);
-      return c.json({ detections, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null });
+      return c.json({ detections, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.seq) : null });
     },
   );
 }
