@@ -125,3 +125,15 @@ export const DetectionsQuery = z
   .strict();
 
 export const DetectionList = z.object({ detections: z.array(DetectionInfo), next_cursor: z.string().nullable() }).meta({ id: "DetectionList" });
+
+/** Largest lookup body. */
+export const MAX_LOOKUP_BYTES = 4 * 1024 * 1024;
+
+/** PUT /v1/orgs/{oid}/lookups/{name}: the lookup's keys, each with its metadata (any JSON). */
+export const LookupPut = z
+  .object({ data: z.record(z.string().min(1).max(1024), z.unknown()) })
+  .strict()
+  .meta({ id: "LookupPut" });
+
+export const LookupInfo = z.object({ name: z.string(), data: z.record(z.string(), z.unknown()), updated_at: Timestamp }).meta({ id: "LookupInfo" });
+export const LookupDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "LookupDeleted" });

@@ -15,6 +15,7 @@ import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { lookupRoutes } from "./routes/lookups.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 
@@ -45,6 +46,7 @@ export function createApp(): Hono<AppEnv> {
   orgSessionRoutes(app);
   ruleRoutes(app);
   eventRoutes(app);
+  lookupRoutes(app);
   fileRoutes(app);
   modelGatewayRoutes(app);
   return app;

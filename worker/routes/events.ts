@@ -12,6 +12,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { type EventItem, isNdjson, jsonEvents, ndjsonEvents } from "../rules/event-body.ts";
 import { ingestEvent } from "../rules/ingest.ts";
 import { loadRuleSet } from "../rules/rule-set.ts";
+import { evalContext } from "../rules/eval-context.ts";
 
 const failed = (error: string): EventResult => ({ matched_rules: [], detections: [], sessions: [], failed_actions: [], error });
 
@@ -47,7 +48,7 @@ export function eventRoutes(app: Hono<AppEnv>): void {
       const org = c.var.org;
       const items: Iterable<EventItem> | AsyncIterable<EventItem> = isNdjson(c.req.header("content-type")) ? ndjsonEvents(c.req.raw) : await jsonEvents(c.req.raw);
       const rules = await loadRuleSet(c.env.DB, org.id);
-      const ctx = { now: Date.now() };
+      const ctx = await evalContext(c.env.DB, org.id, rules.lookups);
       const results: EventResult[] = [];
       for await (const item of items) {
         results.push(item.ok ? await ingestEvent(c, org, rules, ctx, item.input) : failed(item.error));

@@ -16,6 +16,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { readBodyText } from "../http/body.ts";
 import { eventItem } from "../rules/event-body.ts";
 import { actionView, ruleInfo } from "../rules/rule-views.ts";
+import { evalContext } from "../rules/eval-context.ts";
 
 function ruleName(raw: string): string {
   if (!RuleName.safeParse(raw).success) throw notFound("rule");
@@ -45,7 +46,11 @@ export function ruleRoutes(app: Hono<AppEnv>): void {
       const text = await readBodyText(c.req.raw, MAX_RULE_BYTES);
       const parsed = parseRuleText(text, c.req.header("content-type"));
       if (!parsed.ok) throw invalid(`rule: ${parsed.message}`);
-      const compiled = compileRule(parsed.value, { runTests: true, testContext: { now: Date.now() } });
+      // Compiled once to learn the lookups it names, then again with its tests run against them.
+      const untested = compileRule(parsed.value);
+      if (!untested.ok) throw invalid(untested.message, untested.code);
+      const testContext = await evalContext(c.env.DB, c.var.org.id, untested.rule.detection.lookups);
+      const compiled = compileRule(parsed.value, { runTests: true, testContext });
       if (!compiled.ok) throw invalid(compiled.message, compiled.code);
       const { enabled, ...rule } = parsed.value as Record<string, unknown>;
       if (!(await getRule(c.env.DB, c.var.org.id, name)) && (await countRules(c.env.DB, c.var.org.id)) >= MAX_RULES_PER_ORG) {
@@ -105,12 +110,13 @@ export function ruleRoutes(app: Hono<AppEnv>): void {
       const compiled = compileRule(value);
       if (!compiled.ok) throw invalid(compiled.message, compiled.code);
       const ruleName = body.name ?? "test";
-      const now = Date.now();
+      const ctx = await evalContext(c.env.DB, c.var.org.id, compiled.rule.detection.lookups);
+      const now = ctx.now;
       const results = body.events.map((raw) => {
         const item = eventItem(raw);
         if (!item.ok) return { matched: false, actions: [], error: item.error };
         // Ids are minted so templates see one, but nothing is stored or started.
-        const run = compiled.rule.run(item.input, { now }, { ruleName, now, newId });
+        const run = compiled.rule.run(item.input, ctx, { ruleName, now, newId });
         return { matched: run.matched, actions: run.actions.map(actionView) };
       });
       return c.json({ results });
