@@ -14,6 +14,7 @@ import { FileTransfers } from "./file-transfer.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
 import { PermissionGate, type HookAnswer, type HookCall } from "./permission-gate.ts";
+import { resolvedPaths } from "./resolved-paths.ts";
 import { hookSettingsJson } from "./permission-hook.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
 import { RUNNER_VERSION } from "./version.ts";
@@ -263,6 +264,8 @@ export class SessionRunner {
       ...(call.tool_use_id ? { tool_use_id: call.tool_use_id } : {}),
       workspace_dir: this.#config.workspaceDir,
     };
+    const resolved = resolvedPaths(call.tool_input, this.#config.workspaceDir);
+    if (resolved) request.resolved_paths = resolved;
     return new Promise((resolve) => {
       this.#hookWaiters.set(request.request_id, resolve);
       this.#pendingPermissions.set(request.request_id, request);
