@@ -99,6 +99,11 @@ export const PermissionRequestFrame = z.object({
   tool_use_id: z.string().optional(),
   /** The workspace's absolute path as Claude Code sees it (`/workspace` when absent): where edits may be auto-approved. */
   workspace_dir: z.string().startsWith("/").max(4_096).optional(),
+  /**
+   * The real location (symbolic links followed) of each input path field (`file_path`, ...) that
+   * differs from what the field says; "" when it cannot be resolved. The engine judges both.
+   */
+  resolved_paths: z.record(z.string(), z.string().max(4_096)).optional(),
 });
 
 /** Claude Code withdrew a pending `can_use_tool` (e.g. the turn was interrupted): no answer is needed any more. */

@@ -15,6 +15,8 @@ export type ClaudeCommandContext = {
   baseEnv: Record<string, string>;
   /** True when the process runs as root (Claude Code then needs IS_SANDBOX=1 for bypassPermissions). */
   isRoot: boolean;
+  /** The `--settings` JSON carrying the PreToolUse hook that asks the platform (permission-hook.ts). */
+  hookSettings: string;
 };
 
 /** The full command line and environment of one Claude Code process. */
@@ -37,6 +39,14 @@ export function buildClaudeCommand(settings: RunnerSettings, ctx: ClaudeCommandC
     "stdio",
     "--permission-mode",
     settings.permission_mode,
+    // Every tool call goes to the platform through the hook; and no settings file the agent can
+    // write (/workspace/.claude/settings*.json, ~/.claude/settings.json) is read, so none can add
+    // allow rules or hooks, and no `.mcp.json` in the workspace starts a server (issue 9).
+    "--settings",
+    ctx.hookSettings,
+    "--setting-sources",
+    "",
+    "--strict-mcp-config",
   ];
   // One argv entry per pattern: patterns such as `Bash(npm run:*)` contain spaces.
   if (settings.allowed_tools.length > 0) args.push("--allowedTools", ...settings.allowed_tools);

@@ -123,9 +123,12 @@ describe("runner end to end, bypassPermissions", () => {
     expect(readFileSync(path.join(runner.workspace, "a.txt"), "utf8")).toBe("hi\n");
 
     // Frame order around the turn: running first, the agent session id, idle last.
+    // Every tool call reaches the platform, through the PreToolUse hook, even in bypassPermissions.
+    const asked = framesOf(platform, "permission_request", from);
+    expect(asked.map((f) => [f.tool_name, f.input["command"], f.workspace_dir])).toEqual([["Bash", "echo hi > a.txt", runner.workspace]]);
     const turnFrames = platform.frames
       .slice(from, end)
-      .filter((f) => f.type !== "event" && f.type !== "heartbeat")
+      .filter((f) => f.type !== "event" && f.type !== "heartbeat" && f.type !== "permission_request")
       .map((f) => (f.type === "turn_state" ? `turn_state:${f.state}` : f.type));
     // (A turn_state idle may precede: the runner resyncs its state right after hello.)
     expect(turnFrames.slice(-3)).toEqual(["turn_state:running", "agent_session", "turn_state:idle"]);
@@ -308,7 +311,9 @@ describe("runner end to end, default permission mode", () => {
     const end = await turnEnd(platform, from);
     const events = eventsBetween(platform, from, end);
     const toolResult = events.find((e) => e.event.type === "tool_result")?.event;
-    expect(toolResult).toMatchObject({ payload: { tool_use_id: request.tool_use_id, is_error: true, content: "Not today." } });
+    // The platform's answer travels through the PreToolUse hook, which Claude Code names in the result.
+    expect(toolResult).toMatchObject({ payload: { tool_use_id: request.tool_use_id, is_error: true } });
+    expect(JSON.stringify(toolResult?.payload)).toContain("Not today.");
     expect(existsSync(path.join(runner.workspace, "denied.txt"))).toBe(false);
   });
 
