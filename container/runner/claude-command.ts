@@ -1,5 +1,5 @@
 // ClaudeCommand: the argv and environment one Claude Code process is started with. Pure.
-import type { RunnerSettings } from "../../schemas/runner.ts";
+import { AgentSessionId, type RunnerSettings } from "../../schemas/runner.ts";
 
 /** What the installed CLI accepts, probed once from `claude --help` (`--max-budget-usd` is recent). */
 export type ClaudeCapabilities = { maxBudgetUsd: boolean };
@@ -57,7 +57,8 @@ export function buildClaudeCommand(settings: RunnerSettings, ctx: ClaudeCommandC
     args.push("--max-budget-usd", String(settings.max_budget_usd));
   }
   if (ctx.mcpConfigPath) args.push("--mcp-config", ctx.mcpConfigPath);
-  if (ctx.resumeId) args.push("--resume", ctx.resumeId);
+  // Checked again here, next to the argv it would enter: an id that is not one could be an option.
+  if (ctx.resumeId && AgentSessionId.safeParse(ctx.resumeId).success) args.push("--resume", ctx.resumeId);
 
   const env: Record<string, string> = { ...ctx.baseEnv };
   for (const [name, value] of Object.entries(settings.environment)) {

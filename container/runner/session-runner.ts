@@ -102,6 +102,7 @@ export class SessionRunner {
       workspaceDir: config.workspaceDir,
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
       tmpDir: this.#tmpDir,
+      agentUser: config.agentUser,
       send: (frame) => this.#channel.send(frame),
       log,
     });

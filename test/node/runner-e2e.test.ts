@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentEventBody } from "../../schemas/events.ts";
 import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
+import { AGENT_PLACEHOLDER_TOKEN } from "../../container/runner/gateway-proxy.ts";
 import {
   cleanupTempDirs,
   settingsFor,
@@ -159,13 +160,18 @@ describe("runner end to end, bypassPermissions", () => {
     expect(runner.logs().match(/starting claude/g)).toHaveLength(1);
   });
 
-  it("does not show the runner token to the agent", async () => {
+  it("shows the agent neither the runner token nor the gateway token: it reaches the model through the runner's loopback proxy", async () => {
     const from = mark(platform);
     prompt('[[scenario:bash command="env > env.txt"]]');
     await turnEnd(platform, from);
     const env = readFileSync(path.join(runner.workspace, "env.txt"), "utf8");
     expect(env).not.toContain(RUNNER_TOKEN);
-    expect(env).toContain(`ANTHROPIC_AUTH_TOKEN=${GATEWAY_TOKEN}`);
+    expect(env).not.toContain(GATEWAY_TOKEN);
+    expect(env).not.toContain("GATEWAY_URL=");
+    expect(env).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(env).toContain(`ANTHROPIC_AUTH_TOKEN=${AGENT_PLACEHOLDER_TOKEN}`);
+    // The model still got the gateway token: the proxy added it.
+    expect(model.requests.at(-1)?.apiKey).toBe(GATEWAY_TOKEN);
     expect(env).toContain("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1");
   });
 

@@ -226,8 +226,9 @@ export async function startRunner(opts: {
       CLAUDE_BIN: claudeBin,
       HEARTBEAT_INTERVAL_MS: "300",
       RECONNECT_MAX_MS: "500",
-      ANTHROPIC_BASE_URL: opts.modelUrl,
-      ANTHROPIC_AUTH_TOKEN: opts.gatewayToken,
+      // As the platform starts a sandbox: the runner's loopback proxy adds the token (gateway-proxy.ts).
+      GATEWAY_URL: opts.modelUrl,
+      GATEWAY_TOKEN: opts.gatewayToken,
       CLAUDE_CODE_MAX_RETRIES: "0",
       ...opts.extraEnv,
     },
