@@ -17,7 +17,7 @@ export function renderApproval(ctx: ChatContext, item: Extract<Item, { kind: "ap
   const { tool_name, tool_input, tool_use_id } = item.payload;
   const pattern = sessionPattern(tool_name, tool_input);
   const answer = (approved: boolean, scope: "once" | "session") => {
-    ctx.send({ type: "tool_approval_response", payload: { tool_use_id, approved, approval_scope: scope } });
+    ctx.act((socket) => (approved ? socket.approve(tool_use_id, { scope }) : socket.deny(tool_use_id)));
     ctx.local.approvals.set(tool_use_id, approved ? (scope === "session" ? "approved_session" : "approved") : "denied");
     ctx.rerender();
   };
