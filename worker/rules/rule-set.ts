@@ -44,6 +44,8 @@ export interface OrgRuleSet {
   edr: TargetRules;
   detection: TargetRules;
   lookups: Set<string>;
+  /** Whether any rule reads sensor variables (then each event's sensor's are fetched). */
+  readsVariables: boolean;
   broken: string[];
 }
 
@@ -53,7 +55,7 @@ const compiled = new Map<string, RuleEntry>();
 const MAX_CACHED = 20_000;
 
 export async function loadRuleSet(db: D1Database, orgId: string): Promise<OrgRuleSet> {
-  const set: OrgRuleSet = { edr: new TargetRules(), detection: new TargetRules(), lookups: new Set(), broken: [] };
+  const set: OrgRuleSet = { edr: new TargetRules(), detection: new TargetRules(), lookups: new Set(), readsVariables: false, broken: [] };
   for (const row of await listRules(db, orgId, true)) {
     const key = `${orgId}\u0000${row.name}`;
     let entry = compiled.get(key);
@@ -70,6 +72,7 @@ export async function loadRuleSet(db: D1Database, orgId: string): Promise<OrgRul
     }
     (entry.rule.detection.target === "detection" ? set.detection : set.edr).add(entry);
     for (const l of entry.rule.detection.lookups) set.lookups.add(l);
+    if (entry.rule.detection.variables.length > 0) set.readsVariables = true;
   }
   return set;
 }
