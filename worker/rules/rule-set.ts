@@ -10,6 +10,8 @@ import { listRules } from "../../platform/db/rules.ts";
 export interface RuleEntry {
   name: string;
   version: number;
+  /** The stored body compiled: a rule deleted and created again restarts at version 1. */
+  body: string;
   rule: CompiledRule;
 }
 
@@ -59,13 +61,13 @@ export async function loadRuleSet(db: D1Database, orgId: string): Promise<OrgRul
   for (const row of await listRules(db, orgId, true)) {
     const key = `${orgId}\u0000${row.name}`;
     let entry = compiled.get(key);
-    if (!entry || entry.version !== row.version) {
+    if (!entry || entry.version !== row.version || entry.body !== row.body) {
       const c = compileRule(JSON.parse(row.body));
       if (!c.ok) {
         set.broken.push(row.name);
         continue;
       }
-      entry = { name: row.name, version: row.version, rule: c.rule };
+      entry = { name: row.name, version: row.version, body: row.body, rule: c.rule };
       compiled.delete(key);
       compiled.set(key, entry);
       if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
