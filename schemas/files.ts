@@ -10,6 +10,8 @@ import { Id, Timestamp } from "./common.ts";
 export const MAX_FILE_BYTES = 100 * 1024 * 1024;
 /** Uploads one session may start per minute (API.md §9). */
 export const UPLOADS_PER_MINUTE = 10;
+/** Downloads one session may start per minute (API.md §9): each one has the sandbox copy a file of up to 100 MB to storage. */
+export const DOWNLOADS_PER_MINUTE = 10;
 /** How long a signed URL stays valid unless a caller asks for less. */
 export const SIGNED_URL_TTL_SECONDS = 15 * 60;
 /** The workspace as the agent sees it; paths in answers are given under it. */
@@ -83,8 +85,12 @@ export const DownloadTicket = z
   .meta({ id: "DownloadTicket" });
 export type DownloadTicket = z.infer<typeof DownloadTicket>;
 
-/** Control characters (C0, DEL, C1): never part of a name. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/u;
+/**
+ * Never part of a name or path: control characters (C0, DEL, C1) and lone UTF-16 surrogates
+ * (`\p{Cs}` in a `u` regex matches only unpaired ones), which have no UTF-8 form and would
+ * break URL encoding further on.
+ */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 /** True for one file name as a file system takes it: no separator, no control character, not `.`/`..`, at most 255 bytes. */
 export function isPlainName(name: string): boolean {

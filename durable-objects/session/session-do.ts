@@ -17,25 +17,28 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ClientFrame } from "../../schemas/client-frames.ts";
+import { CLOSE } from "../../client-core/close-codes.ts";
+import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
 import type { Env } from "../../platform/env.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
+import { ModelCallLedger, refusalMessage } from "./model-calls.ts";
 import { Hibernation } from "./hibernation.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
+import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
@@ -68,10 +71,9 @@ function withinFrameRate(ws: WebSocket, now: number): boolean {
 }
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
-
-/** Close codes of API.md §5. */
-export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
+type SocketAttachment =
+  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | { kind: "runner"; instance: string | null };
 
 export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly store: StateStore;
@@ -81,6 +83,8 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly files: FileTransfers;
   /** Going dormant and waking up (hibernation.ts). */
   private readonly hibernation: Hibernation;
+  /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */
+  readonly #modelCalls = new ModelCallLedger(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -133,6 +137,23 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     return this.state ? toRecord(this.state) : null;
   }
 
+  /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
+  async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
+    return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** Closes the client sockets an org API key opened: the key was revoked or expired. */
+  async closeClientsOfKey(keyId: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets("client")) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+      safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+      closed++;
+    }
+    return closed;
+  }
+
   /** Ends the session for `reason` (no-op when already ended). */
   async terminate(reason: EndReason, detail: string | null = null): Promise<Session | null> {
     if (!this.state) return null;
@@ -143,10 +164,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** Stored events after `afterSeq`, at most `limit`, and where the next page starts. */
   async history(afterSeq: number, limit: number): Promise<{ messages: StoredEnvelope[]; next_after_seq: number | null }> {
     if (!this.state) return { messages: [], next_after_seq: null };
-    const messages = this.log().after(afterSeq, limit + 1);
-    const more = messages.length > limit;
-    const page = more ? messages.slice(0, limit) : messages;
-    return { messages: page, next_after_seq: more ? page[page.length - 1]!.seq : null };
+    return this.log().page(afterSeq, limit);
   }
 
   /** Deletes everything this object stores; only for ended sessions. */
@@ -170,10 +188,15 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
     if (state.tokensExpireAt !== null && Date.now() > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
     const budget = state.init.settings.max_budget_usd;
-    if (budget !== null && state.usage.cost_usd >= budget) {
-      return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
-    }
-    return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+    const call = this.#modelCalls.open(Date.now(), state.usage.cost_usd, budget);
+    if (!call.ok) return { allowed: false, reason: call.refusal, message: refusalMessage(call.refusal, budget) };
+    return { allowed: true, callId: call.callId, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  }
+
+  /** The model gateway ends an admitted call: its reservation is released and what it used recorded. */
+  async settleModelCall(callId: string, usage: ModelUsage | null): Promise<void> {
+    this.#modelCalls.close(callId);
+    if (usage) await this.recordModelUsage(usage);
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */
@@ -229,6 +252,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
       expiresAt: Number(request.headers.get(FORWARD_HEADERS.expiresAt)) || null,
+      keyId: request.headers.get(FORWARD_HEADERS.keyId) || null,
     };
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);
@@ -309,9 +333,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
     const size = typeof message === "string" ? message.length : message.byteLength;
     if (size > MAX_CLIENT_FRAME_BYTES) return this.replyError(ws, "message_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    const text = clientFrameText(message);
+    if (text === null) return this.replyError(ws, "invalid_message", "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)");
     let json: unknown;
     try {
-      json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+      json = JSON.parse(text);
     } catch {
       return this.replyError(ws, "invalid_message", "frame is not valid JSON");
     }
@@ -395,9 +421,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       return this.replyError(ws, "invalid_message", `approval_pattern '${answer.approval_pattern}' is not a permission pattern`);
     }
     if (answer.approved && answer.approval_scope === "session") {
-      // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-      const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-      if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+      // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
+      const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+      for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
     }
     this.resolvePending(pending, answer.approved
       ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }
@@ -552,11 +578,12 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     // The runner re-sends unanswered requests after a reconnect: one pending entry per request.
     if (state.pending.some((p) => p.requestId === frame.request_id)) return;
     const settings = state.init.settings;
-    const call = { toolName: frame.tool_name, input: frame.input };
+    const call = { toolName: frame.tool_name, input: frame.input, ...(frame.resolved_paths ? { resolvedPaths: frame.resolved_paths } : {}) };
     const verdict = decideToolUse(call, {
       allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
       denied: settings.denied_tools,
       mode: settings.permission_mode,
+      ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
     });
     if (verdict.decision === "allow") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input });
     if (verdict.decision === "deny") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason });
@@ -569,6 +596,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       toolName: frame.tool_name,
       input: frame.input,
       askedAt: Date.now(),
+      ...(isQuestion ? {} : { sessionPatterns: sessionPatterns(call, frame.workspace_dir) }),
     };
     state.pending.push(pending);
     this.commit();
@@ -576,7 +604,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
       this.emit({ type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } });
     } else {
-      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } });
+      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } });
     }
     this.setUi({ needsAttention: true, uiState: "Waiting" });
     void this.scheduleAlarm();
@@ -604,16 +632,21 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
   }
 
-  /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
+  /**
+   * The settings the runner starts Claude Code with; the session's sealed secrets are opened and
+   * org secret references in the environment resolved here, at the last moment, never stored.
+   */
   private async runnerSettings(): Promise<RunnerSettings> {
-    const { settings, orgId } = this.state!.init;
+    const { orgId } = this.state!.init;
+    const ring = await keyringFrom(this.env);
+    const settings = await openSessionSettings(ring, this.state!.init.id, this.state!.init);
     let environment = settings.environment;
     if (orgId) {
-      const { resolved, missing } = await resolveSecretReferences(this.env.DB, await keyringFrom(this.env), orgId, environment);
+      const { resolved, missing } = await resolveSecretReferences(this.env.DB, ring, orgId, environment);
       environment = resolved;
       if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
     }
-    return runnerSettingsFor(this.state!.init, environment, this.state!.agentSessionId);
+    return runnerSettingsFor({ ...this.state!.init, settings }, environment, this.state!.agentSessionId);
   }
 
   // ----------------------------------------------------------------------------------------

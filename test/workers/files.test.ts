@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES } from "../../schemas/files.ts";
+import { DOWNLOADS_PER_MINUTE, MAX_FILE_BYTES } from "../../schemas/files.ts";
 import { keyOfBlobPath } from "../../platform/files/signed-url.ts";
 import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, runningSession, uploadBytes } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
@@ -50,7 +50,7 @@ describe("uploads over REST", () => {
     const upload = (filename: string) => call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename, content_type: "text/plain", size: 1 } });
     expect((await upload("../../etc/passwd")).body.target_path).toBe("/workspace/uploads/passwd");
     expect((await upload("C:\\Users\\me\\notes.txt ")).body.target_path).toBe("/workspace/uploads/notes.txt");
-    for (const bad of ["..", "dir/..", "dir/", "bell\u0007.txt", "new\nline", "x".repeat(256)]) {
+    for (const bad of ["..", "dir/..", "dir/", "bell\u0007.txt", "new\nline", "x".repeat(256), "\ud800a.txt", "a\udc00.txt"]) {
       const answer = await upload(bad);
       expect(answer.status, bad).toBe(400);
       expect(answer.body.error).toBe("invalid_filename");
@@ -167,9 +167,32 @@ describe("downloads over REST", () => {
     expect((await fetchUrl(answer.body.download_url, { method: "PUT", body: "x", headers: { "content-length": "1" } })).status).toBe(403);
   });
 
+  it(`the ${DOWNLOADS_PER_MINUTE + 1}th download within a minute is 429 with Retry-After before the sandbox is asked, over REST and WebSocket`, async () => {
+    const { token, id, runner } = await runningSession();
+    for (let i = 0; i < DOWNLOADS_PER_MINUTE; i++) {
+      const from = runner.frames.length;
+      const answering = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: `big-${i}.bin` } });
+      const frame = await runner.next("send_file", from);
+      runner.send({ type: "file_result", transfer_id: frame.transfer_id, ok: false, reason: "not_found", error: "no such file" });
+      expect((await answering).status, `download ${i + 1}`).toBe(404);
+    }
+    const asked = runner.frames.filter((f) => f.type === "send_file").length;
+    const limited = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "one-more.bin" } });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: "rate_limited", message: expect.stringContaining(`at most ${DOWNLOADS_PER_MINUTE} downloads per minute`) });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    const client = await clientSocket(id, token);
+    client.send({ type: "download_request", payload: { request_id: "ws-d", path: "one-more.bin" } });
+    const refused = await client.until((f) => f.some((x) => x.type === "error" && x.payload.request_id === "ws-d"), "rate_limited error");
+    expect(refused.find((x) => x.payload?.request_id === "ws-d").payload.code).toBe("rate_limited");
+    expect(runner.frames.filter((f) => f.type === "send_file")).toHaveLength(asked);
+    client.close();
+  });
+
   it("paths outside the workspace are 400 before the runner is asked", async () => {
     const { token, id, runner } = await runningSession();
-    for (const path of ["../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../b", "/workspace", ".", "/workspacex/file", "bad\u0000name"]) {
+    for (const path of ["../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../b", "/workspace", ".", "/workspacex/file", "bad\u0000name", "\ud800a.txt", "dir/\udfff"]) {
       const answer = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path } });
       expect(answer.status, path).toBe(400);
       expect(answer.body.error, path).toBe("invalid_path");
@@ -264,6 +287,13 @@ describe("files over the WebSocket", () => {
     client.send({ type: "download_request", payload: { request_id: "r4", path: "../../etc/passwd" } });
     const refused = (await client.until((f) => f.some((x) => x.payload?.request_id === "r4"), "r4 error")).find((x) => x.payload?.request_id === "r4");
     expect(refused).toMatchObject({ type: "error", seq: null, payload: { code: "invalid_path" } });
+
+    // A lone surrogate has no UTF-8 form: a clear refusal, not a failed transfer.
+    client.send({ type: "download_request", payload: { request_id: "r5", path: "\ud800a.txt" } });
+    client.send({ type: "upload_request", payload: { request_id: "r6", filename: "\ud800a.txt", content_type: "text/plain", size: 1 } });
+    const answers = await client.until((f) => ["r5", "r6"].every((r) => f.some((x) => x.payload?.request_id === r)), "r5 and r6 errors");
+    expect(answers.find((x) => x.payload?.request_id === "r5")).toMatchObject({ type: "error", payload: { code: "invalid_path" } });
+    expect(answers.find((x) => x.payload?.request_id === "r6")).toMatchObject({ type: "error", payload: { code: "invalid_filename" } });
     client.close();
     watcher.close();
   });

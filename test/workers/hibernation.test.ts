@@ -1,6 +1,7 @@
 /** Hibernation and transparent resume (API.md §4 `dormant`), with a simulated runner. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_LIVE_SESSIONS_PER_USER } from "../../schemas/session.ts";
 import { call } from "./helpers.ts";
 import { fetchUrl } from "./files-helpers.ts";
 import { backdate, clientSocket, createSession, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
@@ -46,6 +47,9 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A Claude Code session id, as the runner reports it. */
+const CONVERSATION = "0b9d6c1e-5f7a-4c3b-9a2d-7e8f00000001";
 
 describe("hibernation", () => {
   it("archives an idle session, stops its sandbox, and wakes it with a restore before configure", async () => {
@@ -105,11 +109,13 @@ describe("hibernation", () => {
     client.close();
   });
 
-  it("resumes Claude Code's conversation after waking", async () => {
+  it("resumes Claude Code's conversation after waking, never with a reported id that is not a session id", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    runner.send({ type: "agent_session", agent_session_id: "conv-123" });
+    runner.send({ type: "agent_session", agent_session_id: CONVERSATION });
+    // It would reach Claude Code's argv as `--resume <id>`: the frame is dropped.
+    runner.send({ type: "agent_session", agent_session_id: "--settings=/workspace/evil.json" });
     await new Promise((r) => setTimeout(r, 50));
     await idleOut(id);
     await answerArchive(runner);
@@ -121,7 +127,7 @@ describe("hibernation", () => {
     const restore = await second.next("restore");
     second.send({ type: "archive_result", transfer_id: restore.transfer_id, op: "restore", ok: true, size: ARCHIVE.byteLength });
     const configure = await second.next("configure");
-    expect(configure.settings.resume_agent_session_id).toBe("conv-123");
+    expect(configure.settings.resume_agent_session_id).toBe(CONVERSATION);
     second.close();
     client.close();
   });
@@ -130,7 +136,7 @@ describe("hibernation", () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    runner.send({ type: "agent_session", agent_session_id: "conv-lost" });
+    runner.send({ type: "agent_session", agent_session_id: "0b9d6c1e-5f7a-4c3b-9a2d-7e8f00000002" });
     await new Promise((r) => setTimeout(r, 50));
     await idleOut(id);
     await answerArchive(runner);
@@ -218,5 +224,29 @@ describe("hibernation", () => {
     // The purge may run as the alarm the backdate set: wait for it through the record, then R2.
     await until(async () => (await call("GET", `/v1/sessions/${id}`, { token })).status === 404, "purge");
     await until(async () => (await env.FILES.head(key)) === null, "archive deleted");
+  });
+
+  it("a dormant session keeps its live-session slot", async () => {
+    const { sub, token } = await userWithKey();
+    // Creation is also rate limited: age the recorded creations so only the slot limit can refuse.
+    const { runInDurableObject } = await import("cloudflare:test");
+    const forgetCreations = () =>
+      runInDurableObject(env.USER_QUOTA.get(env.USER_QUOTA.idFromName(sub)), async (_instance, state) => {
+        state.storage.sql.exec("UPDATE hits SET at = at - 3600000");
+      });
+    const sleeper = await createSession(token);
+    const runner = await runnerSocket(sleeper);
+    await idleOut(sleeper);
+    await answerArchive(runner);
+    await until(async () => (await record(token, sleeper)).dormant === true, "dormant");
+    for (let i = 1; i < MAX_LIVE_SESSIONS_PER_USER; i++) {
+      await forgetCreations();
+      await createSession(token);
+    }
+    await forgetCreations();
+    const over = await call("POST", "/v1/sessions", { token, body: {} });
+    expect(over.status).toBe(409);
+    expect(over.body.error).toBe("max_concurrent_sessions");
+    runner.close();
   });
 });

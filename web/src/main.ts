@@ -5,12 +5,14 @@
  * single-page fallback.
  */
 import "./styles.css";
-import { Api, ApiFailure, tokenClaims } from "./api.ts";
+import { AiSessionsError } from "../../client-core/errors.ts";
+import { Api, tokenClaims } from "./api.ts";
 import { h, onDispose, replace, toast } from "./dom.ts";
 import type { App } from "./app.ts";
 import { SessionStore } from "./session-store.ts";
 import { renderSessionList } from "./views/session-list.ts";
 import { renderSignIn, renderRegister } from "./views/signin.ts";
+import { renderSwitchAccount } from "./views/switch-account.ts";
 import { ChatView } from "./views/chat.ts";
 import { renderNewSession } from "./views/new-session.ts";
 import { renderSettings } from "./views/settings.ts";
@@ -203,7 +205,7 @@ async function signIn(token: string): Promise<void> {
     saveToken(token);
     startApp(token);
   } catch (error) {
-    if (error instanceof ApiFailure && error.code === "not_registered") {
+    if (error instanceof AiSessionsError && error.code === "not_registered") {
       saveToken(token);
       replace(
         root,
@@ -215,7 +217,7 @@ async function signIn(token: string): Promise<void> {
       return;
     }
     saveToken(null);
-    showSignIn(error instanceof ApiFailure && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message);
+    showSignIn(error instanceof AiSessionsError && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message);
   }
 }
 
@@ -234,11 +236,21 @@ document.addEventListener("click", (event) => {
 window.addEventListener("popstate", () => renderRoute());
 window.addEventListener("unhandledrejection", (event) => {
   const error = event.reason;
-  if (error instanceof ApiFailure) toast(error.message, "error");
+  if (error instanceof AiSessionsError) toast(error.message, "error");
 });
 
-const initial = takeFragmentToken() ?? storedToken();
-if (initial) {
+/** Signs in with `token`, showing progress. */
+function begin(token: string): void {
   replace(root, h("div", { class: "center-page" }, h("p", { class: "muted" }, "Signing in…")));
-  void signIn(initial);
-} else showSignIn();
+  void signIn(token);
+}
+
+const fragment = takeFragmentToken();
+const stored = storedToken();
+const storedWho = stored ? tokenClaims(stored) : null;
+const fragmentWho = fragment ? tokenClaims(fragment) : null;
+if (fragment && stored && storedWho && fragmentWho && (fragmentWho.sub === null || fragmentWho.sub !== storedWho.sub)) {
+  // A link naming someone else never replaces the signed-in user without being asked.
+  replace(root, renderSwitchAccount(storedWho, fragmentWho, (switchAccount) => begin(switchAccount ? fragment : stored)));
+} else if (fragment ?? stored) begin((fragment ?? stored)!);
+else showSignIn();
