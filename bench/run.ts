@@ -3,8 +3,12 @@
  * so the ratios hold on a noisy machine. Prints one table per section and writes every figure
  * to bench/results.json. `BENCH_ONLY=<section>[,<section>]` runs some sections only:
  *   fanout  runner → session Durable Object → 10 clients, vs a bare `ws` relay;
- *   prompt  prompt → first assistant event through the platform, vs Claude Code directly.
+ *   prompt  prompt → first assistant event through the platform, vs Claude Code directly;
+ *   cold_start  create session → first assistant event, vs starting Claude Code directly;
+ *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored.
  */
+import { coldStartSection } from "./cold-start.ts";
+import { historySection } from "./history.ts";
 import { fanoutSection, promptSection, type Section } from "./sections.ts";
 import { figureRow, writeResults, RESULTS_PATH, type Figure } from "./results.ts";
 
@@ -12,6 +16,8 @@ import { figureRow, writeResults, RESULTS_PATH, type Figure } from "./results.ts
 const SECTIONS: Record<string, () => Promise<Section>> = {
   fanout: fanoutSection,
   prompt: promptSection,
+  cold_start: coldStartSection,
+  history: historySection,
 };
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
