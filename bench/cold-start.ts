@@ -80,9 +80,17 @@ export async function measureColdStart(): Promise<{ platform: number; direct: nu
   }
 }
 
+let measured: Promise<{ platform: number; direct: number }> | null = null;
+
+/** The cold start figures of this run, measured once (the `wake` section's baseline too). */
+export function coldStartOfThisRun(): Promise<{ platform: number; direct: number }> {
+  measured ??= measureColdStart();
+  return measured;
+}
+
 /** Create session → first assistant event, vs Claude Code started directly (cold). */
 export async function coldStartSection(): Promise<Section> {
-  const { platform, direct } = await measureColdStart();
+  const { platform, direct } = await coldStartOfThisRun();
   return {
     title: `Create session → first assistant event (median of ${SAMPLES}, cold, scripted model)`,
     columns: ["through the platform", "Claude Code started directly"],

@@ -49,7 +49,8 @@ export interface DirectClaude {
   turn(from: number): Promise<number | null>;
   /** Lines read so far. */
   readonly lineCount: number;
-  stop(): void;
+  /** Ends Claude Code and, once it has exited (it writes its config until then), removes its home. */
+  stop(): Promise<void>;
 }
 
 /** Spawns Claude Code the way the runner does (stream-json in and out), cold: fresh home and config. */
@@ -93,9 +94,13 @@ export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectCl
     get lineCount() {
       return lines.length;
     },
-    stop: () => {
-      child.kill("SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
@@ -113,7 +118,7 @@ export async function directPromptLatency(claudeBin: string, modelUrl: string, t
       if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
     }
   } finally {
-    claude.stop();
+    await claude.stop();
   }
   return quantile(samples, 0.5);
 }
@@ -128,6 +133,6 @@ export async function directColdStart(claudeBin: string, modelUrl: string): Prom
     if (firstAssistant === null) throw new Error("direct first turn had no assistant line");
     return firstAssistant - startedAt;
   } finally {
-    claude.stop();
+    await claude.stop();
   }
 }

@@ -5,10 +5,14 @@
  *   fanout  runner → session Durable Object → 10 clients, vs a bare `ws` relay;
  *   prompt  prompt → first assistant event through the platform, vs Claude Code directly;
  *   cold_start  create session → first assistant event, vs starting Claude Code directly;
- *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored.
+ *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored;
+ *   upload  RSS growth of the platform's processes during a 100 MB upload;
+ *   wake  dormant session with a 50 MB workspace → first event of the resumed turn, vs cold start.
  */
 import { coldStartSection } from "./cold-start.ts";
 import { historySection } from "./history.ts";
+import { uploadSection } from "./upload.ts";
+import { wakeSection } from "./wake.ts";
 import { fanoutSection, promptSection, type Section } from "./sections.ts";
 import { figureRow, writeResults, RESULTS_PATH, type Figure } from "./results.ts";
 
@@ -18,6 +22,8 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   prompt: promptSection,
   cold_start: coldStartSection,
   history: historySection,
+  upload: uploadSection,
+  wake: wakeSection,
 };
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
