@@ -39,19 +39,22 @@ function descendants(root: number): number[] {
   return found;
 }
 
-/** Summed VmRSS in MB of the processes `pids`. */
-function rssMb(pids: number[]): number {
-  let kb = 0;
+/** VmRSS in MB of each of `pids`, by "name pid" (a process that ended counts 0). */
+function rssByProcess(pids: number[]): Map<string, number> {
+  const sizes = new Map<string, number>();
   for (const pid of pids) {
     try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (match) kb += Number(match[1]);
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const name = /Name:\s+(\S+)/.exec(status)?.[1] ?? "?";
+      sizes.set(`${name} ${pid}`, Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
     } catch {
       // the process ended meanwhile
     }
   }
-  return kb / 1024;
+  return sizes;
 }
+
+const total = (sizes: Map<string, number>) => [...sizes.values()].reduce((a, b) => a + b, 0);
 
 /** PUTs `SIZE` bytes to `url`, written chunk by chunk with backpressure; resolves with the status. */
 function putStreamed(url: string, contentType: string): Promise<number> {
@@ -91,18 +94,30 @@ export async function uploadSection(): Promise<Section> {
     const { upload_url } = (await ticket.json()) as { upload_url: string };
 
     const pids = descendants(process.pid);
-    const before = rssMb(pids);
+    const initial = rssByProcess(pids);
+    const before = total(initial);
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pids))), 20);
+    // Each process's own peak too, to say which one grew.
+    const peaks = new Map(initial);
+    const sample = () => {
+      const now = rssByProcess(pids);
+      peak = Math.max(peak, total(now));
+      for (const [name, mb] of now) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
+    };
+    const sampler = setInterval(sample, 20);
     const startedAt = performance.now();
     const status = await putStreamed(upload_url, "application/octet-stream");
     const seconds = (performance.now() - startedAt) / 1000;
     clearInterval(sampler);
-    peak = Math.max(peak, rssMb(pids));
+    sample();
     await runner.close();
     if (status < 200 || status >= 300) throw new Error(`upload PUT answered ${status}`);
+    const growth = [...peaks]
+      .map(([name, mb]) => [name, mb - (initial.get(name) ?? 0)] as const)
+      .filter(([, mb]) => mb >= 1)
+      .map(([name, mb]) => `${name.split(" ")[0]} +${mb.toFixed(0)} MB`);
     return {
-      title: `100 MB upload through the signed URL (${seconds.toFixed(1)} s; RSS of ${pids.length} platform processes, ${before.toFixed(0)} MB before)`,
+      title: `100 MB upload through the signed URL (${seconds.toFixed(1)} s; summed RSS of ${pids.length} platform processes, ${before.toFixed(0)} MB before; peaks: ${growth.join(", ") || "none grew"})`,
       columns: ["platform", "baseline"],
       figures: [figure("upload_memory_mb", "RSS growth during the upload", "MB", peak - before, null)],
       digits: 1,
