@@ -10,7 +10,7 @@ import { buildClaudeCommand, mcpConfigJson, type ClaudeCapabilities } from "./cl
 import { ClaudeProcess, type ClaudeExit } from "./claude-process.ts";
 import { controlRequest, controlSuccess, userTurn } from "./claude-protocol.ts";
 import type { RunnerConfig } from "./config.ts";
-import { FileTransfers } from "./file-transfer.ts";
+import { WorkspaceTransfers } from "./workspace-transfers.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
 import { PermissionGate, type HookAnswer, type HookCall } from "./permission-gate.ts";
@@ -43,7 +43,7 @@ export class SessionRunner {
   #config: RunnerConfig;
   #log: Logger;
   #channel: PlatformChannel;
-  #files: FileTransfers;
+  #files: WorkspaceTransfers;
   #archive: WorkspaceArchive;
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
@@ -97,7 +97,7 @@ export class SessionRunner {
     });
     this.#gate = new PermissionGate((call, signal) => this.#askPlatform(call, signal), log);
     this.#gateUrl = this.#gate.start();
-    this.#files = new FileTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
+    this.#files = new WorkspaceTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
     this.#archive = new WorkspaceArchive({
       workspaceDir: config.workspaceDir,
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
