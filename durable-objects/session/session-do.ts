@@ -17,7 +17,7 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ClientFrame } from "../../schemas/client-frames.ts";
+import type { ClientFrame } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
@@ -29,6 +29,22 @@ import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
 import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
 import type { Env } from "../../platform/env.ts";
+import {
+  CLIENT_FRAMES_PER_SECOND,
+  CLOSE,
+  HISTORY_FRAME_BYTES,
+  broadcast,
+  clientAttachment,
+  decodeClientFrame,
+  helloedRunner,
+  replyEnvelope,
+  safeClose,
+  trySend,
+  withinFrameRate,
+  type ClientAttachment,
+  type RunnerAttachment,
+  type SocketAttachment,
+} from "./client-sockets.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
@@ -40,38 +56,10 @@ import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
-/** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
-export const MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
-/** Budget for the one `history` frame sent on connect; older events are paged over REST. */
-const HISTORY_FRAME_BYTES = 768 * 1024;
 /** Prompts one session accepts per minute (API.md §9). */
 export const PROMPTS_PER_MINUTE = 60;
-/** Frames one client connection may send per second (API.md §9). */
-export const CLIENT_FRAMES_PER_SECOND = 100;
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
 const RUNNER_EXIT_CHECK_MS = 3_000;
-
-/**
- * Frame counts per client socket for the 100/s limit. Kept in memory on purpose: a one-second
- * window does not need to survive hibernation (a woken object starts counting afresh).
- */
-const frameTimes = new WeakMap<WebSocket, number[]>();
-
-/** Records a frame on `ws`; false when it is the 101st within the last second (a sliding window). */
-function withinFrameRate(ws: WebSocket, now: number): boolean {
-  const times = frameTimes.get(ws) ?? [];
-  frameTimes.set(ws, times);
-  while (times.length > 0 && times[0]! <= now - 1000) times.shift();
-  if (times.length >= CLIENT_FRAMES_PER_SECOND) return false;
-  times.push(now);
-  return true;
-}
-
-/** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
-
-/** Close codes of API.md §5. */
-export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
 
 export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly store: StateStore;
@@ -224,12 +212,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
 
   private acceptClient(request: Request): Response {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    const attachment: SocketAttachment = {
-      kind: "client",
-      userId: request.headers.get(FORWARD_HEADERS.user) ?? "",
-      readOnly: request.headers.get(FORWARD_HEADERS.readOnly) === "1",
-      expiresAt: Number(request.headers.get(FORWARD_HEADERS.expiresAt)) || null,
-    };
+    const attachment = clientAttachment({
+      user: request.headers.get(FORWARD_HEADERS.user),
+      readOnly: request.headers.get(FORWARD_HEADERS.readOnly),
+      expiresAt: request.headers.get(FORWARD_HEADERS.expiresAt),
+    });
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);
     if (!this.state) {
@@ -301,26 +288,15 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   // ----------------------------------------------------------------------------------------
   // Client frames
 
-  private async onClientMessage(ws: WebSocket, client: Extract<SocketAttachment, { kind: "client" }>, message: string | ArrayBuffer): Promise<void> {
+  private async onClientMessage(ws: WebSocket, client: ClientAttachment, message: string | ArrayBuffer): Promise<void> {
     // A socket lives no longer than the token that opened it; the client reconnects with a fresh one.
     if (client.expiresAt !== null && Date.now() > client.expiresAt) return safeClose(ws, CLOSE.auth, "token expired");
     if (!withinFrameRate(ws, Date.now())) {
       return this.replyError(ws, "rate_limited", `at most ${CLIENT_FRAMES_PER_SECOND} frames per second per connection`);
     }
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > MAX_CLIENT_FRAME_BYTES) return this.replyError(ws, "message_too_large", `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
-    let json: unknown;
-    try {
-      json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
-    } catch {
-      return this.replyError(ws, "invalid_message", "frame is not valid JSON");
-    }
-    const parsed = ClientFrame.safeParse(json);
-    if (!parsed.success) {
-      const type = (json as { type?: unknown } | null)?.type;
-      return this.replyError(ws, "invalid_message", typeof type === "string" ? `invalid '${type}' frame: ${parsed.error.issues[0]?.message ?? "bad payload"}` : "frame needs a known 'type'");
-    }
-    const frame = parsed.data;
+    const decoded = decodeClientFrame(message);
+    if (!decoded.ok) return this.replyError(ws, decoded.code, decoded.message);
+    const frame = decoded.frame;
     if (frame.type === "heartbeat") return;
     const state = this.state;
     if (!state) return this.replyError(ws, "session_not_found", "session not found");
@@ -376,9 +352,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     const state = this.state;
     if (!state || state.status === "ended" || state.inflight || state.queue.length === 0 || state.pending.length > 0) return;
     if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
-    const runner = this.runnerSocket();
-    if (!runner || (runner.deserializeAttachment() as SocketAttachment).kind !== "runner") return;
-    if ((runner.deserializeAttachment() as Extract<SocketAttachment, { kind: "runner" }>).instance === null) return; // not said hello yet
+    if (!helloedRunner(this.runnerSocket())) return; // none connected, or it has not said hello yet
     const next = state.queue.shift()!;
     state.inflight = next;
     state.inflightStarted = false;
@@ -422,7 +396,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   // ----------------------------------------------------------------------------------------
   // Runner frames
 
-  private async onRunnerMessage(ws: WebSocket, runner: Extract<SocketAttachment, { kind: "runner" }>, message: string | ArrayBuffer): Promise<void> {
+  private async onRunnerMessage(ws: WebSocket, runner: RunnerAttachment, message: string | ArrayBuffer): Promise<void> {
     const state = this.state;
     if (!state) return;
     let frame: RunnerToPlatform;
@@ -737,8 +711,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private emit(event: StoredEventBody): void {
     const envelope = this.log().append(event);
     if (this.state) this.state.lastActivityAt = Date.now(); // saved with the next commit
-    const frame = JSON.stringify(envelope);
-    for (const ws of this.ctx.getWebSockets("client")) trySend(ws, frame);
+    broadcast(this.ctx.getWebSockets("client"), JSON.stringify(envelope));
   }
 
   private statusPayload() {
@@ -790,28 +763,10 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
 
   /** Sends a reply meant for one client only: not stored, so its `seq` is null. */
   private reply(ws: WebSocket, event: ServerEventBody): void {
-    trySend(ws, JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), session_id: this.state?.init.id ?? "", seq: null, payload: event.payload }));
+    trySend(ws, replyEnvelope(this.state?.init.id ?? "", event, new Date()));
   }
 
   private replyError(ws: WebSocket, code: WsErrorCode, message: string): void {
     this.reply(ws, { type: "error", payload: { code, message } });
-  }
-}
-
-/** Sends on a socket that may be closing; a client that misses a frame resumes from its last seq. */
-function trySend(ws: WebSocket, data: string): void {
-  try {
-    ws.send(data);
-  } catch {
-    // closed meanwhile
-  }
-}
-
-/** Closes a socket, ignoring one that is already closed. */
-function safeClose(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason.slice(0, 120));
-  } catch {
-    // already closed
   }
 }
