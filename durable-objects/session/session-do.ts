@@ -45,6 +45,8 @@ import {
   type RunnerAttachment,
   type SocketAttachment,
 } from "./client-sockets.ts";
+import type { Effect, UiChange } from "./effects.ts";
+import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
@@ -88,7 +90,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       emit: (event) => this.emit(event),
       commit: () => this.commit(),
       statusChanged: () => {
-        this.emit({ type: "session_status", payload: this.statusPayload() });
+        this.emit(statusEvent(this.state!));
         this.ctx.waitUntil(this.syncIndex());
       },
       startSandbox: () => this.startSandbox(),
@@ -108,7 +110,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     const state = initialState(init, new Date());
     this.state = state;
     this.commit();
-    this.emit({ type: "session_status", payload: this.statusPayload() });
+    this.emit(statusEvent(this.state!));
     if (init.initialPrompt) this.acceptPrompt(init.initialPrompt);
     await this.scheduleAlarm();
     // The sandbox starts in the background: creation answers `starting` at once.
@@ -155,31 +157,17 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (!state || !state.gatewayTokenHash || !sameDigest(await hashToken(token), state.gatewayTokenHash)) {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
-    if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
-    if (state.tokensExpireAt !== null && Date.now() > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
-    const budget = state.init.settings.max_budget_usd;
-    if (budget !== null && state.usage.cost_usd >= budget) {
-      return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
-    }
-    return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+    return admitModelCall(state, Date.now());
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */
   async recordModelUsage(usage: ModelUsage): Promise<void> {
     const state = this.state;
     if (!state) return;
-    state.usage.input_tokens += usage.input_tokens;
-    state.usage.output_tokens += usage.output_tokens;
-    state.usage.cache_creation_input_tokens += usage.cache_creation_input_tokens;
-    state.usage.cache_read_input_tokens += usage.cache_read_input_tokens;
-    state.usage.cost_usd = Math.round((state.usage.cost_usd + usage.cost_usd) * 1e6) / 1e6;
+    const effects = addUsage(state, usage);
     this.commit();
-    this.emit({ type: "usage_delta", payload: { ...usage, total_cost_usd: state.usage.cost_usd } });
-    this.ctx.waitUntil(this.syncIndex());
-    const budget = state.init.settings.max_budget_usd;
-    if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
-      await this.end("completed", `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})`);
-    }
+    this.ctx.waitUntil(this.syncIndex()); // the new totals, before a spent budget ends the session
+    await this.perform(effects);
   }
 
   /** Reserves an upload and signs its PUT URL on `base` (file-transfer.ts). */
@@ -446,7 +434,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         if (results.length > 0) this.commit();
         else this.store.saveCursor(state);
         this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
-        for (const subtype of results) await this.enforceTurnLimits(subtype);
+        for (const subtype of results) await this.perform(turnLimitReached(state, subtype));
         return;
       }
       case "heartbeat":
@@ -556,26 +544,13 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     void this.scheduleAlarm();
   }
 
-  /** Ends the session when a finished turn used up `max_turns` or the budget (API.md §4). */
-  private async enforceTurnLimits(subtype: string): Promise<void> {
-    const state = this.state!;
-    const { max_turns: maxTurns } = state.init.settings;
-    if (subtype === "error_max_budget_usd") return this.end("completed", "max_budget_usd exceeded");
-    if (subtype === "error_max_turns" || (maxTurns !== null && state.usage.turns >= maxTurns)) {
-      return this.end("completed", `max_turns reached (${state.usage.turns} of ${maxTurns ?? "?"})`);
-    }
-  }
-
   /** Whether the runner process still lives; if not, the session's job is over. */
   private async checkRunnerExit(): Promise<void> {
     const state = this.state!;
     state.runnerCheckAt = null;
     this.commit();
     if (this.runnerSocket()) return;
-    const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
-    if (sandbox && !sandbox.running) {
-      await this.end("job_completed", `the runner exited${sandbox.exitCode === null ? "" : ` with code ${sandbox.exitCode}`}`);
-    }
+    await this.perform(runnerExitEnd(await sandboxFor(this.env, state.init.id).describe().catch(() => null)));
   }
 
   /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
@@ -614,21 +589,10 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** Ends the session: final events, sockets closed, sandbox stopped, slot released. */
   private async end(reason: EndReason, detail: string | null): Promise<void> {
     const state = this.state;
-    if (!state || state.status === "ended") return;
-    state.status = "ended";
-    state.uiState = "Ended";
-    state.needsAttention = false;
-    state.terminatedAt = new Date().toISOString();
-    state.endReason = reason;
-    state.endDetail = detail;
-    state.queue = [];
-    state.inflight = null;
-    state.pending = [];
-    state.dormant = false; // the archive stays until the record is purged
-    state.hibernation = null;
+    const events = state ? endSession(state, reason, detail, new Date()) : null;
+    if (!state || !events) return;
     this.commit();
-    this.emit({ type: "session_status", payload: this.statusPayload() });
-    this.emit({ type: "session_end", payload: { reason, detail } });
+    for (const event of events) this.emit(event);
     for (const ws of this.ctx.getWebSockets("client")) safeClose(ws, CLOSE.ended, `session ended: ${reason}`);
     for (const ws of this.ctx.getWebSockets("runner")) {
       this.sendTo(ws, { type: "shutdown" });
@@ -714,25 +678,25 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     broadcast(this.ctx.getWebSockets("client"), JSON.stringify(envelope));
   }
 
-  private statusPayload() {
-    const s = this.state!;
-    return { status: s.status, ui_state: s.uiState, needs_attention: s.needsAttention, dormant: s.dormant };
+  /** Applies UI-visible changes (lifecycle.ts); announces them and updates the index only when something changed. */
+  private setUi(change: UiChange): void {
+    const event = applyUi(this.state!, change);
+    if (!event) return;
+    this.commit();
+    this.emit(event);
+    this.ctx.waitUntil(this.syncIndex());
   }
 
-  /** Applies UI-visible changes; emits `session_status` and updates the index only when something changed. */
-  private setUi(change: { status?: "running"; uiState?: SessionState["uiState"]; needsAttention?: boolean }): void {
-    const state = this.state!;
-    if (state.status === "ended") return;
-    const before = JSON.stringify(this.statusPayload());
-    if (change.status) state.status = change.status;
-    if (change.uiState) state.uiState = change.uiState;
-    if (change.needsAttention !== undefined) state.needsAttention = change.needsAttention;
-    if (state.needsAttention) state.uiState = "Waiting";
-    const after = this.statusPayload();
-    if (JSON.stringify(after) === before) return;
-    this.commit();
-    this.emit({ type: "session_status", payload: after });
-    this.ctx.waitUntil(this.syncIndex());
+  /** Carries out, in order, what a pure module decided (effects.ts). */
+  private async perform(effects: Effect[]): Promise<void> {
+    for (const effect of effects) {
+      if (effect.kind === "emit") this.emit(effect.event);
+      else if (effect.kind === "runner") this.sendRunner(effect.frame);
+      else if (effect.kind === "ui") this.setUi(effect.change);
+      else if (effect.kind === "pump") this.pump();
+      else if (effect.kind === "alarm") await this.scheduleAlarm();
+      else await this.end(effect.reason, effect.detail);
+    }
   }
 
   /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */
