@@ -47,6 +47,7 @@ import {
 } from "./client-sockets.ts";
 import type { Effect, UiChange } from "./effects.ts";
 import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEvent, turnLimitReached } from "./lifecycle.ts";
+import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery, requeueInflight } from "./turn-queue.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
@@ -58,8 +59,6 @@ import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
-/** Prompts one session accepts per minute (API.md §9). */
-export const PROMPTS_PER_MINUTE = 60;
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
 const RUNNER_EXIT_CHECK_MS = 3_000;
 
@@ -293,19 +292,15 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
 
     switch (frame.type) {
       case "prompt": {
-        const now = Date.now();
-        state.promptTimes = state.promptTimes.filter((t) => t > now - 60_000);
-        if (state.promptTimes.length >= PROMPTS_PER_MINUTE) {
-          const retryIn = Math.ceil((state.promptTimes[0]! + 60_000 - now) / 1000);
-          return this.replyError(ws, "rate_limited", `at most ${PROMPTS_PER_MINUTE} prompts per minute per session; retry in ${retryIn} s`);
+        const admitted = admitPrompt(state, Date.now());
+        if (!admitted.ok) {
+          return this.replyError(ws, "rate_limited", `at most ${PROMPTS_PER_MINUTE} prompts per minute per session; retry in ${admitted.retryInSeconds} s`);
         }
-        state.promptTimes.push(now);
         this.acceptPrompt(frame.payload.text);
         return this.pump();
       }
       case "interrupt":
-        if (state.inflight) this.sendRunner({ type: "interrupt" });
-        return;
+        return this.perform(interruptTurn(state));
       case "tool_approval_response":
         return this.answerApproval(ws, frame.payload);
       case "ask_user_question_response":
@@ -323,30 +318,22 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
   }
 
-  /** Stores a prompt as a `user` event and queues it for the agent. */
+  /** Stores a prompt as a `user` event and queues it for the agent (turn-queue.ts). */
   private acceptPrompt(text: string): void {
-    const state = this.state!;
-    this.emit({ type: "user", payload: { content: text } });
-    const busy = state.inflight !== null || state.queue.length > 0 || !this.runnerSocket();
-    state.queue.push({ id: newId(), text });
+    const effects = enqueuePrompt(this.state!, { id: newId(), text }, this.runnerSocket() !== null);
+    void this.perform(effects); // only events: they are stored before the state commits
     this.commit();
-    if (busy && state.status !== "starting") {
-      this.emit({ type: "system", payload: { subtype: "message_queued", message: "Message queued: it runs when the agent is free.", queue_length: state.queue.length } });
-    }
   }
 
-  /** Sends the next queued prompt when the agent is free. */
+  /** Sends the next queued prompt when the agent is free (turn-queue.ts). */
   private pump(): void {
     const state = this.state;
-    if (!state || state.status === "ended" || state.inflight || state.queue.length === 0 || state.pending.length > 0) return;
+    if (!mayDispatch(state)) return;
     if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
     if (!helloedRunner(this.runnerSocket())) return; // none connected, or it has not said hello yet
-    const next = state.queue.shift()!;
-    state.inflight = next;
-    state.inflightStarted = false;
+    const effects = dispatchNext(state);
     this.commit();
-    this.sendRunner({ type: "prompt", prompt_id: next.id, text: next.text });
-    this.setUi({ uiState: "Running" });
+    void this.perform(effects);
   }
 
   private answerApproval(ws: WebSocket, answer: Extract<ClientFrame, { type: "tool_approval_response" }>["payload"]): void {
@@ -402,10 +389,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
           // A new runner process numbers its events from 1 again.
           state.runnerInstance = instance;
           state.lastRseq = 0;
-          if (state.inflight) {
-            state.queue.unshift(state.inflight);
-            state.inflight = null;
-          }
+          requeueInflight(state);
         }
         ws.serializeAttachment({ kind: "runner", instance } satisfies SocketAttachment);
         state.runnerCheckAt = null;
@@ -444,28 +428,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         state.agentSessionId = frame.agent_session_id;
         this.commit();
         return;
-      case "turn_state":
-        if (frame.state === "idle") {
-          // A runner reports its state when it (re)connects; an idle sent before it picked up
-          // the prompt we just delivered says nothing about that prompt.
-          if (state.inflight && !state.inflightStarted) return;
-          state.inflight = null;
-          this.commit();
-          if (state.init.settings.one_shot && state.turnsFinished > 0 && state.queue.length === 0) {
-            await this.end("completed", "one_shot: the task is done");
-            return;
-          }
-          this.setUi({ uiState: state.queue.length ? "Running" : "Waiting" });
-          this.pump();
-          await this.scheduleAlarm(); // the idle (hibernation) clock starts now
-        } else {
-          if (state.inflight && !state.inflightStarted) {
-            state.inflightStarted = true;
-            this.commit();
-          }
-          this.setUi({ uiState: "Running" });
-        }
-        return;
+      case "turn_state": {
+        const effects = onTurnState(state, frame.state);
+        this.commit();
+        return this.perform(effects);
+      }
       case "permission_request":
         return this.onPermissionRequest(frame);
       case "permission_cancelled":
@@ -478,7 +445,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         return;
       case "archive_result":
         return this.hibernation.onResult(ws, frame);
-      case "agent_exited":
+      case "agent_exited": {
         if (frame.error) {
           // Claude Code could not run at all (e.g. it failed to start): nothing will work.
           state.errorMessage = frame.error;
@@ -487,12 +454,10 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
           return;
         }
         this.emit({ type: "system", payload: { subtype: "agent_exited", message: `The agent process exited (${frame.signal ?? `code ${frame.code}`}); it restarts with the conversation on the next prompt.` } });
-        if (state.inflight) {
-          state.inflight = null;
-          this.commit();
-          this.setUi({ uiState: "Waiting" });
-        }
-        return;
+        const effects = dropInflight(state);
+        this.commit();
+        return this.perform(effects);
+      }
     }
   }
 
@@ -502,7 +467,8 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (state.status === "ended") return;
     this.sendTo(ws, { type: "configure", settings: await this.runnerSettings() });
     this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
-    if (state.inflight) this.sendTo(ws, { type: "prompt", prompt_id: state.inflight.id, text: state.inflight.text });
+    const redo = redelivery(state);
+    if (redo) this.sendTo(ws, redo);
     this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
     this.pump();
     await this.scheduleAlarm();
