@@ -18,7 +18,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ClientFrame } from "../../schemas/client-frames.ts";
-import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
@@ -48,15 +47,14 @@ import {
 import type { Effect, UiChange } from "./effects.ts";
 import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery, requeueInflight } from "./turn-queue.ts";
+import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
-import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
+import { StateStore, initialState, toRecord, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
@@ -302,9 +300,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       case "interrupt":
         return this.perform(interruptTurn(state));
       case "tool_approval_response":
-        return this.answerApproval(ws, frame.payload);
+        return this.answered(ws, answerApproval(state, frame.payload));
       case "ask_user_question_response":
-        return this.answerQuestion(ws, frame.payload);
+        return this.answered(ws, answerQuestion(state, frame.payload));
       case "upload_request":
       case "upload_complete":
       case "download_request":
@@ -331,41 +329,13 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (!mayDispatch(state)) return;
     if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
     if (!helloedRunner(this.runnerSocket())) return; // none connected, or it has not said hello yet
-    const effects = dispatchNext(state);
-    this.commit();
-    void this.perform(effects);
+    void this.apply(dispatchNext(state));
   }
 
-  private answerApproval(ws: WebSocket, answer: Extract<ClientFrame, { type: "tool_approval_response" }>["payload"]): void {
-    const state = this.state!;
-    const pending = state.pending.find((p) => p.kind === "approval" && p.answerId === answer.tool_use_id);
-    if (!pending) return this.replyError(ws, "invalid_message", `no pending approval for tool_use_id ${answer.tool_use_id}`);
-    if (answer.approval_pattern !== undefined && !isPermissionPattern(answer.approval_pattern)) {
-      return this.replyError(ws, "invalid_message", `approval_pattern '${answer.approval_pattern}' is not a permission pattern`);
-    }
-    if (answer.approved && answer.approval_scope === "session") {
-      // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-      const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-      if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
-    }
-    this.resolvePending(pending, answer.approved
-      ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }
-      : { behavior: "deny", message: answer.message ?? "The user denied this tool call." });
-  }
-
-  private answerQuestion(ws: WebSocket, answer: Extract<ClientFrame, { type: "ask_user_question_response" }>["payload"]): void {
-    const pending = this.state!.pending.find((p) => p.kind === "question" && p.answerId === answer.question_id);
-    if (!pending) return this.replyError(ws, "invalid_message", `no pending question ${answer.question_id}`);
-    // Claude Code's AskUserQuestion takes the answers as part of its (updated) input.
-    this.resolvePending(pending, { behavior: "allow", updated_input: { ...pending.input, answers: answer.answers } });
-  }
-
-  private resolvePending(pending: PendingRequest, decision: { behavior: "allow" | "deny"; updated_input?: Record<string, unknown>; message?: string }): void {
-    const state = this.state!;
-    state.pending = state.pending.filter((p) => p !== pending);
-    this.commit();
-    this.sendRunner({ type: "permission_response", request_id: pending.requestId, ...decision });
-    this.setUi({ needsAttention: state.pending.length > 0, uiState: state.inflight ? "Running" : "Waiting" });
+  /** Carries out a client's answer to an ask (pending-asks.ts), or tells that client why it was refused. */
+  private async answered(ws: WebSocket, outcome: AnswerOutcome): Promise<void> {
+    if (!outcome.ok) return this.replyError(ws, "invalid_message", outcome.message);
+    await this.apply(outcome.effects);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -428,18 +398,12 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         state.agentSessionId = frame.agent_session_id;
         this.commit();
         return;
-      case "turn_state": {
-        const effects = onTurnState(state, frame.state);
-        this.commit();
-        return this.perform(effects);
-      }
+      case "turn_state":
+        return this.apply(onTurnState(state, frame.state));
       case "permission_request":
-        return this.onPermissionRequest(frame);
+        return this.apply(openAsk(state, frame, Date.now()));
       case "permission_cancelled":
-        state.pending = state.pending.filter((p) => p.requestId !== frame.request_id);
-        this.commit();
-        this.setUi({ needsAttention: state.pending.length > 0 });
-        return;
+        return this.apply(cancelAsk(state, frame.request_id));
       case "file_result":
         this.files.onRunnerResult(frame);
         return;
@@ -454,9 +418,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
           return;
         }
         this.emit({ type: "system", payload: { subtype: "agent_exited", message: `The agent process exited (${frame.signal ?? `code ${frame.code}`}); it restarts with the conversation on the next prompt.` } });
-        const effects = dropInflight(state);
-        this.commit();
-        return this.perform(effects);
+        return this.apply(dropInflight(state));
       }
     }
   }
@@ -472,42 +434,6 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
     this.pump();
     await this.scheduleAlarm();
-  }
-
-  /** Decides a tool call by the session's lists and mode, or asks the clients. */
-  private onPermissionRequest(frame: Extract<RunnerToPlatform, { type: "permission_request" }>): void {
-    const state = this.state!;
-    // The runner re-sends unanswered requests after a reconnect: one pending entry per request.
-    if (state.pending.some((p) => p.requestId === frame.request_id)) return;
-    const settings = state.init.settings;
-    const call = { toolName: frame.tool_name, input: frame.input };
-    const verdict = decideToolUse(call, {
-      allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
-      denied: settings.denied_tools,
-      mode: settings.permission_mode,
-    });
-    if (verdict.decision === "allow") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input });
-    if (verdict.decision === "deny") return this.sendRunner({ type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason });
-
-    const isQuestion = frame.tool_name === "AskUserQuestion";
-    const pending: PendingRequest = {
-      requestId: frame.request_id,
-      kind: isQuestion ? "question" : "approval",
-      answerId: isQuestion ? `q_${frame.request_id}` : (frame.tool_use_id ?? frame.request_id),
-      toolName: frame.tool_name,
-      input: frame.input,
-      askedAt: Date.now(),
-    };
-    state.pending.push(pending);
-    this.commit();
-    if (isQuestion) {
-      const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
-      this.emit({ type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } });
-    } else {
-      this.emit({ type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } });
-    }
-    this.setUi({ needsAttention: true, uiState: "Waiting" });
-    void this.scheduleAlarm();
   }
 
   /** Whether the runner process still lives; if not, the session's job is over. */
@@ -591,7 +517,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       case "heartbeat_stale":
         return this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`);
       case "approval_timeout":
-        return this.resolvePending(deadline.pending, { behavior: "deny", message: `No answer within ${timers.approvalTimeout} s; denied.` });
+        return this.apply(expireAsk(this.state!, deadline.pending, timers.approvalTimeout));
       case "idle_hibernate":
         return this.hibernation.begin();
       case "hibernation_timeout":
@@ -651,6 +577,12 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     this.commit();
     this.emit(event);
     this.ctx.waitUntil(this.syncIndex());
+  }
+
+  /** Commits the state a pure module just changed, then carries out its effects. */
+  private async apply(effects: Effect[]): Promise<void> {
+    this.commit();
+    await this.perform(effects);
   }
 
   /** Carries out, in order, what a pure module decided (effects.ts). */
