@@ -20,7 +20,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { ClientFrame } from "../../schemas/client-frames.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
-import { RunnerToPlatform, type PlatformToRunner, type RunnerSettings } from "../../schemas/runner.ts";
+import type { PlatformToRunner, RunnerSettings } from "../../schemas/runner.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
@@ -46,8 +46,9 @@ import {
 } from "./client-sockets.ts";
 import type { Effect, UiChange } from "./effects.ts";
 import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEvent, turnLimitReached } from "./lifecycle.ts";
-import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery, requeueInflight } from "./turn-queue.ts";
+import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery } from "./turn-queue.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
+import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
@@ -344,26 +345,12 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private async onRunnerMessage(ws: WebSocket, runner: RunnerAttachment, message: string | ArrayBuffer): Promise<void> {
     const state = this.state;
     if (!state) return;
-    let frame: RunnerToPlatform;
-    try {
-      frame = RunnerToPlatform.parse(JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message)));
-    } catch {
-      console.warn(`session ${state.init.id}: dropped an invalid runner frame`);
-      return;
-    }
+    const frame = decodeRunnerFrame(message);
+    if (!frame) return console.warn(`session ${state.init.id}: dropped an invalid runner frame`);
     state.lastHeartbeatAt = Date.now();
     switch (frame.type) {
       case "hello": {
-        const instance = frame.runner_instance ?? "unknown";
-        if (instance !== state.runnerInstance) {
-          // A new runner process numbers its events from 1 again.
-          state.runnerInstance = instance;
-          state.lastRseq = 0;
-          requeueInflight(state);
-        }
-        ws.serializeAttachment({ kind: "runner", instance } satisfies SocketAttachment);
-        state.runnerCheckAt = null;
-        state.startedAt ??= new Date().toISOString();
+        ws.serializeAttachment({ kind: "runner", instance: greetRunner(state, frame, new Date()) } satisfies SocketAttachment);
         this.commit();
         // Waking from hibernation: the archive is restored first, `configure` follows its result.
         if (await this.hibernation.onHello(ws)) return;
@@ -373,18 +360,8 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       case "events": {
         // Store every new event of the frame in this one synchronous stretch (one durable
         // commit), acknowledge once, then apply the limits a finished turn may have reached.
-        const items = frame.type === "event" ? [frame] : frame.items;
-        const results: string[] = [];
-        for (const item of items) {
-          if (item.rseq <= state.lastRseq) continue;
-          state.lastRseq = item.rseq;
-          if (item.event.type === "result") {
-            state.usage.turns += item.event.payload.num_turns;
-            state.turnsFinished += 1;
-            results.push(item.event.payload.subtype);
-          }
-          this.emit(item.event);
-        }
+        const { events, results } = ingestEvents(state, frame.type === "event" ? [frame] : frame.items);
+        for (const event of events) this.emit(event);
         if (results.length > 0) this.commit();
         else this.store.saveCursor(state);
         this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
@@ -409,17 +386,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         return;
       case "archive_result":
         return this.hibernation.onResult(ws, frame);
-      case "agent_exited": {
-        if (frame.error) {
-          // Claude Code could not run at all (e.g. it failed to start): nothing will work.
-          state.errorMessage = frame.error;
-          this.commit();
-          await this.end("failed", `the agent could not run: ${frame.error}`);
-          return;
-        }
-        this.emit({ type: "system", payload: { subtype: "agent_exited", message: `The agent process exited (${frame.signal ?? `code ${frame.code}`}); it restarts with the conversation on the next prompt.` } });
-        return this.apply(dropInflight(state));
-      }
+      case "agent_exited":
+        // Claude Code could not run at all (an error: the session fails), or it died and restarts on the next prompt.
+        return this.apply(agentExited(state, frame));
     }
   }
 
