@@ -4,6 +4,10 @@
  */
 import type { RunnerSettings } from "../../schemas/runner.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import type { Env } from "../../platform/env.ts";
+import type { SessionState } from "./session-state.ts";
 
 /** Interval the runner is told to send heartbeats at. */
 export const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -38,4 +42,16 @@ export function runnerSettingsFor(init: SessionInit, environment: Record<string,
     mcp_servers: settings.mcp_servers,
     ...(resumeAgentSessionId ? { resume_agent_session_id: resumeAgentSessionId } : {}),
   };
+}
+
+/**
+ * The settings the runner starts Claude Code with now; org secret references in the environment
+ * are resolved here, at the last moment. `missing` names the references no secret answered.
+ */
+export async function resolveRunnerSettings(env: Env, state: SessionState): Promise<{ settings: RunnerSettings; missing: string[] }> {
+  const { settings, orgId } = state.init;
+  let environment = settings.environment;
+  let missing: string[] = [];
+  if (orgId) ({ resolved: environment, missing } = await resolveSecretReferences(env.DB, await keyringFrom(env), orgId, environment));
+  return { settings: runnerSettingsFor(state.init, environment, state.agentSessionId), missing };
 }

@@ -26,6 +26,7 @@ import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import { deleteSessionRow, updateSessionIndex } from "../../platform/db/sessions.ts";
 import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
 import type { Env } from "../../platform/env.ts";
 import {
@@ -51,11 +52,11 @@ import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type Ans
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
-import { runnerSettingsFor, sandboxEnvironment } from "./runner-config.ts";
+import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
 import { sandboxFor } from "./sandbox/select.ts";
-import { StateStore, initialState, toRecord, type SessionState } from "./session-state.ts";
+import { StateStore, indexFields, initialState, toRecord, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
@@ -396,7 +397,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private async configureRunner(ws: WebSocket): Promise<void> {
     const state = this.state!;
     if (state.status === "ended") return;
-    this.sendTo(ws, { type: "configure", settings: await this.runnerSettings() });
+    const { settings, missing } = await resolveRunnerSettings(this.env, state);
+    if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
+    this.sendTo(ws, { type: "configure", settings });
     this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
     const redo = redelivery(state);
     if (redo) this.sendTo(ws, redo);
@@ -412,18 +415,6 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     this.commit();
     if (this.runnerSocket()) return;
     await this.perform(runnerExitEnd(await sandboxFor(this.env, state.init.id).describe().catch(() => null)));
-  }
-
-  /** The settings the runner starts Claude Code with; org secret references in the environment are resolved here, at the last moment. */
-  private async runnerSettings(): Promise<RunnerSettings> {
-    const { settings, orgId } = this.state!.init;
-    let environment = settings.environment;
-    if (orgId) {
-      const { resolved, missing } = await resolveSecretReferences(this.env.DB, await keyringFrom(this.env), orgId, environment);
-      environment = resolved;
-      if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
-    }
-    return runnerSettingsFor(this.state!.init, environment, this.state!.agentSessionId);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -517,7 +508,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private async purge(): Promise<void> {
     const id = this.state?.init.id;
     await this.deleteRecord();
-    if (id) await this.env.DB.prepare("DELETE FROM sessions WHERE id = ?").bind(id).run();
+    if (id) await deleteSessionRow(this.env.DB, id);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -568,14 +559,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
 
   /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */
   private async syncIndex(): Promise<void> {
-    const s = this.state;
-    if (!s) return;
-    await this.env.DB.prepare(
-      `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
-         started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
-    )
-      .bind(s.status, s.uiState, s.needsAttention ? 1 : 0, s.dormant ? 1 : 0, s.terminatedAt, s.endReason, s.startedAt, s.usage.input_tokens, s.usage.output_tokens, s.usage.cost_usd, s.init.id)
-      .run();
+    if (this.state) await updateSessionIndex(this.env.DB, this.state.init.id, indexFields(this.state));
   }
 
   private runnerSocket(): WebSocket | null {
