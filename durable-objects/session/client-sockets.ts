@@ -73,6 +73,12 @@ export function clientAttachment(headers: { user: string | null; readOnly: strin
   return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null };
 }
 
+/** A resuming client's `after_seq` (a whole number), or null for a fresh connection, which gets `history` instead. */
+export function resumeCursor(param: string | null): number | null {
+  const afterSeq = param === null ? null : Number(param);
+  return afterSeq !== null && Number.isInteger(afterSeq) && afterSeq >= 0 ? afterSeq : null;
+}
+
 /** A reply meant for one client only: not stored, so its `seq` is null. */
 export function replyEnvelope(sessionId: string, event: ServerEventBody, now: Date): string {
   return JSON.stringify({ type: event.type, timestamp: now.toISOString(), session_id: sessionId, seq: null, payload: event.payload });

@@ -51,6 +51,17 @@ export class EventLog {
     return rows.map((row) => this.envelope(row));
   }
 
+  /** Every event with seq > `afterSeq`, oldest first, read a page at a time (for a resuming client). */
+  *allAfter(afterSeq: number): Generator<StoredEnvelope> {
+    let cursor = afterSeq;
+    for (;;) {
+      const batch = this.after(cursor);
+      if (batch.length === 0) return;
+      yield* batch;
+      cursor = batch[batch.length - 1]!.seq;
+    }
+  }
+
   /** The newest events whose JSON fits in `maxBytes`, oldest first (for the `history` frame). */
   newestWithin(maxBytes: number): StoredEnvelope[] {
     const picked: StoredEnvelope[] = [];

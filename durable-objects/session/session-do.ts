@@ -38,6 +38,7 @@ import {
   decodeClientFrame,
   helloedRunner,
   replyEnvelope,
+  resumeCursor,
   safeClose,
   trySend,
   withinFrameRate,
@@ -50,14 +51,14 @@ import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEve
 import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery } from "./turn-queue.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
-import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
+import { deadlineEnd, deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import { EventLog } from "./event-log.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, indexFields, initialState, toRecord, type SessionState } from "./session-state.ts";
-import { hashToken, mintToken, sameDigest } from "./tokens.ts";
+import { bearerToken, hashToken, mintToken, tokenMatches } from "./tokens.ts";
 
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
 const RUNNER_EXIT_CHECK_MS = 3_000;
@@ -153,7 +154,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** The model gateway asks whether `token` may call the model for this session. */
   async admitModelRequest(token: string): Promise<ModelAdmission> {
     const state = this.state;
-    if (!state || !state.gatewayTokenHash || !sameDigest(await hashToken(token), state.gatewayTokenHash)) {
+    if (!state || !(await tokenMatches(token, state.gatewayTokenHash))) {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
     return admitModelCall(state, Date.now());
@@ -212,27 +213,16 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     }
     // Replay and registration happen in one synchronous stretch: no event can be appended
     // between the last replayed seq and the first live one, so nothing is lost or doubled.
-    const afterParam = new URL(request.url).searchParams.get("after_seq");
-    const afterSeq = afterParam === null ? null : Number(afterParam);
-    if (afterSeq !== null && Number.isInteger(afterSeq) && afterSeq >= 0) {
-      let cursor = afterSeq;
-      for (;;) {
-        const batch = this.log().after(cursor);
-        for (const envelope of batch) trySend(server, JSON.stringify(envelope));
-        if (batch.length === 0) break;
-        cursor = batch[batch.length - 1]!.seq;
-      }
-    } else {
-      this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
-    }
+    const afterSeq = resumeCursor(new URL(request.url).searchParams.get("after_seq"));
+    if (afterSeq === null) this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
+    else for (const envelope of this.log().allAfter(afterSeq)) trySend(server, JSON.stringify(envelope));
     if (this.state.status === "ended") server.close(CLOSE.ended, "session ended");
     return new Response(null, { status: 101, webSocket: client });
   }
 
   private async acceptRunner(request: Request): Promise<Response> {
     const state = this.state;
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-    if (!state || !token || !state.runnerTokenHash || !sameDigest(await hashToken(token), state.runnerTokenHash)) {
+    if (!state || !(await tokenMatches(bearerToken(request.headers.get("authorization")), state.runnerTokenHash))) {
       return Response.json({ error: "unauthorized", message: "invalid runner token" }, { status: 401 });
     }
     if (state.status === "ended") return Response.json({ error: "session_ended", message: "the session has ended" }, { status: 410 });
@@ -465,17 +455,13 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** Carries out a deadline that has passed. */
   private async fire(deadline: Deadline): Promise<void> {
     const timers = sessionTimers(this.env);
+    const ending = deadlineEnd(deadline, timers); // max_duration, startup_timeout, heartbeat_stale
+    if (ending) return this.end(ending.reason, ending.detail);
     switch (deadline.kind) {
       case "purge":
         return this.purge();
-      case "max_duration":
-        return this.end("max_duration_exceeded", "the session reached its maximum duration");
       case "runner_check":
         return this.checkRunnerExit();
-      case "startup_timeout":
-        return this.end("startup_timeout", `the sandbox did not connect within ${timers.startupTimeout} s`);
-      case "heartbeat_stale":
-        return this.end("heartbeat_stale", `no heartbeat from the runner for ${timers.heartbeatStale} s`);
       case "approval_timeout":
         return this.apply(expireAsk(this.state!, deadline.pending, timers.approvalTimeout));
       case "idle_hibernate":
