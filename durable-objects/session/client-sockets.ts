@@ -1,10 +1,12 @@
 /**
  * The session DO's sockets: what each one remembers across hibernation (its attachment), the
  * close codes, the per-connection frame limits, and the small send/close helpers that tolerate
- * a socket closing under them. Client frame decoding is here too (size, JSON, schema), as a pure
- * function, so the DO only acts on a frame it can trust.
+ * a socket closing under them. Client frame decoding is here too (size, UTF-8, JSON, schema), as
+ * a pure function, so the DO only acts on a frame it can trust. The close codes themselves are
+ * defined once, for the server and its clients, in client-core/close-codes.ts.
  */
-import { ClientFrame } from "../../schemas/client-frames.ts";
+import { CLOSE } from "../../client-core/close-codes.ts";
+import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import type { ServerEventBody, WsErrorCode } from "../../schemas/events.ts";
 
 /** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
@@ -14,11 +16,10 @@ export const HISTORY_FRAME_BYTES = 768 * 1024;
 /** Frames one client connection may send per second (API.md §9). */
 export const CLIENT_FRAMES_PER_SECOND = 100;
 
-/** Close codes of API.md §5. */
-export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
-
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-export type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
+export type SocketAttachment =
+  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | { kind: "runner"; instance: string | null };
 export type ClientAttachment = Extract<SocketAttachment, { kind: "client" }>;
 export type RunnerAttachment = Extract<SocketAttachment, { kind: "runner" }>;
 
@@ -46,13 +47,15 @@ export function recordFrame(times: number[], now: number): boolean {
 /** A client frame decoded, or the error to reply with. */
 export type DecodedClientFrame = { ok: true; frame: ClientFrame } | { ok: false; code: WsErrorCode; message: string };
 
-/** Checks a client frame's size, JSON and shape (API.md §5). */
+/** Checks a client frame's size, encoding, JSON and shape (API.md §5). */
 export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientFrame {
   const size = typeof message === "string" ? message.length : message.byteLength;
   if (size > MAX_CLIENT_FRAME_BYTES) return { ok: false, code: "message_too_large", message: `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes` };
+  const text = clientFrameText(message);
+  if (text === null) return { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
   let json: unknown;
   try {
-    json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    json = JSON.parse(text);
   } catch {
     return { ok: false, code: "invalid_message", message: "frame is not valid JSON" };
   }
@@ -69,8 +72,20 @@ export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientF
 }
 
 /** The attachment a client socket gets from the headers the Worker forwarded. */
-export function clientAttachment(headers: { user: string | null; readOnly: string | null; expiresAt: string | null }): ClientAttachment {
-  return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null };
+export function clientAttachment(headers: { user: string | null; readOnly: string | null; expiresAt: string | null; keyId: string | null }): ClientAttachment {
+  return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null, keyId: headers.keyId || null };
+}
+
+/** Closes (4001) the client sockets org API key `keyId` opened, once it is revoked or expired; answers how many. */
+export function closeSocketsOfKey(sockets: WebSocket[], keyId: string): number {
+  let closed = 0;
+  for (const ws of sockets) {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+    safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+    closed++;
+  }
+  return closed;
 }
 
 /** A resuming client's `after_seq` (a whole number), or null for a fresh connection, which gets `history` instead. */

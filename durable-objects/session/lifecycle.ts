@@ -1,12 +1,13 @@
 /**
  * The session's lifecycle as clients see it: status, UI state and attention flag, the end of a
  * session and what ends one (turn limits, the budget, the runner's exit), and the model
- * gateway's admission check. Pure: functions of the session state and one input that update the
+ * gateway's admission check (against the ledger of calls in flight, model-calls.ts). Pure: functions of the session state and one input that update the
  * state in place and return the events or effects (effects.ts) the DO carries out.
  */
 import type { EndReason, StoredEventBody } from "../../schemas/events.ts";
 import type { ModelAdmission, ModelUsage } from "../../platform/contracts/session.ts";
 import type { Effect, UiChange } from "./effects.ts";
+import { refusalMessage, type ModelCallLedger } from "./model-calls.ts";
 import type { SessionState } from "./session-state.ts";
 
 /** The payload of `session_status`. */
@@ -78,15 +79,18 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
   return effects;
 }
 
-/** Whether the model gateway may call the model for this session, once its token checked out. */
-export function admitModelCall(state: SessionState, now: number): ModelAdmission {
+/**
+ * Whether the model gateway may call the model for this session, once its token checked out; an
+ * admitted call is opened in `calls` (the concurrency cap and its budget reservation) until the
+ * gateway settles it.
+ */
+export function admitModelCall(state: SessionState, now: number, calls: Pick<ModelCallLedger, "open">): ModelAdmission {
   if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
   if (state.tokensExpireAt !== null && now > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
   const budget = state.init.settings.max_budget_usd;
-  if (budget !== null && state.usage.cost_usd >= budget) {
-    return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
-  }
-  return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  const call = calls.open(now, state.usage.cost_usd, budget);
+  if (!call.ok) return { allowed: false, reason: call.refusal, message: refusalMessage(call.refusal, budget) };
+  return { allowed: true, callId: call.callId, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
 }
 
 /** The end a runner's exit means, given what the sandbox says (null: it still runs, or is unknown). */

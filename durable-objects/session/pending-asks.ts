@@ -3,7 +3,8 @@
  * (AskUserQuestion), both arriving as the runner's `permission_request`. The session's lists and
  * mode decide a call at once when they can (permissions/engine.ts); otherwise the ask waits in
  * `state.pending` for a client's answer, a timeout (unattended sessions), or the runner's
- * withdrawal. An approval "for the session" adds a pattern the rest of the session allows.
+ * withdrawal. An approval "for the session" adds exactly the patterns the request offered
+ * (`session_patterns`, permissions/session-patterns.ts), which the rest of the session allows.
  *
  * Pure: each function takes the session state and one input, updates the state in place and
  * returns the effects (effects.ts) the DO performs.
@@ -12,8 +13,7 @@ import type { ClientFrame } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import type { Effect } from "./effects.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
+import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
 
 /** A client's answer to an approval or a question. */
@@ -34,6 +34,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
     denied: settings.denied_tools,
     mode: settings.permission_mode,
+    ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
   });
   if (verdict.decision === "allow") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input } }];
   if (verdict.decision === "deny") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason } }];
@@ -46,6 +47,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     toolName: frame.tool_name,
     input: frame.input,
     askedAt: now,
+    ...(isQuestion ? {} : { sessionPatterns: sessionPatterns(call, frame.workspace_dir) }),
   };
   state.pending.push(pending);
   const effects: Effect[] = [];
@@ -53,13 +55,13 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
     effects.push({ kind: "emit", event: { type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } } });
   } else {
-    effects.push({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } } });
+    effects.push({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } } });
   }
   effects.push({ kind: "ui", change: { needsAttention: true, uiState: "Waiting" } }, { kind: "alarm" });
   return effects;
 }
 
-/** A client's answer to a tool approval; "for the session" also grants the call's pattern. */
+/** A client's answer to a tool approval; "for the session" also grants the patterns the request offered. */
 export function answerApproval(state: SessionState, answer: ApprovalAnswer): AnswerOutcome {
   const pending = state.pending.find((p) => p.kind === "approval" && p.answerId === answer.tool_use_id);
   if (!pending) return { ok: false, message: `no pending approval for tool_use_id ${answer.tool_use_id}` };
@@ -67,9 +69,9 @@ export function answerApproval(state: SessionState, answer: ApprovalAnswer): Ans
     return { ok: false, message: `approval_pattern '${answer.approval_pattern}' is not a permission pattern` };
   }
   if (answer.approved && answer.approval_scope === "session") {
-    // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-    const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-    if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+    // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
+    const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+    for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
   }
   const decision: Decision = answer.approved
     ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }

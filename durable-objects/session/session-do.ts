@@ -17,10 +17,12 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
+import { CLOSE } from "../../client-core/close-codes.ts";
 import type { ClientFrame } from "../../schemas/client-frames.ts";
 import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
-import type { PlatformToRunner, RunnerSettings } from "../../schemas/runner.ts";
+import type { PlatformToRunner } from "../../schemas/runner.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
@@ -31,10 +33,10 @@ import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmiss
 import type { Env } from "../../platform/env.ts";
 import {
   CLIENT_FRAMES_PER_SECOND,
-  CLOSE,
   HISTORY_FRAME_BYTES,
   broadcast,
   clientAttachment,
+  closeSocketsOfKey,
   decodeClientFrame,
   helloedRunner,
   replyEnvelope,
@@ -56,6 +58,7 @@ import { EventLog } from "./event-log.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation } from "./hibernation.ts";
+import { ModelCallLedger } from "./model-calls.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, indexFields, initialState, toRecord, type SessionState } from "./session-state.ts";
 import { bearerToken, hashToken, mintToken, tokenMatches } from "./tokens.ts";
@@ -71,6 +74,8 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   private readonly files: FileTransfers;
   /** Going dormant and waking up (hibernation.ts). */
   private readonly hibernation: Hibernation;
+  /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */
+  readonly #modelCalls = new ModelCallLedger(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -123,6 +128,16 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     return this.state ? toRecord(this.state) : null;
   }
 
+  /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
+  async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
+    return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** Closes the client sockets an org API key opened: the key was revoked or expired. */
+  async closeClientsOfKey(keyId: string): Promise<number> {
+    return closeSocketsOfKey(this.ctx.getWebSockets("client"), keyId);
+  }
+
   /** Ends the session for `reason` (no-op when already ended). */
   async terminate(reason: EndReason, detail: string | null = null): Promise<Session | null> {
     if (!this.state) return null;
@@ -133,10 +148,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
   /** Stored events after `afterSeq`, at most `limit`, and where the next page starts. */
   async history(afterSeq: number, limit: number): Promise<{ messages: StoredEnvelope[]; next_after_seq: number | null }> {
     if (!this.state) return { messages: [], next_after_seq: null };
-    const messages = this.log().after(afterSeq, limit + 1);
-    const more = messages.length > limit;
-    const page = more ? messages.slice(0, limit) : messages;
-    return { messages: page, next_after_seq: more ? page[page.length - 1]!.seq : null };
+    return this.log().page(afterSeq, limit);
   }
 
   /** Deletes everything this object stores; only for ended sessions. */
@@ -157,7 +169,13 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (!state || !(await tokenMatches(token, state.gatewayTokenHash))) {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
-    return admitModelCall(state, Date.now());
+    return admitModelCall(state, Date.now(), this.#modelCalls);
+  }
+
+  /** The model gateway ends an admitted call: its reservation is released and what it used recorded. */
+  async settleModelCall(callId: string, usage: ModelUsage | null): Promise<void> {
+    this.#modelCalls.close(callId);
+    if (usage) await this.recordModelUsage(usage);
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */
@@ -204,6 +222,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       user: request.headers.get(FORWARD_HEADERS.user),
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly),
       expiresAt: request.headers.get(FORWARD_HEADERS.expiresAt),
+      keyId: request.headers.get(FORWARD_HEADERS.keyId),
     });
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);

@@ -1,10 +1,12 @@
 // The session DO's socket helpers (durable-objects/session/client-sockets.ts), without workerd:
 // frame decoding and its limits, the per-connection rate window, reply envelopes, attachments.
 import { describe, expect, it } from "vitest";
+import { CLOSE } from "../../../client-core/close-codes.ts";
 import {
   CLIENT_FRAMES_PER_SECOND,
   MAX_CLIENT_FRAME_BYTES,
   clientAttachment,
+  closeSocketsOfKey,
   decodeClientFrame,
   helloedRunner,
   recordFrame,
@@ -52,6 +54,16 @@ describe("decodeClientFrame", () => {
     expect(bad).toMatchObject({ ok: false, code: "invalid_message" });
     expect(bad.ok ? "" : bad.message).toMatch(/^invalid 'prompt' frame: prompt text is empty/);
   });
+
+  it("refuses frames that are not valid UTF-8, and takes U+FFFD sent escaped", () => {
+    const invalidUtf8 = { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
+    const prefix = new TextEncoder().encode('{"type":"prompt","payload":{"text":"');
+    const broken = new Uint8Array([...prefix, 0xff, 0x22, 0x7d, 0x7d]);
+    expect(decodeClientFrame(broken.buffer as ArrayBuffer)).toEqual(invalidUtf8);
+    // A text frame arrives already decoded, the bad byte replaced by U+FFFD.
+    expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\uFFFDb"}}')).toEqual(invalidUtf8);
+    expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\\ufffdb"}}')).toEqual({ ok: true, frame: { type: "prompt", payload: { text: "a\uFFFDb" } } });
+  });
 });
 
 describe("recordFrame", () => {
@@ -66,9 +78,19 @@ describe("recordFrame", () => {
 });
 
 describe("socket helpers", () => {
+  it("closes with 4001 exactly the client sockets a revoked org key opened", () => {
+    const ofKey = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null, keyId: "key-1" });
+    const otherKey = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null, keyId: "key-2" });
+    const userToken = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null });
+    const runner = fakeSocket({ kind: "runner", instance: "r1" });
+    expect(closeSocketsOfKey([ofKey, otherKey, userToken, runner], "key-1")).toBe(1);
+    expect(ofKey.closes).toEqual([[CLOSE.auth, "the API key that opened this socket was revoked"]]);
+    expect([otherKey.closes, userToken.closes, runner.closes]).toEqual([[], [], []]);
+  });
+
   it("builds a client attachment from the forwarded headers", () => {
-    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700 });
-    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null });
+    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "key-1" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700, keyId: "key-1" });
+    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null, keyId: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null, keyId: null });
   });
 
   it("builds an unstored reply envelope with a null seq", () => {

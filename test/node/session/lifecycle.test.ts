@@ -66,13 +66,35 @@ describe("limits", () => {
     expect(effects[1]).toEqual({ kind: "end", reason: "completed", detail: "max_budget_usd exceeded ($0.5 of $0.5)" });
   });
 
-  it("admits model calls until the session ends, its tokens expire or its budget is spent", () => {
-    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 1000)).toEqual({ allowed: true, userId: "user-1", orgId: null, credential: { kind: "user" } });
-    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 3000)).toMatchObject({ allowed: false, reason: "expired" });
-    expect(admitModelCall(sessionState({ status: "ended" }), 0)).toMatchObject({ allowed: false, reason: "session_ended" });
-    const broke = sessionState({}, { max_budget_usd: 1 });
-    broke.usage.cost_usd = 1;
-    expect(admitModelCall(broke, 0)).toEqual({ allowed: false, reason: "budget_exceeded", message: "session budget of $1 exceeded" });
+  it("admits model calls until the session ends or its tokens expire, opening each in the ledger", () => {
+    // The ledger itself (SQLite: cap, reservations, leases) is exercised in test/workers/gateway-budget.test.ts.
+    const opened: Array<[number, number, number | null]> = [];
+    const ledger = {
+      open: (now: number, spent: number, budget: number | null) => {
+        opened.push([now, spent, budget]);
+        return { ok: true as const, callId: `call-${opened.length}` };
+      },
+    };
+    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 1000, ledger)).toEqual({ allowed: true, callId: "call-1", userId: "user-1", orgId: null, credential: { kind: "user" } });
+    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 3000, ledger)).toMatchObject({ allowed: false, reason: "expired" });
+    expect(admitModelCall(sessionState({ status: "ended" }), 0, ledger)).toMatchObject({ allowed: false, reason: "session_ended" });
+    const spending = sessionState({}, { max_budget_usd: 1 });
+    spending.usage.cost_usd = 0.25;
+    admitModelCall(spending, 500, ledger);
+    // Only the admissible calls reached the ledger, each with what is spent and the cap.
+    expect(opened).toEqual([[1000, 0, null], [500, 0.25, 1]]);
+  });
+
+  it("passes the ledger's refusals on with the message the gateway forwards", () => {
+    const refusing = (refusal: "too_many_calls" | "budget_reserved" | "budget_exceeded") => ({ open: () => ({ ok: false as const, refusal }) });
+    const state = sessionState({}, { max_budget_usd: 1 });
+    expect(admitModelCall(state, 0, refusing("budget_exceeded"))).toEqual({ allowed: false, reason: "budget_exceeded", message: "session budget of $1 exceeded" });
+    expect(admitModelCall(state, 0, refusing("budget_reserved"))).toMatchObject({ allowed: false, reason: "budget_reserved" });
+    expect(admitModelCall(state, 0, refusing("too_many_calls"))).toEqual({
+      allowed: false,
+      reason: "too_many_calls",
+      message: "at most 8 model calls may run at once per session; retry when one finishes",
+    });
   });
 
   it("ends with job_completed only when the sandbox says the runner is gone", () => {

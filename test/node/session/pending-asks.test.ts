@@ -22,13 +22,30 @@ describe("openAsk", () => {
     const state = sessionState();
     const effects = openAsk(state, bash("r1", "make"), 1234);
     expect(effects).toEqual([
-      { kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: "tu_r1", tool_name: "Bash", tool_input: { command: "make" } } } },
+      { kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: "tu_r1", tool_name: "Bash", tool_input: { command: "make" }, session_patterns: ["Bash(make:*)"] } } },
       { kind: "ui", change: { needsAttention: true, uiState: "Waiting" } },
       { kind: "alarm" },
     ]);
-    expect(state.pending).toEqual([{ requestId: "r1", kind: "approval", answerId: "tu_r1", toolName: "Bash", input: { command: "make" }, askedAt: 1234 }]);
+    expect(state.pending).toEqual([{ requestId: "r1", kind: "approval", answerId: "tu_r1", toolName: "Bash", input: { command: "make" }, askedAt: 1234, sessionPatterns: ["Bash(make:*)"] }]);
     expect(openAsk(state, bash("r1", "make"), 2000)).toEqual([]);
     expect(state.pending).toHaveLength(1);
+  });
+
+  it("offers one pattern per stage for the session, and none for a call no pattern can cover", () => {
+    const state = sessionState();
+    const offered = (effects: ReturnType<typeof openAsk>) => (effects[0] as { event: { payload: { session_patterns: string[] } } }).event.payload.session_patterns;
+    expect(offered(openAsk(state, bash("r1", "printf x > f && cat f"), 0))).toEqual(["Bash(printf:*)", "Bash(cat:*)"]);
+    expect(offered(openAsk(state, bash("r2", "echo $(whoami)"), 0))).toEqual([]);
+  });
+
+  it("judges edits against the workspace the runner reports", () => {
+    const state = sessionState({}, { permission_mode: "acceptEdits" });
+    const edit = (id: string, path: string) => ({ type: "permission_request" as const, request_id: id, tool_name: "Write", input: { file_path: path, content: "x" }, workspace_dir: "/srv/ws-1" });
+    expect(openAsk(state, edit("r1", "/srv/ws-1/a.txt"), 0)).toEqual([
+      { kind: "runner", frame: { type: "permission_response", request_id: "r1", behavior: "allow", updated_input: { file_path: "/srv/ws-1/a.txt", content: "x" } } },
+    ]);
+    // /workspace is not this session's workspace: the edit asks instead.
+    expect(openAsk(state, edit("r2", "/workspace/a.txt"), 0)[0]).toMatchObject({ kind: "emit", event: { type: "tool_approval_request" } });
   });
 
   it("turns AskUserQuestion into a question with its own id", () => {
@@ -70,6 +87,16 @@ describe("answers", () => {
     expect(openAsk(state, bash("r2", "make lint"), 0)).toEqual([
       { kind: "runner", frame: { type: "permission_response", request_id: "r2", behavior: "allow", updated_input: { command: "make lint" } } },
     ]);
+  });
+
+  it("grants exactly the offered patterns when the client names none, and nothing for an uncoverable call", () => {
+    const state = sessionState();
+    openAsk(state, bash("r1", "printf x > f && cat f"), 0);
+    expect(answerApproval(state, { tool_use_id: "tu_r1", approved: true, approval_scope: "session" }).ok).toBe(true);
+    expect(state.sessionAllowedTools).toEqual(["Bash(printf:*)", "Bash(cat:*)"]);
+    openAsk(state, bash("r2", "echo $(whoami)"), 0);
+    expect(answerApproval(state, { tool_use_id: "tu_r2", approved: true, approval_scope: "session" }).ok).toBe(true);
+    expect(state.sessionAllowedTools).toEqual(["Bash(printf:*)", "Bash(cat:*)"]);
   });
 
   it("refuses an approval pattern that is not a permission pattern, leaving the ask open", () => {
