@@ -64,6 +64,18 @@ export function readConfig(env: Env): Config {
   };
 }
 
+/**
+ * What is wrong with the identity configuration, or null. With `AUTH_JWKS_URL`, both
+ * `AUTH_ISSUER` and `AUTH_AUDIENCE` are required: without them any token signed by the
+ * provider's keys (one issued for another application, or by another tenant sharing the
+ * JWKS) would be accepted. The Worker answers every request 503 until this is fixed.
+ */
+export function identityConfigProblem(env: Env): string | null {
+  if (!env.AUTH_JWKS_URL) return null;
+  const missing = (["AUTH_ISSUER", "AUTH_AUDIENCE"] as const).filter((name) => !env[name]?.trim());
+  return missing.length ? `AUTH_JWKS_URL is set, so ${missing.join(" and ")} must be set too` : null;
+}
+
 /** True when `email`'s domain may register (`*` allows all). */
 export function emailDomainAllowed(config: Config, email: string): boolean {
   if (config.allowedEmailDomains.includes("*")) return true;

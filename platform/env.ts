@@ -2,6 +2,7 @@
  * The Worker's bindings and variables, as declared in wrangler.toml.
  * Optional strings are configuration with defaults (see config.ts and the README's table).
  */
+import type { OrgRuleStateRpc } from "./contracts/org-rule-state.ts";
 import type { SandboxContainerRpc } from "./contracts/sandbox-container.ts";
 import type { SessionRpc } from "./contracts/session.ts";
 import type { UserQuotaRpc } from "./contracts/user-quota.ts";
@@ -17,6 +18,8 @@ export interface Env {
   SESSION: DurableObjectNamespace<SessionRpc>;
   /** One per session in production: the Container running Claude Code. */
   SANDBOX: DurableObjectNamespace<SandboxContainerRpc>;
+  /** One per org: rule state shared across events (idempotent and debounce keys). */
+  ORG_RULE_STATE: DurableObjectNamespace<OrgRuleStateRpc>;
   /** The web UI's static files. */
   ASSETS?: Fetcher;
 

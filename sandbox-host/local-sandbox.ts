@@ -14,7 +14,7 @@ export type RunnerLaunch = { nodeBin: string; runnerMain: string; claudeBin: str
 // runner at a secrets file of its choosing (the runner deletes that file).
 const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR", "RUNNER_SECRETS_FILE"];
 // Given to the runner in a file, never in its environment (runner-secrets.ts).
-const SECRETS = ["RUNNER_TOKEN"];
+const SECRETS = ["RUNNER_TOKEN", "GATEWAY_TOKEN"];
 
 const STOP_GRACE_MS = 3_000;
 
@@ -77,7 +77,8 @@ export class LocalSandbox {
     delete childEnv["NODE_OPTIONS"];
     let secrets: SecretsHandoff | undefined;
     if (env["RUNNER_TOKEN"]) {
-      secrets = await writeRunnerSecrets(this.#root, this.sessionId, env["RUNNER_TOKEN"]);
+      const gateway = env["GATEWAY_TOKEN"];
+      secrets = await writeRunnerSecrets(this.#root, this.sessionId, { RUNNER_TOKEN: env["RUNNER_TOKEN"], ...(gateway ? { GATEWAY_TOKEN: gateway } : {}) });
       childEnv["RUNNER_SECRETS_FILE"] = secrets.path;
     }
 

@@ -17,21 +17,24 @@ export type SecretsHandoff = {
   discard(): Promise<void>;
 };
 
+/** The secrets one runner start gets: its channel token, and the model-gateway token when the platform sent one. */
+export type RunnerSecretValues = { RUNNER_TOKEN: string; GATEWAY_TOKEN?: string };
+
 /**
- * Writes `{"RUNNER_TOKEN": token}` to a new file in `<root>/.runner-secrets/`: outside every
+ * Writes `{"RUNNER_TOKEN": ..., "GATEWAY_TOKEN": ...}` to a new file in `<root>/.runner-secrets/`: outside every
  * sandbox's own directory (workspace, home, temp and log are the agent's to look at), the
  * directory private to the host (0700) and the file too (0600), under a random name. Modes keep
  * other users out; Claude Code runs as the host's own user here, and what keeps it from the file
  * is that the runner has deleted it before Claude Code starts.
  */
-export async function writeRunnerSecrets(root: string, sessionId: string, token: string): Promise<SecretsHandoff> {
+export async function writeRunnerSecrets(root: string, sessionId: string, secrets: RunnerSecretValues): Promise<SecretsHandoff> {
   const dir = path.join(root, SECRETS_DIR_NAME);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // mkdir's mode does not apply to a directory that already existed with another one.
   await chmod(dir, 0o700);
   const file = path.join(dir, `${sessionId}-${randomBytes(16).toString("hex")}.json`);
   // "wx": a new file, never through one (or a symlink) that is already there.
-  await writeFile(file, JSON.stringify({ RUNNER_TOKEN: token }), { mode: 0o600, flag: "wx" });
+  await writeFile(file, JSON.stringify(secrets), { mode: 0o600, flag: "wx" });
   // Best effort, and never rejecting: it runs from exit handlers.
   return { path: file, discard: () => rm(file, { force: true }).catch(() => undefined) };
 }

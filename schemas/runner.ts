@@ -35,6 +35,13 @@ export const McpStdioServer = z.object({
 export const McpServerConfig = z.discriminatedUnion("type", [McpHttpServer, McpStdioServer]);
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
+/**
+ * Claude Code's own session id (a UUID), the one value from the agent's side that reaches the
+ * argv of a later Claude Code start (`--resume <id>`). Held to that shape wherever it crosses
+ * the channel, so no reported value can become an option (`--settings=...`) or anything else.
+ */
+export const AgentSessionId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a Claude Code session id (a UUID)");
+
 /** Effective agent settings the DO hands the runner (secrets already resolved). */
 export const RunnerSettings = z.object({
   permission_mode: PermissionMode,
@@ -45,7 +52,7 @@ export const RunnerSettings = z.object({
   max_budget_usd: z.number().positive().optional(),
   environment: z.record(z.string(), z.string()),
   mcp_servers: z.record(z.string(), McpServerConfig),
-  resume_agent_session_id: z.string().min(1).optional(),
+  resume_agent_session_id: AgentSessionId.optional(),
 });
 export type RunnerSettings = z.infer<typeof RunnerSettings>;
 
@@ -81,7 +88,7 @@ export const HelloFrame = z.object({
   type: z.literal("hello"),
   runner_version: z.string(),
   runner_instance: z.string().min(1).optional(),
-  agent_session_id: z.string().optional(),
+  agent_session_id: AgentSessionId.optional(),
 });
 
 /** One translated agent event. `rseq` grows by 1 per event for the runner's life; the DO ignores rseq it stored. */
@@ -119,6 +126,11 @@ export const PermissionRequestFrame = z.object({
   tool_use_id: z.string().optional(),
   /** The workspace's absolute path as Claude Code sees it (`/workspace` when absent): where edits may be auto-approved. */
   workspace_dir: z.string().startsWith("/").max(4_096).optional(),
+  /**
+   * The real location (symbolic links followed) of each input path field (`file_path`, ...) that
+   * differs from what the field says; "" when it cannot be resolved. The engine judges both.
+   */
+  resolved_paths: z.record(z.string(), z.string().max(4_096)).optional(),
 });
 
 /** Claude Code withdrew a pending `can_use_tool` (e.g. the turn was interrupted): no answer is needed any more. */
@@ -130,7 +142,7 @@ export const PermissionCancelledFrame = z.object({
 /** Claude Code's own session id (newest wins), kept by the DO for `--resume`. */
 export const AgentSessionFrame = z.object({
   type: z.literal("agent_session"),
-  agent_session_id: z.string(),
+  agent_session_id: AgentSessionId,
 });
 
 /**

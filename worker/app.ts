@@ -4,7 +4,9 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env.ts";
+import { withSecurityHeaders } from "./http/security-headers.ts";
 import { ApiError } from "../platform/errors.ts";
+import { identityConfigProblem } from "../platform/config.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { metaRoutes } from "./routes/meta.ts";
@@ -13,6 +15,9 @@ import { orgSessionRoutes } from "./routes/org-sessions.ts";
 import { orgRoutes } from "./routes/orgs.ts";
 import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
+import { ruleRoutes } from "./routes/rules.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { lookupRoutes } from "./routes/lookups.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { wsTicketRoutes } from "./routes/ws-tickets.ts";
@@ -29,8 +34,19 @@ export function createApp(): Hono<AppEnv> {
     return c.json({ error: "internal_error", message: "internal error" }, 500);
   });
 
+  // A deployment whose identity configuration is unsafe does not serve anything (not even
+  // /healthz, so a rollout's health check fails): it answers a clear configuration error.
+  app.use(async (c, next) => {
+    const problem = identityConfigProblem(c.env);
+    if (problem) throw new ApiError(503, "server_misconfigured", problem);
+    await next();
+  });
+
   app.notFound((c) => {
-    if (c.env.ASSETS && c.req.method === "GET" && !c.req.path.startsWith("/v1/")) return c.env.ASSETS.fetch(c.req.raw);
+    // The UI's files go through here (wrangler.toml: run_worker_first), so each carries the CSP.
+    if (c.env.ASSETS && (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/v1/")) {
+      return c.env.ASSETS.fetch(c.req.raw).then(withSecurityHeaders);
+    }
     return c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404);
   });
 
@@ -43,6 +59,9 @@ export function createApp(): Hono<AppEnv> {
   wsTicketRoutes(app);
   orgRoutes(app);
   orgSessionRoutes(app);
+  ruleRoutes(app);
+  eventRoutes(app);
+  lookupRoutes(app);
   fileRoutes(app);
   modelGatewayRoutes(app);
   return app;

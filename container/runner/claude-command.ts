@@ -1,5 +1,5 @@
 // ClaudeCommand: the argv and environment one Claude Code process is started with. Pure.
-import type { RunnerSettings } from "../../schemas/runner.ts";
+import { AgentSessionId, type RunnerSettings } from "../../schemas/runner.ts";
 
 /** What the installed CLI accepts, probed once from `claude --help` (`--max-budget-usd` is recent). */
 export type ClaudeCapabilities = { maxBudgetUsd: boolean };
@@ -15,6 +15,8 @@ export type ClaudeCommandContext = {
   baseEnv: Record<string, string>;
   /** True when the process runs as root (Claude Code then needs IS_SANDBOX=1 for bypassPermissions). */
   isRoot: boolean;
+  /** The `--settings` JSON carrying the PreToolUse hook that asks the platform (permission-hook.ts). */
+  hookSettings: string;
 };
 
 /** The full command line and environment of one Claude Code process. */
@@ -37,6 +39,14 @@ export function buildClaudeCommand(settings: RunnerSettings, ctx: ClaudeCommandC
     "stdio",
     "--permission-mode",
     settings.permission_mode,
+    // Every tool call goes to the platform through the hook; and no settings file the agent can
+    // write (/workspace/.claude/settings*.json, ~/.claude/settings.json) is read, so none can add
+    // allow rules or hooks, and no `.mcp.json` in the workspace starts a server (issue 9).
+    "--settings",
+    ctx.hookSettings,
+    "--setting-sources",
+    "",
+    "--strict-mcp-config",
   ];
   // One argv entry per pattern: patterns such as `Bash(npm run:*)` contain spaces.
   if (settings.allowed_tools.length > 0) args.push("--allowedTools", ...settings.allowed_tools);
@@ -47,7 +57,8 @@ export function buildClaudeCommand(settings: RunnerSettings, ctx: ClaudeCommandC
     args.push("--max-budget-usd", String(settings.max_budget_usd));
   }
   if (ctx.mcpConfigPath) args.push("--mcp-config", ctx.mcpConfigPath);
-  if (ctx.resumeId) args.push("--resume", ctx.resumeId);
+  // Checked again here, next to the argv it would enter: an id that is not one could be an option.
+  if (ctx.resumeId && AgentSessionId.safeParse(ctx.resumeId).success) args.push("--resume", ctx.resumeId);
 
   const env: Record<string, string> = { ...ctx.baseEnv };
   for (const [name, value] of Object.entries(settings.environment)) {

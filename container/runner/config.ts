@@ -20,12 +20,18 @@ export type RunnerConfig = {
   agentUser: AgentUser | undefined;
   /** The environment Claude Code starts from: the runner's own minus what only the runner may see. */
   agentEnv: Record<string, string>;
+  /** The session's model gateway (GATEWAY_URL), reached through the loopback proxy; absent without one. */
+  gatewayUrl: string | undefined;
 };
 
 // Runner-only variables: the runner token would let the agent impersonate the runner on the
 // platform channel, and the rest is plumbing the agent has no use for.
 const RUNNER_ONLY = [
   "RUNNER_TOKEN",
+  // The model gateway's address and token: Claude Code reaches the gateway through the
+  // runner's loopback proxy (gateway-proxy.ts), which alone holds the token.
+  "GATEWAY_URL",
+  "GATEWAY_TOKEN",
   "RUNNER_SECRETS_FILE",
   "AGENT_UID",
   "AGENT_GID",
@@ -42,6 +48,7 @@ const Env = z.object({
   PLATFORM_URL: z.url({ protocol: /^https?$/ }),
   WORKSPACE_DIR: z.string().min(1).default("/workspace"),
   CLAUDE_BIN: z.string().min(1).default("claude"),
+  GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
   RECONNECT_MAX_MS: z.coerce.number().int().min(100).default(5_000),
   // Not 0: Claude Code as root is what running it as another user is meant to avoid.
@@ -83,5 +90,6 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv, runnerToken: string): R
     reconnectMaxMs: e.RECONNECT_MAX_MS,
     agentUser: e.AGENT_UID !== undefined && e.AGENT_GID !== undefined ? { uid: e.AGENT_UID, gid: e.AGENT_GID } : undefined,
     agentEnv,
+    gatewayUrl: e.GATEWAY_URL,
   };
 }

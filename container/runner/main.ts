@@ -3,6 +3,7 @@
 import { actAsAgent } from "./agent-user.ts";
 import { loadRunnerConfig, type RunnerConfig } from "./config.ts";
 import { probeClaudeCapabilities } from "./claude-process.ts";
+import { agentGatewayEnv, startGatewayProxy } from "./gateway-proxy.ts";
 import { createLogger } from "./log.ts";
 import { takeRunnerSecrets, type RunnerSecrets } from "./secrets.ts";
 import { SessionRunner } from "./session-runner.ts";
@@ -30,6 +31,13 @@ if (secrets.source === "env") {
         "/proc/<runner pid>/environ; pass RUNNER_SECRETS_FILE, or run the runner as root with AGENT_UID/AGENT_GID",
     );
   }
+}
+
+// Claude Code reaches the model gateway only through the loopback proxy, which holds the token.
+if (config.gatewayUrl && secrets.gatewayToken) {
+  const proxy = await startGatewayProxy({ gatewayUrl: config.gatewayUrl, token: secrets.gatewayToken, log });
+  Object.assign(config.agentEnv, agentGatewayEnv(proxy));
+  log.info("model gateway proxy listening", { url: proxy.url });
 }
 
 // Probe the CLI while the socket connects, so the first start does not wait for it.

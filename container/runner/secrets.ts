@@ -8,25 +8,32 @@ import { z } from "zod";
 /** The secrets the runner uses, and how they arrived. */
 export type RunnerSecrets = {
   runnerToken: string;
+  /** The model-gateway token, which only the loopback proxy uses (gateway-proxy.ts); absent when the platform sent none. */
+  gatewayToken?: string;
   /** `file`: RUNNER_SECRETS_FILE (read, then deleted); `env`: the RUNNER_TOKEN variable (compatibility). */
   source: "file" | "env";
 };
 
-/** Content of the RUNNER_SECRETS_FILE: JSON `{"RUNNER_TOKEN": "..."}`. */
-const SecretsFile = z.object({ RUNNER_TOKEN: z.string().min(1) });
+/** Content of the RUNNER_SECRETS_FILE: JSON `{"RUNNER_TOKEN": "...", "GATEWAY_TOKEN": "..."}` (the latter optional). */
+const SecretsFile = z.object({ RUNNER_TOKEN: z.string().min(1), GATEWAY_TOKEN: z.string().min(1).optional() });
 
 /**
  * Takes the secrets from RUNNER_SECRETS_FILE (deleting the file) or, failing that, from
- * RUNNER_TOKEN, and removes both variables from `env` so no child inherits them by accident.
- * Throws a message that never contains the secret.
+ * RUNNER_TOKEN and GATEWAY_TOKEN, and removes those variables from `env` so no child inherits
+ * them by accident. Throws a message that never contains the secret.
  */
 export function takeRunnerSecrets(env: NodeJS.ProcessEnv): RunnerSecrets {
   const file = env["RUNNER_SECRETS_FILE"];
   const fromEnv = env["RUNNER_TOKEN"];
+  const gatewayFromEnv = env["GATEWAY_TOKEN"];
   delete env["RUNNER_SECRETS_FILE"];
   delete env["RUNNER_TOKEN"];
-  if (file) return { runnerToken: readAndDelete(file).RUNNER_TOKEN, source: "file" };
-  if (fromEnv) return { runnerToken: fromEnv, source: "env" };
+  delete env["GATEWAY_TOKEN"];
+  if (file) {
+    const secrets = readAndDelete(file);
+    return { runnerToken: secrets.RUNNER_TOKEN, ...(secrets.GATEWAY_TOKEN ? { gatewayToken: secrets.GATEWAY_TOKEN } : {}), source: "file" };
+  }
+  if (fromEnv) return { runnerToken: fromEnv, ...(gatewayFromEnv ? { gatewayToken: gatewayFromEnv } : {}), source: "env" };
   throw new Error("invalid runner environment: RUNNER_SECRETS_FILE (or RUNNER_TOKEN) is required");
 }
 

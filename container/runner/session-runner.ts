@@ -13,6 +13,9 @@ import type { RunnerConfig } from "./config.ts";
 import { FileTransfers } from "./file-transfer.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
+import { PermissionGate, type HookAnswer, type HookCall } from "./permission-gate.ts";
+import { resolvedPaths } from "./resolved-paths.ts";
+import { hookSettingsJson } from "./permission-hook.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
 import { RUNNER_VERSION } from "./version.ts";
 import { claudeConfigDirOf, WorkspaceArchive } from "./workspace-archive.ts";
@@ -63,6 +66,10 @@ export class SessionRunner {
   #waitingForSettings: Prompt[] = [];
   #seenPrompts = new Set<string>();
   #pendingPermissions = new Map<string, PermissionRequest>();
+  /** Hooks waiting for the platform's decision, by request id (also in #pendingPermissions). */
+  #hookWaiters = new Map<string, (answer: HookAnswer) => void>();
+  #gate: PermissionGate;
+  #gateUrl: Promise<string>;
   #unsentExit: AgentExited | undefined;
   #interrupts = 0;
   #shuttingDown = false;
@@ -90,11 +97,14 @@ export class SessionRunner {
       onConnected: () => this.#resync(),
       onTerminated: () => void this.shutdown(),
     });
+    this.#gate = new PermissionGate((call, signal) => this.#askPlatform(call, signal), log);
+    this.#gateUrl = this.#gate.start();
     this.#files = new FileTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
     this.#archive = new WorkspaceArchive({
       workspaceDir: config.workspaceDir,
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
       tmpDir: this.#tmpDir,
+      agentUser: config.agentUser,
       send: (frame) => this.#channel.send(frame),
       log,
     });
@@ -117,6 +127,7 @@ export class SessionRunner {
       await agent.process.stop();
     }
     await this.#channel.close();
+    this.#gate.close();
     rmSync(this.#tmpDir, { recursive: true, force: true });
     this.#resolveDone();
     return this.done;
@@ -223,12 +234,51 @@ export class SessionRunner {
       return;
     }
     this.#pendingPermissions.delete(frame.request_id);
+    const hook = this.#hookWaiters.get(frame.request_id);
+    if (hook) {
+      this.#hookWaiters.delete(frame.request_id);
+      this.#log.info("permission decision (hook)", { request_id: frame.request_id, behavior: frame.behavior });
+      return hook(
+        frame.behavior === "allow"
+          ? { decision: "allow", ...(frame.updated_input ? { updatedInput: frame.updated_input } : {}) }
+          : { decision: "deny", reason: frame.message ?? "The user denied this tool call." },
+      );
+    }
     const decision =
       frame.behavior === "allow"
         ? { behavior: "allow", updatedInput: frame.updated_input ?? request.input }
         : { behavior: "deny", message: frame.message ?? "The user denied this tool call." };
     this.#log.info("permission decision", { request_id: frame.request_id, behavior: frame.behavior });
     this.#agent.process.write(controlSuccess(frame.request_id, decision));
+  }
+
+  /**
+   * A tool call Claude Code is about to make, from the PreToolUse hook: asked of the platform as a
+   * `permission_request`, like a permission prompt. `AskUserQuestion` passes through to the
+   * prompt, whose answer carries the user's answers into the call.
+   */
+  #askPlatform(call: HookCall, signal: AbortSignal): Promise<HookAnswer> {
+    if (call.tool_name === "AskUserQuestion") return Promise.resolve({ decision: "passthrough" });
+    const request: PermissionRequest = {
+      type: "permission_request",
+      request_id: `hook_${randomUUID()}`,
+      tool_name: call.tool_name,
+      input: call.tool_input,
+      ...(call.tool_use_id ? { tool_use_id: call.tool_use_id } : {}),
+      workspace_dir: this.#config.workspaceDir,
+    };
+    const resolved = resolvedPaths(call.tool_input, this.#config.workspaceDir);
+    if (resolved) request.resolved_paths = resolved;
+    return new Promise((resolve) => {
+      this.#hookWaiters.set(request.request_id, resolve);
+      this.#pendingPermissions.set(request.request_id, request);
+      signal.addEventListener("abort", () => {
+        // The hook is gone (an interrupt, or Claude Code exited): withdraw the question.
+        this.#hookWaiters.delete(request.request_id);
+        if (this.#pendingPermissions.delete(request.request_id)) this.#channel.send({ type: "permission_cancelled", request_id: request.request_id });
+      });
+      this.#channel.send(request);
+    });
   }
 
   /** After every (re)connection: state frames the DO may have missed while the socket was down. */
@@ -247,6 +297,7 @@ export class SessionRunner {
     if (!settings || this.#shuttingDown) return undefined;
     if (this.#agent) return this.#agent;
     const capabilities = await this.#capabilities;
+    const gateUrl = await this.#gateUrl;
     if (this.#agent) return this.#agent; // another caller started it while we awaited
     if (this.#shuttingDown) return undefined;
     const resumeId = this.#agentSessionId ?? (this.#resumeDisabled ? undefined : settings.resume_agent_session_id);
@@ -263,6 +314,7 @@ export class SessionRunner {
       isRoot: (this.#config.agentUser?.uid ?? process.getuid?.()) === 0,
       ...(resumeId ? { resumeId } : {}),
       ...(mcpConfigPath ? { mcpConfigPath } : {}),
+      hookSettings: hookSettingsJson(process.execPath, gateUrl),
     });
     this.#log.info("starting claude", {
       permission_mode: settings.permission_mode,
@@ -329,10 +381,12 @@ export class SessionRunner {
       case "turn_state":
         this.#endTurn();
         return;
-      case "permission_request":
-        this.#pendingPermissions.set(frame.request_id, frame);
-        this.#channel.send(frame);
+      case "permission_request": {
+        const request = { ...frame, workspace_dir: this.#config.workspaceDir };
+        this.#pendingPermissions.set(request.request_id, request);
+        this.#channel.send(request);
         return;
+      }
       case "permission_cancelled":
         if (this.#pendingPermissions.delete(frame.request_id)) this.#channel.send(frame);
         return;
@@ -345,6 +399,8 @@ export class SessionRunner {
       this.#channel.send({ type: "permission_cancelled", request_id: requestId });
     }
     this.#pendingPermissions.clear();
+    for (const answer of this.#hookWaiters.values()) answer({ decision: "deny", reason: "Claude Code exited" });
+    this.#hookWaiters.clear();
     if (agent.stopping || this.#shuttingDown) {
       this.#log.info("claude stopped", { code: exit.code, signal: exit.signal });
       return;

@@ -1,7 +1,7 @@
 // ClaudeStreamMapper: translates one parsed stdout message of Claude Code into what the runner
 // does with it — platform events, channel frames, or a direct answer to the CLI. Pure.
 import type { AgentEventBody, ContentBlock } from "../../schemas/events.ts";
-import type { RunnerToPlatform } from "../../schemas/runner.ts";
+import { AgentSessionId, type RunnerToPlatform } from "../../schemas/runner.ts";
 import {
   CanUseToolRequest,
   ClaudeOutput,
@@ -77,7 +77,7 @@ function mapSystem(msg: Extract<ClaudeOutput, { type: "system" }>): MapperOutput
         },
       },
     });
-    if (msg.session_id) out.push(agentSession(msg.session_id));
+    if (msg.session_id) out.push(...agentSession(msg.session_id));
     return out;
   }
   const message = typeof msg["message"] === "string" ? msg["message"] : msg.subtype.replaceAll("_", " ");
@@ -141,7 +141,7 @@ function mapResult(msg: Extract<ClaudeOutput, { type: "result" }>): MapperOutput
       },
     },
   ];
-  if (msg.session_id) out.push(agentSession(msg.session_id));
+  if (msg.session_id) out.push(...agentSession(msg.session_id));
   out.push({ kind: "frame", frame: { type: "turn_state", state: "idle" } });
   return out;
 }
@@ -184,9 +184,12 @@ export function flattenToolContent(content: unknown): string | ContentBlock[] {
   return blocks;
 }
 
-/** The `agent_session` frame for a Claude Code session id. */
-function agentSession(id: string): MapperOutput {
-  return { kind: "frame", frame: { type: "agent_session", agent_session_id: id } };
+/**
+ * The `agent_session` frame for a Claude Code session id; nothing for a value that is not one
+ * (it would reach a later start's argv as `--resume <id>`).
+ */
+function agentSession(id: unknown): MapperOutput[] {
+  return AgentSessionId.safeParse(id).success ? [{ kind: "frame", frame: { type: "agent_session", agent_session_id: id as string } }] : [];
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

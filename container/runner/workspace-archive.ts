@@ -11,6 +11,7 @@ import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
+import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
 import { downloadTo, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
 
@@ -22,6 +23,8 @@ export type WorkspaceArchiveOptions = {
   claudeConfigDir: string;
   /** Where the archive file is staged. */
   tmpDir: string;
+  /** Who runs tar (and the gzip it starts): the agent, when the runner is root (AGENT_UID). */
+  agentUser?: AgentUser | undefined;
   /** Sends a result now; false when the channel is down (it is resent by `resync`). */
   send(frame: ArchiveResultFrame): boolean;
   log: Logger;
@@ -104,7 +107,7 @@ export class WorkspaceArchive {
     ];
     if (conversations.length > 0) args.push("-C", claudeConfigDir, ...conversations);
     // GNU tar exits 1 when a file changed while it was read: still a usable archive.
-    await runTar(args, [0, 1]);
+    await runTar(args, this.#opts.agentUser, [0, 1]);
     const handle = await open(file, "r");
     try {
       const { size } = await handle.stat();
@@ -125,10 +128,10 @@ export class WorkspaceArchive {
     }
     if ((await stat(file)).size !== size) throw new Error(`the archive has ${(await stat(file)).size} bytes, expected ${size}`);
     await mkdir(workspaceDir, { recursive: true });
-    await runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], [0]);
+    await runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], this.#opts.agentUser, [0]);
     await mkdir(claudeConfigDir, { recursive: true });
     // An archive made before any conversation existed has no `claude` part.
-    await runTar(["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"], [0], /Not found in archive/);
+    await runTar(["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"], this.#opts.agentUser, [0], /Not found in archive/);
     return size;
   }
 
@@ -137,10 +140,15 @@ export class WorkspaceArchive {
   }
 }
 
-/** Runs the system tar; resolves on an accepted exit code (or a failure whose stderr matches `tolerated`). */
-function runTar(args: string[], okCodes: number[], tolerated?: RegExp): Promise<void> {
+/**
+ * Runs the system tar as `user` (real and effective uid, so neither tar nor its gzip keeps a
+ * way back to root while it reads and writes the agent's files), with nothing of the runner's
+ * environment but PATH. Resolves on an accepted exit code (or a failure whose stderr matches `tolerated`).
+ */
+function runTar(args: string[], user: AgentUser | undefined, okCodes: number[], tolerated?: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("tar", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const options = { stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" }, ...spawnIdentity(user) };
+    const child = withSpawnPrivilege(user, () => spawn("tar", args, options));
     let stderr = "";
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => {

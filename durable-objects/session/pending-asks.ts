@@ -29,7 +29,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
   // The runner re-sends unanswered requests after a reconnect: one pending entry per request.
   if (state.pending.some((p) => p.requestId === frame.request_id)) return [];
   const settings = state.init.settings;
-  const call = { toolName: frame.tool_name, input: frame.input };
+  const call = { toolName: frame.tool_name, input: frame.input, ...(frame.resolved_paths ? { resolvedPaths: frame.resolved_paths } : {}) };
   const verdict = decideToolUse(call, {
     allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
     denied: settings.denied_tools,

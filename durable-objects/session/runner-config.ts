@@ -19,9 +19,11 @@ export function sandboxEnvironment(init: SessionInit, tokens: { runner: string; 
     SESSION_ID: init.id,
     PLATFORM_URL: init.platformUrl,
     RUNNER_TOKEN: tokens.runner,
-    // Claude Code talks to the per-session model gateway, which holds the real credential.
-    ANTHROPIC_BASE_URL: `${init.platformUrl}/v1/gateway/sessions/${init.id}`,
-    ANTHROPIC_AUTH_TOKEN: tokens.gateway,
+    // For the runner only: its loopback proxy (container/runner/gateway-proxy.ts) adds the
+    // token to Claude Code's calls to the per-session model gateway, which holds the real
+    // credential. Claude Code itself is pointed at the proxy and never holds the token.
+    GATEWAY_URL: `${init.platformUrl}/v1/gateway/sessions/${init.id}`,
+    GATEWAY_TOKEN: tokens.gateway,
     HEARTBEAT_INTERVAL_MS: String(RUNNER_HEARTBEAT_INTERVAL_MS),
   };
 }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isSafeHref, parseInline, parseMarkdown, type Block, type Inline } from "../../web/src/markdown.ts";
+import { MAX_MARKDOWN_CHARS, isSafeHref, parseInline, parseMarkdown, work, type Block, type Inline } from "../../web/src/markdown.ts";
 
 /** Every text leaf of a tree, concatenated. */
 function text(nodes: (Block | Inline)[]): string {
@@ -105,6 +105,71 @@ describe("markdown parser", () => {
 
   it("survives an unterminated fence while text is still arriving", () => {
     expect(parseMarkdown("```\nstill streaming")).toEqual([{ type: "code", lang: "", text: "still streaming" }]);
+  });
+});
+
+/** Texts built to make a naive parser rescan: unclosed delimiters, nesting, long lines. */
+const HOSTILE: Record<string, (n: number) => string> = {
+  "unclosed emphasis around strong": (n) => "*a **b ".repeat(Math.ceil(n / 7)),
+  "unclosed underscores": (n) => "_a __b ".repeat(Math.ceil(n / 7)),
+  "unclosed brackets": (n) => "[".repeat(n),
+  "nested brackets": (n) => "[".repeat(n / 2) + "](x)".repeat(n / 8),
+  "almost links": (n) => "[a](".repeat(n / 4),
+  "backtick runs": (n) => "` ``".repeat(n / 4),
+  "strike openers": (n) => "~~a ".repeat(n / 4),
+  "nested emphasis": (n) => "*a ".repeat(n / 6) + "a* ".repeat(n / 6),
+  "everything at once": (n) => "**_`[a](b ~~*x_ <http:// ".repeat(Math.ceil(n / 25)),
+  "fence line ending in a backtick": (n) => `x\n\`\`\`${"a".repeat(n)}\``,
+  "heading of spaces": (n) => `# ${" ".repeat(n)}x`,
+  "nested quotes": (n) => ">".repeat(n),
+  "nested lists": (n) => "- ".repeat(n / 2) + "x",
+  "wide table": (n) => `${"|a".repeat(n / 4)}\n${"|-".repeat(n / 4)}\n${"|b\n".repeat(n / 6)}`,
+};
+
+/** Steps the parser takes on `text` (its own count: one per character or line visited). */
+function stepsFor(text: string): number {
+  work.steps = 0;
+  parseMarkdown(text);
+  return work.steps;
+}
+
+describe("markdown parser on hostile agent output", () => {
+  it("does work linear in the text: doubling the text at most doubles the steps, and there are few per character", () => {
+    for (const [name, make] of Object.entries(HOSTILE)) {
+      const n = 20_000;
+      const small = stepsFor(make(n));
+      const large = stepsFor(make(2 * n));
+      expect(large / small, name).toBeLessThanOrEqual(2.2);
+      expect(small / n, name).toBeLessThanOrEqual(12);
+    }
+  });
+
+  it("parses 200 KB of such text, formatting the first part and showing the rest verbatim after a notice", () => {
+    const text = HOSTILE["everything at once"]!(200_000);
+    const steps = stepsFor(text);
+    // Bounded work: a handful of steps per character parsed (the rest is not parsed at all).
+    expect(steps).toBeLessThanOrEqual(12 * MAX_MARKDOWN_CHARS);
+    const blocks = parseMarkdown(text);
+    const [notice, rest] = blocks.slice(-2);
+    expect(notice).toMatchObject({ type: "paragraph" });
+    expect(text.endsWith((rest as Extract<Block, { type: "code" }>).text)).toBe(true);
+    expect((rest as Extract<Block, { type: "code" }>).text.length).toBe(text.length - MAX_MARKDOWN_CHARS);
+  });
+
+  it("shows nesting deeper than anyone writes as text instead of overflowing the stack", () => {
+    const blocks = parseMarkdown(`${">".repeat(50_000)} deep`);
+    expect(text(blocks)).toContain("deep");
+    expect(text(parseMarkdown(`${"- ".repeat(20_000)}x`))).toContain("x");
+    expect(text(parseInline(`${"*a ".repeat(5_000)}core${" a*".repeat(5_000)}`))).toContain("core");
+  });
+
+  it("keeps headings and fences as before the rewrite", () => {
+    expect(parseMarkdown("## Title ##")).toEqual([{ type: "heading", level: 2, children: [{ type: "text", text: "Title" }] }]);
+    expect(parseMarkdown("# C# notes")).toEqual([{ type: "heading", level: 1, children: [{ type: "text", text: "C# notes" }] }]);
+    expect(parseMarkdown("#hashtag")[0]!.type).toBe("paragraph");
+    expect(parseMarkdown("```ts title\nconst a = 1;\n```")).toEqual([{ type: "code", lang: "ts", text: "const a = 1;" }]);
+    expect(parseMarkdown("```a`b\nx")[0]!.type).toBe("paragraph");
+    expect(parseInline("``a ` b`` and `c`")).toEqual([{ type: "code", text: "a ` b" }, { type: "text", text: " and " }, { type: "code", text: "c" }]);
   });
 });
 

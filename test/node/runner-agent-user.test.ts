@@ -3,7 +3,7 @@
 // to read the runner's /proc environ (nor signal it), and what it and the runner write (its own
 // temporary files, downloads into the workspace) must belong to it. Needs root (to switch users): skipped otherwise.
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { claudeBin, cleanupTempDirs, runnerMain, settingsFor, startFakePlatform,
 import { filesContaining, PROBE_PROMPT, readAncestors, runTurn } from "./runner-secrets-probe.ts";
 
 const RUNNER_TOKEN = "runner-token-root-only-4b8e21";
+const GATEWAY_TOKEN = "gateway-token-root-only-9c1d77";
 // `nobody` on Debian-like systems; any unprivileged id works, a passwd entry is not needed.
 const AGENT_ID = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -40,23 +41,30 @@ describe.skipIf(!isRoot)("runner as root, Claude Code as AGENT_UID", () => {
       mkdirSync(dir);
       chownSync(dir, AGENT_ID, AGENT_ID);
     }
+    // A `tar` first on PATH that notes who runs it (real and effective uid), then runs the real one.
+    const bin = path.join(root, "bin");
+    const tarIds = path.join(root, "tar-ids.txt");
+    mkdirSync(bin);
+    writeFileSync(tarIds, "", { mode: 0o666 });
+    chmodSync(tarIds, 0o666);
+    writeFileSync(path.join(bin, "tar"), `#!/bin/sh\necho "$(id -ru) $(id -u)" >> ${tarIds}\nexec /usr/bin/tar "$@"\n`, { mode: 0o755 });
     const child = spawn(process.execPath, [runnerMain], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
-        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
         HOME: home,
         TMPDIR: tmp,
         SESSION_ID: sessionId,
         PLATFORM_URL: platform.url,
         RUNNER_TOKEN, // the Container's only channel
+        GATEWAY_TOKEN, // likewise
+        GATEWAY_URL: model.url,
         AGENT_UID: String(AGENT_ID),
         AGENT_GID: String(AGENT_ID),
         WORKSPACE_DIR: workspace,
         CLAUDE_BIN: claudeBin,
         HEARTBEAT_INTERVAL_MS: "300",
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_AUTH_TOKEN: "gateway-token",
         CLAUDE_CODE_MAX_RETRIES: "0",
       },
     });
@@ -75,8 +83,12 @@ describe.skipIf(!isRoot)("runner as root, Claude Code as AGENT_UID", () => {
       expect(runner.canSignal).toBe(false);
       // Its own processes it can read: the walk itself worked.
       expect(ancestors[0]!.environ).toContain(`WORKSPACE_DIR=${workspace}`);
-      for (const ancestor of ancestors) expect(ancestor.environ).not.toContain(RUNNER_TOKEN);
-      expect(await filesContaining(root, RUNNER_TOKEN)).toEqual([]);
+      for (const secret of [RUNNER_TOKEN, GATEWAY_TOKEN]) {
+        for (const ancestor of ancestors) expect(ancestor.environ).not.toContain(secret);
+        expect(await filesContaining(root, secret)).toEqual([]);
+      }
+      // The model got the gateway token all the same: the runner's proxy added it.
+      expect(model.requests.at(-1)?.apiKey).toBe(GATEWAY_TOKEN);
 
       // The agent's files, and the runner's own temporary directory, belong to the agent.
       expect(statSync(path.join(workspace, "env.txt")).uid).toBe(AGENT_ID);
@@ -85,13 +97,24 @@ describe.skipIf(!isRoot)("runner as root, Claude Code as AGENT_UID", () => {
       expect(statSync(path.join(tmp, runnerTmp[0]!)).uid).toBe(AGENT_ID);
       // A download the platform asks for lands as the agent's file, in a directory of the agent's.
       const body = "uploaded by the user\n";
-      const blobs = http.createServer((_req, res) => res.writeHead(200, { "content-length": String(body.length) }).end(body));
+      let archived = 0;
+      const blobs = http.createServer((req, res) => {
+        if (req.method !== "PUT") return res.writeHead(200, { "content-length": String(body.length) }).end(body);
+        req.on("data", (chunk: Buffer) => (archived += chunk.length));
+        req.on("end", () => res.writeHead(200).end());
+      });
       await new Promise<void>((resolve) => blobs.listen(0, "127.0.0.1", resolve));
       try {
         const url = `http://127.0.0.1:${(blobs.address() as AddressInfo).port}/blob`;
         platform.send({ type: "fetch_file", transfer_id: "t1", url, path: "uploads/in.txt", size: body.length });
         const result = await platform.waitFor("file_result", () => platform.frames.find((f) => f.type === "file_result"));
         expect(result).toMatchObject({ ok: true, path: "uploads/in.txt" });
+        // Hibernation's tar (and its gzip) runs as the agent, real uid included: no way back to root.
+        platform.send({ type: "archive", transfer_id: "a1", url });
+        const archive = await platform.waitFor("archive_result", () => platform.frames.find((f) => f.type === "archive_result"));
+        expect(archive).toMatchObject({ ok: true, op: "archive" });
+        expect(archived).toBeGreaterThan(0);
+        expect(readFileSync(tarIds, "utf8")).toBe(`${AGENT_ID} ${AGENT_ID}\n`);
       } finally {
         blobs.closeAllConnections();
         await new Promise<void>((resolve) => blobs.close(() => resolve()));

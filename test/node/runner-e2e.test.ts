@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentEventBody } from "../../schemas/events.ts";
 import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
+import { AGENT_PLACEHOLDER_TOKEN } from "../../container/runner/gateway-proxy.ts";
 import {
   cleanupTempDirs,
   settingsFor,
@@ -123,9 +124,12 @@ describe("runner end to end, bypassPermissions", () => {
     expect(readFileSync(path.join(runner.workspace, "a.txt"), "utf8")).toBe("hi\n");
 
     // Frame order around the turn: running first, the agent session id, idle last.
+    // Every tool call reaches the platform, through the PreToolUse hook, even in bypassPermissions.
+    const asked = framesOf(platform, "permission_request", from);
+    expect(asked.map((f) => [f.tool_name, f.input["command"], f.workspace_dir])).toEqual([["Bash", "echo hi > a.txt", runner.workspace]]);
     const turnFrames = platform.frames
       .slice(from, end)
-      .filter((f) => f.type !== "event" && f.type !== "heartbeat")
+      .filter((f) => f.type !== "event" && f.type !== "heartbeat" && f.type !== "permission_request")
       .map((f) => (f.type === "turn_state" ? `turn_state:${f.state}` : f.type));
     // (A turn_state idle may precede: the runner resyncs its state right after hello.)
     expect(turnFrames.slice(-3)).toEqual(["turn_state:running", "agent_session", "turn_state:idle"]);
@@ -156,13 +160,18 @@ describe("runner end to end, bypassPermissions", () => {
     expect(runner.logs().match(/starting claude/g)).toHaveLength(1);
   });
 
-  it("does not show the runner token to the agent", async () => {
+  it("shows the agent neither the runner token nor the gateway token: it reaches the model through the runner's loopback proxy", async () => {
     const from = mark(platform);
     prompt('[[scenario:bash command="env > env.txt"]]');
     await turnEnd(platform, from);
     const env = readFileSync(path.join(runner.workspace, "env.txt"), "utf8");
     expect(env).not.toContain(RUNNER_TOKEN);
-    expect(env).toContain(`ANTHROPIC_AUTH_TOKEN=${GATEWAY_TOKEN}`);
+    expect(env).not.toContain(GATEWAY_TOKEN);
+    expect(env).not.toContain("GATEWAY_URL=");
+    expect(env).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(env).toContain(`ANTHROPIC_AUTH_TOKEN=${AGENT_PLACEHOLDER_TOKEN}`);
+    // The model still got the gateway token: the proxy added it.
+    expect(model.requests.at(-1)?.apiKey).toBe(GATEWAY_TOKEN);
     expect(env).toContain("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1");
   });
 
@@ -308,7 +317,9 @@ describe("runner end to end, default permission mode", () => {
     const end = await turnEnd(platform, from);
     const events = eventsBetween(platform, from, end);
     const toolResult = events.find((e) => e.event.type === "tool_result")?.event;
-    expect(toolResult).toMatchObject({ payload: { tool_use_id: request.tool_use_id, is_error: true, content: "Not today." } });
+    // The platform's answer travels through the PreToolUse hook, which Claude Code names in the result.
+    expect(toolResult).toMatchObject({ payload: { tool_use_id: request.tool_use_id, is_error: true } });
+    expect(JSON.stringify(toolResult?.payload)).toContain("Not today.");
     expect(existsSync(path.join(runner.workspace, "denied.txt"))).toBe(false);
   });
 

@@ -40,6 +40,11 @@ export type FakePlatform = {
   connections: number;
   /** Whether events are acknowledged as they arrive (else call ackAll()). */
   autoAck: boolean;
+  /**
+   * Whether every `permission_request` is allowed at once, as the real DO does in
+   * bypassPermissions (every tool call reaches the platform through the runner's hook).
+   */
+  autoAllow: boolean;
   /** While true, every upgrade is refused with 503 (a DO that is not reachable yet). */
   unavailable: boolean;
   settings: RunnerSettings;
@@ -73,6 +78,7 @@ export async function startFakePlatform(opts: { sessionId: string; token: string
     rejectedUpgrades: 0,
     connections: 0,
     autoAck: true,
+    autoAllow: opts.settings.permission_mode === "bypassPermissions",
     unavailable: false,
     settings: opts.settings,
     send(frame) {
@@ -143,6 +149,9 @@ export async function startFakePlatform(opts: { sessionId: string; token: string
             if (platform.events.has(frame.rseq)) platform.duplicates++;
             else platform.events.set(frame.rseq, frame.event);
             if (platform.autoAck) ws.send(JSON.stringify({ type: "ack", rseq: frame.rseq }));
+          }
+          if (frame.type === "permission_request" && platform.autoAllow) {
+            ws.send(JSON.stringify({ type: "permission_response", request_id: frame.request_id, behavior: "allow" }));
           }
         }
         notify();
@@ -217,8 +226,9 @@ export async function startRunner(opts: {
       CLAUDE_BIN: claudeBin,
       HEARTBEAT_INTERVAL_MS: "300",
       RECONNECT_MAX_MS: "500",
-      ANTHROPIC_BASE_URL: opts.modelUrl,
-      ANTHROPIC_AUTH_TOKEN: opts.gatewayToken,
+      // As the platform starts a sandbox: the runner's loopback proxy adds the token (gateway-proxy.ts).
+      GATEWAY_URL: opts.modelUrl,
+      GATEWAY_TOKEN: opts.gatewayToken,
       CLAUDE_CODE_MAX_RETRIES: "0",
       ...opts.extraEnv,
     },

@@ -205,23 +205,36 @@ describe("ClaudeCommand", () => {
     mcp_servers: {},
   };
 
+  const HOOK = '{"hooks":{}}';
+
   it("builds the stream-json command line with one argv entry per tool pattern", () => {
     const { args } = buildClaudeCommand(settings, {
       capabilities: { maxBudgetUsd: true },
       baseEnv: {},
       isRoot: false,
-      resumeId: "abc",
+      hookSettings: HOOK,
+      resumeId: "fbc700a2-480a-47f9-86ce-7fce1409a198",
       mcpConfigPath: "/tmp/mcp.json",
     });
     expect(args).toEqual([
       "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
       "--permission-prompt-tool", "stdio", "--permission-mode", "default",
+      // The platform's hook decides every call; no settings file or .mcp.json the agent can write is read.
+      "--settings", HOOK, "--setting-sources", "", "--strict-mcp-config",
       "--allowedTools", "Read", "Bash(npm run:*)", "--disallowedTools", "WebFetch",
       "--model", "claude-x", "--max-turns", "5", "--max-budget-usd", "1.5",
-      "--mcp-config", "/tmp/mcp.json", "--resume", "abc",
+      "--mcp-config", "/tmp/mcp.json", "--resume", "fbc700a2-480a-47f9-86ce-7fce1409a198",
     ]);
-    const older = buildClaudeCommand(settings, { capabilities: { maxBudgetUsd: false }, baseEnv: {}, isRoot: false });
+    const older = buildClaudeCommand(settings, { capabilities: { maxBudgetUsd: false }, baseEnv: {}, isRoot: false, hookSettings: HOOK });
     expect(older.args).not.toContain("--max-budget-usd");
+  });
+
+  it("never puts a resume id that is not a Claude Code session id into argv", () => {
+    for (const resumeId of ["--settings=/workspace/evil.json", "-x", "abc", "fbc700a2-480a-47f9-86ce-7fce1409a198 --x"]) {
+      const { args } = buildClaudeCommand(settings, { capabilities: { maxBudgetUsd: true }, baseEnv: {}, isRoot: false, hookSettings: HOOK, resumeId });
+      expect(args, resumeId).not.toContain("--resume");
+      expect(args, resumeId).not.toContain(resumeId);
+    }
   });
 
   it("keeps the platform's gateway variables over the profile's and marks root sandboxes", () => {
@@ -229,6 +242,7 @@ describe("ClaudeCommand", () => {
       capabilities: { maxBudgetUsd: true },
       baseEnv: { PATH: "/bin", ANTHROPIC_BASE_URL: "http://gateway", ANTHROPIC_AUTH_TOKEN: "session-token" },
       isRoot: true,
+      hookSettings: HOOK,
     });
     expect(env).toEqual({
       PATH: "/bin",

@@ -14,6 +14,7 @@ import { filesContaining, PROBE_PROMPT, readAncestors, runTurn } from "./runner-
 
 const HOST_TOKEN = "sandbox-host-token-secrets";
 const RUNNER_TOKEN = "runner-token-must-stay-hidden-7f3a9c";
+const GATEWAY_TOKEN = "gateway-token-must-stay-hidden-2b8e41";
 
 afterAll(async () => {
   await cleanupTempDirs();
@@ -82,8 +83,8 @@ describe("local sandbox host: the token reaches the runner in a file, and nothin
           SESSION_ID: sessionId,
           PLATFORM_URL: platformUrl,
           RUNNER_TOKEN,
-          ANTHROPIC_BASE_URL: model.url,
-          ANTHROPIC_AUTH_TOKEN: "gateway-token",
+          GATEWAY_URL: model.url,
+          GATEWAY_TOKEN,
           CLAUDE_CODE_MAX_RETRIES: "0",
           HEARTBEAT_INTERVAL_MS: "500",
           // Ignored: the host decides where the secrets file is (the runner deletes it).
@@ -94,7 +95,7 @@ describe("local sandbox host: the token reaches the runner in a file, and nothin
     return { status: res.status, json: await res.json() };
   }
 
-  it("connects with the token from the file; the agent finds it in no environ and no file", async () => {
+  it("connects with the tokens from the file; the agent finds them in no environ and no file", async () => {
     const sessionId = "sess_secrets_probe";
     const platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
     platforms.push(platform);
@@ -110,6 +111,7 @@ describe("local sandbox host: the token reaches the runner in a file, and nothin
     const runnerEnviron = readFileSync(`/proc/${created.pid}/environ`, "utf8");
     expect(runnerEnviron).toContain(`RUNNER_SECRETS_FILE=${path.join(root, SECRETS_DIR_NAME)}/`);
     expect(runnerEnviron).not.toContain(RUNNER_TOKEN);
+    expect(runnerEnviron).not.toContain(GATEWAY_TOKEN);
 
     await runTurn(platform, "probe", PROBE_PROMPT);
     const ancestors = readAncestors(created.workspace_dir);
@@ -119,12 +121,17 @@ describe("local sandbox host: the token reaches the runner in a file, and nothin
     expect(runner.cmdline).toContain("container/runner/main.ts");
     expect(runner.environ).toContain(`SESSION_ID=${sessionId}`);
     expect(runner.environ).toContain("RUNNER_SECRETS_FILE=");
-    for (const ancestor of ancestors) expect(ancestor.environ).not.toContain(RUNNER_TOKEN);
-    for (const file of ["env.txt", "home.txt", "id.txt"]) {
-      expect(readFileSync(path.join(created.workspace_dir, file), "utf8")).not.toContain(RUNNER_TOKEN);
+    for (const secret of [RUNNER_TOKEN, GATEWAY_TOKEN]) {
+      for (const ancestor of ancestors) expect(ancestor.environ).not.toContain(secret);
+      for (const file of ["env.txt", "home.txt", "id.txt"]) {
+        expect(readFileSync(path.join(created.workspace_dir, file), "utf8")).not.toContain(secret);
+      }
+      // Nor anywhere in the host's root: workspace, home (Claude's config and transcripts), temp, logs.
+      expect(await filesContaining(root, secret)).toEqual([]);
     }
-    // Nor anywhere in the host's root: workspace, home (Claude's config and transcripts), temp, logs.
-    expect(await filesContaining(root, RUNNER_TOKEN)).toEqual([]);
+    // Yet the turn reached the model with the gateway token: the runner's proxy added it.
+    expect(model.requests.length).toBeGreaterThan(0);
+    expect(model.requests.every((request) => request.apiKey === GATEWAY_TOKEN)).toBe(true);
     expect(readFileSync(path.join(root, sessionId, "runner.log"), "utf8")).not.toContain("runner token from the RUNNER_TOKEN variable");
 
     await fetch(`${host.url}/sandboxes/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${HOST_TOKEN}` } });

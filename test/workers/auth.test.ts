@@ -1,12 +1,15 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SignJWT, importJWK } from "jose";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../worker/app.ts";
+import type { Env } from "../../platform/env.ts";
 import { call, mintToken, newUser, registeredUser } from "./helpers.ts";
 
 /** Signs a token the way the external identity provider would. */
-async function idpToken(claims: { sub: string; email: string }, overrides: { issuer?: string; audience?: string } = {}): Promise<string> {
+async function idpToken(claims: { sub: string; email: string; email_verified?: boolean }, overrides: { issuer?: string; audience?: string } = {}): Promise<string> {
   const key = await importJWK(JSON.parse(env.TEST_IDP_PRIVATE_JWK), "RS256");
-  return new SignJWT({ email: claims.email })
+  return new SignJWT({ email: claims.email, ...(claims.email_verified === undefined ? {} : { email_verified: claims.email_verified }) })
     .setProtectedHeader({ alg: "RS256", kid: "idp-key-1" })
     .setSubject(claims.sub)
     .setIssuer(overrides.issuer ?? env.AUTH_ISSUER!)
@@ -54,6 +57,34 @@ describe("identity", () => {
 
     expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { issuer: "https://evil.example/" }) })).status).toBe(401);
     expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { audience: "another-app" }) })).status).toBe(401);
+  });
+
+  it("registers identity-provider users only when the token does not say email_verified: false", async () => {
+    const unverified = newUser();
+    const refused = await call("POST", "/v1/register", { token: await idpToken({ ...unverified, email_verified: false }) });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("email_not_verified");
+    expect((await call("GET", "/v1/profiles", { token: await idpToken(unverified) })).body.error).toBe("not_registered");
+    expect((await call("POST", "/v1/register", { token: await idpToken({ ...newUser(), email_verified: true }) })).status).toBe(200);
+  });
+
+  it("with AUTH_JWKS_URL but no AUTH_ISSUER or AUTH_AUDIENCE, serves nothing and says why", async () => {
+    const app = createApp();
+    const user = newUser();
+    const token = await idpToken(user, { issuer: "https://anyone.example/", audience: "any-app" });
+    for (const missing of ["AUTH_ISSUER", "AUTH_AUDIENCE"] as const) {
+      const misconfigured = { ...(env as unknown as Env), [missing]: "" };
+      for (const [path, headers] of [
+        ["/healthz", {}],
+        ["/v1/profiles", { authorization: `Bearer ${token}` }],
+      ] as const) {
+        const ctx = createExecutionContext();
+        const response = await app.fetch(new Request(`http://platform.test${path}`, { headers }), misconfigured, ctx);
+        await waitOnExecutionContext(ctx);
+        expect(response.status, `${missing} ${path}`).toBe(503);
+        expect(await response.json()).toEqual({ error: "server_misconfigured", message: `AUTH_JWKS_URL is set, so ${missing} must be set too` });
+      }
+    }
   });
 
   it("answers 403 not_registered to a valid but unregistered user", async () => {

@@ -34,7 +34,7 @@ export async function sessionWith(credential: "api_key" | "oauth_token", body: R
   );
   const id = await createSession(token, body);
   const sandbox = await recordedSandbox(id);
-  return { token, id, secret, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
+  return { token, id, secret, baseUrl: sandbox.env.GATEWAY_URL!, gatewayToken: sandbox.env.GATEWAY_TOKEN! };
 }
 
 /** A Messages API body that the model server answers with `text`. */

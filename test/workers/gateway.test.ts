@@ -232,7 +232,7 @@ describe("OAuth refresh in the gateway", () => {
     await storeCredential(env.DB, await keyringFrom(env), user.sub, { type: "oauth_token", access_token: stale, refresh_token: refreshToken, expires_at: new Date(Date.now() - 60_000).toISOString() }, new Date().toISOString());
     const id = await createSession(token);
     const sandbox = await recordedSandbox(id);
-    return { token, stale, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
+    return { token, stale, baseUrl: sandbox.env.GATEWAY_URL!, gatewayToken: sandbox.env.GATEWAY_TOKEN! };
   }
 
   it("refreshes an expiring token at the token endpoint, stores the new one sealed, and uses it", async () => {

@@ -47,6 +47,9 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A Claude Code session id, as the runner reports it. */
+const CONVERSATION = "0b9d6c1e-5f7a-4c3b-9a2d-7e8f00000001";
+
 describe("hibernation", () => {
   it("archives an idle session, stops its sandbox, and wakes it with a restore before configure", async () => {
     const { token } = await userWithKey();
@@ -105,11 +108,13 @@ describe("hibernation", () => {
     client.close();
   });
 
-  it("resumes Claude Code's conversation after waking", async () => {
+  it("resumes Claude Code's conversation after waking, never with a reported id that is not a session id", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    runner.send({ type: "agent_session", agent_session_id: "conv-123" });
+    runner.send({ type: "agent_session", agent_session_id: CONVERSATION });
+    // It would reach Claude Code's argv as `--resume <id>`: the frame is dropped.
+    runner.send({ type: "agent_session", agent_session_id: "--settings=/workspace/evil.json" });
     await new Promise((r) => setTimeout(r, 50));
     await idleOut(id);
     await answerArchive(runner);
@@ -121,7 +126,7 @@ describe("hibernation", () => {
     const restore = await second.next("restore");
     second.send({ type: "archive_result", transfer_id: restore.transfer_id, op: "restore", ok: true, size: ARCHIVE.byteLength });
     const configure = await second.next("configure");
-    expect(configure.settings.resume_agent_session_id).toBe("conv-123");
+    expect(configure.settings.resume_agent_session_id).toBe(CONVERSATION);
     second.close();
     client.close();
   });
@@ -130,7 +135,7 @@ describe("hibernation", () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    runner.send({ type: "agent_session", agent_session_id: "conv-lost" });
+    runner.send({ type: "agent_session", agent_session_id: "0b9d6c1e-5f7a-4c3b-9a2d-7e8f00000002" });
     await new Promise((r) => setTimeout(r, 50));
     await idleOut(id);
     await answerArchive(runner);

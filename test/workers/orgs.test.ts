@@ -74,7 +74,7 @@ describe("org sessions", () => {
     expect((await runner.next("prompt")).text).toBe("Investigate the detection");
 
     // The gateway pays with the org secret.
-    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest(sandbox.env.ANTHROPIC_AUTH_TOKEN!);
+    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest(sandbox.env.GATEWAY_TOKEN!);
     expect(admission).toMatchObject({ allowed: true, orgId: org.oid, credential: { kind: "org_secret", name: "anthropic-key" } });
 
     // The org reads it; users cannot.
@@ -105,7 +105,7 @@ describe("org sessions", () => {
     const org = await newOrg();
     const created = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { initial_prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } });
     const id = created.body.session.id;
-    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest((await recordedSandbox(id)).env.ANTHROPIC_AUTH_TOKEN!);
+    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest((await recordedSandbox(id)).env.GATEWAY_TOKEN!);
     expect(admission).toMatchObject({ allowed: true, credential: { kind: "sealed" } });
     expect(JSON.stringify(admission)).not.toContain("literal-key");
     const bad = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { prompt: "go", anthropic_secret: "not-a-key" } });

@@ -362,3 +362,20 @@ describe("issue 9: plan mode reads only inside the workspace, and nothing leaves
     { name: "TodoWrite runs", call: tool("TodoWrite", { todos: [] }), mode: "plan", expected: "allow" },
   ]);
 });
+
+describe("issue 9: a path is judged by where it really leads (the runner follows symbolic links)", () => {
+  const linked = (file_path: string, real: string): ToolCall => ({ toolName: "Write", input: { file_path, content: "x" }, resolvedPaths: { file_path: real } });
+  decides([
+    { name: "a workspace link to ~/.bashrc asks", call: linked("/workspace/config", "/home/agent/.bashrc"), expected: "ask" },
+    { name: "a workspace link into .git/hooks asks", call: linked("/workspace/x", "/workspace/.git/hooks/pre-commit"), expected: "ask" },
+    { name: "an unresolvable path asks", call: linked("/workspace/loop", ""), expected: "ask" },
+    { name: "a link that stays in the workspace is fine", call: linked("/workspace/docs/a.md", "/workspace/site/a.md"), expected: "allow" },
+    {
+      name: "plan mode: a Read through a link out of the workspace is refused",
+      call: { toolName: "Read", input: { file_path: "/workspace/creds" }, resolvedPaths: { file_path: "/home/agent/.claude/.credentials.json" } },
+      mode: "plan",
+      expected: "deny",
+    },
+    { name: "plan mode: an unresolvable Grep path is refused", call: { toolName: "Grep", input: { pattern: "x", path: "loop" }, resolvedPaths: { path: "" } }, mode: "plan", expected: "deny" },
+  ]);
+});

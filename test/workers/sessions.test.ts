@@ -17,8 +17,11 @@ describe("session lifecycle over REST", () => {
 
     const sandbox = await recordedSandbox(session.id);
     expect(sandbox.env.SESSION_ID).toBe(session.id);
-    expect(sandbox.env.ANTHROPIC_BASE_URL).toBe(`http://platform.test/v1/gateway/sessions/${session.id}`);
-    expect(sandbox.env.ANTHROPIC_AUTH_TOKEN).toMatch(/^gt_/);
+    // The gateway's address and token are the runner's (its loopback proxy), not Claude Code's variables.
+    expect(sandbox.env.GATEWAY_URL).toBe(`http://platform.test/v1/gateway/sessions/${session.id}`);
+    expect(sandbox.env.GATEWAY_TOKEN).toMatch(/^gt_/);
+    expect(sandbox.env.ANTHROPIC_BASE_URL).toBeUndefined();
+    expect(sandbox.env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
     expect(sandbox.env.RUNNER_TOKEN).toMatch(/^rt_/);
     expect(JSON.stringify(sandbox.env)).not.toContain("sk-ant-");
   });

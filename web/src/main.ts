@@ -12,6 +12,7 @@ import type { App } from "./app.ts";
 import { SessionStore } from "./session-store.ts";
 import { renderSessionList } from "./views/session-list.ts";
 import { renderSignIn, renderRegister } from "./views/signin.ts";
+import { renderSwitchAccount } from "./views/switch-account.ts";
 import { ChatView } from "./views/chat.ts";
 import { renderNewSession } from "./views/new-session.ts";
 import { renderSettings } from "./views/settings.ts";
@@ -238,8 +239,18 @@ window.addEventListener("unhandledrejection", (event) => {
   if (error instanceof AiSessionsError) toast(error.message, "error");
 });
 
-const initial = takeFragmentToken() ?? storedToken();
-if (initial) {
+/** Signs in with `token`, showing progress. */
+function begin(token: string): void {
   replace(root, h("div", { class: "center-page" }, h("p", { class: "muted" }, "Signing in…")));
-  void signIn(initial);
-} else showSignIn();
+  void signIn(token);
+}
+
+const fragment = takeFragmentToken();
+const stored = storedToken();
+const storedWho = stored ? tokenClaims(stored) : null;
+const fragmentWho = fragment ? tokenClaims(fragment) : null;
+if (fragment && stored && storedWho && fragmentWho && (fragmentWho.sub === null || fragmentWho.sub !== storedWho.sub)) {
+  // A link naming someone else never replaces the signed-in user without being asked.
+  replace(root, renderSwitchAccount(storedWho, fragmentWho, (switchAccount) => begin(switchAccount ? fragment : stored)));
+} else if (fragment ?? stored) begin((fragment ?? stored)!);
+else showSignIn();

@@ -4,6 +4,7 @@
  * provider verified against its JWKS (`AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`).
  */
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { identityConfigProblem } from "../../platform/config.ts";
 import type { Env } from "../../platform/env.ts";
 import type { AuthUser } from "../http/app-env.ts";
 
@@ -34,7 +35,9 @@ export async function verifyUserToken(env: Env, token: string): Promise<AuthUser
   // `org:` owner ids name organisations' sessions; no user may take one.
   if (payload.sub.startsWith(ORG_OWNER_PREFIX)) throw new TokenError("token subject is reserved");
   const email = typeof payload.email === "string" ? payload.email : null;
-  return { id: payload.sub, email, expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : null };
+  // Only an explicit `false` counts as unverified: operator-minted tokens carry no such claim.
+  const emailVerified = payload.email_verified !== false;
+  return { id: payload.sub, email, emailVerified, expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : null };
 }
 
 async function verifyWithSecret(env: Env, token: string): Promise<JWTPayload> {
@@ -53,6 +56,8 @@ async function verifyWithSecret(env: Env, token: string): Promise<JWTPayload> {
 
 async function verifyWithJwks(env: Env, token: string): Promise<JWTPayload> {
   if (!env.AUTH_JWKS_URL) throw new TokenError("token algorithm not accepted");
+  // Never verify without issuer and audience (the app refuses to serve then, too).
+  if (identityConfigProblem(env)) throw new TokenError("identity provider tokens are not accepted: the deployment is misconfigured");
   let jwks = jwksByUrl.get(env.AUTH_JWKS_URL);
   if (!jwks) {
     jwks = createRemoteJWKSet(new URL(env.AUTH_JWKS_URL));
@@ -60,8 +65,8 @@ async function verifyWithJwks(env: Env, token: string): Promise<JWTPayload> {
   }
   try {
     const { payload } = await jwtVerify(token, jwks, {
-      issuer: env.AUTH_ISSUER || undefined,
-      audience: env.AUTH_AUDIENCE || undefined,
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ["exp", "sub"],
     });

@@ -33,6 +33,11 @@ export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefin
   maxBodyBytes?: number;
   /** Session sockets only: a single-use `?ticket=` (POST /v1/ws-ticket) may stand in for the user's token. */
   socketTicket?: boolean;
+  /**
+   * The handler reads the body itself (YAML rules, streamed NDJSON events); `body` then only
+   * documents the JSON form in /openapi.
+   */
+  rawBody?: boolean;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -72,7 +77,7 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
     }
     const query = (spec.query ? validate(spec.query, c.req.query(), "query") : undefined) as Infer<Q>;
     let body = undefined as Infer<B>;
-    if (spec.method !== "get") {
+    if (spec.method !== "get" && !spec.rawBody) {
       const text = await readBodyText(c.req.raw, spec.maxBodyBytes ?? MAX_JSON_BODY_BYTES);
       body = validate(spec.body ?? NoBody, parseJson(text)) as Infer<B>;
     }

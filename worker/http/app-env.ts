@@ -7,6 +7,8 @@ export interface AuthUser {
   id: string;
   /** The JWT's `email` claim, used for registration. */
   email: string | null;
+  /** False only when the token says `email_verified: false`; such users may not register. */
+  emailVerified: boolean;
   /** When the token expires (epoch ms): a WebSocket opened with it is closed then (4001). */
   expiresAt: number | null;
 }

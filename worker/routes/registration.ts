@@ -22,7 +22,7 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
       tag: "account",
       auth: "user",
       response: Registered,
-      errors: ["email_domain_not_allowed", "rate_limited"],
+      errors: ["email_domain_not_allowed", "email_not_verified", "rate_limited"],
     },
     async (c) => {
       const user = c.var.user;
@@ -30,6 +30,8 @@ export function registrationRoutes(app: Hono<AppEnv>): void {
       if (!user.email || !emailDomainAllowed(readConfig(c.env), user.email)) {
         throw new ApiError(403, "email_domain_not_allowed", "your email domain may not register on this platform");
       }
+      // The domain rule means nothing for an address the identity provider has not verified.
+      if (!user.emailVerified) throw new ApiError(403, "email_not_verified", "your identity provider says this email address is not verified; verify it, then register");
       const existing = await findUser(c.env.DB, user.id);
       if (existing) return c.json({ registered: true as const, registered_at: existing.registered_at });
 

@@ -45,7 +45,8 @@ export function decideToolUse(call: ToolCall, policy: PermissionPolicy): Permiss
     case "acceptEdits": {
       const field = FILE_EDIT_TOOLS.get(call.toolName);
       if (field === undefined) return { decision: "ask", reason: `not on the allow list (${coverage.why}): acceptEdits asks` };
-      const unsafe = unsafeEditTarget(call.input[field], workspace);
+      const resolved = call.resolvedPaths?.[field];
+      const unsafe = unsafeEditTarget(call.input[field], workspace) ?? (resolved === undefined ? null : unsafeEditTarget(resolved, workspace));
       return unsafe === null
         ? { decision: "allow", reason: `acceptEdits approves the file edit tool ${call.toolName} inside the workspace` }
         : { decision: "ask", reason: `acceptEdits asks: ${unsafe}` };
@@ -65,8 +66,14 @@ function decidePlan(call: ToolCall, workspace: string): PermissionDecision {
   if (fields === undefined) {
     return { decision: "deny", reason: `plan mode is read-only: ${call.toolName} is refused, whatever the allow list says` };
   }
-  const outside = readOutsideWorkspace(call.input, fields, workspace);
+  const outside = readOutsideWorkspace(call.input, fields, workspace) ?? readOutsideWorkspace(resolvedInput(call), fields, workspace);
   return outside === null
     ? { decision: "allow", reason: `plan mode runs the read-only tool ${call.toolName} inside the workspace` }
     : { decision: "deny", reason: `plan mode reads only inside the workspace: ${outside}` };
+}
+
+/** The input with each path field replaced by where it really leads, when the runner said. */
+function resolvedInput(call: ToolCall): Record<string, unknown> {
+  const resolved = Object.entries(call.resolvedPaths ?? {}).map(([field, real]) => [field, real === "" ? "/" : real]);
+  return { ...call.input, ...Object.fromEntries(resolved) };
 }

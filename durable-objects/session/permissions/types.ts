@@ -3,8 +3,12 @@ import type { PermissionMode } from "../../../schemas/permissions.ts";
 
 export type { PermissionMode };
 
-/** A tool call Claude Code asks permission for: `mcp__<server>__<tool>` names for MCP tools. */
-export type ToolCall = { toolName: string; input: Record<string, unknown> };
+/**
+ * A tool call Claude Code asks permission for: `mcp__<server>__<tool>` names for MCP tools.
+ * `resolvedPaths`: where the input's path fields really lead (symbolic links followed), for the
+ * fields where that differs, as the runner measured it; "" when it could not tell.
+ */
+export type ToolCall = { toolName: string; input: Record<string, unknown>; resolvedPaths?: Readonly<Record<string, string>> };
 
 /**
  * A session's effective permission settings. `workspace` is the workspace's absolute path as the

@@ -48,6 +48,13 @@ describe("openAsk", () => {
     expect(openAsk(state, edit("r2", "/workspace/a.txt"), 0)[0]).toMatchObject({ kind: "emit", event: { type: "tool_approval_request" } });
   });
 
+  it("judges an edit by where its path really leads when the runner resolved a link", () => {
+    const state = sessionState({}, { permission_mode: "acceptEdits" });
+    const viaLink = { type: "permission_request" as const, request_id: "r1", tool_name: "Write", input: { file_path: "/workspace/link/x", content: "x" }, resolved_paths: { file_path: "/etc/x" } };
+    expect(openAsk(state, viaLink, 0)[0]).toMatchObject({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: "r1" } } });
+    expect(state.pending).toHaveLength(1);
+  });
+
   it("turns AskUserQuestion into a question with its own id", () => {
     const state = sessionState();
     const questions = [{ question: "Which?", options: [] }];

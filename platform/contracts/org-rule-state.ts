@@ -1,0 +1,30 @@
+/**
+ * The boundary of the per-org rule state Durable Object (`env.ORG_RULE_STATE`, one per org):
+ * the rendered `idempotent_key`s of the last 24 h and the live session of each `debounce_key`,
+ * claimed atomically so two racing events start exactly one session.
+ */
+
+export interface ClaimRequest {
+  idempotentKey: string | null;
+  debounceKey: string | null;
+  /** Epoch ms (the Worker's clock, so tests and the Worker agree). */
+  now: number;
+}
+
+export type ClaimResult =
+  /** Go ahead; confirm with the session id, or abandon. */
+  | { outcome: "start"; token: string }
+  /** The idempotent key was used in the last 24 h (sessionId null while that start is still under way). */
+  | { outcome: "duplicate"; sessionId: string | null }
+  /** The debounce key has a session (or a start under way); the Worker checks whether it still lives. */
+  | { outcome: "busy"; sessionId: string | null };
+
+export interface OrgRuleStateRpc extends Rpc.DurableObjectBranded {
+  claim(request: ClaimRequest): ClaimResult;
+  /** Records the session a claim started. */
+  confirm(token: string, sessionId: string): void;
+  /** Drops a claim whose session could not start (the keys are free again). */
+  abandon(token: string): void;
+  /** Frees `debounceKey` if `sessionId` (which has ended) still holds it; true when freed. */
+  releaseDebounce(debounceKey: string, sessionId: string): boolean;
+}
