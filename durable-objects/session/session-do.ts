@@ -26,6 +26,7 @@ import { FORWARD_HEADERS, type FileOutcome, type ModelAdmission, type ModelUsage
 import { CLIENT_FRAMES_PER_SECOND, CLOSE, HISTORY_FRAME_BYTES, clientAttachment, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
+import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
 import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
@@ -114,13 +115,13 @@ export class SessionDO extends SessionHost implements SessionRpc {
 
   /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
   async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
-    this.hibernation.wake(); // a sleeping session's runner is needed: the client retries meanwhile
+    void this.apply(wake(this.state)); // a sleeping session's runner is needed: the client retries meanwhile
     return this.files.completeUpload(uploadId);
   }
 
   /** Has the runner send a workspace file to R2, and signs its GET URL on `base`. */
   async requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>> {
-    this.hibernation.wake();
+    void this.apply(wake(this.state));
     return this.files.requestDownload(path, base);
   }
 
@@ -235,7 +236,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "upload_request":
       case "upload_complete":
       case "download_request":
-        if (frame.type !== "upload_request") this.hibernation.wake();
+        if (frame.type !== "upload_request") void this.apply(wake(state));
         // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
         void this.files.onClientFrame(ws, frame).catch((error) => {
           console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);
@@ -272,7 +273,9 @@ export class SessionDO extends SessionHost implements SessionRpc {
         ws.serializeAttachment({ kind: "runner", instance: greetRunner(state, frame, new Date()) } satisfies SocketAttachment);
         this.commit();
         // Waking from hibernation: the archive is restored first, `configure` follows its result.
-        if (await this.hibernation.onHello(ws)) return;
+        const { restoring, effects } = await this.hibernation.onHello(state);
+        await this.apply(effects);
+        if (restoring) return;
         return this.configureRunner(ws);
       }
       case "event":
@@ -304,7 +307,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
         this.files.onRunnerResult(frame);
         return;
       case "archive_result":
-        return this.hibernation.onResult(ws, frame);
+        return this.apply(onArchiveResult(state, frame));
       case "agent_exited":
         // Claude Code could not run at all (an error: the session fails), or it died and restarts on the next prompt.
         return this.apply(agentExited(state, frame));
@@ -327,9 +330,9 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "approval_timeout":
         return this.apply(expireAsk(this.state!, deadline.pending, timers.approvalTimeout));
       case "idle_hibernate":
-        return this.hibernation.begin();
+        return this.apply(await this.hibernation.begin(this.state!, this.runnerSocket() !== null));
       case "hibernation_timeout":
-        return this.hibernation.onTimeout();
+        return this.apply(onStepTimeout(this.state!));
     }
   }
 

@@ -19,7 +19,7 @@ import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import type { Effect, UiChange } from "./effects.ts";
 import { EventLog } from "./event-log.ts";
 import { FileTransfers } from "./file-transfer.ts";
-import { Hibernation } from "./hibernation.ts";
+import { Hibernation, holdsPrompts, wakeForPrompt } from "./hibernation.ts";
 import { applyUi, endSession, runnerExitEnd, statusEvent } from "./lifecycle.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
 import { sandboxFor } from "./sandbox/select.ts";
@@ -46,23 +46,7 @@ export abstract class SessionHost extends DurableObject<Env> {
       emit: (event) => this.emit(event),
       reply: (ws, event) => this.reply(ws, event),
     });
-    this.hibernation = new Hibernation(env, {
-      state: () => this.state,
-      runner: () => this.runnerSocket(),
-      runnerSockets: () => this.ctx.getWebSockets("runner"),
-      send: (ws, frame) => this.sendTo(ws, frame),
-      emit: (event) => this.emit(event),
-      commit: () => this.commit(),
-      statusChanged: () => {
-        this.emit(statusEvent(this.state!));
-        this.ctx.waitUntil(this.syncIndex());
-      },
-      startSandbox: () => this.startSandbox(),
-      configureRunner: (ws) => this.configureRunner(ws),
-      pump: () => this.pump(),
-      scheduleAlarm: () => this.scheduleAlarm(),
-      end: (reason, detail) => this.end(reason, detail),
-    });
+    this.hibernation = new Hibernation(env);
   }
 
   /** Forgets the event log of a deleted record (the next session in this object starts afresh). */
@@ -181,13 +165,55 @@ export abstract class SessionHost extends DurableObject<Env> {
   /** Carries out, in order, what a pure module decided (effects.ts). */
   protected async perform(effects: Effect[]): Promise<void> {
     for (const effect of effects) {
-      if (effect.kind === "emit") this.emit(effect.event);
-      else if (effect.kind === "runner") this.sendRunner(effect.frame);
-      else if (effect.kind === "ui") this.setUi(effect.change);
-      else if (effect.kind === "pump") this.pump();
-      else if (effect.kind === "alarm") await this.scheduleAlarm();
-      else await this.end(effect.reason, effect.detail);
+      switch (effect.kind) {
+        case "emit":
+          this.emit(effect.event);
+          break;
+        case "runner":
+          this.sendRunner(effect.frame);
+          break;
+        case "ui":
+          this.setUi(effect.change);
+          break;
+        case "pump":
+          this.pump();
+          break;
+        case "alarm":
+          await this.scheduleAlarm();
+          break;
+        case "end":
+          await this.end(effect.reason, effect.detail);
+          break;
+        case "status":
+          this.emit(statusEvent(this.state!));
+          this.ctx.waitUntil(this.syncIndex());
+          break;
+        case "start_sandbox":
+          void this.startSandbox(); // as on creation, in the background
+          break;
+        case "configure": {
+          const runner = this.runnerSocket();
+          if (runner) await this.configureRunner(runner);
+          break;
+        }
+        case "sleep":
+          await this.dismissSandbox();
+          break;
+      }
     }
+  }
+
+  /** Hibernating: the runner is told to shut down and the sandbox stopped; the session stays live. */
+  protected async dismissSandbox(): Promise<void> {
+    const state = this.state!;
+    for (const ws of this.ctx.getWebSockets("runner")) {
+      this.sendTo(ws, { type: "shutdown" });
+      safeClose(ws, 1000, "session hibernating");
+    }
+    await this.scheduleAlarm();
+    await sandboxFor(this.env, state.init.id)
+      .stop()
+      .catch((error: unknown) => console.error(`session ${state.init.id}: stopping the sandbox for hibernation failed:`, error instanceof Error ? error.message : error));
   }
 
   /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */
@@ -225,7 +251,9 @@ export abstract class SessionHost extends DurableObject<Env> {
   protected pump(): void {
     const state = this.state;
     if (!mayDispatch(state)) return;
-    if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
+    const waking = wakeForPrompt(state); // asleep with a prompt waiting: waking starts here
+    if (waking.length > 0) void this.apply(waking);
+    if (holdsPrompts(state)) return; // asleep, waking, archiving or restoring
     if (!helloedRunner(this.runnerSocket())) return; // none connected, or it has not said hello yet
     void this.apply(dispatchNext(state));
   }
