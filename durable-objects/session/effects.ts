@@ -1,5 +1,5 @@
 /**
- * What the session's pure modules (turn-queue.ts, pending-asks.ts, lifecycle.ts) ask the Durable
+ * What the session's pure modules (turn-queue.ts, pending-asks.ts, lifecycle.ts, hibernation.ts...) ask the Durable
  * Object to do. Each of them takes the session state and one input, updates the state in place
  * (the DO commits it right after) and returns a list of these effects; the DO performs them in
  * order. The modules never touch a socket, the clock or storage, so Node tests drive them alone.
@@ -23,4 +23,12 @@ export type Effect =
   /** Set the one alarm to the earliest deadline again. */
   | { kind: "alarm" }
   /** End the session. */
-  | { kind: "end"; reason: EndReason; detail: string | null };
+  | { kind: "end"; reason: EndReason; detail: string | null }
+  /** Announce `session_status` and mirror the index (the dormant flag changed: hibernation.ts). */
+  | { kind: "status" }
+  /** Mint fresh tokens and start the sandbox again (waking from hibernation). */
+  | { kind: "start_sandbox" }
+  /** Send the connected runner `configure` and what follows it (after a restore). */
+  | { kind: "configure" }
+  /** Hibernating: send the runner away and stop the sandbox (the archive holds the workspace). */
+  | { kind: "sleep" };

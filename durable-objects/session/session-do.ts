@@ -12,99 +12,38 @@
  * frame to `webSocketMessage`. Anything a socket must remember across that lives in its
  * attachment (`serializeAttachment`), never in a field.
  *
- * Ordering: every stored event is appended to the log (SQLite, synchronous) before it is
- * broadcast, and broadcasting is synchronous too, so all clients see one order, and a client
- * resuming with `after_seq` gets exactly what it missed.
+ * This file holds the entry points only (RPC, upgrades, socket frames, the alarm): each loads
+ * the state, calls a pure module (turn-queue, pending-asks, lifecycle, runner-frames,
+ * client-sockets) and performs what it returns through the machinery in session-host.ts.
  */
-import { DurableObject } from "cloudflare:workers";
 import { CLOSE } from "../../client-core/close-codes.ts";
-import type { ClientFrame } from "../../schemas/client-frames.ts";
-import type { EndReason, ServerEventBody, StoredEnvelope, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
+import type { EndReason, StoredEnvelope } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
-import type { PlatformToRunner } from "../../schemas/runner.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
-import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
-import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
-import { deleteSessionRow, updateSessionIndex } from "../../platform/db/sessions.ts";
-import { FORWARD_HEADERS, type CredentialRef, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
-import type { Env } from "../../platform/env.ts";
-import {
-  CLIENT_FRAMES_PER_SECOND,
-  HISTORY_FRAME_BYTES,
-  broadcast,
-  clientAttachment,
-  closeSocketsOfKey,
-  decodeClientFrame,
-  helloedRunner,
-  replyEnvelope,
-  resumeCursor,
-  safeClose,
-  trySend,
-  withinFrameRate,
-  type ClientAttachment,
-  type RunnerAttachment,
-  type SocketAttachment,
-} from "./client-sockets.ts";
-import type { Effect, UiChange } from "./effects.ts";
-import { addUsage, admitModelCall, applyUi, endSession, runnerExitEnd, statusEvent, turnLimitReached } from "./lifecycle.ts";
-import { admitPrompt, dispatchNext, dropInflight, enqueuePrompt, interruptTurn, mayDispatch, onTurnState, PROMPTS_PER_MINUTE, redelivery } from "./turn-queue.ts";
+import { deleteSessionRow } from "../../platform/db/sessions.ts";
+import { FORWARD_HEADERS, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
+import { CLIENT_FRAMES_PER_SECOND, HISTORY_FRAME_BYTES, clientAttachment, closeSocketsOfKey, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
+import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
+import { deadlineEnd, type Deadline } from "./deadlines.ts";
+import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
+import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
-import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
-import { deadlineEnd, deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
-import { EventLog } from "./event-log.ts";
-import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
-import { FileTransfers } from "./file-transfer.ts";
-import { Hibernation } from "./hibernation.ts";
 import { ModelCallLedger } from "./model-calls.ts";
-import { sandboxFor } from "./sandbox/select.ts";
-import { StateStore, indexFields, initialState, toRecord, type SessionState } from "./session-state.ts";
-import { bearerToken, hashToken, mintToken, tokenMatches } from "./tokens.ts";
+import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
+import { SessionHost } from "./session-host.ts";
+import { initialState, toRecord } from "./session-state.ts";
+import { bearerToken, tokenMatches } from "./tokens.ts";
+import { admitPrompt, enqueuePrompt, interruptTurn, onTurnState, PROMPTS_PER_MINUTE } from "./turn-queue.ts";
 
 /** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
 const RUNNER_EXIT_CHECK_MS = 3_000;
 
-export class SessionDO extends DurableObject<Env> implements SessionRpc {
-  private readonly store: StateStore;
-  private state: SessionState | null;
-  private logCache: EventLog | null = null;
-  /** Uploads and downloads (file-transfer.ts). */
-  private readonly files: FileTransfers;
-  /** Going dormant and waking up (hibernation.ts). */
-  private readonly hibernation: Hibernation;
+export class SessionDO extends SessionHost implements SessionRpc {
   /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */
   readonly #modelCalls = new ModelCallLedger(this.ctx.storage.sql);
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new StateStore(ctx.storage.sql);
-    this.state = this.store.load();
-    this.files = new FileTransfers(ctx.storage.sql, env, {
-      state: () => this.state,
-      runner: () => this.runnerSocket(),
-      emit: (event) => this.emit(event),
-      reply: (ws, event) => this.reply(ws, event),
-    });
-    this.hibernation = new Hibernation(env, {
-      state: () => this.state,
-      runner: () => this.runnerSocket(),
-      runnerSockets: () => this.ctx.getWebSockets("runner"),
-      send: (ws, frame) => this.sendTo(ws, frame),
-      emit: (event) => this.emit(event),
-      commit: () => this.commit(),
-      statusChanged: () => {
-        this.emit(statusEvent(this.state!));
-        this.ctx.waitUntil(this.syncIndex());
-      },
-      startSandbox: () => this.startSandbox(),
-      configureRunner: (ws) => this.configureRunner(ws),
-      pump: () => this.pump(),
-      scheduleAlarm: () => this.scheduleAlarm(),
-      end: (reason, detail) => this.end(reason, detail),
-    });
-  }
 
   // ----------------------------------------------------------------------------------------
   // RPC from the Worker
@@ -159,7 +98,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.state = null;
-    this.logCache = null;
+    this.forgetLog();
     return true;
   }
 
@@ -195,13 +134,13 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
 
   /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
   async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
-    this.hibernation.wake(); // a sleeping session's runner is needed: the client retries meanwhile
+    void this.apply(wake(this.state)); // a sleeping session's runner is needed: the client retries meanwhile
     return this.files.completeUpload(uploadId);
   }
 
   /** Has the runner send a workspace file to R2, and signs its GET URL on `base`. */
   async requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>> {
-    this.hibernation.wake();
+    void this.apply(wake(this.state));
     return this.files.requestDownload(path, base);
   }
 
@@ -317,7 +256,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       case "upload_request":
       case "upload_complete":
       case "download_request":
-        if (frame.type !== "upload_request") this.hibernation.wake();
+        if (frame.type !== "upload_request") void this.apply(wake(state));
         // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
         void this.files.onClientFrame(ws, frame).catch((error) => {
           console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);
@@ -332,15 +271,6 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     const effects = enqueuePrompt(this.state!, { id: newId(), text }, this.runnerSocket() !== null);
     void this.perform(effects); // only events: they are stored before the state commits
     this.commit();
-  }
-
-  /** Sends the next queued prompt when the agent is free (turn-queue.ts). */
-  private pump(): void {
-    const state = this.state;
-    if (!mayDispatch(state)) return;
-    if (this.hibernation.holdsPrompts()) return; // asleep (waking starts here) or archiving/restoring
-    if (!helloedRunner(this.runnerSocket())) return; // none connected, or it has not said hello yet
-    void this.apply(dispatchNext(state));
   }
 
   /** Carries out a client's answer to an ask (pending-asks.ts), or tells that client why it was refused. */
@@ -363,7 +293,9 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         ws.serializeAttachment({ kind: "runner", instance: greetRunner(state, frame, new Date()) } satisfies SocketAttachment);
         this.commit();
         // Waking from hibernation: the archive is restored first, `configure` follows its result.
-        if (await this.hibernation.onHello(ws)) return;
+        const { restoring, effects } = await this.hibernation.onHello(state);
+        await this.apply(effects);
+        if (restoring) return;
         return this.configureRunner(ws);
       }
       case "event":
@@ -395,77 +327,11 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
         this.files.onRunnerResult(frame);
         return;
       case "archive_result":
-        return this.hibernation.onResult(ws, frame);
+        return this.apply(onArchiveResult(state, frame));
       case "agent_exited":
         // Claude Code could not run at all (an error: the session fails), or it died and restarts on the next prompt.
         return this.apply(agentExited(state, frame));
     }
-  }
-
-  /** Answers a runner's hello: settings, acknowledgement, the prompt it must redo, the next one. */
-  private async configureRunner(ws: WebSocket): Promise<void> {
-    const state = this.state!;
-    if (state.status === "ended") return;
-    const { settings, missing } = await resolveRunnerSettings(this.env, state);
-    if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
-    this.sendTo(ws, { type: "configure", settings });
-    this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
-    const redo = redelivery(state);
-    if (redo) this.sendTo(ws, redo);
-    this.setUi({ status: "running", uiState: state.inflight || state.queue.length ? "Running" : "Waiting" });
-    this.pump();
-    await this.scheduleAlarm();
-  }
-
-  /** Whether the runner process still lives; if not, the session's job is over. */
-  private async checkRunnerExit(): Promise<void> {
-    const state = this.state!;
-    state.runnerCheckAt = null;
-    this.commit();
-    if (this.runnerSocket()) return;
-    await this.perform(runnerExitEnd(await sandboxFor(this.env, state.init.id).describe().catch(() => null)));
-  }
-
-  // ----------------------------------------------------------------------------------------
-  // Sandbox and lifecycle
-
-  /** Mints the sandbox's tokens and starts the runner. */
-  private async startSandbox(): Promise<void> {
-    const state = this.state!;
-    const runnerToken = mintToken("rt");
-    const gatewayToken = mintToken("gt");
-    state.runnerTokenHash = await hashToken(runnerToken);
-    state.gatewayTokenHash = await hashToken(gatewayToken);
-    state.tokensExpireAt = endOfLife(state, sessionTimers(this.env));
-    this.commit();
-    try {
-      await sandboxFor(this.env, state.init.id).start(sandboxEnvironment(state.init, { runner: runnerToken, gateway: gatewayToken }));
-    } catch (error) {
-      state.errorMessage = `sandbox failed to start: ${error instanceof Error ? error.message : String(error)}`;
-      this.commit();
-      await this.end("failed", "the sandbox could not be started");
-    }
-  }
-
-  /** Ends the session: final events, sockets closed, sandbox stopped, slot released. */
-  private async end(reason: EndReason, detail: string | null): Promise<void> {
-    const state = this.state;
-    const events = state ? endSession(state, reason, detail, new Date()) : null;
-    if (!state || !events) return;
-    this.commit();
-    for (const event of events) this.emit(event);
-    for (const ws of this.ctx.getWebSockets("client")) safeClose(ws, CLOSE.ended, `session ended: ${reason}`);
-    for (const ws of this.ctx.getWebSockets("runner")) {
-      this.sendTo(ws, { type: "shutdown" });
-      safeClose(ws, CLOSE.ended, "session ended");
-    }
-    await this.scheduleAlarm();
-    const quota = this.env.USER_QUOTA.get(this.env.USER_QUOTA.idFromName(state.init.userId));
-    await Promise.allSettled([
-      sandboxFor(this.env, state.init.id).stop(),
-      quota.releaseSessionSlot(state.init.id),
-      this.syncIndex(),
-    ]);
   }
 
   // ----------------------------------------------------------------------------------------
@@ -484,20 +350,10 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       case "approval_timeout":
         return this.apply(expireAsk(this.state!, deadline.pending, timers.approvalTimeout));
       case "idle_hibernate":
-        return this.hibernation.begin();
+        return this.apply(await this.hibernation.begin(this.state!, this.runnerSocket() !== null));
       case "hibernation_timeout":
-        return this.hibernation.onTimeout();
+        return this.apply(onStepTimeout(this.state!));
     }
-  }
-
-  private deadlines(): Deadline[] {
-    return this.state ? deadlinesOf(this.state, sessionTimers(this.env)) : [];
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const next = Math.min(...this.deadlines().map((d) => d.at));
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
-    else await this.ctx.storage.deleteAlarm();
   }
 
   override async alarm(): Promise<void> {
@@ -514,79 +370,5 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     const id = this.state?.init.id;
     await this.deleteRecord();
     if (id) await deleteSessionRow(this.env.DB, id);
-  }
-
-  // ----------------------------------------------------------------------------------------
-  // Events and state plumbing
-
-  private log(): EventLog {
-    this.logCache ??= new EventLog(this.ctx.storage.sql, this.state?.init.id ?? "");
-    return this.logCache;
-  }
-
-  private commit(): void {
-    if (this.state) this.store.save(this.state);
-  }
-
-  /** Stores an event, then broadcasts it to every client. */
-  private emit(event: StoredEventBody): void {
-    const envelope = this.log().append(event);
-    if (this.state) this.state.lastActivityAt = Date.now(); // saved with the next commit
-    broadcast(this.ctx.getWebSockets("client"), JSON.stringify(envelope));
-  }
-
-  /** Applies UI-visible changes (lifecycle.ts); announces them and updates the index only when something changed. */
-  private setUi(change: UiChange): void {
-    const event = applyUi(this.state!, change);
-    if (!event) return;
-    this.commit();
-    this.emit(event);
-    this.ctx.waitUntil(this.syncIndex());
-  }
-
-  /** Commits the state a pure module just changed, then carries out its effects. */
-  private async apply(effects: Effect[]): Promise<void> {
-    this.commit();
-    await this.perform(effects);
-  }
-
-  /** Carries out, in order, what a pure module decided (effects.ts). */
-  private async perform(effects: Effect[]): Promise<void> {
-    for (const effect of effects) {
-      if (effect.kind === "emit") this.emit(effect.event);
-      else if (effect.kind === "runner") this.sendRunner(effect.frame);
-      else if (effect.kind === "ui") this.setUi(effect.change);
-      else if (effect.kind === "pump") this.pump();
-      else if (effect.kind === "alarm") await this.scheduleAlarm();
-      else await this.end(effect.reason, effect.detail);
-    }
-  }
-
-  /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */
-  private async syncIndex(): Promise<void> {
-    if (this.state) await updateSessionIndex(this.env.DB, this.state.init.id, indexFields(this.state));
-  }
-
-  private runnerSocket(): WebSocket | null {
-    return this.ctx.getWebSockets("runner").find((ws) => ws.readyState === WebSocket.OPEN) ?? null;
-  }
-
-  private sendRunner(frame: PlatformToRunner): void {
-    const runner = this.runnerSocket();
-    if (runner) this.sendTo(runner, frame);
-  }
-
-  /** Sends a runner-channel frame. */
-  private sendTo(ws: WebSocket, frame: PlatformToRunner): void {
-    trySend(ws, JSON.stringify(frame));
-  }
-
-  /** Sends a reply meant for one client only: not stored, so its `seq` is null. */
-  private reply(ws: WebSocket, event: ServerEventBody): void {
-    trySend(ws, replyEnvelope(this.state?.init.id ?? "", event, new Date()));
-  }
-
-  private replyError(ws: WebSocket, code: WsErrorCode, message: string): void {
-    this.reply(ws, { type: "error", payload: { code, message } });
   }
 }

@@ -11,6 +11,7 @@ import {
   helloedRunner,
   recordFrame,
   replyEnvelope,
+  resumeCursor,
   safeClose,
   trySend,
 } from "../../../durable-objects/session/client-sockets.ts";
@@ -114,5 +115,16 @@ describe("socket helpers", () => {
     const closed = fakeSocket(null, true);
     expect(() => trySend(closed, "x")).not.toThrow();
     expect(() => safeClose(closed, 1000, "bye")).not.toThrow();
+  });
+});
+
+describe("resumeCursor", () => {
+  it("resumes after a whole, non-negative after_seq and treats anything else as a fresh connection", () => {
+    expect(resumeCursor("0")).toBe(0);
+    expect(resumeCursor("42")).toBe(42);
+    expect(resumeCursor(null)).toBeNull();
+    expect(resumeCursor("-1")).toBeNull();
+    expect(resumeCursor("1.5")).toBeNull();
+    expect(resumeCursor("abc")).toBeNull();
   });
 });
