@@ -10,6 +10,8 @@ import { Id, Timestamp } from "./common.ts";
 export const MAX_FILE_BYTES = 100 * 1024 * 1024;
 /** Uploads one session may start per minute (API.md §9). */
 export const UPLOADS_PER_MINUTE = 10;
+/** Downloads one session may start per minute (API.md §9): each one has the sandbox copy a file of up to 100 MB to storage. */
+export const DOWNLOADS_PER_MINUTE = 10;
 /** How long a signed URL stays valid unless a caller asks for less. */
 export const SIGNED_URL_TTL_SECONDS = 15 * 60;
 /** The workspace as the agent sees it; paths in answers are given under it. */

@@ -3,8 +3,8 @@
  *
  * Bytes never pass through here: clients PUT and GET signed URLs that the Worker streams to and
  * from R2, and the runner moves files between R2 and the workspace over signed URLs of its own.
- * This object hands out those URLs, counts uploads (10 per minute, exactly: the count and the
- * record are one synchronous SQLite step), and waits for the runner's `file_result`.
+ * This object hands out those URLs, counts uploads and downloads (10 of each per minute, exactly:
+ * the count and the record are one synchronous SQLite step), and waits for the runner's `file_result`.
  *
  * Upload records live in their own table so they survive eviction (a client may complete an
  * upload minutes after asking for it); the waits for the runner are in memory, because the
@@ -13,6 +13,7 @@
 import type { ClientFrame } from "../../schemas/client-frames.ts";
 import type { ServerEventBody, StoredEventBody } from "../../schemas/events.ts";
 import {
+  DOWNLOADS_PER_MINUTE,
   MAX_FILE_BYTES,
   SIGNED_URL_TTL_SECONDS,
   UPLOADS_DIR,
@@ -35,8 +36,8 @@ import { blobSigningKey, signBlobUrl, type BlobGrant } from "../../platform/file
 import type { SessionState } from "./session-state.ts";
 import type { FileFailure, FileOutcome } from "../../platform/contracts/session.ts";
 
-/** Window of the upload rate limit. */
-const UPLOAD_WINDOW_MS = 60_000;
+/** Window of the upload and download rate limits. */
+const TRANSFER_WINDOW_MS = 60_000;
 /** Extra wait beyond the runner's transfer limit, for its answer to arrive. */
 const RUNNER_GRACE_MS = 5_000;
 /** Upload records older than this are forgotten (their URLs expired long ago). */
@@ -93,13 +94,8 @@ export class FileTransfers {
     const now = Date.now();
     this.#ensureTable();
     this.#sql.exec(`DELETE FROM file_uploads WHERE created_at <= ?`, now - UPLOAD_RECORD_TTL_MS);
-    const { used, oldest } = this.#sql
-      .exec<{ used: number; oldest: number | null }>(`SELECT COUNT(*) AS used, MIN(created_at) AS oldest FROM file_uploads WHERE created_at > ?`, now - UPLOAD_WINDOW_MS)
-      .one();
-    if (used >= UPLOADS_PER_MINUTE) {
-      const retryAfter = Math.max(1, Math.ceil(((oldest ?? now) + UPLOAD_WINDOW_MS - now) / 1000));
-      return fail(429, "rate_limited", `at most ${UPLOADS_PER_MINUTE} uploads per minute per session; retry in ${retryAfter} s`, retryAfter);
-    }
+    const limited = this.#rateLimited("file_uploads", UPLOADS_PER_MINUTE, "uploads", now);
+    if (limited) return limited;
     const id = newId();
     const key = blobKey({ sessionId: state.init.id, kind: "uploads", id, name });
     this.#sql.exec(
@@ -165,7 +161,14 @@ export class FileTransfers {
     if (!state || state.status === "ended") return fail(409, "session_not_running", "the session has ended");
     const segments = workspaceSegments(path);
     if (!segments) return fail(400, "invalid_path", `path must name a file inside ${WORKSPACE_ROOT}`);
+    // Counted like uploads, when asked (a failed copy counts too: the sandbox did the work).
+    const now = Date.now();
+    this.#ensureTable();
+    this.#sql.exec(`DELETE FROM file_downloads WHERE created_at <= ?`, now - TRANSFER_WINDOW_MS);
+    const limited = this.#rateLimited("file_downloads", DOWNLOADS_PER_MINUTE, "downloads", now);
+    if (limited) return limited;
     const transferId = newId();
+    this.#sql.exec(`INSERT INTO file_downloads (id, created_at) VALUES (?, ?)`, transferId, now);
     const key = blobKey({ sessionId: state.init.id, kind: "downloads", id: transferId, name: segments.at(-1)! });
     const put = await this.#sign(state.init.platformUrl, { method: "PUT", key });
     const result = await this.#askRunner({ type: "send_file", transfer_id: transferId, path: segments.join("/"), url: put.url }, MAX_FILE_BYTES);
@@ -254,6 +257,16 @@ export class FileTransfers {
     }
   }
 
+  /** The 429 when `table` holds `limit` transfers from the last minute; null while there is room. */
+  #rateLimited(table: "file_uploads" | "file_downloads", limit: number, what: string, now: number): { ok: false; failure: FileFailure } | null {
+    const { used, oldest } = this.#sql
+      .exec<{ used: number; oldest: number | null }>(`SELECT COUNT(*) AS used, MIN(created_at) AS oldest FROM ${table} WHERE created_at > ?`, now - TRANSFER_WINDOW_MS)
+      .one();
+    if (used < limit) return null;
+    const retryAfter = Math.max(1, Math.ceil(((oldest ?? now) + TRANSFER_WINDOW_MS - now) / 1000));
+    return fail(429, "rate_limited", `at most ${limit} ${what} per minute per session; retry in ${retryAfter} s`, retryAfter);
+  }
+
   async #sign(base: string, grant: Omit<BlobGrant, "expiresAt">): Promise<{ url: string; expiresAt: string }> {
     const expiresAt = Math.floor(Date.now() / 1000) + SIGNED_URL_TTL_SECONDS;
     const url = await signBlobUrl(await blobSigningKey(this.#env), base, { ...grant, expiresAt });
@@ -266,5 +279,6 @@ export class FileTransfers {
       `CREATE TABLE IF NOT EXISTS file_uploads (id TEXT PRIMARY KEY, name TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL, object_key TEXT NOT NULL, created_at INTEGER NOT NULL, completed_at INTEGER)`,
     );
     this.#sql.exec(`CREATE INDEX IF NOT EXISTS file_uploads_by_time ON file_uploads (created_at)`);
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS file_downloads (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES } from "../../schemas/files.ts";
+import { DOWNLOADS_PER_MINUTE, MAX_FILE_BYTES } from "../../schemas/files.ts";
 import { keyOfBlobPath } from "../../platform/files/signed-url.ts";
 import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, runningSession, uploadBytes } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
@@ -165,6 +165,29 @@ describe("downloads over REST", () => {
     // The runner's PUT URL cannot be used to read, nor the download URL to write.
     expect((await fetchUrl(frame.url)).status).toBe(403);
     expect((await fetchUrl(answer.body.download_url, { method: "PUT", body: "x", headers: { "content-length": "1" } })).status).toBe(403);
+  });
+
+  it(`the ${DOWNLOADS_PER_MINUTE + 1}th download within a minute is 429 with Retry-After before the sandbox is asked, over REST and WebSocket`, async () => {
+    const { token, id, runner } = await runningSession();
+    for (let i = 0; i < DOWNLOADS_PER_MINUTE; i++) {
+      const from = runner.frames.length;
+      const answering = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: `big-${i}.bin` } });
+      const frame = await runner.next("send_file", from);
+      runner.send({ type: "file_result", transfer_id: frame.transfer_id, ok: false, reason: "not_found", error: "no such file" });
+      expect((await answering).status, `download ${i + 1}`).toBe(404);
+    }
+    const asked = runner.frames.filter((f) => f.type === "send_file").length;
+    const limited = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "one-more.bin" } });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: "rate_limited", message: expect.stringContaining(`at most ${DOWNLOADS_PER_MINUTE} downloads per minute`) });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    const client = await clientSocket(id, token);
+    client.send({ type: "download_request", payload: { request_id: "ws-d", path: "one-more.bin" } });
+    const refused = await client.until((f) => f.some((x) => x.type === "error" && x.payload.request_id === "ws-d"), "rate_limited error");
+    expect(refused.find((x) => x.payload?.request_id === "ws-d").payload.code).toBe("rate_limited");
+    expect(runner.frames.filter((f) => f.type === "send_file")).toHaveLength(asked);
+    client.close();
   });
 
   it("paths outside the workspace are 400 before the runner is asked", async () => {

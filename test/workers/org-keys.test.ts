@@ -115,7 +115,7 @@ describe("org secrets in a session's environment", () => {
     expect(JSON.stringify(runner.frames)).not.toContain("sk-ant-org-paid-key");
     // The gateway still pays with the ungranted secret.
     const sandbox = await recordedSandbox(id);
-    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest(sandbox.env.ANTHROPIC_AUTH_TOKEN!);
+    const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest(sandbox.env.GATEWAY_TOKEN!);
     expect(admission).toMatchObject({ allowed: true, credential: { kind: "org_secret", name: "anthropic-key" } });
     // Rewriting a secret without the grant withdraws it.
     await call("PUT", `/v1/orgs/${oid}/secrets/vt`, { headers, body: { value: "vt-token-2" } });

@@ -81,8 +81,8 @@ describe("session promises", () => {
     const id = await createSession(token);
     const runner = await runnerSocket(id);
     const sandbox = await recordedSandbox(id);
-    const secrets = [sandbox.env.RUNNER_TOKEN, sandbox.env.ANTHROPIC_AUTH_TOKEN].filter((s): s is string => typeof s === "string" && s.length > 0);
-    expect(secrets.length).toBeGreaterThan(0);
+    const secrets = [sandbox.env.RUNNER_TOKEN, sandbox.env.GATEWAY_TOKEN].filter((s): s is string => typeof s === "string" && s.length > 0);
+    expect(secrets).toHaveLength(2);
     const stored = await storedText(id);
     expect(stored.length).toBeGreaterThan(100);
     for (const secret of secrets) expect(stored).not.toContain(secret);

@@ -12,8 +12,8 @@ export const BUSY_RETRY_AFTER_SECONDS = 2;
 export type Refusal = Extract<ModelAdmission, { allowed: false }>;
 
 /**
- * The gateway token a request carries. Claude Code sends `ANTHROPIC_AUTH_TOKEN` as
- * `Authorization: Bearer`, and `ANTHROPIC_API_KEY` as `x-api-key`; either is accepted.
+ * The gateway token a request carries: the runner's loopback proxy sends it as
+ * `Authorization: Bearer`; `x-api-key` is accepted too (how Claude Code sends an API key).
  */
 export function gatewayTokenOf(headers: Headers): string | null {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1];

@@ -1,7 +1,7 @@
 /**
  * The per-session model gateway (ARCHITECTURE.md, "The model gateway"). Claude Code in the
- * sandbox runs with `ANTHROPIC_BASE_URL=<platform>/v1/gateway/sessions/<id>` and a per-session
- * token; the gateway asks the session whether that token may call the model now, swaps it for
+ * sandbox calls the runner's loopback proxy, which forwards to `<platform>/v1/gateway/sessions/<id>`
+ * with the per-session token only the runner holds; the gateway asks the session whether that token may call the model now, swaps it for
  * the user's Anthropic credential, forwards to `ANTHROPIC_API_URL`, streams the answer back
  * unchanged, and reports the call's tokens and cost to the session. Each admitted call holds
  * a budget reservation and one of the session's concurrency slots until it is settled.

@@ -4,7 +4,6 @@
  * item by item (chat/items.ts and the cards beside it), with the composer and the session's
  * controls. This file holds the view's state and its render loop.
  */
-import type { ClientFrame } from "../../../schemas/client-frames.ts";
 import type { ServerEnvelope, StoredEnvelope } from "../../../schemas/events.ts";
 import type { Session } from "../../../schemas/session.ts";
 import { AiSessionsError } from "../../../client-core/errors.ts";
@@ -64,19 +63,19 @@ export class ChatView {
       get filesAvailable() {
         return view.#filesAvailable;
       },
-      send: (frame) => this.#send(frame),
+      act: (action) => this.#act(action),
       rerender: () => this.#scheduleRender(),
       download: (path) => void downloadFile(app.api, sessionId, path),
       scrollToKey: (key) => this.#scrollToKey(key),
     };
     this.#composer = new Composer({
       send: (text) => {
-        if (this.#ended || !this.#send({ type: "prompt", payload: { text } })) return false;
+        if (this.#ended || !this.#act((socket) => socket.prompt(text))) return false;
         this.#stickToBottom = true;
         return true;
       },
       interrupt: () => {
-        this.#send({ type: "interrupt" });
+        this.#act((socket) => socket.interrupt());
         toast("Interrupt sent");
       },
     });
@@ -157,10 +156,11 @@ export class ChatView {
     if (frame.type === "error") toast(`${frame.payload.message}`, "error");
   }
 
-  #send(frame: ClientFrame): boolean {
+  /** Runs a socket action; what cannot go out now waits for the connection (the user is told). */
+  #act(action: (socket: ChatSocket) => void): boolean {
     if (!this.#socket) return false;
     try {
-      this.#socket.send(frame);
+      action(this.#socket);
     } catch (error) {
       // The socket is closed for good (the session ended or is gone): the banner says why.
       toast((error as Error).message, "error");

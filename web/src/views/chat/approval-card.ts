@@ -9,7 +9,7 @@ export function renderApproval(ctx: ChatContext, item: Extract<Item, { kind: "ap
   // Exactly what the server grants for "session" (issue 9); no such button when it grants nothing.
   const pattern = (item.payload.session_patterns ?? []).join(", ");
   const answer = (approved: boolean, scope: "once" | "session") => {
-    ctx.send({ type: "tool_approval_response", payload: { tool_use_id, approved, approval_scope: scope } });
+    ctx.act((socket) => (approved ? socket.approve(tool_use_id, { scope }) : socket.deny(tool_use_id)));
     ctx.local.approvals.set(tool_use_id, approved ? (scope === "session" ? "approved_session" : "approved") : "denied");
     ctx.rerender();
   };

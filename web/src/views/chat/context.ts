@@ -1,5 +1,5 @@
 /** What the chat view lends the cards it renders (tool, approval, question cards): state and actions. */
-import type { ClientFrame } from "../../../../schemas/client-frames.ts";
+import type { ChatSocket } from "./connection.ts";
 import type { LocalAnswers } from "../../chat-model.ts";
 
 export interface ChatContext {
@@ -12,8 +12,8 @@ export interface ChatContext {
   readonly local: LocalAnswers;
   /** Draft answers of open questions, by question_id → question text → answer. */
   readonly drafts: Map<string, Record<string, string>>;
-  /** Sends a frame now or when the connection is back; false when there is no socket. */
-  send(frame: ClientFrame): boolean;
+  /** Runs a socket action (`approve`, `answer`, ...): sent now or when the connection is back; false when it cannot be. */
+  act(action: (socket: ChatSocket) => void): boolean;
   /** Re-renders the items whose state changed. */
   rerender(): void;
   /** Downloads a workspace file. */

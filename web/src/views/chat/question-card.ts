@@ -68,7 +68,7 @@ export function renderQuestion(ctx: ChatContext, item: Extract<Item, { kind: "qu
         const answers: Record<string, string> = {};
         for (const q of questions) answers[q.question] = (draft[q.question] ?? "").trim();
         if (Object.values(answers).some((a) => !a)) return;
-        ctx.send({ type: "ask_user_question_response", payload: { question_id, answers } });
+        ctx.act((socket) => socket.answer(question_id, answers));
         ctx.local.questions.set(question_id, answers);
         ctx.rerender();
       },
