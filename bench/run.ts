@@ -3,6 +3,7 @@
  * so the ratios hold on a noisy machine.
  *   1. Fan-out: runner → session Durable Object → 10 clients, vs a bare `ws` relay.
  *   2. Prompt → first assistant event through the platform, vs Claude Code run directly.
+ *   3. The D&R detect engine over a realistic rule set, vs JSON.parse of the same events.
  */
 import path from "node:path";
 import WebSocket from "ws";
@@ -14,6 +15,7 @@ import { createLogger } from "../container/runner/log.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
 import { directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
 import { row, sleep } from "./stats.ts";
+import { measureRulesEngine } from "./rules-engine.ts";
 
 /** Clients watching one session in the fan-out benchmark. */
 const CLIENTS = 10;
@@ -135,4 +137,9 @@ console.log(`\n2. Prompt → first assistant event (median of ${TURNS} warm turn
 console.log("| figure | through the platform | Claude Code directly | ratio |");
 console.log("|---|---|---|---|");
 console.log(row("prompt → first assistant", prompt.platform, prompt.direct, "ms", 0));
+const engine = measureRulesEngine();
+console.log(`\n3. D&R detect engine: ${engine.rules} rules, ${engine.events} events of ~${engine.bytesPerEvent} bytes (goal: time per event ≤ JSON.parse's)\n`);
+console.log("| figure | rules engine | JSON.parse of the same events | ratio |");
+console.log("|---|---|---|---|");
+console.log(row("µs per event", 1e6 / engine.engineEventsPerSecond, 1e6 / engine.parseEventsPerSecond, "µs"));
 process.exit(0);

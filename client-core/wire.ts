@@ -39,11 +39,15 @@ export type ProtocolFrame =
     }
   | { type: "ask_user_question_response"; payload: { question_id: string; answers: Record<string, string> } };
 
-/** The WebSocket URL of a session, authenticated with `?token=` (browsers cannot set headers on upgrades). */
-export function socketUrl(baseUrl: string, sessionId: string, token: string, afterSeq: number | null): string {
+/** How a socket URL authenticates: a single-use ticket (preferred) or the bearer token itself. */
+export type SocketAuth = { ticket: string } | { token: string };
+
+/** The WebSocket URL of a session, authenticated in the query (browsers cannot set headers on upgrades). */
+export function socketUrl(baseUrl: string, sessionId: string, auth: SocketAuth, afterSeq: number | null): string {
   const url = new URL(`${baseUrl.replace(/\/+$/, "")}/v1/ws/sessions/${encodeURIComponent(sessionId)}`);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("token", token);
+  if ("ticket" in auth) url.searchParams.set("ticket", auth.ticket);
+  else url.searchParams.set("token", auth.token);
   if (afterSeq !== null) url.searchParams.set("after_seq", String(afterSeq));
   return url.toString();
 }

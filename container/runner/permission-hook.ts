@@ -56,9 +56,15 @@ function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * Variables that would make the hook's node load other code: a profile's `environment` reaches
+ * Claude Code and so the hook, and `NODE_OPTIONS=--require ./x.js` names a file the agent can write.
+ */
+const CODE_LOADING_VARIABLES = ["NODE_OPTIONS", "NODE_PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT"];
+
 /** The `--settings` JSON: one PreToolUse hook for every tool (`*`), asking the gate at `gateUrl`. */
 export function hookSettingsJson(nodeBin: string, gateUrl: string): string {
-  const command = [nodeBin, "-e", SCRIPT, gateUrl].map(shellQuote).join(" ");
+  const command = `unset ${CODE_LOADING_VARIABLES.join(" ")}; exec ${[nodeBin, "-e", SCRIPT, gateUrl].map(shellQuote).join(" ")}`;
   return JSON.stringify({
     hooks: { PreToolUse: [{ matcher: "*", hooks: [{ type: "command", command, timeout: HOOK_TIMEOUT_SECONDS }] }] },
   });

@@ -1,8 +1,19 @@
 /**
  * The boundary of the per-org rule state Durable Object (`env.ORG_RULE_STATE`, one per org):
  * the rendered `idempotent_key`s of the last 24 h and the live session of each `debounce_key`,
- * claimed atomically so two racing events start exactly one session.
+ * claimed atomically so two racing events start exactly one session; and the sensor variables
+ * that `add var` / `del var` write and `[[name]]` values read (DR.md Q17/Q28).
  */
+
+/** One change to a sensor's variables. */
+export interface VarChange {
+  op: "add" | "del";
+  name: string;
+  /** null with `del`: every value of the variable. */
+  value: string | null;
+  /** Seconds the value lives (add only); null: until deleted. */
+  ttl: number | null;
+}
 
 export interface ClaimRequest {
   idempotentKey: string | null;
@@ -27,4 +38,8 @@ export interface OrgRuleStateRpc extends Rpc.DurableObjectBranded {
   abandon(token: string): void;
   /** Frees `debounceKey` if `sessionId` (which has ended) still holds it; true when freed. */
   releaseDebounce(debounceKey: string, sessionId: string): boolean;
+  /** The live variables of sensor `sid`: name → values. */
+  variables(sid: string, now: number): Record<string, string[]>;
+  /** Applies changes to sensor `sid`'s variables in order. */
+  changeVariables(sid: string, changes: VarChange[], now: number): void;
 }

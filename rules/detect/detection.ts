@@ -32,11 +32,14 @@ export class CompiledDetection {
 
   /** Evaluates one input: `{routing, event}` for `edr`, a detection object for `detection`. */
   evaluate(input: unknown, ctx: EvalContext): Evaluation {
-    const mtd: Record<string, unknown> = {};
+    // Only lookup nodes write metadata: rules without one share a frozen empty map.
+    const mtd: Record<string, unknown> = this.lookups.length > 0 ? {} : NO_MTD;
     const matched = this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd });
     return { matched, mtd };
   }
 }
+
+const NO_MTD: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 const TARGETS: readonly string[] = ["edr", "detection"];
 const OTHER_TARGETS: readonly string[] = ["deployment", "artifact", "artifact_event", "schedule", "audit", "billing"];

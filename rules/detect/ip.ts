@@ -107,3 +107,19 @@ export function isPrivate(ip: Ip): boolean {
 export function isPublic(ip: Ip): boolean {
   return !isPrivate(ip) && !NOT_PUBLIC.some((n) => inNetwork(ip, n));
 }
+
+/** Recently parsed addresses: the same few addresses recur across events and rules. */
+const recent = new Map<string, Ip | null>();
+/** Bound of that cache; it is emptied when full (cheap, and hot addresses come back at once). */
+const RECENT_MAX = 4096;
+
+/** parseIp, memoised over recent inputs. */
+export function cachedIp(s: string): Ip | undefined {
+  let ip = recent.get(s);
+  if (ip === undefined) {
+    if (recent.size >= RECENT_MAX) recent.clear();
+    ip = parseIp(s) ?? null;
+    recent.set(s, ip);
+  }
+  return ip ?? undefined;
+}

@@ -4,7 +4,7 @@
  * value, no match). `fold` is the node's effective case-insensitivity.
  */
 import { RE2JS } from "re2js";
-import { inNetwork, isPrivate, isPublic, type Network, parseIp, parseNetwork } from "./ip.ts";
+import { cachedIp, inNetwork, isPrivate, isPublic, type Network, parseNetwork } from "./ip.ts";
 import { eventSide, ruleSide } from "./operands.ts";
 import type { Params } from "./params.ts";
 import { levenshtein } from "./strings.ts";
@@ -86,11 +86,24 @@ function exists(p: Params): Test {
   return truthy ? (s) => events(s, (v) => v !== null && v !== "") : (s) => events(s, () => true);
 }
 
+/** Length in code points (a surrogate pair counts once), without building an array. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
+    }
+  }
+  return n;
+}
+
 function lengthOf(v: unknown): number | undefined {
   if (Array.isArray(v)) return v.length;
   if (typeof v === "object" && v !== null) return Object.keys(v).length;
   const s = stringOf(v);
-  return s === undefined ? undefined : Array.from(s).length;
+  return s === undefined ? undefined : codePoints(s);
 }
 
 function compare(greater: boolean): OpCompiler {
@@ -133,7 +146,7 @@ function cidr(p: Params): Test {
   const events = eventSide(p, true, false);
   return (s) =>
     events(s, (ev) => {
-      const ip = typeof ev === "string" ? parseIp(ev) : undefined;
+      const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
       return ip !== undefined && inNetwork(ip, net);
     });
 }
@@ -143,7 +156,7 @@ function address(pub: boolean, family: 4 | 6 | undefined): OpCompiler {
     const events = eventSide(p, true, false);
     return (s) =>
       events(s, (ev) => {
-        const ip = typeof ev === "string" ? parseIp(ev) : undefined;
+        const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
         if (!ip || (family !== undefined && ip.v !== family)) return false;
         return pub ? isPublic(ip) : isPrivate(ip);
       });

@@ -2,7 +2,7 @@
  * The `respond` list compiled once per rule version (DR.md §5): every template parsed, every
  * parameter checked, so a rule that saves cannot fail for a reason knowable at save time.
  * Served actions: `report` and `start ai agent` (alias `start ai session`, Q18) in inline
- * mode. Others are rejected by name, with the path of the offending key.
+ * mode, `add var` and `del var`. Others are rejected by name, with the path of the offending key.
  */
 import { z } from "zod";
 import { SECRET_REFERENCE } from "../../schemas/org.ts";
@@ -40,11 +40,20 @@ export interface CompiledAgent {
   readonly profile: RuleProfile;
 }
 
-export type CompiledAction = CompiledReport | CompiledAgent;
+/** `add var` / `del var` (Q17/Q28): a sensor variable's value, rendered per event; `ttl` in seconds. */
+export interface CompiledVar {
+  readonly kind: "add var" | "del var";
+  readonly path: string;
+  readonly name: string;
+  readonly value: Template | undefined;
+  readonly ttl: number | undefined;
+}
+
+export type CompiledAction = CompiledReport | CompiledAgent | CompiledVar;
 
 /** Actions of the product this platform does not run (yet): rejected so nobody relies on them silently. */
 const NOT_SERVED = new Set([
-  "add var", "del var", "task", "isolate network", "rejoin network", "add tag", "remove tag", "service request",
+  "task", "isolate network", "rejoin network", "add tag", "remove tag", "service request",
   "extension request", "output", "wait", "seal", "unseal", "undelete sensor", "delete sensor",
 ]);
 
@@ -52,6 +61,7 @@ const AGENT_KEYS = new Set([
   "action", "prompt", "anthropic_secret", "name", "lc_api_key_secret", "lc_uid_secret", "idempotent_key", "debounce_key",
   "data", "profile", "definition", "profile_name", "suppression",
 ]);
+const VAR_KEYS = new Set(["action", "name", "value", "ttl", "suppression"]);
 const REPORT_KEYS = new Set(["action", "name", "priority", "publish", "metadata", "detect_data", "suppression"]);
 
 function template(a: Record<string, unknown>, key: string, path: string, required: boolean): Template | undefined {
@@ -147,6 +157,18 @@ function compileAgent(a: Record<string, unknown>, path: string): CompiledAgent {
   };
 }
 
+function compileVar(a: Record<string, unknown>, path: string, kind: "add var" | "del var"): CompiledVar {
+  checkKeys(a, VAR_KEYS, path);
+  if (typeof a.name !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(a.name)) {
+    throw new RuleError(a.name === undefined ? path : childPath(path, "name"), a.name === undefined ? `missing parameter 'name' for action '${kind}'` : "must be a variable name (letters, digits, '.', ':', '-', '_')");
+  }
+  const ttl = a.ttl;
+  if (ttl !== undefined && (kind === "del var" || typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 365 * 86_400)) {
+    throw new RuleError(childPath(path, "ttl"), kind === "del var" ? "del var takes no ttl" : "must be a number of seconds from 1 to 31536000");
+  }
+  return { kind, path, name: a.name, value: template(a, "value", path, kind === "add var"), ttl: typeof ttl === "number" ? ttl : undefined };
+}
+
 /** Compiles `respond` (absent: no actions, Q29). */
 export function compileActions(raw: unknown, path = "respond"): CompiledAction[] {
   if (raw === undefined || raw === null) return [];
@@ -157,6 +179,7 @@ export function compileActions(raw: unknown, path = "respond"): CompiledAction[]
     if (typeof a.action !== "string") throw new RuleError(a.action === undefined ? at : childPath(at, "action"), a.action === undefined ? "missing parameter 'action'" : "must be a string");
     if (a.action === "report") return compileReport(a, at);
     if (a.action === "start ai agent" || a.action === "start ai session") return compileAgent(a, at);
+    if (a.action === "add var" || a.action === "del var") return compileVar(a, at, a.action);
     if (NOT_SERVED.has(a.action)) throw new RuleError(childPath(at, "action"), `action '${a.action}' is not supported by this platform`);
     throw new RuleError(childPath(at, "action"), `unknown action '${a.action}'`);
   });

@@ -7,5 +7,5 @@ export { isYamlType, parseRuleText, parseYamlText } from "./rule-text.ts";
 export type { ParsedText } from "./rule-text.ts";
 export { CompiledRule, compileRule } from "./rule.ts";
 export type { CompileRuleOptions, CompileRuleResult, RuleRejection } from "./rule.ts";
-export type { Detection, FailedAction, PlannedAction, PlannedAgent, PlannedReport, RunOptions } from "./run.ts";
+export type { Detection, FailedAction, PlannedAction, PlannedAgent, PlannedReport, PlannedVar, RunOptions } from "./run.ts";
 export type { RuleProfile } from "./actions.ts";

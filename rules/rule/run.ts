@@ -7,7 +7,7 @@
  */
 import { isMap } from "../detect/params.ts";
 import { type RenderOptions, renderAgentPrompt, renderTemplate, renderTransformMap, type Template } from "../template/index.ts";
-import type { CompiledAction, CompiledAgent, CompiledReport, RuleProfile } from "./actions.ts";
+import type { CompiledAction, CompiledAgent, CompiledReport, CompiledVar, RuleProfile } from "./actions.ts";
 
 /** A detection as stored, fed to `target: detection` rules and seen by templates as `.detect`. */
 export interface Detection {
@@ -49,13 +49,22 @@ export interface PlannedAgent {
   detection_reported: boolean;
 }
 
+/** A sensor variable change (the caller applies it to the sensor of `routing/sid`). */
+export interface PlannedVar {
+  action: "add var" | "del var";
+  name: string;
+  /** null: every value of the variable (del var without value). */
+  value: string | null;
+  ttl: number | null;
+}
+
 export interface FailedAction {
-  action: "report" | "start ai agent";
+  action: "report" | "start ai agent" | "add var" | "del var";
   failed: true;
   error: string;
 }
 
-export type PlannedAction = PlannedReport | PlannedAgent | FailedAction;
+export type PlannedAction = PlannedReport | PlannedAgent | PlannedVar | FailedAction;
 
 export interface RunOptions {
   ruleName: string;
@@ -151,6 +160,13 @@ function runAgent(a: CompiledAgent, parts: { event: unknown; routing: unknown },
   };
 }
 
+function runVar(a: CompiledVar, parts: { event: unknown; routing: unknown }, mtd: Record<string, unknown>, o: RunOptions): PlannedVar | FailedAction {
+  if (!a.value) return { action: a.kind, name: a.name, value: null, ttl: null };
+  const r = render(a.value, { ...parts, detect: { ...parts }, mtd }, o);
+  if (!r.ok) return { action: a.kind, failed: true, error: `${a.path}.value: ${r.message}` };
+  return { action: a.kind, name: a.name, value: r.text, ttl: a.ttl ?? null };
+}
+
 /** Renders the actions of a rule that matched `input` (with the lookup metadata it collected). */
 export function planActions(actions: readonly CompiledAction[], input: unknown, target: "edr" | "detection", mtd: Record<string, unknown>, o: RunOptions): PlannedAction[] {
   const parts = eventParts(input, target);
@@ -158,11 +174,13 @@ export function planActions(actions: readonly CompiledAction[], input: unknown, 
   let fallback: Detection | undefined;
   const out: PlannedAction[] = [];
   for (const a of actions) {
-    if (a.kind === "report") {
+    if (a.kind === "add var" || a.kind === "del var") {
+      out.push(runVar(a, parts, mtd, o));
+    } else if (a.kind === "report") {
       const r = runReport(a, parts, mtd, o);
       if (!("failed" in r) && !first) first = r.detection;
       out.push(r);
-    } else {
+    } else if (a.kind === "start ai agent") {
       fallback ??= first ? undefined : newDetection(o.ruleName, parts, o);
       out.push(runAgent(a, parts, mtd, first ?? (fallback as Detection), first !== undefined, o));
     }

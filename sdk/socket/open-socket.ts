@@ -7,7 +7,8 @@ import { RestTransport, type ConnectionOptions } from "../../client-core/rest.ts
 import type { RetryOptions } from "../../client-core/retry.ts";
 import { sessionProbe } from "../../client-core/session-probe.ts";
 import { SessionSocket, type SocketCodec, type SocketListener, type WebSocketConstructor } from "../../client-core/session-socket.ts";
-import { socketUrl, type ProtocolFrame } from "../../client-core/wire.ts";
+import { ticketedSocketUrl } from "../../client-core/socket-ticket.ts";
+import type { ProtocolFrame } from "../../client-core/wire.ts";
 import type { ServerEnvelope } from "../../schemas/events.ts";
 import { encodeClientFrame, isKnownType, parseServerFrame, type ClientFrameInput, type UnknownFrame } from "./frames.ts";
 import type { EventContext, SessionHandlers } from "./handlers.ts";
@@ -71,7 +72,7 @@ export function createSessionWebSocket(options: SessionSocketOptions): SdkSessio
   const rest = new RestTransport({ baseUrl: options.baseUrl, token: options.token, retry: { retries: 0 }, ...(options.fetch ? { fetch: options.fetch } : {}) });
   return new SessionSocket({
     sessionId: options.sessionId,
-    url: async (afterSeq) => socketUrl(rest.baseUrl, options.sessionId, await rest.token(), afterSeq),
+    url: (afterSeq) => ticketedSocketUrl(rest, options.sessionId, afterSeq),
     listener: listenerFor(options.handlers ?? {}),
     codec: schemaCodec,
     probe: sessionProbe(rest, options.sessionId),

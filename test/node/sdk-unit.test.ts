@@ -151,22 +151,40 @@ const until = async (check: () => boolean, what: string) => {
   }
 };
 
+/** A fetch that answers `POST /v1/ws-ticket` with numbered tickets and hands other calls to `inner`. */
+function withTickets(inner: typeof fetch = (() => Promise.reject(new Error("unexpected call"))) as typeof fetch): typeof fetch {
+  let issued = 0;
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (!String(input).endsWith("/v1/ws-ticket")) return inner(input, init);
+    return Response.json({ ticket: `wst_${++issued}`, expires_at: new Date(Date.now() + 30_000).toISOString() });
+  }) as typeof fetch;
+}
+
 describe("session socket", () => {
   it("resumes after an unexpected close with after_seq, dropping replayed duplicates; queued prompts go out on reconnect", async () => {
     FakeSocket.all = [];
     const seen: (number | null)[] = [];
     const reconnects: (number | null)[] = [];
+    // Each connection asks for a fresh single-use ticket; the token itself never goes in a URL.
+    let tickets = 0;
+    const ticketFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      expect(String(input)).toBe("https://platform.test/v1/ws-ticket");
+      expect(new Headers(init?.headers).get("authorization")).toBe("Bearer jwt");
+      expect(JSON.parse(String(init?.body))).toEqual({ session_id: "s1" });
+      return Response.json({ ticket: `wst_${++tickets}`, expires_at: new Date(Date.now() + 30_000).toISOString() });
+    }) as typeof fetch;
     const socket = createSessionWebSocket({
       baseUrl: "https://platform.test",
       token: "jwt",
       sessionId: "s1",
+      fetch: ticketFetch,
       WebSocket: FakeSocket,
       reconnect: { minDelayMs: 1, maxDelayMs: 5 },
       handlers: { session_status: (_p, ctx) => seen.push(ctx.seq), reconnecting: (info) => reconnects.push(info.afterSeq) },
     });
     await until(() => FakeSocket.all.length === 1, "first socket");
     const first = FakeSocket.all[0]!;
-    expect(first.url).toBe("wss://platform.test/v1/ws/sessions/s1?token=jwt");
+    expect(first.url).toBe("wss://platform.test/v1/ws/sessions/s1?ticket=wst_1");
     first.open();
     first.emit("message", { data: JSON.stringify({ type: "history", seq: null, payload: { messages: [{ type: "session_status", seq: 1, payload: status("Running"), timestamp: new Date().toISOString(), session_id: "s1" }] }, timestamp: new Date().toISOString(), session_id: "s1" }) });
     first.frame("session_status", 2, status("Waiting"));
@@ -175,6 +193,7 @@ describe("session socket", () => {
     await until(() => FakeSocket.all.length === 2, "reconnect");
     const second = FakeSocket.all[1]!;
     expect(new URL(second.url).searchParams.get("after_seq")).toBe("2");
+    expect(new URL(second.url).searchParams.get("ticket")).toBe("wst_2");
     second.open();
     expect(second.sent.map((s) => JSON.parse(s))).toEqual([{ type: "prompt", payload: { text: "while away" } }]);
     second.frame("session_status", 2, status("Waiting")); // a repeat: dropped
@@ -188,7 +207,7 @@ describe("session socket", () => {
   it("drops a connection that skips a seq and resumes from the last delivered one", async () => {
     FakeSocket.all = [];
     const seen: (number | null)[] = [];
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 10, WebSocket: FakeSocket, reconnect: { minDelayMs: 1, maxDelayMs: 5 }, handlers: { any: (_f, ctx) => seen.push(ctx.seq) } });
+    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 10, fetch: withTickets(), WebSocket: FakeSocket, reconnect: { minDelayMs: 1, maxDelayMs: 5 }, handlers: { any: (_f, ctx) => seen.push(ctx.seq) } });
     await until(() => FakeSocket.all.length === 1, "first socket");
     FakeSocket.all[0]!.open();
     FakeSocket.all[0]!.frame("session_status", 11, status("Running"));
@@ -205,7 +224,7 @@ describe("session socket", () => {
   it("does not reconnect after 4100 (ended), and passes unknown event types to `any` only", async () => {
     FakeSocket.all = [];
     const types: string[] = [];
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 0, WebSocket: FakeSocket, reconnect: { minDelayMs: 1 }, handlers: { any: (f) => types.push(f.type) } });
+    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 0, fetch: withTickets(), WebSocket: FakeSocket, reconnect: { minDelayMs: 1 }, handlers: { any: (f) => types.push(f.type) } });
     await until(() => FakeSocket.all.length === 1, "socket");
     FakeSocket.all[0]!.open();
     FakeSocket.all[0]!.frame("brand_new_event", 1, { anything: true });
@@ -223,7 +242,7 @@ describe("session socket", () => {
   it("treats a refused upgrade (an error without a close event, as Node 22 reports it) as final after asking REST why", async () => {
     FakeSocket.all = [];
     const { fetch, calls } = scriptedFetch(json(404, { error: "not_found", message: "session not found" }));
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "gone", WebSocket: FakeSocket, fetch, reconnect: { minDelayMs: 1 } });
+    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "gone", WebSocket: FakeSocket, fetch: withTickets(fetch), reconnect: { minDelayMs: 1 } });
     await until(() => FakeSocket.all.length === 1, "socket");
     FakeSocket.all[0]!.readyState = 3;
     FakeSocket.all[0]!.emit("error", {});
@@ -236,8 +255,20 @@ describe("session socket", () => {
 
   it("validates client frames locally", () => {
     FakeSocket.all = [];
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", WebSocket: FakeSocket });
+    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", fetch: withTickets(), WebSocket: FakeSocket });
     expect(() => socket.prompt("   ")).toThrow(expect.objectContaining({ code: "invalid_message" }));
+    socket.close();
+  });
+});
+
+describe("socket tickets", () => {
+  it("falls back to ?token= when the platform has no ticket route", async () => {
+    FakeSocket.all = [];
+    const noTickets = (async () => Response.json({ error: "not_found", message: "no such route" }, { status: 404 })) as typeof fetch;
+    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", fetch: noTickets, WebSocket: FakeSocket });
+    await until(() => FakeSocket.all.length === 1, "socket");
+    expect(new URL(FakeSocket.all[0]!.url).searchParams.get("token")).toBe("jwt");
+    expect(new URL(FakeSocket.all[0]!.url).searchParams.has("ticket")).toBe(false);
     socket.close();
   });
 });

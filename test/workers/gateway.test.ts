@@ -12,7 +12,7 @@ import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
 import { costOf } from "../../worker/gateway/pricing.ts";
 import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";
 import { call, registeredUser } from "./helpers.ts";
-import { createSession, recordedSandbox } from "./session-helpers.ts";
+import { clientSocket, createSession, recordedSandbox } from "./session-helpers.ts";
 import { MODEL, allReceived, gateway, messagesBody, receivedWith, sessionWith, recordOf, usageOf } from "./gateway-helpers.ts";
 
 describe("model gateway", () => {
@@ -221,6 +221,21 @@ describe("model gateway", () => {
     expect((await response.json<any>()).error).toEqual({ type: "overloaded_error", message: "overloaded, try later" });
     const usage = await usageOf(s.id, s.token, () => true);
     expect(usage.cost_usd).toBe(0);
+  });
+
+  it("tells watching clients what each call cost with a usage_delta event, in step with the record", async () => {
+    const s = await sessionWith("api_key");
+    const client = await clientSocket(s.id, s.token);
+    await client.next("history");
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("metered for watchers", true) });
+    expect(response.status).toBe(200);
+    await response.text();
+    const delta = await client.next("usage_delta");
+    expect(delta.seq).toBeGreaterThan(0);
+    const usage = await usageOf(s.id, s.token, (u) => u.output_tokens > 0);
+    expect(delta.payload).toMatchObject({ input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_cost_usd: usage.cost_usd });
+    expect(delta.payload.cost_usd).toBeCloseTo(usage.cost_usd, 10);
+    client.close();
   });
 });
 

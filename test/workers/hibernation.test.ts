@@ -1,6 +1,7 @@
 /** Hibernation and transparent resume (API.md §4 `dormant`), with a simulated runner. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_LIVE_SESSIONS_PER_USER } from "../../schemas/session.ts";
 import { call } from "./helpers.ts";
 import { fetchUrl } from "./files-helpers.ts";
 import { backdate, clientSocket, createSession, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
@@ -223,5 +224,29 @@ describe("hibernation", () => {
     // The purge may run as the alarm the backdate set: wait for it through the record, then R2.
     await until(async () => (await call("GET", `/v1/sessions/${id}`, { token })).status === 404, "purge");
     await until(async () => (await env.FILES.head(key)) === null, "archive deleted");
+  });
+
+  it("a dormant session keeps its live-session slot", async () => {
+    const { sub, token } = await userWithKey();
+    // Creation is also rate limited: age the recorded creations so only the slot limit can refuse.
+    const { runInDurableObject } = await import("cloudflare:test");
+    const forgetCreations = () =>
+      runInDurableObject(env.USER_QUOTA.get(env.USER_QUOTA.idFromName(sub)), async (_instance, state) => {
+        state.storage.sql.exec("UPDATE hits SET at = at - 3600000");
+      });
+    const sleeper = await createSession(token);
+    const runner = await runnerSocket(sleeper);
+    await idleOut(sleeper);
+    await answerArchive(runner);
+    await until(async () => (await record(token, sleeper)).dormant === true, "dormant");
+    for (let i = 1; i < MAX_LIVE_SESSIONS_PER_USER; i++) {
+      await forgetCreations();
+      await createSession(token);
+    }
+    await forgetCreations();
+    const over = await call("POST", "/v1/sessions", { token, body: {} });
+    expect(over.status).toBe(409);
+    expect(over.body.error).toBe("max_concurrent_sessions");
+    runner.close();
   });
 });

@@ -1,6 +1,7 @@
 /** The org API: keys, secrets, unattended org sessions, and org_api_requested. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { gateway, messagesBody } from "./gateway-helpers.ts";
 import { call, mintToken } from "./helpers.ts";
 import { backdate, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
 
@@ -139,21 +140,39 @@ describe("org usage", () => {
       (await call("POST", "/v1/api/sessions", { headers, body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } })).body.session.id as string;
     const a = await start(org.headers);
     const b = await start(secondHeaders);
-    const usage = (cost: number, input: number) => ({ input_tokens: input, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: cost, model: "claude-sonnet-4-5" });
-    await env.SESSION.get(env.SESSION.idFromName(a)).recordModelUsage(usage(0.25, 1000));
-    await env.SESSION.get(env.SESSION.idFromName(a)).recordModelUsage(usage(0.5, 2000));
-    await env.SESSION.get(env.SESSION.idFromName(b)).recordModelUsage(usage(1, 500));
+    // Real model calls through the gateway, as the sessions' sandboxes make them; each is
+    // metered once its stream is answered, so wait for the usage to grow before the next.
+    const usageOf = async (id: string) => (await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.usage;
+    const callModel = async (id: string, text: string) => {
+      const before = (await usageOf(id)).output_tokens;
+      const sandbox = await recordedSandbox(id);
+      const answer = await gateway(`${sandbox.env.GATEWAY_URL}/v1/messages`, { token: sandbox.env.GATEWAY_TOKEN!, body: messagesBody(text, true) });
+      expect(answer.status).toBe(200);
+      await answer.text();
+      for (let i = 0; i < 200; i++) {
+        const usage = await usageOf(id);
+        if (usage.output_tokens > before) return usage;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`the call of ${id} was never metered`);
+    };
+    await callModel(a, "first answer for a");
+    const usageA = await callModel(a, "second, somewhat longer answer for session a");
+    const usageB = await callModel(b, "one answer for b");
     (await runnerSocket(a)).close(); // a started: it accrues runtime
     await new Promise((r) => setTimeout(r, 300));
 
     const report = await call("GET", "/v1/org/usage", { headers: org.headers });
     expect(report.status).toBe(200);
-    expect(report.body.totals).toMatchObject({ sessions: 2, input_tokens: 3500, output_tokens: 30, cost_usd: 1.75 });
-    expect(report.body.sessions.find((s: any) => s.id === a)).toMatchObject({ input_tokens: 3000, cost_usd: 0.75 });
+    expect(usageA.cost_usd).toBeGreaterThan(0);
+    expect(report.body.totals).toMatchObject({ sessions: 2, input_tokens: usageA.input_tokens + usageB.input_tokens, output_tokens: usageA.output_tokens + usageB.output_tokens });
+    expect(report.body.totals.cost_usd).toBeCloseTo(usageA.cost_usd + usageB.cost_usd, 10);
+    expect(report.body.sessions.find((s: any) => s.id === a)).toMatchObject({ input_tokens: usageA.input_tokens, output_tokens: usageA.output_tokens });
     expect(report.body.sessions.find((s: any) => s.id === a).runtime_minutes).toBeGreaterThan(0);
     expect(report.body.sessions.find((s: any) => s.id === b).runtime_minutes).toBe(0); // never started
     const perKey = Object.fromEntries(report.body.keys.map((k: any) => [k.key_id, k]));
-    expect(perKey[second.body.id]).toMatchObject({ sessions: 1, cost_usd: 1 });
+    expect(perKey[second.body.id]).toMatchObject({ sessions: 1, input_tokens: usageB.input_tokens });
+    expect(perKey[second.body.id].cost_usd).toBeCloseTo(usageB.cost_usd, 10);
     expect(Object.keys(perKey)).toHaveLength(2);
     // Another org sees none of it; a window before the sessions is empty.
     const other = await newOrg();

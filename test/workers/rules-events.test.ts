@@ -147,3 +147,25 @@ describe("batches, NDJSON and malformed input", () => {
     expect([second.detections.map((d: any) => d.cat), second.next_cursor]).toEqual([["mimikatz 1"], null]);
   });
 });
+
+describe("compiled rules follow their stored version", () => {
+  it("a replaced, disabled, or deleted and recreated rule is evaluated as stored now", async () => {
+    const org = await orgWithSecret();
+    const report = (name: string) => [{ action: "report", name }];
+    await putRule(org, "r", { detect, respond: report("v1") });
+    const cats = async () => {
+      const [result] = await postEvents(org, processEvent("mimikatz"));
+      if (result.detections.length === 0) return [];
+      return (await call("GET", `/v1/orgs/${org.oid}/detections?limit=1`, { headers: org.headers })).body.detections.map((d: any) => d.cat);
+    };
+    expect(await cats()).toEqual(["v1"]);
+    // Deleted and created again: version 1 again, with another body.
+    await call("DELETE", `/v1/orgs/${org.oid}/rules/r`, { headers: org.headers });
+    expect((await putRule(org, "r", { detect, respond: report("v1 again") })).version).toBe(1);
+    expect(await cats()).toEqual(["v1 again"]);
+    await putRule(org, "r", { detect, respond: report("v2") });
+    expect(await cats()).toEqual(["v2"]);
+    await putRule(org, "r", { detect, respond: report("v2"), enabled: false });
+    expect(await cats()).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { AiSessionsError } from "../../client-core/errors.ts";
 import { RestTransport, segment, type Query } from "../../client-core/rest.ts";
-import { socketUrl } from "../../client-core/wire.ts";
+import { ticketedSocketUrl } from "../../client-core/socket-ticket.ts";
 import type { CredentialStatus, OAuthStarted, OAuthUrl, Registered } from "../../schemas/account.ts";
 import type { DownloadTicket, UploadCompleted, UploadTicket } from "../../schemas/files.ts";
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../schemas/profile.ts";
@@ -95,9 +95,9 @@ export class Api {
   requestDownload = (id: string, path: string) =>
     this.#post<DownloadTicket>(`/v1/io/sessions/${segment(id)}/download`, { path }, true);
 
-  /** The WebSocket URL of a session (`?token=`, as browsers cannot set headers on upgrades). */
-  socketUrl(id: string, afterSeq: number | null): string {
-    return socketUrl(this.base, id, this.#token, afterSeq);
+  /** A WebSocket URL of a session with a fresh single-use ticket (browsers cannot set headers on upgrades). */
+  socketUrl(id: string, afterSeq: number | null): Promise<string> {
+    return ticketedSocketUrl(this.rest, id, afterSeq);
   }
 }
 

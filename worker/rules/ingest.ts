@@ -3,7 +3,8 @@
  * `report` stores the detection and feeds it once to `target: detection` rules (their own
  * detections are stored, never fed back, DR.md Q9); `start ai agent` claims its keys in the
  * org's rule state object and starts an unattended org session through the same code path
- * as `POST /v1/api/sessions`. A failing action is recorded and the others still run.
+ * as `POST /v1/api/sessions`; `add var` / `del var` change the sensor's variables there too.
+ * A failing action is recorded and the others still run.
  */
 import type { Context } from "hono";
 import type { Detection, PlannedAction, PlannedAgent } from "../../rules/rule/index.ts";
@@ -21,6 +22,17 @@ import type { OrgRuleSet, RuleEntry } from "./rule-set.ts";
 
 type Outcome = EventResult["sessions"][number];
 
+function orgState(c: Context<AppEnv>, org: AuthOrg) {
+  return c.env.ORG_RULE_STATE.get(c.env.ORG_RULE_STATE.idFromName(org.id));
+}
+
+/** The sensor an event (or a detection) came from: `routing/sid`. */
+function sensorOf(input: unknown): string | null {
+  const routing = (input as { routing?: unknown } | null)?.routing;
+  const sid = typeof routing === "object" && routing !== null ? (routing as Record<string, unknown>).sid : undefined;
+  return typeof sid === "string" && sid !== "" ? sid : null;
+}
+
 /** The org session body a planned `start ai agent` action amounts to. */
 function sessionBody(plan: PlannedAgent): ReturnType<typeof OrgSessionCreate.safeParse> {
   return OrgSessionCreate.safeParse({
@@ -36,7 +48,7 @@ function sessionBody(plan: PlannedAgent): ReturnType<typeof OrgSessionCreate.saf
 async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: PlannedAgent): Promise<Outcome> {
   const body = sessionBody(plan);
   if (!body.success) return { rule, skipped: true, reason: "failed", message: `the rendered session is invalid: ${describeIssues(body.error)}` };
-  const state = c.env.ORG_RULE_STATE.get(c.env.ORG_RULE_STATE.idFromName(org.id));
+  const state = orgState(c, org);
   const request = { idempotentKey: plan.idempotent_key, debounceKey: plan.debounce_key, now: Date.now() };
   let claim = await state.claim(request);
   if (claim.outcome === "busy" && claim.sessionId && plan.debounce_key) {
@@ -73,7 +85,7 @@ async function storeDetection(c: Context<AppEnv>, orgId: string, d: Detection): 
 }
 
 /** Carries out the actions of one matched rule, adding to `result`; returns the detections it reported. */
-async function execute(c: Context<AppEnv>, org: AuthOrg, entry: RuleEntry, actions: PlannedAction[], result: EventResult): Promise<Detection[]> {
+async function execute(c: Context<AppEnv>, org: AuthOrg, entry: RuleEntry, input: unknown, actions: PlannedAction[], result: EventResult): Promise<Detection[]> {
   const reported: Detection[] = [];
   for (const a of actions) {
     if ("failed" in a) {
@@ -82,10 +94,17 @@ async function execute(c: Context<AppEnv>, org: AuthOrg, entry: RuleEntry, actio
       await storeDetection(c, org.id, a.detection);
       result.detections.push(a.detection.detect_id);
       reported.push(a.detection);
-    } else {
+    } else if (a.action === "start ai agent") {
       const outcome = await startAgent(c, org, entry.name, a);
       result.sessions.push(outcome);
       if (outcome.reason === "failed") result.failed_actions.push({ rule: entry.name, action: a.action, error: outcome.message ?? "failed" });
+    } else {
+      const sid = sensorOf(input);
+      if (sid === null) {
+        result.failed_actions.push({ rule: entry.name, action: a.action, error: "the event has no routing/sid: variables belong to a sensor" });
+        continue;
+      }
+      await orgState(c, org).changeVariables(sid, [{ op: a.action === "add var" ? "add" : "del", name: a.name, value: a.value, ttl: a.ttl }], Date.now());
     }
   }
   return reported;
@@ -96,14 +115,18 @@ function runOptions(name: string) {
 }
 
 /** Evaluates one event against the org's rules and carries out the matches. */
-export async function ingestEvent(c: Context<AppEnv>, org: AuthOrg, rules: OrgRuleSet, ctx: EvalContext, input: { routing: Record<string, unknown>; event: unknown }): Promise<EventResult> {
+export async function ingestEvent(c: Context<AppEnv>, org: AuthOrg, rules: OrgRuleSet, base: EvalContext, input: { routing: Record<string, unknown>; event: unknown }): Promise<EventResult> {
   const result: EventResult = { matched_rules: [], detections: [], sessions: [], failed_actions: [] };
+  // Sensor variables are read once per event, only when a rule reads any ([[name]] values).
+  const sid = sensorOf(input);
+  const vars: Record<string, string[]> = rules.readsVariables && sid !== null ? await orgState(c, org).variables(sid, Date.now()) : {};
+  const ctx: EvalContext = { ...base, variable: (name) => vars[name] };
   const fed: Detection[] = [];
   for (const entry of rules.edr.candidates(input.routing.event_type)) {
     const run = entry.rule.run(input, ctx, runOptions(entry.name));
     if (!run.matched) continue;
     result.matched_rules.push(entry.name);
-    fed.push(...(await execute(c, org, entry, run.actions, result)));
+    fed.push(...(await execute(c, org, entry, input, run.actions, result)));
   }
   // Each detection is fed once to detection-target rules; what they report is not fed again.
   for (const d of fed) {
@@ -111,7 +134,7 @@ export async function ingestEvent(c: Context<AppEnv>, org: AuthOrg, rules: OrgRu
       const run = entry.rule.run(d, ctx, runOptions(entry.name));
       if (!run.matched) continue;
       result.matched_rules.push(entry.name);
-      await execute(c, org, entry, run.actions, result);
+      await execute(c, org, entry, d, run.actions, result);
     }
   }
   return result;

@@ -10,6 +10,8 @@ import { listRules } from "../../platform/db/rules.ts";
 export interface RuleEntry {
   name: string;
   version: number;
+  /** The stored body compiled: a rule deleted and created again restarts at version 1. */
+  body: string;
   rule: CompiledRule;
 }
 
@@ -44,6 +46,8 @@ export interface OrgRuleSet {
   edr: TargetRules;
   detection: TargetRules;
   lookups: Set<string>;
+  /** Whether any rule reads sensor variables (then each event's sensor's are fetched). */
+  readsVariables: boolean;
   broken: string[];
 }
 
@@ -53,23 +57,24 @@ const compiled = new Map<string, RuleEntry>();
 const MAX_CACHED = 20_000;
 
 export async function loadRuleSet(db: D1Database, orgId: string): Promise<OrgRuleSet> {
-  const set: OrgRuleSet = { edr: new TargetRules(), detection: new TargetRules(), lookups: new Set(), broken: [] };
+  const set: OrgRuleSet = { edr: new TargetRules(), detection: new TargetRules(), lookups: new Set(), readsVariables: false, broken: [] };
   for (const row of await listRules(db, orgId, true)) {
     const key = `${orgId}\u0000${row.name}`;
     let entry = compiled.get(key);
-    if (!entry || entry.version !== row.version) {
+    if (!entry || entry.version !== row.version || entry.body !== row.body) {
       const c = compileRule(JSON.parse(row.body));
       if (!c.ok) {
         set.broken.push(row.name);
         continue;
       }
-      entry = { name: row.name, version: row.version, rule: c.rule };
+      entry = { name: row.name, version: row.version, body: row.body, rule: c.rule };
       compiled.delete(key);
       compiled.set(key, entry);
       if (compiled.size > MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
     }
     (entry.rule.detection.target === "detection" ? set.detection : set.edr).add(entry);
     for (const l of entry.rule.detection.lookups) set.lookups.add(l);
+    if (entry.rule.detection.variables.length > 0) set.readsVariables = true;
   }
   return set;
 }

@@ -25,5 +25,6 @@ export function actionView(a: PlannedAction): Record<string, unknown> {
     const { detection: _d, ...rest } = a;
     return rest;
   }
+  if (a.action !== "start ai agent") return { ...a };
   return { action: a.action, name: a.name, prompt: a.prompt, idempotent_key: a.idempotent_key, debounce_key: a.debounce_key, profile: a.profile, one_shot: a.one_shot };
 }

@@ -74,6 +74,14 @@ describe("rendered actions", () => {
     expect(r.actions[1]).toMatchObject({ action: "start ai agent", prompt: "Triage triage-mimikatz on ws-1. User: bob" });
   });
 
+  it("add var / del var render their value; del var without value means every value", () => {
+    const r = run({ detect, respond: [{ action: "add var", name: "users", value: "{{ .event.USER_NAME }}", ttl: 60 }, { action: "del var", name: "old" }] }, event);
+    expect(r.actions).toEqual([
+      { action: "add var", name: "users", value: "bob", ttl: 60 },
+      { action: "del var", name: "old", value: null, ttl: null },
+    ]);
+  });
+
   it("a detection-target rule sees the detection's event and routing", () => {
     const detection = { cat: "mimikatz", routing: event.routing, detect: { event: event.event, routing: event.routing } };
     const r = run({ detect: { target: "detection", event: "mimikatz", op: "is", path: "routing/hostname", value: "ws-1" }, respond: [{ action: "report", name: "chained {{ .event.USER_NAME }} {{ .detect.event.PID }}" }] }, detection);

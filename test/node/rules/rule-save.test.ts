@@ -76,6 +76,11 @@ describe("rejections name the offending node", () => {
     ["agent bad profile", { detect, respond: [{ ...agent, profile: { permission_mode: "yolo" } }] }, "respond[0].profile.permission_mode", "invalid_rule", /./],
     ["agent unknown profile key", { detect, respond: [{ ...agent, profile: { max_turns: 3, turbo: true } }] }, "respond[0].profile", "invalid_rule", /turbo/],
     ["agent unknown parameter", { detect, respond: [{ ...agent, promt: "x" }] }, "respond[0].promt", "invalid_rule", /unknown parameter/],
+    ["add var without name", { detect, respond: [{ action: "add var", value: "x" }] }, "respond[0]", "invalid_rule", /missing parameter 'name'/],
+    ["add var without value", { detect, respond: [{ action: "add var", name: "v" }] }, "respond[0]", "invalid_rule", /missing parameter 'value'/],
+    ["add var bad ttl", { detect, respond: [{ action: "add var", name: "v", value: "x", ttl: -1 }] }, "respond[0].ttl", "invalid_rule", /seconds/],
+    ["del var with ttl", { detect, respond: [{ action: "del var", name: "v", ttl: 5 }] }, "respond[0].ttl", "invalid_rule", /no ttl/],
+    ["add var unparsable value", { detect, respond: [{ action: "add var", name: "v", value: "{{ .x" }] }, "respond[0].value", "invalid_rule", /template/],
     ["agent definition mode", { detect, respond: [{ action: "start ai agent", definition: "hive://ai_agent/triage" }] }, "respond[0].definition", "unsupported_resource", /definition mode/],
   ])("%s", (_name, body, path, code, message) => {
     const r = rejection(body);
