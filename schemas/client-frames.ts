@@ -8,6 +8,21 @@ import { z } from "zod";
 /** Longest prompt text accepted (the frame cap of 1 MB bounds it anyway). */
 export const MAX_PROMPT_CHARS = 200_000;
 
+/**
+ * The text of a client frame, or null when its bytes are not valid UTF-8. Binary frames are
+ * decoded strictly. Text frames reach the Durable Object already decoded, with each invalid
+ * byte replaced by U+FFFD, so a raw U+FFFD in the frame is refused too; clients that mean the
+ * character send it escaped (`\ufffd`) inside the JSON, which decodes to the same string.
+ */
+export function clientFrameText(message: string | ArrayBuffer): string | null {
+  if (typeof message === "string") return message.includes("\uFFFD") ? null : message;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message);
+  } catch {
+    return null;
+  }
+}
+
 const frame = <T extends string, P extends z.ZodType>(type: T, payload: P) => z.object({ type: z.literal(type), payload });
 const bare = <T extends string>(type: T) => z.object({ type: z.literal(type), payload: z.unknown().optional() });
 

@@ -112,6 +112,13 @@ export const ToolApprovalRequestPayload = z.object({
   tool_use_id: z.string(),
   tool_name: z.string(),
   tool_input: z.record(z.string(), z.unknown()),
+  /**
+   * Exactly the patterns an approval with `approval_scope: "session"` adds to the session's allow
+   * list (one `Bash(<command>:*)` per stage of a command line, the tool's name otherwise); empty
+   * when the call cannot be covered by patterns, and a session approval then approves it once.
+   * Optional only for events stored before it existed.
+   */
+  session_patterns: z.array(z.string()).optional(),
 });
 export type ToolApprovalRequestPayload = z.infer<typeof ToolApprovalRequestPayload>;
 

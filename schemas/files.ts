@@ -83,8 +83,12 @@ export const DownloadTicket = z
   .meta({ id: "DownloadTicket" });
 export type DownloadTicket = z.infer<typeof DownloadTicket>;
 
-/** Control characters (C0, DEL, C1): never part of a name. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/u;
+/**
+ * Never part of a name or path: control characters (C0, DEL, C1) and lone UTF-16 surrogates
+ * (`\p{Cs}` in a `u` regex matches only unpaired ones), which have no UTF-8 form and would
+ * break URL encoding further on.
+ */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 /** True for one file name as a file system takes it: no separator, no control character, not `.`/`..`, at most 255 bytes. */
 export function isPlainName(name: string): boolean {

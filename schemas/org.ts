@@ -15,19 +15,51 @@ export const SECRET_REFERENCE = /^hive:\/\/secret\/([A-Za-z0-9_.-]{1,128})$/;
 /** Live sessions one org may have at once through its API keys. */
 export const MAX_LIVE_SESSIONS_PER_ORG = 50;
 
-/** POST /v1/orgs/{oid}/keys (operator only). */
-export const OrgKeyCreate = z.object({ name: z.string().trim().min(1).max(100) }).strict().meta({ id: "OrgKeyCreate" });
+/** POST /v1/orgs/{oid}/keys (operator only); `expires_at`: when the key stops working (default never). */
+export const OrgKeyCreate = z
+  .object({ name: z.string().trim().min(1).max(100), expires_at: Timestamp.optional() })
+  .strict()
+  .meta({ id: "OrgKeyCreate" });
 
 /** The new key, shown once: only its hash is stored. */
 export const OrgKeyCreated = z
-  .object({ id: Id, org_id: OrgId, name: z.string(), key: z.string(), created_at: Timestamp })
+  .object({ id: Id, org_id: OrgId, name: z.string(), key: z.string(), created_at: Timestamp, expires_at: Timestamp.nullable() })
   .meta({ id: "OrgKeyCreated" });
 
-/** PUT /v1/orgs/{oid}/secrets/{name}. */
-export const OrgSecretPut = z.object({ value: z.string().min(1).max(32_768) }).strict().meta({ id: "OrgSecretPut" });
+/** A key as the operator lists it: never the key itself. A revoked or expired key is refused on every request. */
+export const OrgKeyInfo = z
+  .object({
+    id: Id,
+    org_id: OrgId,
+    name: z.string(),
+    created_at: Timestamp,
+    last_used_at: Timestamp.nullable(),
+    expires_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable(),
+  })
+  .meta({ id: "OrgKeyInfo" });
 
-/** A secret as listed: its name and dates, never its value. */
-export const OrgSecretInfo = z.object({ name: z.string(), created_at: Timestamp, updated_at: Timestamp }).meta({ id: "OrgSecretInfo" });
+/** GET /v1/orgs/{oid}/keys (operator only). */
+export const OrgKeyList = z.object({ keys: z.array(OrgKeyInfo) }).meta({ id: "OrgKeyList" });
+
+/** PUT /v1/orgs/{oid}/keys/{id} (operator only): a new expiry (a past or present time expires it now), or null for none. */
+export const OrgKeyUpdate = z.object({ expires_at: Timestamp.nullable() }).strict().meta({ id: "OrgKeyUpdate" });
+
+/**
+ * PUT /v1/orgs/{oid}/secrets/{name}. `expose_to_sessions` grants the value to sessions'
+ * environments (`hive://secret/<name>` in `environment`); without it the secret serves only
+ * `anthropic_secret` (the model gateway) and is never put in a sandbox. The grant is given only
+ * with the value, so a key can expose to sessions only a value it supplies itself.
+ */
+export const OrgSecretPut = z
+  .object({ value: z.string().min(1).max(32_768), expose_to_sessions: z.boolean().default(false) })
+  .strict()
+  .meta({ id: "OrgSecretPut" });
+
+/** A secret as listed: its name, grant and dates, never its value. */
+export const OrgSecretInfo = z
+  .object({ name: z.string(), expose_to_sessions: z.boolean(), created_at: Timestamp, updated_at: Timestamp })
+  .meta({ id: "OrgSecretInfo" });
 
 /** GET /v1/orgs/{oid}/secrets. */
 export const OrgSecretList = z.object({ secrets: z.array(OrgSecretInfo) }).meta({ id: "OrgSecretList" });

@@ -10,6 +10,14 @@ export const MIN_TTL_SECONDS = 60;
 /** Profiles one user may keep. */
 export const MAX_PROFILES_PER_USER = 10;
 
+/**
+ * What answers show in place of a secret value: every `environment` value and every MCP
+ * server's `headers`/`env` value (they hold tokens and keys) is replaced by this marker, so a
+ * reader learns the names only. A create or update that sends the marker back for a name
+ * keeps the value stored for that name, so editing a profile read from the API loses nothing.
+ */
+export const REDACTED_SECRET = "[redacted]";
+
 /** Environment variable names as a shell accepts them. */
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "not a valid environment variable name");
 
@@ -94,7 +102,10 @@ export const ProfileUpdate = z
   .meta({ id: "ProfileUpdate" });
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
-/** The effective settings of a profile or session: every field present, limits `null` when unset. */
+/**
+ * The effective settings of a profile or session: every field present, limits `null` when unset.
+ * In answers, `environment` values and MCP `headers`/`env` values are `REDACTED_SECRET`.
+ */
 export const ProfileSettings = z
   .object({
     description: z.string(),

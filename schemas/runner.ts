@@ -117,6 +117,8 @@ export const PermissionRequestFrame = z.object({
   tool_name: z.string(),
   input: z.record(z.string(), z.unknown()),
   tool_use_id: z.string().optional(),
+  /** The workspace's absolute path as Claude Code sees it (`/workspace` when absent): where edits may be auto-approved. */
+  workspace_dir: z.string().startsWith("/").max(4_096).optional(),
 });
 
 /** Claude Code withdrew a pending `can_use_tool` (e.g. the turn was interrupted): no answer is needed any more. */

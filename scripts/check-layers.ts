@@ -13,22 +13,27 @@ const root = path.resolve(import.meta.dirname, "..");
 
 /**
  * Each top-level folder and the folders it may import from (besides itself). Folders not listed
- * (scripts, bench, test) sit above everything and may import anything.
+ * (scripts, bench, test) sit above everything and may import anything. `client-core` is the
+ * bottom: it imports nothing of the project (not even zod, as it ships in the web UI's bundle),
+ * and every folder may import it (the wire constants, such as close codes, are defined there).
  */
 export const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
-  schemas: [],
   "client-core": [],
-  rules: ["schemas"],
-  platform: ["schemas"],
-  "durable-objects": ["platform", "rules", "schemas"],
-  worker: ["durable-objects", "platform", "rules", "schemas"],
-  container: ["schemas"],
-  "sandbox-host": ["schemas"],
-  "model-server": ["schemas"],
+  schemas: ["client-core"],
+  rules: ["schemas", "client-core"],
+  platform: ["schemas", "client-core"],
+  "durable-objects": ["platform", "rules", "schemas", "client-core"],
+  worker: ["durable-objects", "platform", "rules", "schemas", "client-core"],
+  container: ["schemas", "client-core"],
+  "sandbox-host": ["schemas", "client-core"],
+  "model-server": ["schemas", "client-core"],
   sdk: ["schemas", "client-core"],
   web: ["schemas", "client-core"],
   cli: ["sdk", "schemas", "client-core"],
 };
+
+/** Folders that may import no package at all (client-core ships in the web UI's bundle: no zod, no node:). */
+const NO_PACKAGE_IMPORTS = ["client-core"];
 
 /** Folders whose files may not import each other (siblings, not layers). */
 const NO_SIBLING_IMPORTS = ["worker/routes"];
@@ -46,17 +51,19 @@ function listTsFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Relative imports of one file, resolved to repository-relative paths. */
-function importsOf(file: string): string[] {
+/** Imports of one file: relative ones resolved to repository-relative paths, and package names. */
+function importsOf(file: string): { files: string[]; packages: string[] } {
   // Comments may show imports as examples; only code counts.
   const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-  const found: string[] = [];
+  const files: string[] = [];
+  const packages: string[] = [];
   for (const m of source.matchAll(IMPORT_RE)) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (!spec || !spec.startsWith(".")) continue;
-    found.push(path.relative(root, path.resolve(path.dirname(file), spec)));
+    if (!spec) continue;
+    if (spec.startsWith(".")) files.push(path.relative(root, path.resolve(path.dirname(file), spec)));
+    else packages.push(spec);
   }
-  return found;
+  return { files, packages };
 }
 
 const topOf = (rel: string) => rel.split(path.sep)[0]!;
@@ -71,9 +78,10 @@ export function checkLayers(): LayerReport {
   const graph = new Map<string, string[]>();
   const violations: string[] = [];
   for (const file of files) {
-    const targets = importsOf(path.join(root, file));
+    const { files: targets, packages } = importsOf(path.join(root, file));
     graph.set(file, targets);
     const from = topOf(file);
+    if (NO_PACKAGE_IMPORTS.includes(from)) for (const spec of packages) violations.push(`${file} → ${spec} (${from} imports no package)`);
     const allowed = ALLOWED_IMPORTS[from];
     for (const target of targets) {
       const to = topOf(target);

@@ -1,20 +1,20 @@
 /** `createClient`: one object with a typed method for every REST route of the platform. */
-import { Transport, type TransportOptions } from "./http.ts";
+import { RestTransport, type RestOptions } from "../client-core/rest.ts";
 import { AccountApi } from "./resources/account.ts";
 import { AuthApi } from "./resources/auth.ts";
 import { FilesApi } from "./resources/files.ts";
 import type { CallOptions } from "./resources/call-options.ts";
 import { ProfilesApi } from "./resources/profiles.ts";
 import { SessionsApi } from "./resources/sessions.ts";
-import { createSessionWebSocket, type SessionSocket, type SessionSocketOptions } from "./socket/session-socket.ts";
+import { createSessionWebSocket, type SdkSessionSocket, type SessionSocketOptions } from "./socket/open-socket.ts";
 
 /** Options of {@link createClient}: where the platform is, who calls, how to retry. */
-export type ClientOptions = TransportOptions;
+export type ClientOptions = RestOptions;
 
 /** The REST client. */
 export interface AiSessionsClient {
   /** The transport underneath (base URL, token, retry policy). */
-  readonly transport: Transport;
+  readonly transport: RestTransport;
   /** Claude credentials: API key and OAuth. */
   readonly auth: AuthApi;
   /** Saved session settings. */
@@ -32,12 +32,12 @@ export interface AiSessionsClient {
   /** `DELETE /v1/register`. */
   deregister: AccountApi["deregister"];
   /** Opens a session's WebSocket with this client's base URL and token. */
-  connect(sessionId: string, options?: Omit<SessionSocketOptions, "baseUrl" | "token" | "sessionId">): SessionSocket;
+  connect(sessionId: string, options?: Omit<SessionSocketOptions, "baseUrl" | "token" | "sessionId">): SdkSessionSocket;
 }
 
 /** Creates a client for one platform and one user. */
 export function createClient(options: ClientOptions): AiSessionsClient {
-  const transport = new Transport(options);
+  const transport = new RestTransport(options);
   const account = new AccountApi(transport);
   return {
     transport,

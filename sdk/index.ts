@@ -1,8 +1,9 @@
 /** @ai-sessions/sdk: a typed client for the AI Sessions REST API and session WebSocket. */
 export { createClient, type AiSessionsClient, type ClientOptions } from "./client.ts";
-export { AiSessionsError, isAiSessionsError, type ClientErrorCode } from "./errors.ts";
-export type { ConnectionOptions, TokenSource, Query } from "./http.ts";
-export type { RetryOptions } from "./retry.ts";
+export { AiSessionsError, isAiSessionsError, type ClientErrorCode } from "../client-core/errors.ts";
+export { CLOSE, FINAL_CLOSE_CODES } from "../client-core/close-codes.ts";
+export { RestTransport, type ConnectionOptions, type TokenSource, type Query, type RestOptions } from "../client-core/rest.ts";
+export type { RetryOptions } from "../client-core/retry.ts";
 export type { CallOptions } from "./resources/call-options.ts";
 export type { ListSessionsQuery, HistoryQuery } from "./resources/sessions.ts";
 export { AccountApi } from "./resources/account.ts";
@@ -11,16 +12,9 @@ export { FilesApi, type Download, type UploadBody, type UploadOptions } from "./
 export type { ProgressListener, TransferProgress } from "./progress.ts";
 export { ProfilesApi } from "./resources/profiles.ts";
 export { SessionsApi } from "./resources/sessions.ts";
-export {
-  createSessionWebSocket,
-  FINAL_CLOSE_CODES,
-  SessionSocket,
-  socketUrl,
-  type SessionSocketOptions,
-  type SocketState,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./socket/session-socket.ts";
+export { createSessionWebSocket, type SdkSessionSocket, type SessionSocketOptions } from "./socket/open-socket.ts";
+export { SessionSocket, type SocketState, type WebSocketConstructor, type WebSocketLike } from "../client-core/session-socket.ts";
+export { socketUrl } from "../client-core/wire.ts";
 export type { CloseInfo, EventContext, EventHandlers, PayloadOf, SessionHandlers } from "./socket/handlers.ts";
 export type { ClientFrameInput, UnknownFrame } from "./socket/frames.ts";
 export type * from "./types.ts";

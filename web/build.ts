@@ -22,7 +22,8 @@ function newestSource(): number {
     if (st.isDirectory()) for (const name of readdirSync(p)) visit(path.join(p, name));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const entry of ["index.html", "src", "public", "vite.config.ts"]) {
+  // ../client-core is bundled into the UI too (the transport and socket it shares with the SDK).
+  for (const entry of ["index.html", "src", "public", "vite.config.ts", "../client-core"]) {
     const p = path.join(WEB_ROOT, entry);
     if (existsSync(p)) visit(p);
   }

@@ -15,6 +15,7 @@ import { profileRoutes } from "./routes/profiles.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { wsTicketRoutes } from "./routes/ws-tickets.ts";
 
 /** Builds the app; called once per isolate. */
 export function createApp(): Hono<AppEnv> {
@@ -39,6 +40,7 @@ export function createApp(): Hono<AppEnv> {
   profileRoutes(app);
   sessionRoutes(app);
   sessionSocketRoutes(app);
+  wsTicketRoutes(app);
   orgRoutes(app);
   orgSessionRoutes(app);
   fileRoutes(app);

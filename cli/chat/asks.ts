@@ -5,16 +5,21 @@ import { describeToolCall } from "./describe-tool.ts";
 /** A decision on a tool call. */
 export type ApprovalChoice = { approved: true; scope: "once" | "session" } | { approved: false };
 
-/** The prompt shown for an approval. */
+/**
+ * The prompt shown for an approval. `[s]ession` is offered only with the exact patterns the
+ * server will grant (`session_patterns`), and not at all when there are none.
+ */
 export function approvalPrompt(request: ToolApprovalRequestPayload): string {
-  return `Allow ${describeToolCall(request.tool_name, request.tool_input)}? [y]es / [n]o / [s]ession `;
+  const patterns = request.session_patterns ?? [];
+  const session = patterns.length > 0 ? ` / [s]ession: allow ${patterns.join(", ")}` : "";
+  return `Allow ${describeToolCall(request.tool_name, request.tool_input)}? [y]es / [n]o${session} `;
 }
 
-/** Reads `y`/`yes`, `n`/`no`, `s`/`session`; null for anything else. */
-export function parseApproval(line: string): ApprovalChoice | null {
+/** Reads `y`/`yes`, `n`/`no`, `s`/`session` (only when `request` offers session patterns); null for anything else. */
+export function parseApproval(line: string, request: ToolApprovalRequestPayload): ApprovalChoice | null {
   const word = line.trim().toLowerCase();
   if (word === "y" || word === "yes") return { approved: true, scope: "once" };
-  if (word === "s" || word === "session") return { approved: true, scope: "session" };
+  if ((word === "s" || word === "session") && (request.session_patterns ?? []).length > 0) return { approved: true, scope: "session" };
   if (word === "n" || word === "no") return { approved: false };
   return null;
 }

@@ -168,9 +168,9 @@ class SessionView {
   }
 
   #answerApproval(ask: Extract<Ask, { kind: "approval" }>, line: string): void {
-    const choice = parseApproval(line);
+    const choice = parseApproval(line, ask.request);
     if (!choice) {
-      this.#print("Please answer y (yes, once), n (no) or s (yes, for the rest of the session).");
+      this.#print(`Please answer y (yes, once), n (no)${(ask.request.session_patterns ?? []).length > 0 ? " or s (allow the patterns shown for the rest of the session)" : ""}.`);
       return this.#presentAsk();
     }
     const id = ask.request.tool_use_id;

@@ -4,7 +4,8 @@
  * a socket closing under them. Client frame decoding is here too (size, JSON, schema), as a pure
  * function, so the DO only acts on a frame it can trust.
  */
-import { ClientFrame } from "../../schemas/client-frames.ts";
+import { CLOSE } from "../../client-core/close-codes.ts";
+import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import type { ServerEventBody, WsErrorCode } from "../../schemas/events.ts";
 
 /** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
@@ -14,11 +15,13 @@ export const HISTORY_FRAME_BYTES = 768 * 1024;
 /** Frames one client connection may send per second (API.md §9). */
 export const CLIENT_FRAMES_PER_SECOND = 100;
 
-/** Close codes of API.md §5. */
-export const CLOSE = { auth: 4001, wrongUser: 4003, notFound: 4004, notRunning: 4009, ended: 4100, reset: 4101, internal: 4500 } as const;
+/** The close codes (defined once, in client-core/close-codes.ts). */
+export { CLOSE };
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
-export type SocketAttachment = { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null } | { kind: "runner"; instance: string | null };
+export type SocketAttachment =
+  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | { kind: "runner"; instance: string | null };
 export type ClientAttachment = Extract<SocketAttachment, { kind: "client" }>;
 export type RunnerAttachment = Extract<SocketAttachment, { kind: "runner" }>;
 
@@ -50,9 +53,11 @@ export type DecodedClientFrame = { ok: true; frame: ClientFrame } | { ok: false;
 export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientFrame {
   const size = typeof message === "string" ? message.length : message.byteLength;
   if (size > MAX_CLIENT_FRAME_BYTES) return { ok: false, code: "message_too_large", message: `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes` };
+  const text = clientFrameText(message);
+  if (text === null) return { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
   let json: unknown;
   try {
-    json = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    json = JSON.parse(text);
   } catch {
     return { ok: false, code: "invalid_message", message: "frame is not valid JSON" };
   }
@@ -69,8 +74,8 @@ export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientF
 }
 
 /** The attachment a client socket gets from the headers the Worker forwarded. */
-export function clientAttachment(headers: { user: string | null; readOnly: string | null; expiresAt: string | null }): ClientAttachment {
-  return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null };
+export function clientAttachment(headers: { user: string | null; readOnly: string | null; expiresAt: string | null; keyId: string | null }): ClientAttachment {
+  return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null, keyId: headers.keyId || null };
 }
 
 /** A resuming client's `after_seq` (a whole number), or null for a fresh connection, which gets `history` instead. */

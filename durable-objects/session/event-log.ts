@@ -62,6 +62,17 @@ export class EventLog {
     }
   }
 
+  /**
+   * One page of history: events after `afterSeq`, at most `limit`, and where the next page starts
+   * (null on the last). "More" is decided against the newest seq, not by reading one row extra,
+   * so a page size at the read cap still reports the rest.
+   */
+  page(afterSeq: number, limit: number): { messages: StoredEnvelope[]; next_after_seq: number | null } {
+    const messages = this.after(afterSeq, limit);
+    const last = messages.at(-1)?.seq;
+    return { messages, next_after_seq: last !== undefined && last < this.lastSeq() ? last : null };
+  }
+
   /** The newest events whose JSON fits in `maxBytes`, oldest first (for the `history` frame). */
   newestWithin(maxBytes: number): StoredEnvelope[] {
     const picked: StoredEnvelope[] = [];

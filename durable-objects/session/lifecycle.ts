@@ -78,15 +78,14 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
   return effects;
 }
 
-/** Whether the model gateway may call the model for this session, once its token checked out. */
-export function admitModelCall(state: SessionState, now: number): ModelAdmission {
+/**
+ * Why the model gateway may not call the model for this session, once its token checked out;
+ * null when the session may (the budget and concurrency are then the call ledger's: model-calls.ts).
+ */
+export function admitModelCall(state: SessionState, now: number): Extract<ModelAdmission, { allowed: false }> | null {
   if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
   if (state.tokensExpireAt !== null && now > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
-  const budget = state.init.settings.max_budget_usd;
-  if (budget !== null && state.usage.cost_usd >= budget) {
-    return { allowed: false, reason: "budget_exceeded", message: `session budget of $${budget} exceeded` };
-  }
-  return { allowed: true, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  return null;
 }
 
 /** The end a runner's exit means, given what the sandbox says (null: it still runs, or is unknown). */

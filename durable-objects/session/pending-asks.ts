@@ -12,8 +12,7 @@ import type { ClientFrame } from "../../schemas/client-frames.ts";
 import { isPermissionPattern } from "../../schemas/permissions.ts";
 import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import type { Effect } from "./effects.ts";
-import { derivePattern } from "./permissions/derive-pattern.ts";
-import { decideToolUse } from "./permissions/engine.ts";
+import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
 
 /** A client's answer to an approval or a question. */
@@ -34,6 +33,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     allowed: [...settings.allowed_tools, ...state.sessionAllowedTools],
     denied: settings.denied_tools,
     mode: settings.permission_mode,
+    ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
   });
   if (verdict.decision === "allow") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input } }];
   if (verdict.decision === "deny") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason } }];
@@ -46,6 +46,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     toolName: frame.tool_name,
     input: frame.input,
     askedAt: now,
+    ...(isQuestion ? {} : { sessionPatterns: sessionPatterns(call, frame.workspace_dir) }),
   };
   state.pending.push(pending);
   const effects: Effect[] = [];
@@ -53,7 +54,7 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
     effects.push({ kind: "emit", event: { type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } } });
   } else {
-    effects.push({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input } } });
+    effects.push({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } } });
   }
   effects.push({ kind: "ui", change: { needsAttention: true, uiState: "Waiting" } }, { kind: "alarm" });
   return effects;
@@ -67,9 +68,9 @@ export function answerApproval(state: SessionState, answer: ApprovalAnswer): Ans
     return { ok: false, message: `approval_pattern '${answer.approval_pattern}' is not a permission pattern` };
   }
   if (answer.approved && answer.approval_scope === "session") {
-    // A command the engine cannot analyse (e.g. with `$(...)`) yields no pattern: approved once only.
-    const pattern = answer.approval_pattern ?? derivePattern({ toolName: pending.toolName, input: pending.input });
-    if (pattern && !state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
+    // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
+    const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+    for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
   }
   const decision: Decision = answer.approved
     ? { behavior: "allow", updated_input: answer.updated_input ?? pending.input }

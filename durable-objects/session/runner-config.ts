@@ -7,6 +7,7 @@ import type { SessionInit } from "../../platform/contracts/session.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
 import type { Env } from "../../platform/env.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import type { SessionState } from "./session-state.ts";
 
 /** Interval the runner is told to send heartbeats at. */
@@ -45,13 +46,16 @@ export function runnerSettingsFor(init: SessionInit, environment: Record<string,
 }
 
 /**
- * The settings the runner starts Claude Code with now; org secret references in the environment
- * are resolved here, at the last moment. `missing` names the references no secret answered.
+ * The settings the runner starts Claude Code with now; the session's sealed secrets are opened
+ * and org secret references in the environment resolved here, at the last moment, never stored.
+ * `missing` names the references no secret answered.
  */
 export async function resolveRunnerSettings(env: Env, state: SessionState): Promise<{ settings: RunnerSettings; missing: string[] }> {
-  const { settings, orgId } = state.init;
+  const { orgId } = state.init;
+  const ring = await keyringFrom(env);
+  const settings = await openSessionSettings(ring, state.init.id, state.init);
   let environment = settings.environment;
   let missing: string[] = [];
-  if (orgId) ({ resolved: environment, missing } = await resolveSecretReferences(env.DB, await keyringFrom(env), orgId, environment));
-  return { settings: runnerSettingsFor(state.init, environment, state.agentSessionId), missing };
+  if (orgId) ({ resolved: environment, missing } = await resolveSecretReferences(env.DB, ring, orgId, environment));
+  return { settings: runnerSettingsFor({ ...state.init, settings }, environment, state.agentSessionId), missing };
 }

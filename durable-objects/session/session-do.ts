@@ -18,6 +18,7 @@
  */
 import type { EndReason, StoredEnvelope } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
+import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
@@ -29,6 +30,7 @@ import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
 import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
+import { ModelCallLedger, refusalMessage } from "./model-calls.ts";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
 import { SessionHost } from "./session-host.ts";
 import { initialState, toRecord } from "./session-state.ts";
@@ -39,6 +41,9 @@ import { admitPrompt, enqueuePrompt, interruptTurn, onTurnState, PROMPTS_PER_MIN
 const RUNNER_EXIT_CHECK_MS = 3_000;
 
 export class SessionDO extends SessionHost implements SessionRpc {
+  /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */
+  readonly #modelCalls = new ModelCallLedger(this.ctx.storage.sql);
+
   // ----------------------------------------------------------------------------------------
   // RPC from the Worker
 
@@ -61,6 +66,23 @@ export class SessionDO extends SessionHost implements SessionRpc {
     return this.state ? toRecord(this.state) : null;
   }
 
+  /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
+  async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
+    return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** Closes the client sockets an org API key opened: the key was revoked or expired. */
+  async closeClientsOfKey(keyId: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets("client")) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+      safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+      closed++;
+    }
+    return closed;
+  }
+
   /** Ends the session for `reason` (no-op when already ended). */
   async terminate(reason: EndReason, detail: string | null = null): Promise<Session | null> {
     if (!this.state) return null;
@@ -71,10 +93,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
   /** Stored events after `afterSeq`, at most `limit`, and where the next page starts. */
   async history(afterSeq: number, limit: number): Promise<{ messages: StoredEnvelope[]; next_after_seq: number | null }> {
     if (!this.state) return { messages: [], next_after_seq: null };
-    const messages = this.log().after(afterSeq, limit + 1);
-    const more = messages.length > limit;
-    const page = more ? messages.slice(0, limit) : messages;
-    return { messages: page, next_after_seq: more ? page[page.length - 1]!.seq : null };
+    return this.log().page(afterSeq, limit);
   }
 
   /** Deletes everything this object stores; only for ended sessions. */
@@ -95,7 +114,18 @@ export class SessionDO extends SessionHost implements SessionRpc {
     if (!state || !(await tokenMatches(token, state.gatewayTokenHash))) {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
-    return admitModelCall(state, Date.now());
+    const refused = admitModelCall(state, Date.now());
+    if (refused) return refused;
+    const budget = state.init.settings.max_budget_usd;
+    const call = this.#modelCalls.open(Date.now(), state.usage.cost_usd, budget);
+    if (!call.ok) return { allowed: false, reason: call.refusal, message: refusalMessage(call.refusal, budget) };
+    return { allowed: true, callId: call.callId, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  }
+
+  /** The model gateway ends an admitted call: its reservation is released and what it used recorded. */
+  async settleModelCall(callId: string, usage: ModelUsage | null): Promise<void> {
+    this.#modelCalls.close(callId);
+    if (usage) await this.recordModelUsage(usage);
   }
 
   /** The model gateway reports what one model call cost; the budget is enforced here. */
@@ -142,6 +172,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
       user: request.headers.get(FORWARD_HEADERS.user),
       readOnly: request.headers.get(FORWARD_HEADERS.readOnly),
       expiresAt: request.headers.get(FORWARD_HEADERS.expiresAt),
+      keyId: request.headers.get(FORWARD_HEADERS.keyId),
     });
     this.ctx.acceptWebSocket(server, ["client"]);
     server.serializeAttachment(attachment);

@@ -8,6 +8,7 @@ import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
 import type { SessionIndexFields } from "../../platform/db/sessions.ts";
+import { redactSecrets } from "../../platform/secrets/profile-secrets.ts";
 
 /** A tool call or question waiting for a client's answer. */
 export interface PendingRequest {
@@ -18,6 +19,8 @@ export interface PendingRequest {
   toolName: string;
   input: Record<string, unknown>;
   askedAt: number;
+  /** What a session-scope approval grants, exactly as sent in `tool_approval_request` (absent in state stored before it existed). */
+  sessionPatterns?: string[];
 }
 
 /** A prompt accepted from a client, waiting for (or being processed by) the agent. */
@@ -181,7 +184,8 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     end_detail: state.endDetail,
     error_message: state.errorMessage,
     profile_id: state.init.profileId,
-    profile: state.init.settings,
+    // Redacted again here: states stored before secrets were sealed hold them in clear.
+    profile: redactSecrets(state.init.settings),
     forked_from_session_id: null,
     usage: { ...state.usage, runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10) },
   };

@@ -23,7 +23,13 @@ export interface SessionInit {
   credential: CredentialRef;
   name: string | null;
   profileId: string | null;
+  /** The effective settings, their secret values (`environment`, MCP headers/env) redacted. */
   settings: ProfileSettings;
+  /**
+   * The secret values, sealed for this session (platform/secrets/profile-secrets.ts): opened
+   * only to configure the runner. Absent in sessions created before sealing, whose settings are in clear.
+   */
+  sealedSecrets?: string | null;
   initialPrompt: string | null;
   idempotentKey: string | null;
   /** Where the runner and the model gateway reach the platform (origin of the create request, or `PLATFORM_URL`). */
@@ -34,8 +40,14 @@ export interface SessionInit {
 
 /** Answer of a gateway admission check. */
 export type ModelAdmission =
-  | { allowed: true; userId: string; orgId: string | null; credential: CredentialRef }
-  | { allowed: false; reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded"; message: string };
+  /** `callId` names the admitted call until the gateway settles it (`settleModelCall`). */
+  | { allowed: true; callId: string; userId: string; orgId: string | null; credential: CredentialRef }
+  | {
+      allowed: false;
+      /** `budget_reserved` and `too_many_calls` pass once calls in flight finish; the others do not. */
+      reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded" | "budget_reserved" | "too_many_calls";
+      message: string;
+    };
 
 /** Usage the model gateway measured for one upstream call. */
 export interface ModelUsage {
@@ -65,7 +77,7 @@ export interface HistorySlice {
 }
 
 /** Headers the Worker sets when it forwards an authenticated upgrade to the session object. */
-export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at" } as const;
+export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at", keyId: "x-ais-key-id" } as const;
 
 /** The RPC surface of the session Durable Object (`env.SESSION`). */
 export interface SessionRpc extends Rpc.DurableObjectBranded {
@@ -73,6 +85,10 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   create(init: SessionInit): Promise<Session>;
   /** The session's record, or null when this object holds none. */
   describe(): Promise<Session | null>;
+  /** The stored settings (secrets redacted) and their sealed secrets, for capturing them as a profile; null when there is no session. */
+  storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null>;
+  /** Closes (4001) the client sockets opened with org API key `keyId`, once it is revoked; answers how many. */
+  closeClientsOfKey(keyId: string): Promise<number>;
   /** Ends the session for `reason`; null when there is none. */
   terminate(reason: EndReason, detail?: string | null): Promise<Session | null>;
   /** Stored events after `afterSeq`, at most `limit`. */
@@ -83,6 +99,8 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   admitModelRequest(token: string): Promise<ModelAdmission>;
   /** Usage the gateway metered for one upstream call. */
   recordModelUsage(usage: ModelUsage): Promise<void>;
+  /** Ends an admitted call: releases its budget reservation and records its usage (null: none known). */
+  settleModelCall(callId: string, usage: ModelUsage | null): Promise<void>;
   requestUpload(input: UploadRequest, base: string): Promise<FileOutcome<UploadTicket>>;
   completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>>;
   requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>>;

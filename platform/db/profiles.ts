@@ -1,9 +1,11 @@
 /**
  * The profiles table. Non-secret settings are stored as JSON; `environment` and
- * `mcp_servers` (which hold tokens and keys) are sealed like credentials.
+ * `mcp_servers` (which hold tokens and keys) are sealed like credentials. Reads return them
+ * opened, for the platform's own use: routes redact them before answering.
  */
 import { MAX_PROFILES_PER_USER, type Profile, type ProfileSettings } from "../../schemas/profile.ts";
 import { open, seal, type Keyring } from "../crypto/sealed-box.ts";
+import type { SecretSettings } from "../secrets/profile-secrets.ts";
 
 interface ProfileRow {
   id: string;
@@ -16,7 +18,6 @@ interface ProfileRow {
   updated_at: string;
 }
 
-type SecretSettings = Pick<ProfileSettings, "environment" | "mcp_servers">;
 type PlainSettings = Omit<ProfileSettings, keyof SecretSettings>;
 
 /** Binds a profile's sealed secrets to its owner and its row. */

@@ -68,6 +68,12 @@ export async function updateSessionIndex(db: D1Database, id: string, f: SessionI
     .run();
 }
 
+/** Ids of the org's sessions that have not ended (their sockets may still be open). */
+export async function liveOrgSessionIds(db: D1Database, orgId: string): Promise<string[]> {
+  const { results } = await db.prepare("SELECT id FROM sessions WHERE org_id = ? AND status != 'ended'").bind(orgId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
 /** Removes a session from the index. */
 export async function deleteSessionRow(db: D1Database, id: string): Promise<void> {
   await db.prepare("DELETE FROM sessions WHERE id = ?").bind(id).run();

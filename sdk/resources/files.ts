@@ -9,8 +9,9 @@ import {
   type DownloadTicket as DownloadTicketData,
   type UploadTicket as UploadTicketData,
 } from "../../schemas/files.ts";
-import { AiSessionsError } from "../errors.ts";
-import { errorFrom, segment, type Transport } from "../http.ts";
+import { AiSessionsError } from "../../client-core/errors.ts";
+import { errorFrom, segment, type RestTransport } from "../../client-core/rest.ts";
+import { validated } from "../validate.ts";
 import { countBytes, type ProgressListener } from "../progress.ts";
 import type { CallOptions } from "./call-options.ts";
 
@@ -51,15 +52,15 @@ function streamOf(body: UploadBody): ReadableStream<Uint8Array> {
 
 /** `/v1/io/sessions/{id}/...` and the signed URLs they hand out. */
 export class FilesApi {
-  readonly #t: Transport;
+  readonly #t: RestTransport;
 
-  constructor(transport: Transport) {
+  constructor(transport: RestTransport) {
     this.#t = transport;
   }
 
   /** Reserves an upload (≤ 100 MB; 10 per minute per session): where to PUT the bytes. */
   requestUpload(sessionId: string, file: { filename: string; content_type: string; size: number }, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload`, body: file, response: UploadTicket, idempotent: false, ...options });
+    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload`, body: file, parse: validated(UploadTicket), idempotent: false, ...options });
   }
 
   /** PUTs the bytes to a ticket's signed URL, streaming them. */
@@ -81,7 +82,7 @@ export class FilesApi {
 
   /** Moves an uploaded file into the workspace; answers its path there. */
   completeUpload(sessionId: string, uploadId: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload/complete`, body: { upload_id: uploadId }, response: UploadCompleted, idempotent: false, ...options });
+    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload/complete`, body: { upload_id: uploadId }, parse: validated(UploadCompleted), idempotent: false, ...options });
   }
 
   /** Uploads a file into `/workspace/uploads/` in one call: reserve, stream the bytes, complete. */
@@ -100,7 +101,7 @@ export class FilesApi {
   /** Fetches a workspace file into storage and answers a signed URL to GET it from. */
   requestDownload(sessionId: string, path: string, options: CallOptions = {}) {
     // Repeating it only fetches the file again and signs a fresh URL.
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/download`, body: { path }, response: DownloadTicket, idempotent: true, ...options });
+    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/download`, body: { path }, parse: validated(DownloadTicket), idempotent: true, ...options });
   }
 
   /** Opens the bytes of a download ticket as a stream. */

@@ -11,7 +11,8 @@ import {
   SessionTerminated,
   type SessionSummary,
 } from "../../schemas/session.ts";
-import { segment, type Transport } from "../http.ts";
+import { segment, type RestTransport } from "../../client-core/rest.ts";
+import { validated } from "../validate.ts";
 import { flatten, walkPages } from "../paginate.ts";
 import type { CallOptions } from "./call-options.ts";
 
@@ -34,9 +35,9 @@ export interface HistoryQuery {
 
 /** `/v1/sessions/...`. */
 export class SessionsApi {
-  readonly #t: Transport;
+  readonly #t: RestTransport;
 
-  constructor(transport: Transport) {
+  constructor(transport: RestTransport) {
     this.#t = transport;
   }
 
@@ -44,12 +45,12 @@ export class SessionsApi {
   async create(body: z.input<typeof SessionCreate> = {}, options: CallOptions = {}) {
     // With an idempotent_key the server answers the live session it already made, so a retry cannot double it.
     const idempotent = body.idempotent_key !== undefined;
-    return (await this.#t.request({ method: "POST", path: "/v1/sessions", body, response: SessionCreated, idempotent, ...options })).session;
+    return (await this.#t.request({ method: "POST", path: "/v1/sessions", body, parse: validated(SessionCreated), idempotent, ...options })).session;
   }
 
   /** One page of the caller's sessions, newest first. */
   list(query: ListSessionsQuery = {}, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: "/v1/sessions", query: { ...query }, response: SessionList, idempotent: true, ...options });
+    return this.#t.request({ method: "GET", path: "/v1/sessions", query: { ...query }, parse: validated(SessionList), idempotent: true, ...options });
   }
 
   /** Every page of the listing, fetched as the iteration goes. */
@@ -64,18 +65,18 @@ export class SessionsApi {
 
   /** The full record. */
   get(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, response: Session, idempotent: true, ...options });
+    return this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(Session), idempotent: true, ...options });
   }
 
   /** Terminates the session (end_reason `user_requested`); repeating it is harmless. */
   terminate(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}`, response: SessionTerminated, idempotent: true, ...options });
+    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}`, parse: validated(SessionTerminated), idempotent: true, ...options });
   }
 
   /** Deletes an ended session's record, events and archive (409 `session_not_ended` while live). */
   deleteRecord(id: string, options: CallOptions = {}) {
     // Not retried: a repeat after a lost answer would be a 404 although the delete worked.
-    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}/record`, response: SessionRecordDeleted, idempotent: false, ...options });
+    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}/record`, parse: validated(SessionRecordDeleted), idempotent: false, ...options });
   }
 
   /** One page of stored events after `afterSeq`. */
@@ -84,7 +85,7 @@ export class SessionsApi {
       method: "GET",
       path: `/v1/sessions/${segment(id)}/history`,
       query: { after_seq: query.afterSeq, limit: query.limit },
-      response: HistoryPage,
+      parse: validated(HistoryPage),
       idempotent: true,
       ...options,
     });

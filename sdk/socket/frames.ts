@@ -2,7 +2,8 @@
 import type { z } from "zod";
 import { ClientFrame } from "../../schemas/client-frames.ts";
 import { EnvelopeMeta, ServerEnvelope, ServerEventBody, type ServerEventType } from "../../schemas/events.ts";
-import { AiSessionsError } from "../errors.ts";
+import { AiSessionsError } from "../../client-core/errors.ts";
+import { frameJson } from "../../client-core/wire.ts";
 
 /** Event types this SDK knows; a newer server may send others, which are passed on untyped. */
 const KNOWN_TYPES: ReadonlySet<string> = new Set(ServerEventBody.options.map((option) => option.shape.type.value));
@@ -55,7 +56,7 @@ export function encodeClientFrame(frame: ClientFrameInput): string {
     const issue = parsed.error.issues[0];
     throw new AiSessionsError(0, "invalid_message", `invalid '${frame.type}' frame: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "bad payload"}`);
   }
-  return JSON.stringify(parsed.data);
+  return frameJson(parsed.data);
 }
 
 /** Type guard for a known event type. */

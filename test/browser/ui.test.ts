@@ -282,9 +282,7 @@ describe("the web UI", () => {
     expect(await page.textContent("[data-testid=question-card]")).toContain("db-01");
   });
 
-  it("uploads a file the agent reads, and downloads a file the agent wrote", async (ctx) => {
-    const openapi = (await (await fetch(`${base()}/openapi`)).json()) as { paths: Record<string, unknown> };
-    if (!openapi.paths["/v1/io/sessions/{id}/upload"]) ctx.skip();
+  it("uploads a file the agent reads, and downloads a file the agent wrote", async () => {
     const id = await newSession(page, "acceptEdits", "Files");
     await page.waitForSelector("[data-testid=upload]");
     // Uploads need the sandbox up: wait for the runner to connect.
@@ -404,16 +402,17 @@ describe("the web UI", () => {
 
   it("interrupts a running turn, terminates the session and deletes its record", async () => {
     const id = await newSession(page, "bypassPermissions", "Interrupt me");
-    await send(page, '[[scenario:bash command="sleep 10 && touch late.txt"]]');
+    await send(page, '[[scenario:bash command="sleep 4 && touch late.txt"]]');
     await page.waitForSelector("[data-testid=tool-card][data-tool-state=running]");
+    const toolStarted = Date.now();
     await page.waitForSelector("[data-testid=interrupt]:visible");
     await page.waitForTimeout(300);
-    const started = Date.now();
     await page.click("[data-testid=interrupt]");
     await atLeast(page, "[data-testid=turn-result]", 1, 15_000);
     await page.waitForSelector("[data-testid=chat] [data-testid=state-badge][data-state=Waiting]", { timeout: 15_000 });
-    expect(Date.now() - started).toBeLessThan(8_000);
     await page.waitForSelector("[data-testid=interrupt]", { state: "hidden" });
+    // A tool that kept running would write late.txt 4 s after it started: wait past that.
+    await page.waitForTimeout(Math.max(0, toolStarted + 5_500 - Date.now()));
     expect(existsSync(path.join(workspace(id), "late.txt"))).toBe(false);
 
     await page.click("[data-testid=terminate]");

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { AiSessionsError, createClient, createSessionWebSocket, type WebSocketLike } from "../../sdk/index.ts";
-import { parseRetryAfter } from "../../sdk/retry.ts";
-import { SeqTracker } from "../../sdk/socket/seq-tracker.ts";
+import { parseRetryAfter } from "../../client-core/retry.ts";
+import { SeqTracker } from "../../client-core/seq-tracker.ts";
 
 const BASE = "http://platform.test";
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

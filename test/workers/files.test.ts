@@ -50,7 +50,7 @@ describe("uploads over REST", () => {
     const upload = (filename: string) => call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename, content_type: "text/plain", size: 1 } });
     expect((await upload("../../etc/passwd")).body.target_path).toBe("/workspace/uploads/passwd");
     expect((await upload("C:\\Users\\me\\notes.txt ")).body.target_path).toBe("/workspace/uploads/notes.txt");
-    for (const bad of ["..", "dir/..", "dir/", "bell\u0007.txt", "new\nline", "x".repeat(256)]) {
+    for (const bad of ["..", "dir/..", "dir/", "bell\u0007.txt", "new\nline", "x".repeat(256), "\ud800a.txt", "a\udc00.txt"]) {
       const answer = await upload(bad);
       expect(answer.status, bad).toBe(400);
       expect(answer.body.error).toBe("invalid_filename");
@@ -169,7 +169,7 @@ describe("downloads over REST", () => {
 
   it("paths outside the workspace are 400 before the runner is asked", async () => {
     const { token, id, runner } = await runningSession();
-    for (const path of ["../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../b", "/workspace", ".", "/workspacex/file", "bad\u0000name"]) {
+    for (const path of ["../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../b", "/workspace", ".", "/workspacex/file", "bad\u0000name", "\ud800a.txt", "dir/\udfff"]) {
       const answer = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path } });
       expect(answer.status, path).toBe(400);
       expect(answer.body.error, path).toBe("invalid_path");
@@ -264,6 +264,13 @@ describe("files over the WebSocket", () => {
     client.send({ type: "download_request", payload: { request_id: "r4", path: "../../etc/passwd" } });
     const refused = (await client.until((f) => f.some((x) => x.payload?.request_id === "r4"), "r4 error")).find((x) => x.payload?.request_id === "r4");
     expect(refused).toMatchObject({ type: "error", seq: null, payload: { code: "invalid_path" } });
+
+    // A lone surrogate has no UTF-8 form: a clear refusal, not a failed transfer.
+    client.send({ type: "download_request", payload: { request_id: "r5", path: "\ud800a.txt" } });
+    client.send({ type: "upload_request", payload: { request_id: "r6", filename: "\ud800a.txt", content_type: "text/plain", size: 1 } });
+    const answers = await client.until((f) => ["r5", "r6"].every((r) => f.some((x) => x.payload?.request_id === r)), "r5 and r6 errors");
+    expect(answers.find((x) => x.payload?.request_id === "r5")).toMatchObject({ type: "error", payload: { code: "invalid_path" } });
+    expect(answers.find((x) => x.payload?.request_id === "r6")).toMatchObject({ type: "error", payload: { code: "invalid_filename" } });
     client.close();
     watcher.close();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gatewayTokenOf, refusalResponse } from "../../worker/gateway/admission.ts";
-import { MAX_GATEWAY_BODY_BYTES, readGatewayBody } from "../../worker/gateway/request-body.ts";
+import { BodyTooLarge, MAX_GATEWAY_BODY_BYTES, cappedGatewayBody, type CappedBody } from "../../worker/gateway/request-body.ts";
 import { OAUTH_BETA, clientHeaders, upstreamHeaders, upstreamUrl } from "../../worker/gateway/upstream.ts";
 
 const GATEWAY_TOKEN = "gt_sandbox-token-that-must-never-travel-upstream";
@@ -48,6 +48,13 @@ describe("upstream request headers", () => {
     expect(headers.get("x-api-key")).toBeNull();
     expect(headers.get("anthropic-beta")).toBe(`claude-code-20250219,${OAUTH_BETA}`);
     expect(upstreamHeaders(new Headers(), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
+  });
+
+  it("passes only betas billed at the priced rates, stripping the rest (1M context, fast mode, unknown ones)", () => {
+    const sent = "claude-code-20250219, context-1m-2025-08-07,fast-mode-2026-02-01, effort-2025-11-24,made-up-beta-2030-01-01";
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": sent }), API_KEY).get("anthropic-beta")).toBe("claude-code-20250219,effort-2025-11-24");
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), API_KEY).get("anthropic-beta")).toBeNull();
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
   });
 
   it("drops the oauth beta when the credential is an API key", () => {
@@ -100,6 +107,8 @@ describe("gateway token and refusals", () => {
     ["expired", 401, "authentication_error"],
     ["session_ended", 403, "permission_error"],
     ["budget_exceeded", 400, "invalid_request_error"],
+    ["budget_reserved", 429, "rate_limit_error"],
+    ["too_many_calls", 429, "rate_limit_error"],
   ] as const)("answers %s with %i %s in Anthropic's shape", async (reason, status, type) => {
     const response = refusalResponse({ allowed: false, reason, message: "because" });
     expect(response.status).toBe(status);
@@ -116,11 +125,29 @@ describe("gateway token and refusals", () => {
 });
 
 describe("request body cap", () => {
-  it("reads a body up to the cap, and refuses one past it by its length or by its bytes", async () => {
-    const ok = await readGatewayBody(new Request("http://x/", { method: "POST", body: "hello" }), 5);
-    expect(new TextDecoder().decode(ok!)).toBe("hello");
-    expect(await readGatewayBody(new Request("http://x/", { method: "POST", body: "hello!" }), 5)).toBeNull();
+  async function forwarded(body: CappedBody): Promise<string> {
+    return new TextDecoder().decode(await new Response(body.stream).arrayBuffer());
+  }
+
+  it("streams a body up to the cap unchanged", async () => {
+    const body = cappedGatewayBody(new Request("http://x/", { method: "POST", body: "hello" }), 5)!;
+    expect(await forwarded(body)).toBe("hello");
+    expect(body.exceeded()).toBe(false);
+  });
+
+  it("refuses a declared length past the cap before reading, and cuts off a body that goes past it", async () => {
     const lying = new Request("http://x/", { method: "POST", body: "x", headers: { "content-length": String(MAX_GATEWAY_BODY_BYTES + 1) } });
-    expect(await readGatewayBody(lying)).toBeNull();
+    expect(cappedGatewayBody(lying)).toBeNull();
+    const chunks = ["hel", "lo", "!", "never sent"];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const body = cappedGatewayBody(new Request("http://x/", { method: "POST", body: stream, duplex: "half" } as RequestInit), 5)!;
+    await expect(forwarded(body)).rejects.toThrow(BodyTooLarge);
+    expect(body.exceeded()).toBe(true);
   });
 });

@@ -42,6 +42,9 @@ const EXPECTED: MeteredCall = {
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
+/** UTF-8 bytes of the recorded stream's one text delta, "Grüße — 你好 🌍". */
+const STREAMED_TEXT_BYTES = 23;
+
 /** Feeds `data` to a fresh meter in the given chunks. */
 function meter(format: "sse" | "json", chunks: Uint8Array[]): MeteredCall | null {
   const m = new UsageMeter(format);
@@ -107,7 +110,25 @@ describe("usage meter on a streamed answer", () => {
 
   it("skips a garbled event and keeps the counts already seen", () => {
     const garbled = RECORDED_SSE.replace('data: {"type":"message_delta"', 'data: {"type":"message_delta"!');
-    expect(meter("sse", [bytes(garbled)])).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: 2 } });
+    // Without its final counts, the call is charged the bytes it streamed.
+    expect(meter("sse", [bytes(garbled)])).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: STREAMED_TEXT_BYTES } });
+  });
+
+  it("charges the UTF-8 bytes of the streamed content when the stream ends before message_delta", () => {
+    const cut = bytes(RECORDED_SSE.slice(0, RECORDED_SSE.indexOf("event: message_delta")));
+    expect(meter("sse", [cut])).toEqual({ ...EXPECTED, usage: { ...EXPECTED.usage, output_tokens: STREAMED_TEXT_BYTES } });
+    // Tool input and thinking are generated content too; a thinking block's signature is not.
+    const deltas = [
+      { type: "input_json_delta", partial_json: '{"command":"ls"}' },
+      { type: "thinking_delta", thinking: "hmm" },
+      { type: "signature_delta", signature: "x".repeat(500) },
+    ].map((delta) => `event: content_block_delta\ndata: ${JSON.stringify({ type: "content_block_delta", index: 1, delta })}\n\n`);
+    const withTools = bytes(RECORDED_SSE.slice(0, RECORDED_SSE.indexOf("event: message_delta")) + deltas.join(""));
+    expect(meter("sse", [withTools])!.usage.output_tokens).toBe(STREAMED_TEXT_BYTES + '{"command":"ls"}'.length + "hmm".length);
+  });
+
+  it("trusts message_delta's count once the end arrived, however little was streamed", () => {
+    expect(meter("sse", [bytes(RECORDED_SSE.replace('"output_tokens":89}', '"output_tokens":3}'))])!.usage.output_tokens).toBe(3);
   });
 
   it("reads usage from a stream whose events carry no names", () => {

@@ -3,9 +3,9 @@
  * gateway token the sandbox gets), real sealed credentials in D1, and the scripted model
  * server on loopback as ANTHROPIC_API_URL.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { RecordedRequest } from "../../model-server/server.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { storeCredential } from "../../platform/db/credentials.ts";
 import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
@@ -13,77 +13,7 @@ import { costOf } from "../../worker/gateway/pricing.ts";
 import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";
 import { call, registeredUser } from "./helpers.ts";
 import { createSession, recordedSandbox } from "./session-helpers.ts";
-
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      /** GET: the model server's recorded /v1/messages calls (vitest.config.ts). */
-      TEST_MODEL_SERVER: Fetcher;
-    }
-  }
-}
-
-const MODEL = "claude-sonnet-4-5-20250929";
-
-/** A user whose stored credential is unique to this test, and a session of theirs. */
-async function sessionWith(credential: "api_key" | "oauth_token", body: Record<string, unknown> = {}) {
-  const { user, token } = await registeredUser();
-  const secret = `sk-ant-${credential === "api_key" ? "api03" : "oat01"}-${crypto.randomUUID()}`;
-  await storeCredential(
-    env.DB,
-    await keyringFrom(env),
-    user.sub,
-    credential === "api_key" ? { type: "api_key", api_key: secret } : { type: "oauth_token", access_token: secret, refresh_token: null, expires_at: null },
-    new Date().toISOString(),
-  );
-  const id = await createSession(token, body);
-  const sandbox = await recordedSandbox(id);
-  return { token, id, secret, baseUrl: sandbox.env.ANTHROPIC_BASE_URL!, gatewayToken: sandbox.env.ANTHROPIC_AUTH_TOKEN! };
-}
-
-/** A Messages API body that the model server answers with `text`. */
-function messagesBody(text: string, stream: boolean): string {
-  return JSON.stringify({
-    model: MODEL,
-    max_tokens: 1024,
-    stream,
-    messages: [{ role: "user", content: `[[scenario:text text="${text}"]]` }],
-  });
-}
-
-/** Calls the gateway the way Claude Code does: POST with its headers and the gateway token. */
-function gateway(url: string, init: { token?: string | null; body?: BodyInit; method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
-  const headers: Record<string, string> = {
-    "anthropic-version": "2023-06-01",
-    "anthropic-beta": "claude-code-20250219",
-    "content-type": "application/json",
-    "user-agent": "claude-cli/2.1.329 (external, sdk-cli)",
-    ...init.headers,
-  };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  return exports.default.fetch(new Request(url, { method: init.method ?? "POST", headers, body: init.body }));
-}
-
-/** What the model server received with `secret` as credential. */
-async function receivedWith(secret: string): Promise<RecordedRequest[]> {
-  const all = (await (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).json()) as RecordedRequest[];
-  return all.filter((request) => request.apiKey === secret);
-}
-
-async function allReceived(): Promise<string> {
-  return (await env.TEST_MODEL_SERVER.fetch("http://model-server/requests")).text();
-}
-
-/** Waits until the session's usage satisfies `done` (it is recorded after the answer ends). */
-async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
-  for (let i = 0; i < 100; i++) {
-    const record = await call("GET", `/v1/sessions/${id}`, { token });
-    expect(record.status).toBe(200);
-    if (done(record.body.usage)) return record.body.usage;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`usage of ${id} never reached the expected value`);
-}
+import { MODEL, allReceived, gateway, messagesBody, receivedWith, sessionWith, recordOf, usageOf } from "./gateway-helpers.ts";
 
 describe("model gateway", () => {
   it("forwards a streamed call with the user's API key, never the gateway token, and records its usage", async () => {
@@ -226,10 +156,12 @@ describe("model gateway", () => {
     expect(first.status).toBe(200);
     await first.text();
     expect((await usageOf(s.id, s.token, (u) => u.cost_usd > 0)).cost_usd).toBeGreaterThanOrEqual(budget);
+    // Spending the budget ends the session (end_reason completed); wait for that, then the
+    // refusal is the ended session's.
+    await recordOf(s.id, s.token, (r) => r.status === "ended" && r.end_reason === "completed");
     const second = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("one more", true) });
-    // Spending the budget ends the session (end_reason completed), so the refusal is the ended one.
-    expect([400, 403]).toContain(second.status);
-    expect(second.status === 400 ? "invalid_request_error" : "permission_error").toBe((await second.json<any>()).error.type);
+    expect(second.status).toBe(403);
+    expect((await second.json<any>()).error.type).toBe("permission_error");
     expect(await receivedWith(s.secret)).toHaveLength(1);
   });
 
@@ -244,6 +176,40 @@ describe("model gateway", () => {
     expect(response.status).toBe(401);
     expect((await response.json<any>()).error).toEqual({ type: "authentication_error", message: expect.stringContaining("no Claude credential") });
     expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("streams the request body upstream and answers 413 when a body without a declared length goes past the cap", async () => {
+    const s = await sessionWith("api_key");
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Never ends: the gateway must stop reading it.
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: endless });
+    expect(response.status).toBe(413);
+    expect((await response.json<any>()).error).toEqual({ type: "invalid_request_error", message: `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes` });
+    // It stopped at the cap (give or take what was in flight), and no complete request went upstream.
+    expect(sent).toBeLessThan(MAX_GATEWAY_BODY_BYTES + 8 * chunk.byteLength);
+    expect((await receivedWith(s.secret)).filter((request) => request.status === 200)).toHaveLength(0);
+    // The refused call gave its slot back: the next one is served.
+    const next = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("after the big one", false) });
+    expect(next.status).toBe(200);
+    await next.arrayBuffer();
+  });
+
+  it("answers a made-up session id from the index, without creating a Durable Object for it", async () => {
+    const s = await sessionWith("api_key");
+    const unknownId = `no-such-${crypto.randomUUID()}`;
+    const response = await gateway(`http://platform.test/v1/gateway/sessions/${unknownId}/v1/messages`, { token: s.gatewayToken, body: messagesBody("x", false) });
+    expect(response.status).toBe(401);
+    expect((await response.json<any>()).error.type).toBe("authentication_error");
+    const stored = (await listDurableObjectIds(env.SESSION)).map((id) => id.toString());
+    expect(stored).toContain(env.SESSION.idFromName(s.id).toString());
+    expect(stored).not.toContain(env.SESSION.idFromName(unknownId).toString());
   });
 
   it("passes upstream errors through unchanged and records no usage for them", async () => {

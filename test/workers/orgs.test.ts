@@ -51,7 +51,7 @@ describe("org sessions", () => {
   it("run unattended and one-shot, pay with the org secret, and end with org_api_requested when the org deletes them", async () => {
     const org = await newOrg();
     await call("PUT", `/v1/orgs/${org.oid}/secrets/anthropic-key`, { headers: org.headers, body: { value: "sk-ant-org-paid-key-0123456789" } });
-    await call("PUT", `/v1/orgs/${org.oid}/secrets/vt`, { headers: org.headers, body: { value: "vt-token-xyz" } });
+    await call("PUT", `/v1/orgs/${org.oid}/secrets/vt`, { headers: org.headers, body: { value: "vt-token-xyz", expose_to_sessions: true } });
     const missing = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { prompt: "triage", anthropic_secret: "hive://secret/nope" } });
     expect(missing.body.error).toBe("secret_not_found");
 
@@ -63,7 +63,10 @@ describe("org sessions", () => {
     const id = created.body.session.id;
     expect(created.body.session.profile.one_shot).toBe(true);
     const sandbox = await recordedSandbox(id);
-    expect(JSON.stringify(sandbox.env)).not.toContain("sk-ant-");
+    // Neither stored secret value is in the sandbox's environment (the key never; the VT token
+    // only through configure, below).
+    expect(JSON.stringify(sandbox.env)).not.toContain("sk-ant-org-paid-key-0123456789");
+    expect(JSON.stringify(sandbox.env)).not.toContain("vt-token-xyz");
 
     // The runner is configured with the secret resolved, at the last moment.
     const runner = await runnerSocket(id);

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { REDACTED_SECRET } from "../../schemas/profile.ts";
 import { call, registeredUser } from "./helpers.ts";
 
 const FULL_PROFILE = {
@@ -21,11 +22,20 @@ const FULL_PROFILE = {
 };
 
 describe("profiles", () => {
-  it("creates a profile with every field and reads it back unchanged", async () => {
+  it("creates a profile with every field and reads it back unchanged (secret values as names only)", async () => {
     const { token } = await registeredUser();
     const created = await call("POST", "/v1/profiles", { token, body: FULL_PROFILE });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ ...FULL_PROFILE, id: expect.any(String), is_default: false });
+    expect(created.body).toMatchObject({
+      ...FULL_PROFILE,
+      environment: { VT_API_KEY: REDACTED_SECRET, REGION: REDACTED_SECRET },
+      mcp_servers: {
+        intel: { ...FULL_PROFILE.mcp_servers.intel, headers: { Authorization: REDACTED_SECRET } },
+        local: { ...FULL_PROFILE.mcp_servers.local, env: { DEBUG: REDACTED_SECRET } },
+      },
+      id: expect.any(String),
+      is_default: false,
+    });
     const read = await call("GET", `/v1/profiles/${created.body.id}`, { token });
     expect(read.body).toEqual(created.body);
   });
@@ -51,7 +61,7 @@ describe("profiles", () => {
     const { body: created } = await call("POST", "/v1/profiles", { token, body: FULL_PROFILE });
     const updated = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: "us" } } });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ name: "Investigation", max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: "us" }, max_budget_usd: 10.5 });
+    expect(updated.body).toMatchObject({ name: "Investigation", max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: REDACTED_SECRET }, max_budget_usd: 10.5 });
     const taken = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { name: "Default" } });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toBe("profile_name_taken");

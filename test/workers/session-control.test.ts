@@ -183,10 +183,16 @@ describe("approvals and questions", () => {
     expect(denied).toMatchObject({ behavior: "deny", message: expect.stringContaining("rm") });
 
     // Not covered: the user is asked, and the session needs attention.
-    askUser(runner, "r5", "Bash", { command: "git status" });
+    askUser(runner, "r5", "Bash", { command: "git status && timeout 5 npm test" });
     const request = await client.next("tool_approval_request");
     expect(answered(runner, "r5")).toBe(false);
-    expect(request.payload).toEqual({ tool_use_id: "tu_r5", tool_name: "Bash", tool_input: { command: "git status" } });
+    // The request says exactly what a session approval grants: one pattern per stage (issue 9).
+    expect(request.payload).toEqual({
+      tool_use_id: "tu_r5",
+      tool_name: "Bash",
+      tool_input: { command: "git status && timeout 5 npm test" },
+      session_patterns: ["Bash(git:*)", "Bash(npm:*)"],
+    });
     expect(request.seq).not.toBeNull();
     const attention = await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.needs_attention), "needs_attention");
     expect(attention.find((x) => x.type === "session_status" && x.payload.needs_attention).payload.ui_state).toBe("Waiting");
@@ -196,10 +202,37 @@ describe("approvals and questions", () => {
     const answer = await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === "r5"), "answer r5");
     expect(answer.find((x) => x.request_id === "r5").behavior).toBe("allow");
     expect((await record(token, id)).needs_attention).toBe(false);
-    // The derived pattern Bash(git:*) now covers other git commands, for this session only.
+    // The granted patterns now cover other git and npm commands, for this session only.
     expect((await ask(runner, "r6", "Bash", { command: "git log --oneline" }))?.behavior).toBe("allow");
+    expect((await ask(runner, "r7", "Bash", { command: "npm run build" }))?.behavior).toBe("allow");
     const profiles = (await call("GET", "/v1/profiles", { token })).body.profiles;
     expect(profiles.find((p: any) => p.is_default).allowed_tools).not.toContain("Bash(git:*)");
+  });
+
+  it("grants nothing for a call no pattern can cover, and judges edits against the runner's workspace (issue 9)", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token, { permission_mode: "acceptEdits", allowed_tools: ["Bash(ls:*)"], denied_tools: [] });
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    await client.next("history");
+
+    askUser(runner, "h1", "Bash", { command: "x='a[$(touch pwned)]'; ls $[x]" });
+    const request = await client.next("tool_approval_request");
+    expect(request.payload.session_patterns).toEqual([]);
+    client.send({ type: "tool_approval_response", payload: { tool_use_id: "tu_h1", approved: true, approval_scope: "session" } });
+    await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === "h1"), "answer h1");
+    // Approved once: the same line asks again.
+    askUser(runner, "h2", "Bash", { command: "x='a[$(touch pwned)]'; ls $[x]" });
+    await client.until((f) => f.filter((x) => x.type === "tool_approval_request").length === 2, "asked again");
+    expect(answered(runner, "h2")).toBe(false);
+
+    const workspace = "/tmp/sandbox-1/workspace";
+    const write = (file_path: string) => ({ file_path, content: "x" });
+    runner.send({ type: "permission_request", request_id: "h3", tool_name: "Write", input: write(`${workspace}/a.ts`), tool_use_id: "tu_h3", workspace_dir: workspace });
+    await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === "h3" && x.behavior === "allow"), "h3 approved by the mode");
+    runner.send({ type: "permission_request", request_id: "h4", tool_name: "Write", input: write(`${workspace}/.claude/settings.json`), tool_use_id: "tu_h4", workspace_dir: workspace });
+    await client.until((f) => f.some((x) => x.type === "tool_approval_request" && x.payload.tool_use_id === "tu_h4"), "h4 asks");
+    expect(answered(runner, "h4")).toBe(false);
   });
 
   it("passes a denial with its message, and an approval with edited input", async () => {

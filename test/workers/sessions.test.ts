@@ -224,6 +224,26 @@ describe("the session WebSocket", () => {
     client.close();
   });
 
+  it("refuses frames that are not valid UTF-8 (binary, or text the runtime decoded with U+FFFD) and keeps the socket", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const client = await clientSocket(id, token);
+    await client.next("history");
+    const prompt = (text: string) => JSON.stringify({ type: "prompt", payload: { text } });
+    const invalidBytes = new Uint8Array([...new TextEncoder().encode('{"type":"prompt","payload":{"text":"a'), 0xff, 0xfe, ...new TextEncoder().encode('"}}')]);
+    client.ws.send(invalidBytes);
+    client.send(prompt("bad \uFFFD byte"));
+    const errors = await client.until((f) => f.filter((x) => x.type === "error").length === 2, "2 errors");
+    expect(errors.filter((x) => x.type === "error").map((x) => x.payload.code)).toEqual(["invalid_message", "invalid_message"]);
+    // The character itself is fine when escaped in the JSON, and valid binary frames are read.
+    client.send(JSON.stringify({ type: "prompt", payload: { text: "escaped X" } }).replace("X", "\\ufffd"));
+    client.ws.send(new TextEncoder().encode(prompt("binary ok")));
+    await client.until((f) => f.filter((x) => x.type === "user").length === 2, "two prompts");
+    expect(client.frames.filter((x) => x.type === "user").map((x) => x.payload.content)).toEqual(["escaped \uFFFD", "binary ok"]);
+    expect(client.closeCode).toBeNull();
+    client.close();
+  });
+
   it("DELETE ends the session: clients get session_end and close 4100, the runner is told to shut down, the sandbox stops", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
@@ -293,7 +313,7 @@ describe("capture-profile", () => {
     const id = await createSession(token, { permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" } });
     const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured", description: "from a good session" } });
     expect(captured.status).toBe(201);
-    expect(captured.body).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" }, is_default: false });
+    expect(captured.body).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "[redacted]" }, is_default: false });
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } })).body.error).toBe("profile_name_taken");
     const stranger = await userWithKey();
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token: stranger.token, body: { name: "Mine" } })).status).toBe(404);

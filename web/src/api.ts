@@ -1,116 +1,103 @@
 /**
- * The REST side of the platform, typed with the wire schemas (type-only imports: nothing of
- * zod reaches the bundle). Every error is `{error, message}` (API.md §0) → `ApiFailure`.
+ * The REST side of the platform for the web UI: the client core's transport (client-core/rest.ts:
+ * error shape, retries of idempotent calls, Retry-After), typed with the wire schemas through
+ * type-only imports, so nothing of zod reaches the bundle. Every failure is an AiSessionsError.
  */
+import { AiSessionsError } from "../../client-core/errors.ts";
+import { RestTransport, segment, type Query } from "../../client-core/rest.ts";
+import { socketUrl } from "../../client-core/wire.ts";
 import type { CredentialStatus, OAuthStarted, OAuthUrl, Registered } from "../../schemas/account.ts";
+import type { DownloadTicket, UploadCompleted, UploadTicket } from "../../schemas/files.ts";
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../schemas/profile.ts";
 import type { HistoryPage, Session, SessionCreate, SessionList } from "../../schemas/session.ts";
 import type { z } from "zod";
 
 type Out<T extends z.ZodType> = z.infer<T>;
 
-export class ApiFailure extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 export type { Profile, Session };
 
-/** Answer of POST /v1/io/sessions/{id}/upload (API.md §7). */
-export interface UploadTicket {
-  upload_url: string;
-  upload_id: string;
-  target_path: string;
-  expires_at: string;
+/** One call: `idempotent` says whether the transport may repeat it after a failure. */
+interface Call {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  idempotent: boolean;
+  body?: unknown;
+  query?: Query;
 }
 
 export class Api {
   readonly base: string;
-  private token: string;
+  readonly rest: RestTransport;
+  readonly #token: string;
   /** Called when the token is refused (expired or revoked). */
   onUnauthorized: (() => void) | null = null;
 
   constructor(token: string, base = location.origin) {
     this.base = base;
-    this.token = token;
+    this.#token = token;
+    this.rest = new RestTransport({ baseUrl: base, token });
   }
 
   get bearer(): string {
-    return this.token;
+    return this.#token;
   }
 
-  async request<T>(method: string, route: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    let response: Response;
+  async request<T>(call: Call): Promise<T> {
     try {
-      response = await fetch(this.base + route, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? null : JSON.stringify(body),
-        ...(signal ? { signal } : {}),
-      });
+      return await this.rest.request<T>(call);
     } catch (error) {
-      if ((error as Error).name === "AbortError") throw error;
-      throw new ApiFailure(0, "network_error", "The platform cannot be reached. Check your connection.");
+      if (error instanceof AiSessionsError && error.status === 401) this.onUnauthorized?.();
+      // The transport names the failed call; a person wants to know what to do.
+      if (error instanceof AiSessionsError && error.code === "network_error") {
+        throw new AiSessionsError(0, "network_error", "The platform cannot be reached. Check your connection.", { cause: error });
+      }
+      throw error;
     }
-    const text = await response.text();
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON
-    }
-    if (!response.ok) {
-      const err = json as { error?: string; message?: string } | null;
-      if (response.status === 401) this.onUnauthorized?.();
-      throw new ApiFailure(response.status, err?.error ?? `http_${response.status}`, err?.message ?? (response.statusText || "request failed"));
-    }
-    return json as T;
   }
+
+  // Short forms, which keep the method table below (and the bundle) small.
+  #get = <T>(path: string, query?: Query) => this.request<T>({ method: "GET", path, idempotent: true, ...(query ? { query } : {}) });
+  #post = <T>(path: string, body: unknown, idempotent: boolean) => this.request<T>({ method: "POST", path, body, idempotent });
+  #delete = <T>(path: string, idempotent: boolean) => this.request<T>({ method: "DELETE", path, idempotent });
 
   // Registration and credentials (API.md §2)
-  register = () => this.request<Out<typeof Registered>>("POST", "/v1/register");
-  deregister = () => this.request<{ deregistered: true }>("DELETE", "/v1/register");
-  credentialStatus = () => this.request<Out<typeof CredentialStatus>>("GET", "/v1/auth/claude/status");
-  storeApiKey = (api_key: string) => this.request<{ success: true }>("POST", "/v1/auth/claude/apikey", { api_key });
-  deleteCredential = () => this.request<{ deleted: boolean }>("DELETE", "/v1/auth/claude");
-  oauthStart = () => this.request<Out<typeof OAuthStarted>>("POST", "/v1/auth/claude/start");
-  oauthUrl = (id: string) => this.request<Out<typeof OAuthUrl>>("GET", `/v1/auth/claude/url?session_id=${encodeURIComponent(id)}`);
-  oauthCode = (session_id: string, code: string) => this.request<{ success: true }>("POST", "/v1/auth/claude/code", { session_id, code });
+  register = () => this.#post<Out<typeof Registered>>("/v1/register", undefined, true);
+  deregister = () => this.#delete<{ deregistered: true }>("/v1/register", false);
+  credentialStatus = () => this.#get<Out<typeof CredentialStatus>>("/v1/auth/claude/status");
+  storeApiKey = (api_key: string) => this.#post<{ success: true }>("/v1/auth/claude/apikey", { api_key }, true);
+  deleteCredential = () => this.#delete<{ deleted: boolean }>("/v1/auth/claude", true);
+  oauthStart = () => this.#post<Out<typeof OAuthStarted>>("/v1/auth/claude/start", undefined, false);
+  oauthUrl = (session_id: string) => this.#get<Out<typeof OAuthUrl>>("/v1/auth/claude/url", { session_id });
+  oauthCode = (session_id: string, code: string) => this.#post<{ success: true }>("/v1/auth/claude/code", { session_id, code }, false);
 
   // Profiles (API.md §3)
-  listProfiles = async () => (await this.request<{ profiles: Profile[] }>("GET", "/v1/profiles")).profiles;
-  createProfile = (body: ProfileCreate) => this.request<Profile>("POST", "/v1/profiles", body);
-  updateProfile = (id: string, body: ProfileUpdate) => this.request<Profile>("PUT", `/v1/profiles/${encodeURIComponent(id)}`, body);
-  deleteProfile = (id: string) => this.request<{ deleted: true }>("DELETE", `/v1/profiles/${encodeURIComponent(id)}`);
-  setDefaultProfile = (id: string) => this.request<Profile>("POST", `/v1/profiles/${encodeURIComponent(id)}/default`);
+  listProfiles = async () => (await this.#get<{ profiles: Profile[] }>("/v1/profiles")).profiles;
+  createProfile = (body: ProfileCreate) => this.#post<Profile>("/v1/profiles", body, false);
+  updateProfile = (id: string, body: ProfileUpdate) => this.request<Profile>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true });
+  deleteProfile = (id: string) => this.#delete<{ deleted: true }>(`/v1/profiles/${segment(id)}`, false);
+  setDefaultProfile = (id: string) => this.#post<Profile>(`/v1/profiles/${segment(id)}/default`, undefined, true);
 
-  // Sessions (API.md §4)
-  createSession = async (body: SessionCreate) => (await this.request<{ session: Session }>("POST", "/v1/sessions", body)).session;
+  // Sessions (API.md §4); a create is repeated only with an idempotent_key (the server then answers the same session).
+  createSession = async (body: SessionCreate) => (await this.#post<{ session: Session }>("/v1/sessions", body, body.idempotent_key !== undefined)).session;
   listSessions = (cursor?: string | null, limit = 50) =>
-    this.request<Out<typeof SessionList>>("GET", `/v1/sessions?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-  getSession = (id: string) => this.request<Session>("GET", `/v1/sessions/${encodeURIComponent(id)}`);
-  terminateSession = (id: string) => this.request<{ terminated: true }>("DELETE", `/v1/sessions/${encodeURIComponent(id)}`);
-  deleteSessionRecord = (id: string) => this.request<{ deleted: true }>("DELETE", `/v1/sessions/${encodeURIComponent(id)}/record`);
+    this.#get<Out<typeof SessionList>>("/v1/sessions", { limit, cursor: cursor ?? undefined });
+  getSession = (id: string) => this.#get<Session>(`/v1/sessions/${segment(id)}`);
+  terminateSession = (id: string) => this.#delete<{ terminated: true }>(`/v1/sessions/${segment(id)}`, true);
+  deleteSessionRecord = (id: string) => this.#delete<{ deleted: true }>(`/v1/sessions/${segment(id)}/record`, false);
   history = (id: string, afterSeq: number, limit = 500) =>
-    this.request<Out<typeof HistoryPage>>("GET", `/v1/sessions/${encodeURIComponent(id)}/history?after_seq=${afterSeq}&limit=${limit}`);
+    this.#get<Out<typeof HistoryPage>>(`/v1/sessions/${segment(id)}/history`, { after_seq: afterSeq, limit });
 
   // Files (API.md §7)
   requestUpload = (id: string, file: { filename: string; content_type: string; size: number }) =>
-    this.request<UploadTicket>("POST", `/v1/io/sessions/${encodeURIComponent(id)}/upload`, file);
+    this.#post<UploadTicket>(`/v1/io/sessions/${segment(id)}/upload`, file, false);
   completeUpload = (id: string, upload_id: string) =>
-    this.request<{ success: boolean; path: string }>("POST", `/v1/io/sessions/${encodeURIComponent(id)}/upload/complete`, { upload_id });
+    this.#post<UploadCompleted>(`/v1/io/sessions/${segment(id)}/upload/complete`, { upload_id }, false);
   requestDownload = (id: string, path: string) =>
-    this.request<{ download_url: string; expires_at: string }>("POST", `/v1/io/sessions/${encodeURIComponent(id)}/download`, { path });
+    this.#post<DownloadTicket>(`/v1/io/sessions/${segment(id)}/download`, { path }, true);
 
   /** The WebSocket URL of a session (`?token=`, as browsers cannot set headers on upgrades). */
   socketUrl(id: string, afterSeq: number | null): string {
-    const ws = this.base.replace(/^http/, "ws");
-    return `${ws}/v1/ws/sessions/${encodeURIComponent(id)}?token=${encodeURIComponent(this.token)}${afterSeq === null ? "" : `&after_seq=${afterSeq}`}`;
+    return socketUrl(this.base, id, this.#token, afterSeq);
   }
 }
 

@@ -5,7 +5,8 @@
  * single-page fallback.
  */
 import "./styles.css";
-import { Api, ApiFailure, tokenClaims } from "./api.ts";
+import { AiSessionsError } from "../../client-core/errors.ts";
+import { Api, tokenClaims } from "./api.ts";
 import { h, onDispose, replace, toast } from "./dom.ts";
 import type { App } from "./app.ts";
 import { SessionStore } from "./session-store.ts";
@@ -203,7 +204,7 @@ async function signIn(token: string): Promise<void> {
     saveToken(token);
     startApp(token);
   } catch (error) {
-    if (error instanceof ApiFailure && error.code === "not_registered") {
+    if (error instanceof AiSessionsError && error.code === "not_registered") {
       saveToken(token);
       replace(
         root,
@@ -215,7 +216,7 @@ async function signIn(token: string): Promise<void> {
       return;
     }
     saveToken(null);
-    showSignIn(error instanceof ApiFailure && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message);
+    showSignIn(error instanceof AiSessionsError && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message);
   }
 }
 
@@ -234,7 +235,7 @@ document.addEventListener("click", (event) => {
 window.addEventListener("popstate", () => renderRoute());
 window.addEventListener("unhandledrejection", (event) => {
   const error = event.reason;
-  if (error instanceof ApiFailure) toast(error.message, "error");
+  if (error instanceof AiSessionsError) toast(error.message, "error");
 });
 
 const initial = takeFragmentToken() ?? storedToken();

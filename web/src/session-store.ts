@@ -5,12 +5,15 @@
  *   beyond the end of the log: no replay) and applies `session_status` / `session_end`;
  * - the open chat view, which reports every status event it sees.
  */
-import type { SessionStatusPayload } from "../../schemas/events.ts";
+import { SessionSocket } from "../../client-core/session-socket.ts";
+import type { ServerEnvelope, SessionStatusPayload } from "../../schemas/events.ts";
 import type { SessionSummary } from "../../schemas/session.ts";
 import type { Api } from "./api.ts";
 
 const POLL_MS = 20_000;
 const MAX_WATCHERS = 12;
+/** Watchers reconnect slowly: the list poll covers what they miss. */
+const WATCH_RECONNECT = { minDelayMs: 1_000, maxDelayMs: 30_000 };
 /** An `after_seq` past any log's end: the server replays nothing and sends live events only. */
 const LIVE_ONLY = Number.MAX_SAFE_INTEGER;
 
@@ -21,7 +24,7 @@ export class SessionStore {
   error: string | null = null;
   private readonly api: Api;
   private readonly listeners = new Set<() => void>();
-  private readonly watchers = new Map<string, { ws: WebSocket | null; timer: ReturnType<typeof setTimeout> | null; stopped: boolean }>();
+  private readonly watchers = new Map<string, SessionSocket<ServerEnvelope>>();
   private poll: ReturnType<typeof setInterval> | null = null;
   private refreshing: Promise<void> | null = null;
 
@@ -138,55 +141,38 @@ export class SessionStore {
     for (const s of live) if (!this.watchers.has(s.id)) this.watch(s.id);
   }
 
+  /**
+   * A watcher is the client core's session socket starting at the log's end: it first asks for
+   * live events only, and resumes after a drop from the last event it saw. A final close (ended,
+   * gone, refused) ends it and the list is read again.
+   */
   private watch(id: string): void {
-    const watcher = { ws: null as WebSocket | null, timer: null as ReturnType<typeof setTimeout> | null, stopped: false };
-    this.watchers.set(id, watcher);
-    let failures = 0;
-    const open = () => {
-      if (watcher.stopped) return;
-      const ws = new WebSocket(this.api.socketUrl(id, LIVE_ONLY));
-      watcher.ws = ws;
-      ws.onopen = () => {
+    const watcher: SessionSocket<ServerEnvelope> = new SessionSocket<ServerEnvelope>({
+      sessionId: id,
+      url: (afterSeq) => this.api.socketUrl(id, afterSeq ?? LIVE_ONLY),
+      reconnect: WATCH_RECONNECT,
+      expandHistory: false,
+      listener: {
         // Anything that changed while this socket was not open is in the list.
-        if (failures > 0) void this.refresh();
-        failures = 0;
-      };
-      ws.onmessage = (message) => {
-        try {
-          const frame = JSON.parse(String(message.data));
+        open: ({ reconnected }) => reconnected && void this.refresh(),
+        frame: (frame) => {
           if (frame.type === "session_status") this.applyStatus(id, frame.payload);
           else if (frame.type === "session_end") {
             const s = this.get(id);
             if (s) this.applyStatus(id, { status: "ended", ui_state: "Ended", needs_attention: false, dormant: s.dormant }, frame.payload.reason);
           }
-        } catch {
-          // ignore
-        }
-      };
-      ws.onclose = (event) => {
-        if (watcher.stopped) return;
-        watcher.ws = null;
-        if (event.code === 4100 || event.code === 4004 || event.code === 4003 || event.code === 4001) {
-          void this.refresh();
-          return;
-        }
-        failures++;
-        watcher.timer = setTimeout(open, Math.min(30_000, 1000 * 2 ** Math.min(failures, 5)));
-      };
-    };
-    open();
+        },
+        // The closed watcher stays in the map, so the list's next read cannot reopen it in a loop.
+        close: (info) => !info.willReconnect && this.watchers.get(id) === watcher && void this.refresh(),
+      },
+    });
+    this.watchers.set(id, watcher);
   }
 
   private unwatch(id: string): void {
     const watcher = this.watchers.get(id);
     if (!watcher) return;
-    watcher.stopped = true;
-    if (watcher.timer) clearTimeout(watcher.timer);
-    try {
-      watcher.ws?.close(1000, "not watched");
-    } catch {
-      // closed
-    }
     this.watchers.delete(id);
+    watcher.close();
   }
 }

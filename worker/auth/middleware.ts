@@ -1,9 +1,21 @@
 /** Hono middleware that establishes who is calling. */
 import type { MiddlewareHandler } from "hono";
 import { findUser } from "../../platform/db/users.ts";
+import { redeemSocketTicket, socketTicket } from "./ws-ticket.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
 import { TokenError, bearerToken, verifyUserToken } from "./jwt.ts";
+
+/**
+ * For session sockets: a valid single-use ticket (`?ticket=`) identifies the user, for the
+ * session in the path; without one, `requireUser` decides.
+ */
+export const requireUserOrTicket: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const ticket = socketTicket(c.req.raw);
+  if (ticket === null) return requireUser(c, next);
+  c.set("user", await redeemSocketTicket(c.env, ticket, c.req.param("id") ?? null));
+  await next();
+};
 
 /** 401 unless the request carries a valid user token; sets `c.var.user`. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {

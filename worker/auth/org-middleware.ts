@@ -20,7 +20,7 @@ export const requireOrg: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!match || match.org_id !== claimed) throw new ApiError(401, "unauthorized", "invalid org API key for this org");
   const inPath = c.req.param("oid");
   if (inPath !== undefined && inPath !== match.org_id) throw new ApiError(403, "wrong_org", "this key belongs to another org");
-  c.set("org", { id: match.org_id, keyId: match.id });
+  c.set("org", { id: match.org_id, keyId: match.id, expiresAt: match.expires_at === null ? null : Date.parse(match.expires_at) });
   await next();
 };
 

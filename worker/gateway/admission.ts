@@ -5,6 +5,9 @@
 import type { ModelAdmission } from "../../platform/contracts/session.ts";
 import { anthropicError } from "./anthropic-error.ts";
 
+/** Seconds a caller refused for calls in flight should wait: about one short model answer. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
+
 /** The session's "no", with its reason. */
 export type Refusal = Extract<ModelAdmission, { allowed: false }>;
 
@@ -28,6 +31,10 @@ export function refusalResponse(refusal: Refusal): Response {
       return anthropicError(401, "authentication_error", refusal.message);
     case "session_ended":
       return anthropicError(403, "permission_error", refusal.message);
+    case "budget_reserved":
+    case "too_many_calls":
+      // Passes once calls in flight finish: a 429, which Claude Code retries after `retry-after`.
+      return anthropicError(429, "rate_limit_error", refusal.message, { "retry-after": String(BUSY_RETRY_AFTER_SECONDS) });
     case "budget_exceeded": {
       const message = /budget.*exceeded/i.test(refusal.message) ? refusal.message : `session budget exceeded: ${refusal.message}`;
       return anthropicError(400, "invalid_request_error", message);

@@ -1,5 +1,7 @@
-/** Reading a proxied request body with a byte cap, before anything is sent upstream. */
-import { readCappedBody } from "../http/capped-body.ts";
+/**
+ * A proxied request body, streamed upstream with a byte cap: the Worker never holds a whole
+ * request (up to 32 MiB) in memory, and still never forwards a byte past the cap.
+ */
 
 /**
  * Largest request the gateway forwards: the Messages API's own request limit. A long
@@ -7,7 +9,40 @@ import { readCappedBody } from "../http/capped-body.ts";
  */
 export const MAX_GATEWAY_BODY_BYTES = 32 * 1024 * 1024;
 
-/** The whole body, or null when it is larger than `maxBytes` (Content-Length is checked, never trusted). */
-export function readGatewayBody(request: Request, maxBytes = MAX_GATEWAY_BODY_BYTES): Promise<Uint8Array | null> {
-  return readCappedBody(request, maxBytes);
+/** Why a capped body stopped: the stream error an upstream fetch rejects with. */
+export class BodyTooLarge extends Error {
+  constructor(maxBytes: number) {
+    super(`request body exceeds ${maxBytes} bytes`);
+    this.name = "BodyTooLarge";
+  }
+}
+
+/** A body on its way upstream, and whether it was cut off at the cap. */
+export interface CappedBody {
+  /** The bytes to forward, erroring with `BodyTooLarge` at the first byte past the cap; null when the request had none. */
+  stream: ReadableStream<Uint8Array> | null;
+  /** True once the body proved larger than the cap (the upstream call then fails). */
+  exceeded(): boolean;
+}
+
+/**
+ * Streams `request`'s body through a byte counter; null when its declared Content-Length is
+ * already over `maxBytes`. A body that lies about its length is cut off as it goes past.
+ */
+export function cappedGatewayBody(request: Request, maxBytes = MAX_GATEWAY_BODY_BYTES): CappedBody | null {
+  if (Number(request.headers.get("content-length") ?? "0") > maxBytes) return null;
+  let total = 0;
+  let exceeded = false;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        exceeded = true;
+        controller.error(new BodyTooLarge(maxBytes));
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream: request.body ? request.body.pipeThrough(counter) : null, exceeded: () => exceeded };
 }

@@ -11,6 +11,33 @@ export const DEFAULT_ANTHROPIC_API_URL = "https://api.anthropic.com";
 export const OAUTH_BETA = "oauth-2025-04-20";
 
 /**
+ * The `anthropic-beta` values passed upstream; any other is stripped. A beta can change what a
+ * call costs in ways the meter does not price (the 1M-context premium, fast mode, server-tool
+ * fees), so only betas known to bill at the list prices `pricing.ts` models pass. Stripping
+ * rather than refusing keeps Claude Code working when a release adds a beta: the API then
+ * answers as without it (or names the field that needs it, in its own 400). Listed: what Claude
+ * Code 2.1 sends on every turn, plus well-known betas priced as plain input and output.
+ */
+export const PRICED_BETAS: ReadonlySet<string> = new Set([
+  "claude-code-20250219",
+  "interleaved-thinking-2025-05-14",
+  "context-management-2025-06-27",
+  "per-turn-control-2026-07-01",
+  "mid-conversation-tool-changes-2026-07-01",
+  "thinking-token-count-2026-05-13",
+  "advanced-tool-use-2025-11-20",
+  "effort-2025-11-24",
+  "fine-grained-tool-streaming-2025-05-14",
+  "token-efficient-tools-2025-02-19",
+  // 1-hour cache writes are priced (pricing.ts, CACHE_WRITE_1H_MULTIPLIER).
+  "extended-cache-ttl-2025-04-11",
+  "prompt-caching-scope-2026-01-05",
+  "redact-thinking-2026-02-12",
+  "structured-outputs-2025-12-15",
+  "token-counting-2024-11-01",
+]);
+
+/**
  * Request headers passed upstream; everything else is dropped: the gateway token
  * (`authorization`, `x-api-key`), cookies, hop-by-hop and proxy headers, Cloudflare's `cf-*`.
  * `user-agent` and `x-app` identify Claude Code, which the API may use for OAuth traffic.
@@ -51,7 +78,7 @@ export function upstreamHeaders(incoming: Headers, credential: CredentialSecret)
   const betas = (incoming.get("anthropic-beta") ?? "")
     .split(",")
     .map((beta) => beta.trim())
-    .filter((beta) => beta && beta !== OAUTH_BETA); // the credential decides this flag, not the sandbox
+    .filter((beta) => PRICED_BETAS.has(beta)); // not OAUTH_BETA: the credential decides that flag, not the sandbox
   if (credential.type === "api_key") {
     headers.set("x-api-key", credential.api_key);
   } else {

@@ -3,6 +3,12 @@
  * holding up a byte of it. Streaming answers (SSE) carry usage in `message_start` (input and
  * cache counts, the model) and `message_delta` (cumulative counts at the end, so they replace
  * rather than add); non-streaming answers are one JSON `Message` with `model` and `usage`.
+ *
+ * A stream that ends before its `message_delta` (the client cancelled, or the connection
+ * dropped) has only `message_start`'s placeholder output count, yet the API bills every token
+ * it generated. Such a call is charged the UTF-8 bytes of the content it streamed as output
+ * tokens: every token is at least one byte, so this never undercounts what was streamed
+ * (it overcounts plain English about fourfold, the price of cutting a call short).
  */
 import { concatBytes } from "../http/capped-body.ts";
 import type { Message, MessageDeltaUsage, RawMessageStreamEvent, Usage } from "@anthropic-ai/sdk/resources/messages";
@@ -32,6 +38,10 @@ export class UsageMeter {
   #jsonBytes = 0;
   #model: string | null = null;
   #usage: TokenUsage | null = null;
+  /** Whether the final counts (`message_delta`) arrived. */
+  #ended = false;
+  /** UTF-8 bytes of the content deltas streamed so far. */
+  #streamedBytes = 0;
   #broken = false;
 
   constructor(format: AnswerFormat) {
@@ -65,7 +75,9 @@ export class UsageMeter {
     } catch {
       return null;
     }
-    return this.#usage ? { model: this.#model ?? "unknown", usage: this.#usage } : null;
+    if (!this.#usage) return null;
+    const usage = this.#format === "sse" && !this.#ended ? { ...this.#usage, output_tokens: Math.max(this.#usage.output_tokens, this.#streamedBytes) } : this.#usage;
+    return { model: this.#model ?? "unknown", usage };
   }
 
   #giveUp(): void {
@@ -74,9 +86,9 @@ export class UsageMeter {
   }
 
   #onEvent(name: string, data: string): void {
-    // Only these two carry usage; skipping the rest avoids parsing every text delta. Unnamed
-    // events ("message") are parsed too, for upstreams that omit the `event:` line.
-    if (name !== "message_start" && name !== "message_delta" && name !== "message") return;
+    // These carry usage or content; skipping the rest (pings, block starts and stops) avoids
+    // parsing them. Unnamed events ("message") are parsed too, for upstreams that omit `event:`.
+    if (name !== "message_start" && name !== "message_delta" && name !== "content_block_delta" && name !== "message") return;
     let event: RawMessageStreamEvent;
     try {
       event = JSON.parse(data) as RawMessageStreamEvent;
@@ -88,6 +100,9 @@ export class UsageMeter {
       this.#usage = fromUsage(event.message.usage);
     } else if (event.type === "message_delta") {
       this.#usage = withDelta(this.#usage, event.usage);
+      this.#ended = true;
+    } else if (event.type === "content_block_delta") {
+      this.#streamedBytes += contentBytes(event.delta);
     }
   }
 
@@ -99,6 +114,21 @@ export class UsageMeter {
     if (message.usage) this.#usage = fromUsage(message.usage);
   }
 }
+
+/**
+ * The generated content a delta carries (text, tool input JSON, thinking), in UTF-8 bytes.
+ * A thinking block's `signature` is not generated text and is left out.
+ */
+function contentBytes(delta: unknown): number {
+  if (typeof delta !== "object" || delta === null) return 0;
+  let bytes = 0;
+  for (const [field, value] of Object.entries(delta)) {
+    if (field !== "type" && field !== "signature" && typeof value === "string") bytes += utf8.encode(value).byteLength;
+  }
+  return bytes;
+}
+
+const utf8 = new TextEncoder();
 
 /** A count from the wire: a non-negative integer, else 0 (the wire is read, not trusted). */
 function count(value: unknown): number {

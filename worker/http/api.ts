@@ -5,7 +5,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { requireRegistered, requireUser } from "../auth/middleware.ts";
+import { requireRegistered, requireUser, requireUserOrTicket } from "../auth/middleware.ts";
 import { requireOperator, requireOrg } from "../auth/org-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
@@ -31,6 +31,8 @@ export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefin
   /** Error codes worth documenting beyond the universal ones. */
   errors?: string[];
   maxBodyBytes?: number;
+  /** Session sockets only: a single-use `?ticket=` (POST /v1/ws-ticket) may stand in for the user's token. */
+  socketTicket?: boolean;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -59,7 +61,7 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
   declaredRoutes.push(spec as RouteSpec);
   const guards: MiddlewareHandler<AppEnv>[] = [];
   if (spec.auth === "user") guards.push(requireUser);
-  if (spec.auth === "registered") guards.push(requireUser, requireRegistered);
+  if (spec.auth === "registered") guards.push(spec.socketTicket ? requireUserOrTicket : requireUser, requireRegistered);
   if (spec.auth === "org") guards.push(requireOrg);
   if (spec.auth === "operator") guards.push(requireOperator);
 

@@ -15,6 +15,8 @@ export interface AuthUser {
 export interface AuthOrg {
   id: string;
   keyId: string;
+  /** When the key expires (epoch ms): a socket opened with it is closed then (4001). */
+  expiresAt: number | null;
 }
 
 export interface AppEnv {

@@ -1,4 +1,5 @@
 /** Reading a request body with a byte cap, never trusting Content-Length alone. */
+import { ApiError } from "../../platform/errors.ts";
 
 /** Joins byte chunks into one array. */
 export function concatBytes(chunks: Uint8Array[]): Uint8Array {
@@ -20,7 +21,7 @@ export async function readCappedBody(request: Request, maxBytes: number): Promis
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readOrRefuse(reader);
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
@@ -30,4 +31,13 @@ export async function readCappedBody(request: Request, maxBytes: number): Promis
     chunks.push(value);
   }
   return concatBytes(chunks);
+}
+
+/** One read; a body that breaks off (a dropped connection, broken chunked encoding) is the client's 400, not our 500. */
+async function readOrRefuse(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch {
+    throw new ApiError(400, "incomplete_body", "the request body broke off before its end");
+  }
 }

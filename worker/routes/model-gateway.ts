@@ -3,7 +3,8 @@
  * sandbox runs with `ANTHROPIC_BASE_URL=<platform>/v1/gateway/sessions/<id>` and a per-session
  * token; the gateway asks the session whether that token may call the model now, swaps it for
  * the user's Anthropic credential, forwards to `ANTHROPIC_API_URL`, streams the answer back
- * unchanged, and reports the call's tokens and cost to the session.
+ * unchanged, and reports the call's tokens and cost to the session. Each admitted call holds
+ * a budget reservation and one of the session's concurrency slots until it is settled.
  *
  * Not declared through `route()`: this is a proxy, not a JSON API. Its client is Claude Code,
  * so the errors it answers itself use Anthropic's error shape.
@@ -14,12 +15,14 @@ import { resolveCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
-import { MAX_GATEWAY_BODY_BYTES, readGatewayBody } from "../gateway/request-body.ts";
+import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
+import { findSessionRow } from "../../platform/db/sessions.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import type { Env } from "../../platform/env.ts";
+import type { ModelAdmission } from "../../platform/contracts/session.ts";
 
 /** Paths under a session's base URL that are forwarded upstream (all POST); anything else is 404. */
 const FORWARDED_PATHS = new Set(["/v1/messages", "/v1/messages/count_tokens"]);
@@ -57,44 +60,78 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
 
   const token = gatewayTokenOf(c.req.raw.headers);
   if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
+  // The index first: `idFromName` + a call would create (and store) an object for any id a
+  // caller makes up. An unknown session gets the same answer as a wrong token.
+  if (!(await findSessionRow(c.env.DB, sessionId))) return anthropicError(401, "authentication_error", "invalid session gateway token");
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
   const admission = await session.admitModelRequest(token);
   if (!admission.allowed) return refusalResponse(admission);
 
-  const body = await readGatewayBody(c.req.raw);
-  if (!body) return anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
+  // From here the call holds a budget reservation and a concurrency slot: every way out settles it.
+  // An unmetered answer (a refusal, an upstream error, count_tokens) settles before it is sent,
+  // so the caller's next call finds the slot free; a metered one when its stream has ended.
+  let forwarded: Forwarded | null = null;
+  try {
+    forwarded = await forward(c, sessionId, path, admission);
+    return forwarded.response;
+  } finally {
+    const settling = settle(session, sessionId, admission.callId, forwarded?.usage ?? null);
+    if (forwarded?.usage) c.executionCtx.waitUntil(settling);
+    else await settling;
+  }
+}
+
+/** The answer to an admitted call, and its usage once the answer has ended (null: not metered). */
+interface Forwarded {
+  response: Response;
+  usage: Promise<MeteredCall | null> | null;
+}
+
+const unmetered = (response: Response): Forwarded => ({ response, usage: null });
+
+/** Forwards an admitted call upstream with the user's credential. */
+async function forward(c: Context<AppEnv>, sessionId: string, path: string, admission: Extract<ModelAdmission, { allowed: true }>): Promise<Forwarded> {
+  const body = cappedGatewayBody(c.req.raw);
+  if (!body) return unmetered(tooLarge());
   const credential = await resolveCredential(c.env, sessionId, admission);
-  if (!credential) return anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform");
+  if (!credential) return unmetered(anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"));
 
   let upstream: Response;
   try {
     upstream = await fetch(upstreamUrl(c.env.ANTHROPIC_API_URL, path, new URL(c.req.url).search), {
       method: "POST",
       headers: upstreamHeaders(c.req.raw.headers, credential),
-      body,
+      // Streamed: cut off (and the call failed) at the first byte past the cap.
+      body: body.stream,
       // A redirect would carry the user's credential to wherever it points.
       redirect: "manual",
     });
   } catch (error) {
+    if (body.exceeded()) return unmetered(tooLarge());
     console.error(`model gateway: upstream unreachable for session ${sessionId}:`, error instanceof Error ? error.message : error);
-    return anthropicError(502, "api_error", "the model API could not be reached");
+    return unmetered(anthropicError(502, "api_error", "the model API could not be reached"));
   }
 
+  if (body.exceeded()) {
+    // The upstream saw a truncated body and answered something; the caller's answer is ours.
+    await upstream.body?.cancel();
+    return unmetered(tooLarge());
+  }
   const init = { status: upstream.status, statusText: upstream.statusText, headers: clientHeaders(upstream.headers) };
-  if (path !== METERED_PATH || !upstream.ok || !upstream.body) return new Response(upstream.body, init);
+  if (path !== METERED_PATH || !upstream.ok || !upstream.body) return unmetered(new Response(upstream.body, init));
   const format = (upstream.headers.get("content-type") ?? "").includes("text/event-stream") ? "sse" : "json";
   const metered = meteredBody(upstream.body, new UsageMeter(format));
-  c.executionCtx.waitUntil(report(session, sessionId, metered.usage));
-  return new Response(metered.body, init);
+  return { response: new Response(metered.body, init), usage: metered.usage };
 }
 
-/** Records a call's usage with the session once its answer has ended. */
-async function report(session: SessionStub, sessionId: string, usage: Promise<MeteredCall | null>): Promise<void> {
-  const call = await usage;
-  if (!call) return;
+const tooLarge = () => anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
+
+/** Once the answer has ended, releases the call's reservation and records what it used. */
+async function settle(session: SessionStub, sessionId: string, callId: string, usage: Promise<MeteredCall | null> | null): Promise<void> {
+  const call = usage ? await usage : null;
   try {
-    await session.recordModelUsage(usageReport(call));
+    await session.settleModelCall(callId, call ? usageReport(call) : null);
   } catch (error) {
-    console.error(`model gateway: could not record usage for session ${sessionId}:`, error instanceof Error ? error.message : error);
+    console.error(`model gateway: could not settle a call of session ${sessionId}:`, error instanceof Error ? error.message : error);
   }
 }

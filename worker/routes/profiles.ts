@@ -13,10 +13,12 @@ import {
   saveProfile,
   setDefaultProfile,
 } from "../../platform/db/profiles.ts";
+import { openSessionSettings, redactSecrets, restoreRedacted } from "../../platform/secrets/profile-secrets.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, notFound } from "../../platform/errors.ts";
-import { describeOwned } from "../sessions/session-views.ts";
+import { findOwned } from "../sessions/session-views.ts";
+import { sessionStub } from "../sessions/start-session.ts";
 
 /** Maps a repository conflict to its 409. */
 function conflict(error: unknown): never {
@@ -28,7 +30,7 @@ export function profileRoutes(app: Hono<AppEnv>): void {
   route(
     app,
     { method: "get", path: "/v1/profiles", summary: "List the caller's profiles, default first.", tag: "profiles", auth: "registered", response: ProfileList },
-    async (c) => c.json({ profiles: await listProfiles(c.env.DB, await keyringFrom(c.env), c.var.user.id) }),
+    async (c) => c.json({ profiles: (await listProfiles(c.env.DB, await keyringFrom(c.env), c.var.user.id)).map(redactSecrets) }),
   );
 
   route(
@@ -36,8 +38,11 @@ export function profileRoutes(app: Hono<AppEnv>): void {
     { method: "post", path: "/v1/profiles", summary: "Create a profile.", tag: "profiles", auth: "registered", body: ProfileCreate, status: 201, response: Profile, errors: ["profile_limit", "profile_name_taken"] },
     async (c, { body }) => {
       const { name, ...fields } = body;
-      const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), name, { ...DEFAULT_SETTINGS, ...fields }, new Date().toISOString()).catch(conflict);
-      return c.json(profile, 201);
+      const settings = { ...DEFAULT_SETTINGS, ...fields };
+      // A marker copied from another answer stands for nothing here: it is dropped, never stored.
+      const secrets = restoreRedacted(settings, DEFAULT_SETTINGS);
+      const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), name, { ...settings, ...secrets }, new Date().toISOString()).catch(conflict);
+      return c.json(redactSecrets(profile), 201);
     },
   );
 
@@ -47,7 +52,7 @@ export function profileRoutes(app: Hono<AppEnv>): void {
     async (c, { params }) => {
       const profile = await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!);
       if (!profile) throw notFound("profile");
-      return c.json(profile);
+      return c.json(redactSecrets(profile));
     },
   );
 
@@ -58,8 +63,9 @@ export function profileRoutes(app: Hono<AppEnv>): void {
       const ring = await keyringFrom(c.env);
       const current = await getProfile(c.env.DB, ring, c.var.user.id, params.id!);
       if (!current) throw notFound("profile");
-      const updated = await saveProfile(c.env.DB, ring, c.var.user.id, { ...current, ...body }, new Date().toISOString()).catch(conflict);
-      return c.json(updated);
+      const merged = { ...current, ...body };
+      const updated = await saveProfile(c.env.DB, ring, c.var.user.id, { ...merged, ...restoreRedacted(merged, current) }, new Date().toISOString()).catch(conflict);
+      return c.json(redactSecrets(updated));
     },
   );
 
@@ -87,10 +93,14 @@ export function profileRoutes(app: Hono<AppEnv>): void {
       errors: ["profile_limit", "profile_name_taken"],
     },
     async (c, { params, body }) => {
-      const session = await describeOwned(c.env, params.id!, c.var.user.id);
-      const settings = { ...session.profile, ...(body.description !== undefined ? { description: body.description } : {}) };
-      const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), body.name, settings, new Date().toISOString()).catch(conflict);
-      return c.json(profile, 201);
+      await findOwned(c.env, params.id!, c.var.user.id);
+      const stored = await sessionStub(c.env, params.id!).storedSettings();
+      if (!stored) throw notFound("session");
+      const ring = await keyringFrom(c.env);
+      const session = await openSessionSettings(ring, params.id!, stored);
+      const settings = { ...session, ...(body.description !== undefined ? { description: body.description } : {}) };
+      const profile = await createProfile(c.env.DB, ring, c.var.user.id, newId(), body.name, settings, new Date().toISOString()).catch(conflict);
+      return c.json(redactSecrets(profile), 201);
     },
   );
 
@@ -99,7 +109,7 @@ export function profileRoutes(app: Hono<AppEnv>): void {
     { method: "post", path: "/v1/profiles/:id/default", summary: "Make this profile the default.", tag: "profiles", auth: "registered", response: Profile },
     async (c, { params }) => {
       if (!(await setDefaultProfile(c.env.DB, c.var.user.id, params.id!, new Date().toISOString()))) throw notFound("profile");
-      return c.json((await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!))!);
+      return c.json(redactSecrets((await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!))!));
     },
   );
 }

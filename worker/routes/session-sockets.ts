@@ -12,11 +12,15 @@ import { ApiError, notFound } from "../../platform/errors.ts";
 import { orgOwner } from "../sessions/owners.ts";
 import { sessionStub } from "../sessions/start-session.ts";
 
-/** Query of a client socket: where to resume from, and the token for clients that cannot set headers. */
+/**
+ * Query of a client socket: where to resume from, and for clients that cannot set headers a
+ * single-use `ticket` (POST /v1/ws-ticket) or, for existing clients, the bearer `token` itself.
+ */
 const ClientSocketQuery = z
   .object({
     after_seq: z.coerce.number().int().min(0).optional(),
     token: z.string().max(8_192).optional(),
+    ticket: z.string().max(128).optional(),
   })
   .strict();
 
@@ -35,7 +39,12 @@ function requireUpgrade(request: Request): void {
 }
 
 /** Hands a client's upgrade to the session if `ownerId` owns it: 404 unknown, 403 someone else's. */
-async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionId: string, viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null }): Promise<Response> {
+async function clientUpgrade(
+  request: Request,
+  env: AppEnv["Bindings"],
+  sessionId: string,
+  viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null; keyId?: string },
+): Promise<Response> {
   requireUpgrade(request);
   const row = await findSessionRow(env.DB, sessionId);
   if (!row) throw notFound("session");
@@ -45,6 +54,7 @@ async function clientUpgrade(request: Request, env: AppEnv["Bindings"], sessionI
     [FORWARD_HEADERS.user]: viewer.ownerId,
     [FORWARD_HEADERS.readOnly]: viewer.readOnly ? "1" : "0",
     [FORWARD_HEADERS.expiresAt]: viewer.expiresAt === null ? "" : String(viewer.expiresAt),
+    [FORWARD_HEADERS.keyId]: viewer.keyId ?? "",
   });
 }
 
@@ -58,6 +68,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         summary: "The session's WebSocket (owner, read-write). `?after_seq=N` resumes after event N; otherwise a `history` frame comes first.",
         tag: "websocket",
         auth: "registered",
+        socketTicket: true,
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
@@ -76,7 +87,8 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       query: ClientSocketQuery,
       errors: ["upgrade_required"],
     },
-    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: null }),
+    // The key's id goes with the socket, so revoking the key closes it (routes/orgs.ts).
+    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: c.var.org.expiresAt, keyId: c.var.org.keyId }),
   );
 
   route(

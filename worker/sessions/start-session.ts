@@ -8,6 +8,8 @@ import type { CredentialRef } from "../../platform/contracts/session.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { restoreRedacted, sealSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import { deleteSessionRow, findLiveByIdempotentKey, insertSessionRow } from "../../platform/db/sessions.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
@@ -66,13 +68,16 @@ export async function startSession(c: Context<AppEnv>, owner: SessionOwner, requ
       idempotent_key: request.idempotentKey,
       created_at: new Date().toISOString(),
     });
+    // The object stores the settings with their secrets sealed; only the runner's configuration opens them.
+    const { settings, sealedSecrets } = await sealSessionSettings(await keyringFrom(c.env), id, request.settings);
     const session = await sessionStub(c.env, id).create({
       id,
       userId: owner.ownerId,
       orgId: owner.orgId,
       name: request.name,
       profileId: request.profileId,
-      settings: request.settings,
+      settings,
+      sealedSecrets,
       initialPrompt: request.initialPrompt,
       idempotentKey: request.idempotentKey,
       credential: await request.credential(id),
@@ -102,11 +107,11 @@ const OVERRIDABLE = [
   "mcp_servers",
 ] as const satisfies (keyof ProfileSettings)[];
 
-/** `base` with every field the body sets replaced. */
+/** `base` with every field the body sets replaced; redaction markers in the body stand for `base`'s values. */
 export function withOverrides(base: ProfileSettings, body: Partial<Record<(typeof OVERRIDABLE)[number], unknown>>): ProfileSettings {
   const settings: ProfileSettings = { ...base };
   for (const field of OVERRIDABLE) {
     if (body[field] !== undefined) (settings as Record<string, unknown>)[field] = body[field];
   }
-  return settings;
+  return { ...settings, ...restoreRedacted(settings, base) };
 }

@@ -13,6 +13,7 @@
  *   often costs a retry; one that fires too rarely costs the user's files.
  */
 import type { ShellWord } from "./shell-lexer.ts";
+import { unsafeAssignmentValue } from "./stage-hazards.ts";
 
 /** The options a wrapper accepts before the command it runs. */
 type WrapperSpec = {
@@ -120,21 +121,25 @@ export type StrippedCommand = {
   words: ShellWord[];
   /** The first code-loading variable a stripped assignment set, or null. */
   codeLoadingVariable: string | null;
+  /** The first stripped assignment whose value holds `$`, a backquote or `[` (source text), or null. */
+  unsafeAssignment: string | null;
 };
 
 /** Strips the wrappers and assignments API.md §6 lists, repeatedly and in any order. */
 export function stripWrappers(words: readonly ShellWord[]): StrippedCommand {
   let at = 0; // indices, not slices: a long run of `A=1 A=1 ...` must stay linear
   let codeLoadingVariable: string | null = null;
+  let unsafeAssignment: string | null = null;
   for (;;) {
     const name = assignedName(words[at]);
     if (name !== null) {
       if (codeLoadingVariable === null && loadsCode(name)) codeLoadingVariable = name;
+      if (unsafeAssignment === null && unsafeAssignmentValue(words[at]!)) unsafeAssignment = words[at]!.raw;
       at++;
       continue;
     }
     const next = wrappedCommandStart(words, at, ALLOW_WRAPPERS, true);
-    if (next === null) return { words: words.slice(at), codeLoadingVariable };
+    if (next === null) return { words: words.slice(at), codeLoadingVariable, unsafeAssignment };
     at = next;
   }
 }

@@ -8,6 +8,7 @@
  * cover every top-level stage, each by some pattern; a deny pattern fires on any stage,
  * nested ones included.
  */
+import { WORKSPACE_ROOT } from "../../../schemas/files.ts";
 import { isPermissionPattern } from "../../../schemas/permissions.ts";
 import { analyseBash, type BashAnalysis } from "./bash-command.ts";
 import { lexCommand, UNKNOWN_TEXT } from "./shell-lexer.ts";
@@ -39,12 +40,15 @@ export function parsePattern(text: string): Pattern | null {
 }
 
 /** True when `pattern` alone allows `call` (for a command line: covers every top-level stage). */
-export function matchesPattern(pattern: string, call: ToolCall): boolean {
-  return allowCoverage([pattern], call).covered;
+export function matchesPattern(pattern: string, call: ToolCall, workspace: string = WORKSPACE_ROOT): boolean {
+  return allowCoverage([pattern], call, workspace).covered;
 }
 
-/** Whether `allowed` covers `call`: one whole-tool pattern, or a prefix for every stage. */
-export function allowCoverage(allowed: readonly string[], call: ToolCall): Coverage {
+/**
+ * Whether `allowed` covers `call`: one whole-tool pattern, or a prefix for every stage.
+ * `workspace` is where a covered command's redirections may write.
+ */
+export function allowCoverage(allowed: readonly string[], call: ToolCall, workspace: string = WORKSPACE_ROOT): Coverage {
   const patterns = parseAll(allowed);
   const whole = patterns.find((pattern) => matchesWholeTool(pattern, call.toolName));
   if (whole !== undefined) return { covered: true, by: [whole.text] };
@@ -52,7 +56,7 @@ export function allowCoverage(allowed: readonly string[], call: ToolCall): Cover
   if (call.toolName !== BASH || prefixes.length === 0) {
     return { covered: false, why: `no allowed pattern matches ${call.toolName}` };
   }
-  const bash = bashAnalysisOf(call);
+  const bash = bashAnalysisOf(call, workspace);
   if (bash === null) return { covered: false, why: "the command is not a string" };
   // A command line that runs nothing is not "covered" by default: there is nothing to vouch for.
   if (bash.stages.length === 0) return { covered: false, why: "the command runs nothing" };
@@ -72,7 +76,7 @@ export function denyingPattern(denied: readonly string[], call: ToolCall): strin
   for (const pattern of parseAll(denied)) {
     if (matchesWholeTool(pattern, call.toolName)) return pattern.text;
     if (pattern.kind !== "bash-prefix" || call.toolName !== BASH) continue;
-    bash ??= bashAnalysisOf(call);
+    bash ??= bashAnalysisOf(call, WORKSPACE_ROOT); // deny forms do not depend on the workspace
     // A command that cannot be read cannot be shown to be outside the deny list.
     if (bash === null || bash.denyForms === null) return pattern.text;
     if (bash.denyForms.some((form) => startsWithWords(form, pattern.prefix))) return pattern.text;
@@ -88,9 +92,9 @@ export function mcpServerOf(toolName: string): string | null {
 }
 
 /** The `Bash` call's command line, analysed; null when `input.command` is not a string. */
-export function bashAnalysisOf(call: ToolCall): BashAnalysis | null {
+export function bashAnalysisOf(call: ToolCall, workspace: string): BashAnalysis | null {
   const command = call.input["command"];
-  return typeof command === "string" ? analyseBash(command) : null;
+  return typeof command === "string" ? analyseBash(command, workspace) : null;
 }
 
 /** A stage for a reason text: short, whatever the command line's length. */

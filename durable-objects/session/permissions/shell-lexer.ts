@@ -14,12 +14,23 @@
 /** A word of a stage: its text after quote removal, and the source it was read from. */
 export type ShellWord = { text: string; raw: string };
 
+/** A redirection: its operator (`>`, `>>`, `<`, `>&`, `&>`, `<<<`, ...) and its target word. */
+export type ShellRedirection = { op: string; target: ShellWord };
+
 /** One simple command of a command line. */
 export type ShellStage = {
   /** The words, quotes and escapes removed; redirections and their targets are not included. */
   words: ShellWord[];
   /** How many redirections (`> f`, `2>&1`, `<<< s`, ...) the stage carries. */
   redirections: number;
+  /** The redirections with their targets, in order (a heredoc's delimiter counts as its target). */
+  redirects: ShellRedirection[];
+  /**
+   * Holds arithmetic (`$[...]`, `$((...))`, `((...))`): bash evaluates variables in it as
+   * expressions, and `a[$(cmd)]` in a variable's value then runs `cmd`, so nothing about what
+   * runs can be read off the words.
+   */
+  arithmetic: boolean;
   /** Holds a construct (substitution, subshell, group, heredoc, ...) that hides what runs. */
   opaque: boolean;
   /** Runs inside another stage's substitution, subshell or group. */
@@ -48,7 +59,7 @@ export function lexCommand(source: string): ShellStage[] {
     let stage = emptyStage(nested);
     let text = "";
     let wordStart = -1; // -1: no word in progress
-    let targetPending = false; // the next word is a redirection's target, not an argument
+    let targetPending: string | null = null; // the operator whose target the next word is
 
     const markOpaque = (): void => {
       stage.opaque = true;
@@ -58,18 +69,28 @@ export function lexCommand(source: string): ShellStage[] {
     };
     const endWord = (): void => {
       if (wordStart === -1) return;
-      if (targetPending) targetPending = false;
-      else stage.words.push({ text, raw: source.slice(wordStart, pos) });
+      const word = { text, raw: source.slice(wordStart, pos) };
+      if (targetPending !== null) stage.redirects.push({ op: targetPending, target: word });
+      else stage.words.push(word);
+      targetPending = null;
       text = "";
       wordStart = -1;
     };
     const endStage = (): void => {
       endWord();
+      if (targetPending !== null) markOpaque(); // `ls >` with no target: bash refuses it
       if (stage.words.length > 0 || stage.redirections > 0 || stage.opaque) stages.push(stage);
       stage = emptyStage(nested);
-      targetPending = false;
+      targetPending = null;
     };
-    const atCommandStart = (): boolean => wordStart === -1 && stage.words.length === 0 && !targetPending;
+    const atCommandStart = (): boolean => wordStart === -1 && stage.words.length === 0 && targetPending === null;
+    /** `$[` (old-style arithmetic): left opaque, as `$((` is. */
+    const lexOldArithmetic = (): void => {
+      markOpaque();
+      stage.arithmetic = true;
+      text += "$[";
+      pos += 2;
+    };
 
     /** Lexes the inside of `$(`, `` ` ``, `(`, `<(`, `>(` or `{`; `pos` is past the opener. */
     const lexInner = (innerCloser: Exclude<Closer, null>): void => {
@@ -150,9 +171,12 @@ export function lexCommand(source: string): ShellStage[] {
           lexInner("`");
           text += UNKNOWN_TEXT;
         } else if (c === "$" && peek(1) === "(") {
+          if (peek(2) === "(") stage.arithmetic = true;
           pos += 2;
           lexInner(")");
           text += UNKNOWN_TEXT;
+        } else if (c === "$" && peek(1) === "[") {
+          lexOldArithmetic();
         } else if (c === "$" && peek(1) === "{") {
           lexBraceParameter();
         } else {
@@ -173,6 +197,7 @@ export function lexCommand(source: string): ShellStage[] {
         endWord();
       }
       const two = source.slice(pos, pos + 2);
+      const start = pos;
       if (source.startsWith("<<<", pos)) pos += 3;
       else if (two === "<<") {
         markOpaque(); // a heredoc's body follows on later lines; it is data, and not tracked
@@ -180,7 +205,7 @@ export function lexCommand(source: string): ShellStage[] {
       } else if (two === "<>" || two === "<&" || two === ">>" || two === ">|" || two === ">&") pos += 2;
       else pos += 1;
       stage.redirections++;
-      targetPending = true;
+      targetPending = source.slice(start, pos);
     };
 
     while (pos < source.length) {
@@ -199,9 +224,10 @@ export function lexCommand(source: string): ShellStage[] {
         pos += next === "|" || next === "&" ? 2 : 1;
       } else if (c === "&" && next === ">") {
         endWord(); // `&>` and `&>>`: a redirection of both streams, not a background `&`
-        pos += peek(2) === ">" ? 3 : 2;
+        const op = peek(2) === ">" ? "&>>" : "&>";
+        pos += op.length;
         stage.redirections++;
-        targetPending = true;
+        targetPending = op;
       } else if (c === "&") {
         endStage();
         pos += next === "&" ? 2 : 1;
@@ -232,6 +258,7 @@ export function lexCommand(source: string): ShellStage[] {
       } else if (c === "<" || c === ">") {
         lexRedirection();
       } else if (c === "(") {
+        if (next === "(") stage.arithmetic = true; // `((x))` (or a nested subshell: counted alike)
         pos++; // subshell, arithmetic, array or function definition: all hide what runs
         lexInner(")");
       } else if (c === "{" && wordStart === -1 && isDelimiter(next)) {
@@ -260,10 +287,12 @@ export function lexCommand(source: string): ShellStage[] {
         } else if (c === "$" && next === "'") lexAnsiCQuoted();
         else if (c === "$" && next === '"') pos++; // `$"..."` is a double-quoted string
         else if (c === "$" && next === "(") {
+          if (peek(2) === "(") stage.arithmetic = true;
           pos += 2;
           lexInner(")");
           text += UNKNOWN_TEXT;
-        } else if (c === "$" && next === "{") lexBraceParameter();
+        } else if (c === "$" && next === "[") lexOldArithmetic();
+        else if (c === "$" && next === "{") lexBraceParameter();
         else {
           text += c;
           pos++;
@@ -279,7 +308,7 @@ export function lexCommand(source: string): ShellStage[] {
 }
 
 function emptyStage(nested: boolean): ShellStage {
-  return { words: [], redirections: 0, opaque: false, nested };
+  return { words: [], redirections: 0, redirects: [], arithmetic: false, opaque: false, nested };
 }
 
 /** Characters (or the end of input) that end a word in bash. */

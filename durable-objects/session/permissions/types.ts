@@ -6,8 +6,11 @@ export type { PermissionMode };
 /** A tool call Claude Code asks permission for: `mcp__<server>__<tool>` names for MCP tools. */
 export type ToolCall = { toolName: string; input: Record<string, unknown> };
 
-/** A session's effective permission settings. */
-export type PermissionPolicy = { allowed: readonly string[]; denied: readonly string[]; mode: PermissionMode };
+/**
+ * A session's effective permission settings. `workspace` is the workspace's absolute path as the
+ * agent sees it (`/workspace` unless given: the local backend gives each session its own directory).
+ */
+export type PermissionPolicy = { allowed: readonly string[]; denied: readonly string[]; mode: PermissionMode; workspace?: string };
 
 /** The verdict on one call, with a reason meant for people (logs, the approval prompt). */
 export type PermissionDecision = { decision: "allow" | "deny" | "ask"; reason: string };

@@ -118,8 +118,9 @@ describe("tool permissions with a real agent", () => {
 describe("turn control with a real agent", () => {
   it("interrupt stops a running tool; the next prompt continues the same conversation", async () => {
     const { id, client } = await session({ permission_mode: "bypassPermissions" });
-    client.send({ type: "prompt", payload: { text: 'Start the slow job. [[scenario:bash command="sleep 8 && touch late.txt"]]' } });
+    client.send({ type: "prompt", payload: { text: 'Start the slow job. [[scenario:bash command="sleep 4 && touch late.txt"]]' } });
     await client.until((f) => f.some((x) => x.type === "tool_use"), "the tool call");
+    const toolStarted = Date.now();
     await new Promise((r) => setTimeout(r, 300));
     client.send({ type: "interrupt" });
     await client.until(hasResult(), "the interrupted turn's result");
@@ -129,7 +130,8 @@ describe("turn control with a real agent", () => {
     await client.until(hasResult(from), "the next turn");
     const recall = client.stored().slice(from).filter((f) => f.type === "assistant").map((f) => JSON.stringify(f.payload.content)).join(" ");
     expect(recall).toContain("Start the slow job");
-    await new Promise((r) => setTimeout(r, 500));
+    // A tool that kept running would write late.txt 4 s after it started: wait past that.
+    await new Promise((r) => setTimeout(r, Math.max(0, toolStarted + 5_500 - Date.now())));
     expect(existsSync(file(id, "late.txt"))).toBe(false);
     client.close();
   });

@@ -121,7 +121,8 @@ describe("a session with a real Claude Code agent", () => {
     // Once the session ends, its token is worthless.
     await api(platform.baseUrl, token, "DELETE", `/v1/sessions/${id}`);
     const expired = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${gatewayToken}`, "content-type": "application/json" }, body });
-    expect([401, 403]).toContain(expired.status);
+    expect(expired.status).toBe(403);
+    expect(((await expired.json()) as any).error.type).toBe("permission_error");
     const usage = (await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.usage;
     expect(usage.input_tokens).toBeGreaterThan(0);
     expect(usage.output_tokens).toBeGreaterThan(0);

@@ -46,6 +46,11 @@ describe("decodeClientFrame", () => {
     expect(decodeClientFrame(big)).toMatchObject({ ok: false, code: "message_too_large" });
   });
 
+  it("refuses bytes that are not valid UTF-8", () => {
+    const bad = new Uint8Array([0x7b, 0xff, 0x7d]).buffer as ArrayBuffer;
+    expect(decodeClientFrame(bad)).toMatchObject({ ok: false, code: "invalid_message", message: expect.stringMatching(/not valid UTF-8/) });
+  });
+
   it("names what is wrong: not JSON, unknown type, bad payload", () => {
     expect(decodeClientFrame("{nope")).toEqual({ ok: false, code: "invalid_message", message: "frame is not valid JSON" });
     expect(decodeClientFrame(JSON.stringify({ hello: 1 }))).toEqual({ ok: false, code: "invalid_message", message: "frame needs a known 'type'" });
@@ -68,8 +73,8 @@ describe("recordFrame", () => {
 
 describe("socket helpers", () => {
   it("builds a client attachment from the forwarded headers", () => {
-    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700 });
-    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null });
+    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "k1" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700, keyId: "k1" });
+    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null, keyId: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null, keyId: null });
   });
 
   it("builds an unstored reply envelope with a null seq", () => {

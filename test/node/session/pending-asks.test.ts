@@ -22,11 +22,11 @@ describe("openAsk", () => {
     const state = sessionState();
     const effects = openAsk(state, bash("r1", "make"), 1234);
     expect(effects).toEqual([
-      { kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: "tu_r1", tool_name: "Bash", tool_input: { command: "make" } } } },
+      { kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: "tu_r1", tool_name: "Bash", tool_input: { command: "make" }, session_patterns: ["Bash(make:*)"] } } },
       { kind: "ui", change: { needsAttention: true, uiState: "Waiting" } },
       { kind: "alarm" },
     ]);
-    expect(state.pending).toEqual([{ requestId: "r1", kind: "approval", answerId: "tu_r1", toolName: "Bash", input: { command: "make" }, askedAt: 1234 }]);
+    expect(state.pending).toEqual([{ requestId: "r1", kind: "approval", answerId: "tu_r1", toolName: "Bash", input: { command: "make" }, askedAt: 1234, sessionPatterns: ["Bash(make:*)"] }]);
     expect(openAsk(state, bash("r1", "make"), 2000)).toEqual([]);
     expect(state.pending).toHaveLength(1);
   });

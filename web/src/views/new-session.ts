@@ -1,6 +1,6 @@
 /** Start a session: pick a profile (the default preselected), optionally override its mode, name it, and give a first prompt. */
 import type { SessionCreate } from "../../../schemas/session.ts";
-import { ApiFailure } from "../api.ts";
+import { AiSessionsError } from "../../../client-core/errors.ts";
 import { h, replace } from "../dom.ts";
 import type { App } from "../app.ts";
 
@@ -66,9 +66,9 @@ export function renderNewSession(app: App): HTMLElement {
           app.store.upsert(session);
           app.navigate(`/sessions/${session.id}`);
         } catch (err) {
-          if (err instanceof ApiFailure && err.code === "no_credentials") {
+          if (err instanceof AiSessionsError && err.code === "no_credentials") {
             replace(error, "Store a Claude credential first: ", h("a", { href: "/settings", "data-link": "" }, "Settings"));
-          } else if (err instanceof ApiFailure && err.code === "max_concurrent_sessions") {
+          } else if (err instanceof AiSessionsError && err.code === "max_concurrent_sessions") {
             error.textContent = "You already have 10 live sessions. Terminate one first.";
           } else error.textContent = (err as Error).message;
           submit.disabled = false;

@@ -1,6 +1,6 @@
 /** Profiles (API.md §3): list, create, edit, delete, set the default. */
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../../schemas/profile.ts";
-import { ApiFailure } from "../api.ts";
+import { AiSessionsError } from "../../../client-core/errors.ts";
 import { h, replace, toast } from "../dom.ts";
 import type { App } from "../app.ts";
 import { PERMISSION_MODES } from "./new-session.ts";
@@ -181,7 +181,7 @@ export function renderProfileForm(app: App, id: string | null): HTMLElement {
           app.navigate("/profiles");
         } catch (err) {
           error.textContent =
-            err instanceof ApiFailure && err.code === "profile_limit" ? "You already have 10 profiles; delete one first." : (err as Error).message;
+            err instanceof AiSessionsError && err.code === "profile_limit" ? "You already have 10 profiles; delete one first." : (err as Error).message;
           save.disabled = false;
         }
       },

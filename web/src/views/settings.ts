@@ -1,5 +1,5 @@
 /** Account and Claude credential: store an API key or connect Claude Max (OAuth), sign out, deregister. */
-import { ApiFailure } from "../api.ts";
+import { AiSessionsError } from "../../../client-core/errors.ts";
 import { h, relativeTime, replace, toast } from "../dom.ts";
 import type { App } from "../app.ts";
 
@@ -147,7 +147,7 @@ function oauthSection(app: App, done: () => void): HTMLElement {
                 toast("Claude Max connected");
                 done();
               } catch (e) {
-                err.textContent = e instanceof ApiFailure ? e.message : String(e);
+                err.textContent = e instanceof AiSessionsError ? e.message : String(e);
               }
             },
           }, "Connect"),

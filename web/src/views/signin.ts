@@ -1,5 +1,6 @@
 /** Sign in with a token, and registration for a signed-in user who is not registered yet. */
-import { ApiFailure, type Api } from "../api.ts";
+import { AiSessionsError } from "../../../client-core/errors.ts";
+import type { Api } from "../api.ts";
 import { h, replace } from "../dom.ts";
 
 export function renderSignIn(onToken: (token: string) => Promise<void>, message?: string): HTMLElement {
@@ -69,7 +70,7 @@ export function renderRegister(api: Api, email: string | null, onDone: () => Pro
           await onDone();
         } catch (e) {
           error.textContent =
-            e instanceof ApiFailure && e.code === "email_domain_not_allowed"
+            e instanceof AiSessionsError && e.code === "email_domain_not_allowed"
               ? "Your email domain may not register on this platform. Ask its operator to allow it."
               : (e as Error).message;
           button.disabled = false;

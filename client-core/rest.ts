@@ -1,17 +1,18 @@
 /**
- * The request core: builds URLs, authenticates, retries what is safe to retry, turns error
- * bodies into {@link AiSessionsError} and validates every answer against its zod schema, so a
- * server that drifts from the wire contract is caught at the boundary instead of deep in a caller.
+ * The REST transport both clients use: builds URLs, sends the bearer token, turns error answers
+ * (`{"error","message"}`, or anything else a proxy sends) into {@link AiSessionsError}, and retries
+ * only calls that are safe to repeat, waiting what `Retry-After` asks.
+ *
+ * It does not validate answers: the caller passes `parse` (the SDK checks each answer with the
+ * wire schemas; the web UI trusts its own server and keeps zod out of its bundle).
  */
-import type { z } from "zod";
-import { ErrorBody } from "../schemas/common.ts";
 import { AiSessionsError } from "./errors.ts";
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, sleep, type RetryOptions } from "./retry.ts";
 
 /** A bearer token, or a function returning a fresh one (called before every request). */
 export type TokenSource = string | (() => string | Promise<string>);
 
-/** Options shared by the REST client and the WebSocket client. */
+/** Options shared by the REST transport and the session socket. */
 export interface ConnectionOptions {
   /** Platform origin, e.g. `http://127.0.0.1:8787` (a trailing slash is ignored). */
   baseUrl: string;
@@ -19,8 +20,8 @@ export interface ConnectionOptions {
   token: TokenSource;
 }
 
-/** Options of {@link Transport}. */
-export interface TransportOptions extends ConnectionOptions {
+/** Options of {@link RestTransport}. */
+export interface RestOptions extends ConnectionOptions {
   retry?: Partial<RetryOptions>;
   /** A `fetch` implementation (default: the global one). */
   fetch?: typeof fetch;
@@ -30,29 +31,29 @@ export interface TransportOptions extends ConnectionOptions {
 export type Query = Record<string, string | number | boolean | undefined>;
 
 /** One REST call. */
-export interface RequestSpec<S extends z.ZodType> {
+export interface RestRequest<T> {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   query?: Query;
   body?: unknown;
-  /** The schema the answer must satisfy. */
-  response: S;
   /** Whether repeating the call cannot do harm; only such calls are retried. */
   idempotent: boolean;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** Turns the JSON of a 2xx answer into the result; throws (an `invalid_response`) when it does not fit. Default: as is. */
+  parse?: (json: unknown, answer: { status: number; method: string; path: string }) => T;
 }
 
 /** Percent-encodes one path segment (ids are URL-safe already; this guards against misuse). */
 export const segment = (value: string): string => encodeURIComponent(value);
 
 /** Sends requests to one platform on behalf of one user. */
-export class Transport {
+export class RestTransport {
   readonly baseUrl: string;
   readonly retry: Required<RetryOptions>;
   readonly fetch: typeof fetch;
   readonly #token: TokenSource;
 
-  constructor(options: TransportOptions) {
+  constructor(options: RestOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     // Bound so that a global fetch is not called with a foreign `this` (browsers reject that).
@@ -72,10 +73,10 @@ export class Transport {
     return url.toString();
   }
 
-  /** Performs `spec`, retrying per the retry policy, and returns the validated answer. */
-  async request<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+  /** Performs `spec`, retrying per the retry policy, and returns the parsed answer. */
+  async request<T = unknown>(spec: RestRequest<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(spec);
+      const outcome = await this.#attempt(spec);
       if ("value" in outcome) return outcome.value;
       const { error, retryable } = outcome;
       if (!retryable || attempt >= this.retry.retries) throw error;
@@ -88,36 +89,36 @@ export class Transport {
     }
   }
 
-  /** One attempt: the validated answer, or the failure and whether the policy allows another try. */
-  private async attempt<S extends z.ZodType>(spec: RequestSpec<S>): Promise<{ value: z.infer<S> } | { error: AiSessionsError; retryable: boolean }> {
+  /** One attempt: the answer, or the failure and whether the policy allows another try. */
+  async #attempt<T>(spec: RestRequest<T>): Promise<{ value: T } | { error: AiSessionsError; retryable: boolean }> {
     let response: Response;
     try {
-      response = await this.send(spec);
+      response = await this.#send(spec);
     } catch (cause) {
       const error = networkError(spec, cause);
       return { error, retryable: spec.idempotent && error.code === "network_error" };
     }
     // A drifted answer is thrown, not retried: asking again would not change the server's code.
-    if (response.ok) return { value: await parse(spec, response) };
+    if (response.ok) return { value: await readAnswer(spec, response) };
     const error = await errorFrom(response);
     return { error, retryable: spec.idempotent && (error.status === 429 || error.status >= 500) };
   }
 
   /** Sends the request once. */
-  private async send(spec: RequestSpec<z.ZodType>): Promise<Response> {
+  async #send(spec: RestRequest<unknown>): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}`, accept: "application/json" };
     if (spec.body !== undefined) headers["content-type"] = "application/json";
     return this.fetch(this.url(spec.path, spec.query), {
       method: spec.method,
       headers,
-      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-      signal: spec.signal,
+      body: spec.body === undefined ? null : JSON.stringify(spec.body),
+      signal: spec.signal ?? null,
     });
   }
 }
 
-/** Reads and validates a successful answer. */
-async function parse<S extends z.ZodType>(spec: RequestSpec<S>, response: Response): Promise<z.infer<S>> {
+/** Reads a successful answer as JSON and hands it to the caller's parser. */
+async function readAnswer<T>(spec: RestRequest<T>, response: Response): Promise<T> {
   const text = await response.text();
   let json: unknown;
   try {
@@ -125,12 +126,13 @@ async function parse<S extends z.ZodType>(spec: RequestSpec<S>, response: Respon
   } catch {
     throw new AiSessionsError(response.status, "invalid_response", `${spec.method} ${spec.path}: the answer is not JSON`, { body: text.slice(0, 500) });
   }
-  const result = spec.response.safeParse(json);
-  if (!result.success) {
-    const issues = result.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new AiSessionsError(response.status, "invalid_response", `${spec.method} ${spec.path}: the answer does not match the API schema (${issues})`, { body: json });
-  }
-  return result.data;
+  return spec.parse ? spec.parse(json, { status: response.status, method: spec.method, path: spec.path }) : (json as T);
+}
+
+/** True for the platform's error body, `{"error": "<code>", "message": "<text>"}` (schemas/common.ts `ErrorBody`). */
+function isErrorBody(value: unknown): value is { error: string; message: string } {
+  const body = value as { error?: unknown; message?: unknown } | null;
+  return typeof body === "object" && body !== null && typeof body.error === "string" && typeof body.message === "string";
 }
 
 /** Turns a non-2xx answer into an error, keeping the server's code and message when it sent the standard body. */
@@ -143,14 +145,13 @@ export async function errorFrom(response: Response): Promise<AiSessionsError> {
   } catch {
     // not JSON: a proxy or platform page; described by status below
   }
-  const body = ErrorBody.safeParse(json);
-  if (body.success) return new AiSessionsError(response.status, body.data.error, body.data.message, { retryAfter, body: json });
+  if (isErrorBody(json)) return new AiSessionsError(response.status, json.error, json.message, { retryAfter, body: json });
   const snippet = text.trim().slice(0, 200);
   return new AiSessionsError(response.status, `http_${response.status}`, `HTTP ${response.status}${snippet ? `: ${snippet}` : ""}`, { retryAfter, body: json });
 }
 
 /** Describes a request that got no answer. */
-function networkError(spec: RequestSpec<z.ZodType>, error: unknown): AiSessionsError {
+function networkError(spec: RestRequest<unknown>, error: unknown): AiSessionsError {
   const aborted = spec.signal?.aborted || (error instanceof Error && error.name === "AbortError");
   const detail = error instanceof Error ? (error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message) : String(error);
   return new AiSessionsError(0, aborted ? "aborted" : "network_error", `${spec.method} ${spec.path}: ${aborted ? "aborted" : detail}`, { cause: error });

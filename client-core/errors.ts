@@ -1,6 +1,9 @@
-/** The one error type the SDK throws: the server's `{error, message}` plus what a caller needs to react. */
+/**
+ * The one error type of the clients (SDK, CLI, web UI): the server's `{error, message}` plus what a
+ * caller needs to react (status, Retry-After).
+ */
 
-/** Machine codes the SDK itself produces (the server's codes pass through unchanged). */
+/** Machine codes the clients themselves produce (the server's codes pass through unchanged). */
 export type ClientErrorCode = "network_error" | "invalid_response" | "invalid_message" | "not_connected" | "aborted";
 
 /** An API failure: the HTTP status (0 when no response arrived), the server's machine code and message. */

@@ -1,0 +1,74 @@
+/**
+ * Paths of detection nodes (`event/NETWORK_ACTIVITY/?/DESTINATION/PORT`), compiled once and
+ * walked per event with a visitor so that a matching value stops the walk (the operators are
+ * "any resolved value"). Decisions of DR.md §7: a plain key applied to a list fans out over
+ * its elements (Q4); `?` is any one element or map value, `*` zero or more levels, a numeric
+ * key indexes a list (Q5); a missing key resolves to nothing (Q3); a trailing `/` is ignored.
+ */
+
+export type Segment = { kind: "key"; key: string; index: number } | { kind: "any" } | { kind: "deep" };
+
+/** A compiled path: its segments (an empty list is the root itself). */
+export interface Path {
+  readonly source: string;
+  readonly segments: readonly Segment[];
+}
+
+/** Visitor: return true to stop (a match was found). */
+export type Visit = (value: unknown) => boolean;
+
+export function compilePath(source: string): Path {
+  const parts = source.split("/").filter((p) => p !== "");
+  const segments: Segment[] = parts.map((p): Segment => {
+    if (p === "?") return { kind: "any" };
+    if (p === "*") return { kind: "deep" };
+    return { kind: "key", key: p, index: /^\d+$/.test(p) ? Number(p) : -1 };
+  });
+  return { source, segments };
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Calls `visit` with every value at `segments[i..]` under `value`; true once a visit returned true. */
+export function walk(value: unknown, segments: readonly Segment[], i: number, visit: Visit): boolean {
+  if (i === segments.length) return visit(value);
+  const seg = segments[i] as Segment;
+  if (seg.kind === "key") {
+    if (Array.isArray(value)) {
+      // A numeric key indexes the list; any other key fans out over its elements (Q4, Q5).
+      if (seg.index >= 0) return seg.index < value.length ? walk(value[seg.index], segments, i + 1, visit) : false;
+      for (const el of value) if (walk(el, segments, i, visit)) return true;
+      return false;
+    }
+    if (isMap(value) && Object.hasOwn(value, seg.key)) return walk(value[seg.key], segments, i + 1, visit);
+    return false;
+  }
+  if (seg.kind === "any") {
+    if (Array.isArray(value)) {
+      for (const el of value) if (walk(el, segments, i + 1, visit)) return true;
+    } else if (isMap(value)) {
+      for (const k in value) if (walk(value[k], segments, i + 1, visit)) return true;
+    }
+    return false;
+  }
+  // `*`: zero levels, then every descendant.
+  if (walk(value, segments, i + 1, visit)) return true;
+  if (Array.isArray(value)) {
+    for (const el of value) if (walk(el, segments, i, visit)) return true;
+  } else if (isMap(value)) {
+    for (const k in value) if (walk(value[k], segments, i, visit)) return true;
+  }
+  return false;
+}
+
+/** Every value at `path` under `root`, collected (for lookbacks and scope, not the hot path). */
+export function collect(root: unknown, path: Path): unknown[] {
+  const out: unknown[] = [];
+  walk(root, path.segments, 0, (v) => {
+    out.push(v);
+    return false;
+  });
+  return out;
+}
