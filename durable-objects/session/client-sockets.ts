@@ -110,6 +110,18 @@ export function broadcast(sockets: WebSocket[], data: string): void {
   for (const ws of sockets) trySend(ws, data);
 }
 
+/** Closes (4001) the client sockets org API key `keyId` opened, once it is revoked; returns how many. */
+export function closeSocketsOfKey(clients: WebSocket[], keyId: string): number {
+  let closed = 0;
+  for (const ws of clients) {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+    safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+    closed++;
+  }
+  return closed;
+}
+
 /** Closes a socket, ignoring one that is already closed. */
 export function safeClose(ws: WebSocket, code: number, reason: string): void {
   try {

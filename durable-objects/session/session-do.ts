@@ -24,7 +24,7 @@ import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import { FORWARD_HEADERS, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
-import { CLIENT_FRAMES_PER_SECOND, CLOSE, HISTORY_FRAME_BYTES, clientAttachment, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
+import { CLIENT_FRAMES_PER_SECOND, CLOSE, HISTORY_FRAME_BYTES, clientAttachment, closeSocketsOfKey, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
@@ -73,14 +73,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
 
   /** Closes the client sockets an org API key opened: the key was revoked or expired. */
   async closeClientsOfKey(keyId: string): Promise<number> {
-    let closed = 0;
-    for (const ws of this.ctx.getWebSockets("client")) {
-      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-      if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
-      safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
-      closed++;
-    }
-    return closed;
+    return closeSocketsOfKey(this.ctx.getWebSockets("client"), keyId);
   }
 
   /** Ends the session for `reason` (no-op when already ended). */

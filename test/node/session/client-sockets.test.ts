@@ -5,6 +5,7 @@ import {
   CLIENT_FRAMES_PER_SECOND,
   MAX_CLIENT_FRAME_BYTES,
   clientAttachment,
+  closeSocketsOfKey,
   decodeClientFrame,
   helloedRunner,
   recordFrame,
@@ -87,6 +88,16 @@ describe("socket helpers", () => {
     expect(helloedRunner(fakeSocket({ kind: "runner", instance: null }))).toBeNull();
     const ready = fakeSocket({ kind: "runner", instance: "i1" });
     expect(helloedRunner(ready)).toBe(ready);
+  });
+
+  it("closes with 4001 only the client sockets the revoked key opened", () => {
+    const byKey = fakeSocket({ kind: "client", userId: "org:o", readOnly: false, expiresAt: null, keyId: "k1" });
+    const other = fakeSocket({ kind: "client", userId: "org:o", readOnly: false, expiresAt: null, keyId: "k2" });
+    const user = fakeSocket({ kind: "client", userId: "u", readOnly: false, expiresAt: null });
+    expect(closeSocketsOfKey([byKey, other, user], "k1")).toBe(1);
+    expect(byKey.closes).toEqual([[4001, "the API key that opened this socket was revoked"]]);
+    expect(other.closes).toEqual([]);
+    expect(user.closes).toEqual([]);
   });
 
   it("sends and closes without throwing on a closed socket, and trims the close reason", () => {
