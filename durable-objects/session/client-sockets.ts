@@ -16,6 +16,9 @@ export const HISTORY_FRAME_BYTES = 768 * 1024;
 /** Frames one client connection may send per second (API.md §9). */
 export const CLIENT_FRAMES_PER_SECOND = 100;
 
+/** The close codes (defined once, in client-core/close-codes.ts). */
+export { CLOSE };
+
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
 export type SocketAttachment =
   | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
@@ -76,18 +79,6 @@ export function clientAttachment(headers: { user: string | null; readOnly: strin
   return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null, keyId: headers.keyId || null };
 }
 
-/** Closes (4001) the client sockets org API key `keyId` opened, once it is revoked or expired; answers how many. */
-export function closeSocketsOfKey(sockets: WebSocket[], keyId: string): number {
-  let closed = 0;
-  for (const ws of sockets) {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-    if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
-    safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
-    closed++;
-  }
-  return closed;
-}
-
 /** A resuming client's `after_seq` (a whole number), or null for a fresh connection, which gets `history` instead. */
 export function resumeCursor(param: string | null): number | null {
   const afterSeq = param === null ? null : Number(param);
@@ -118,6 +109,18 @@ export function trySend(ws: WebSocket, data: string): void {
 /** Sends `data` to every socket in `sockets`. */
 export function broadcast(sockets: WebSocket[], data: string): void {
   for (const ws of sockets) trySend(ws, data);
+}
+
+/** Closes (4001) the client sockets org API key `keyId` opened, once it is revoked; returns how many. */
+export function closeSocketsOfKey(clients: WebSocket[], keyId: string): number {
+  let closed = 0;
+  for (const ws of clients) {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
+    safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
+    closed++;
+  }
+  return closed;
 }
 
 /** Closes a socket, ignoring one that is already closed. */

@@ -1,8 +1,9 @@
 /**
  * The session's lifecycle as clients see it: status, UI state and attention flag, the end of a
  * session and what ends one (turn limits, the budget, the runner's exit), and the model
- * gateway's admission check (against the ledger of calls in flight, model-calls.ts). Pure: functions of the session state and one input that update the
- * state in place and return the events or effects (effects.ts) the DO carries out.
+ * gateway's admission check (against the ledger of calls in flight, model-calls.ts). Pure:
+ * functions of the session state and one input that update the state in place and return the
+ * events or effects (effects.ts) the DO carries out.
  */
 import type { EndReason, StoredEventBody } from "../../schemas/events.ts";
 import type { ModelAdmission, ModelUsage } from "../../platform/contracts/session.ts";

@@ -6,8 +6,8 @@ import type { RunnerSettings } from "../../schemas/runner.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
-import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import type { Env } from "../../platform/env.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
 import type { SessionState } from "./session-state.ts";
 
 /** Interval the runner is told to send heartbeats at. */

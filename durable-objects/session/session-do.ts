@@ -16,7 +16,6 @@
  * the state, calls a pure module (turn-queue, pending-asks, lifecycle, runner-frames,
  * client-sockets) and performs what it returns through the machinery in session-host.ts.
  */
-import { CLOSE } from "../../client-core/close-codes.ts";
 import type { EndReason, StoredEnvelope } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
@@ -25,7 +24,7 @@ import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import { FORWARD_HEADERS, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
-import { CLIENT_FRAMES_PER_SECOND, HISTORY_FRAME_BYTES, clientAttachment, closeSocketsOfKey, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
+import { CLIENT_FRAMES_PER_SECOND, CLOSE, HISTORY_FRAME_BYTES, clientAttachment, closeSocketsOfKey, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";

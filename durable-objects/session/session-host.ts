@@ -9,13 +9,12 @@
  * resuming with `after_seq` gets exactly what it missed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { CLOSE } from "../../client-core/close-codes.ts";
 import type { EndReason, ServerEventBody, StoredEventBody, WsErrorCode } from "../../schemas/events.ts";
 import type { PlatformToRunner } from "../../schemas/runner.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { updateSessionIndex } from "../../platform/db/sessions.ts";
 import type { Env } from "../../platform/env.ts";
-import { broadcast, helloedRunner, replyEnvelope, safeClose, trySend } from "./client-sockets.ts";
+import { CLOSE, broadcast, helloedRunner, replyEnvelope, safeClose, trySend } from "./client-sockets.ts";
 import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import type { Effect, UiChange } from "./effects.ts";
 import { EventLog } from "./event-log.ts";

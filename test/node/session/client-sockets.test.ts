@@ -1,7 +1,6 @@
 // The session DO's socket helpers (durable-objects/session/client-sockets.ts), without workerd:
 // frame decoding and its limits, the per-connection rate window, reply envelopes, attachments.
 import { describe, expect, it } from "vitest";
-import { CLOSE } from "../../../client-core/close-codes.ts";
 import {
   CLIENT_FRAMES_PER_SECOND,
   MAX_CLIENT_FRAME_BYTES,
@@ -48,6 +47,11 @@ describe("decodeClientFrame", () => {
     expect(decodeClientFrame(big)).toMatchObject({ ok: false, code: "message_too_large" });
   });
 
+  it("refuses bytes that are not valid UTF-8", () => {
+    const bad = new Uint8Array([0x7b, 0xff, 0x7d]).buffer as ArrayBuffer;
+    expect(decodeClientFrame(bad)).toMatchObject({ ok: false, code: "invalid_message", message: expect.stringMatching(/not valid UTF-8/) });
+  });
+
   it("names what is wrong: not JSON, unknown type, bad payload", () => {
     expect(decodeClientFrame("{nope")).toEqual({ ok: false, code: "invalid_message", message: "frame is not valid JSON" });
     expect(decodeClientFrame(JSON.stringify({ hello: 1 }))).toEqual({ ok: false, code: "invalid_message", message: "frame needs a known 'type'" });
@@ -56,11 +60,8 @@ describe("decodeClientFrame", () => {
     expect(bad.ok ? "" : bad.message).toMatch(/^invalid 'prompt' frame: prompt text is empty/);
   });
 
-  it("refuses frames that are not valid UTF-8, and takes U+FFFD sent escaped", () => {
+  it("refuses text frames carrying U+FFFD (the runtime's replacement for bad bytes), and takes it sent escaped", () => {
     const invalidUtf8 = { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
-    const prefix = new TextEncoder().encode('{"type":"prompt","payload":{"text":"');
-    const broken = new Uint8Array([...prefix, 0xff, 0x22, 0x7d, 0x7d]);
-    expect(decodeClientFrame(broken.buffer as ArrayBuffer)).toEqual(invalidUtf8);
     // A text frame arrives already decoded, the bad byte replaced by U+FFFD.
     expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\uFFFDb"}}')).toEqual(invalidUtf8);
     expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\\ufffdb"}}')).toEqual({ ok: true, frame: { type: "prompt", payload: { text: "a\uFFFDb" } } });
@@ -79,18 +80,8 @@ describe("recordFrame", () => {
 });
 
 describe("socket helpers", () => {
-  it("closes with 4001 exactly the client sockets a revoked org key opened", () => {
-    const ofKey = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null, keyId: "key-1" });
-    const otherKey = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null, keyId: "key-2" });
-    const userToken = fakeSocket({ kind: "client", userId: "u1", readOnly: false, expiresAt: null });
-    const runner = fakeSocket({ kind: "runner", instance: "r1" });
-    expect(closeSocketsOfKey([ofKey, otherKey, userToken, runner], "key-1")).toBe(1);
-    expect(ofKey.closes).toEqual([[CLOSE.auth, "the API key that opened this socket was revoked"]]);
-    expect([otherKey.closes, userToken.closes, runner.closes]).toEqual([[], [], []]);
-  });
-
   it("builds a client attachment from the forwarded headers", () => {
-    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "key-1" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700, keyId: "key-1" });
+    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "k1" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700, keyId: "k1" });
     expect(clientAttachment({ user: null, readOnly: null, expiresAt: null, keyId: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null, keyId: null });
   });
 
@@ -104,6 +95,16 @@ describe("socket helpers", () => {
     expect(helloedRunner(fakeSocket({ kind: "runner", instance: null }))).toBeNull();
     const ready = fakeSocket({ kind: "runner", instance: "i1" });
     expect(helloedRunner(ready)).toBe(ready);
+  });
+
+  it("closes with 4001 only the client sockets the revoked key opened", () => {
+    const byKey = fakeSocket({ kind: "client", userId: "org:o", readOnly: false, expiresAt: null, keyId: "k1" });
+    const other = fakeSocket({ kind: "client", userId: "org:o", readOnly: false, expiresAt: null, keyId: "k2" });
+    const user = fakeSocket({ kind: "client", userId: "u", readOnly: false, expiresAt: null });
+    expect(closeSocketsOfKey([byKey, other, user], "k1")).toBe(1);
+    expect(byKey.closes).toEqual([[4001, "the API key that opened this socket was revoked"]]);
+    expect(other.closes).toEqual([]);
+    expect(user.closes).toEqual([]);
   });
 
   it("sends and closes without throwing on a closed socket, and trims the close reason", () => {
