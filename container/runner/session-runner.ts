@@ -56,9 +56,11 @@ export class SessionRunner {
   /** The prompt whose turn is running. */
   #current: Prompt | undefined;
   /**
-   * Prompts waiting for the running turn to end. They are held here, not written to Claude Code,
-   * because the CLI merges prompts queued on its stdin into one turn (one `result` for several
-   * prompts), which would leave no reliable signal for "idle".
+   * Prompts waiting for the running turn to end. The session DO owns the turn queue and sends one
+   * prompt per turn (the contract: "The turn queue" in schemas/runner.ts), so this holds only
+   * redeliveries and strays. They are held here, not written to Claude Code, because the CLI
+   * merges prompts queued on its stdin into one turn (one `result` for several prompts), which
+   * would leave no reliable signal for "idle".
    */
   #queue: Prompt[] = [];
   #waitingForSettings: Prompt[] = [];
@@ -205,7 +207,7 @@ export class SessionRunner {
     agent.process.write(userTurn(prompt.text));
   }
 
-  /** The running turn ended: start the next queued prompt, or report idle. */
+  /** The running turn ended: start the next queued prompt, or report idle (which frees the DO to send the next; schemas/runner.ts). */
   #endTurn(): void {
     const next = this.#queue.shift();
     this.#current = next;
