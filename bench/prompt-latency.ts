@@ -13,7 +13,7 @@ import WebSocket from "ws";
 import { quantile, sleep } from "./stats.ts";
 
 /** The prompt both paths send: a short plain-text answer from the scripted model. */
-const PROMPT = "[[scenario:text text=pong]]";
+export const PROMPT = "[[scenario:text text=pong]]";
 
 /** Median ms from prompt to first assistant event over `turns` warm turns, through the platform. */
 export async function platformPromptLatency(baseUrl: string, token: string, sessionId: string, turns: number): Promise<number> {
@@ -41,8 +41,20 @@ export async function platformPromptLatency(baseUrl: string, token: string, sess
   return quantile(samples, 0.5);
 }
 
-/** Median ms from writing a user turn to Claude Code's first assistant line, run directly. */
-export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number): Promise<number> {
+/** Claude Code run directly in a fresh home against `modelUrl`, reading stream-json turns. */
+export interface DirectClaude {
+  /** Writes one user turn. */
+  prompt(text: string): void;
+  /** Waits for the turn started at line `from` to finish; returns when its first assistant line came. */
+  turn(from: number): Promise<number | null>;
+  /** Lines read so far. */
+  readonly lineCount: number;
+  /** Ends Claude Code and, once it has exited (it writes its config until then), removes its home. */
+  stop(): Promise<void>;
+}
+
+/** Spawns Claude Code the way the runner does (stream-json in and out), cold: fresh home and config. */
+export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectClaude {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-claude-"));
   const child = spawn(claudeBin, ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"], {
     cwd: dir,
@@ -66,26 +78,61 @@ export async function directPromptLatency(claudeBin: string, modelUrl: string, t
       // not JSON
     }
   });
-  const samples: number[] = [];
-  try {
-    for (let turn = 0; turn <= turns; turn++) {
-      const from = lines.length;
-      const sentAt = performance.now();
-      child.stdin!.write(JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text: PROMPT }] } }) + "\n");
+  return {
+    prompt: (text) => child.stdin!.write(JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text }] } }) + "\n"),
+    turn: async (from) => {
       let firstAssistant: number | null = null;
       const deadline = Date.now() + 60_000;
       for (;;) {
         const fresh = lines.slice(from);
         if (firstAssistant === null && fresh.some((l) => l.type === "assistant")) firstAssistant = performance.now();
-        if (fresh.some((l) => l.type === "result")) break;
+        if (fresh.some((l) => l.type === "result")) return firstAssistant;
         if (Date.now() > deadline) throw new Error("direct turn did not finish");
         await sleep(1);
       }
+    },
+    get lineCount() {
+      return lines.length;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    },
+  };
+}
+
+/** Median ms from writing a user turn to Claude Code's first assistant line, run directly. */
+export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number): Promise<number> {
+  const claude = spawnDirectClaude(claudeBin, modelUrl);
+  const samples: number[] = [];
+  try {
+    for (let turn = 0; turn <= turns; turn++) {
+      const from = claude.lineCount;
+      const sentAt = performance.now();
+      claude.prompt(PROMPT);
+      const firstAssistant = await claude.turn(from);
       if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
     }
   } finally {
-    child.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
+    await claude.stop();
   }
   return quantile(samples, 0.5);
+}
+
+/** Ms from spawning Claude Code (cold) to the first assistant line of its first turn. */
+export async function directColdStart(claudeBin: string, modelUrl: string): Promise<number> {
+  const startedAt = performance.now();
+  const claude = spawnDirectClaude(claudeBin, modelUrl);
+  try {
+    claude.prompt(PROMPT);
+    const firstAssistant = await claude.turn(0);
+    if (firstAssistant === null) throw new Error("direct first turn had no assistant line");
+    return firstAssistant - startedAt;
+  } finally {
+    await claude.stop();
+  }
 }

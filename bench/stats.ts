@@ -7,11 +7,5 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-/** A figure with its baseline and their ratio, formatted as one table row. */
-export function row(label: string, measured: number, baseline: number, unit: string, digits = 2): string {
-  const ratio = baseline === 0 ? NaN : measured / baseline;
-  return `| ${label} | ${measured.toFixed(digits)} ${unit} | ${baseline.toFixed(digits)} ${unit} | ${ratio.toFixed(2)}× |`;
-}
-
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

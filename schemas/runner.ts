@@ -57,6 +57,26 @@ export const RunnerSettings = z.object({
 export type RunnerSettings = z.infer<typeof RunnerSettings>;
 
 // ---------------------------------------------------------------------------------------------
+// The turn queue: the contract between the DO and the runner, written once here.
+//
+// - The DO owns the queue (durable-objects/session/turn-queue.ts). Prompts clients send are
+//   stored and queued there, and survive a runner restart or the sandbox being replaced.
+// - The DO sends ONE `prompt` at a time: the next goes out only after the runner's
+//   `turn_state` `idle` for the previous one (and while no tool approval or question waits).
+//   That prompt stays "in flight" in the DO until then.
+// - The runner is busy from the `prompt` it accepts until it sends `turn_state` `idle`. It says
+//   `running` when a turn starts; the DO ignores an `idle` that arrives before the `running` for
+//   the prompt in flight (the runner reports its state on every reconnect, possibly stale).
+// - After a reconnect the DO re-sends the prompt in flight to the same runner process, which drops
+//   it by `prompt_id` if it has seen it; a new runner process (`hello` with a new
+//   `runner_instance`) gets it again as the head of the queue.
+// - The runner may hold prompts of its own (one arriving while a turn runs, or before `configure`),
+//   but only as a safety net for redelivery: the DO never relies on the runner queueing.
+// - `ack` acknowledges stored agent events (cumulative `rseq`), never prompts: a prompt is
+//   acknowledged by the turn it starts (`turn_state` `running`) and completed by `idle`.
+// - `interrupt` stops the running turn only; queued prompts stay queued in the DO.
+
+// ---------------------------------------------------------------------------------------------
 // Runner → DO
 
 /**
@@ -125,7 +145,11 @@ export const AgentSessionFrame = z.object({
   agent_session_id: AgentSessionId,
 });
 
-/** A turn started (`running`) or the agent waits for the next prompt (`idle`); the current state is resent after every reconnect. */
+/**
+ * A turn started (`running`) or the agent waits for the next prompt (`idle`); the current state is
+ * resent after every reconnect. `idle` is what frees the DO to send the next prompt (see "The turn
+ * queue" above).
+ */
 export const TurnStateFrame = z.object({
   type: z.literal("turn_state"),
   state: z.enum(["running", "idle"]),
@@ -188,20 +212,27 @@ export const ConfigureFrame = z.object({
   settings: RunnerSettings,
 });
 
-/** Cumulative acknowledgement: every event with rseq ≤ this is stored. */
+/**
+ * Cumulative acknowledgement: every event with rseq ≤ this is stored, and the runner may forget it.
+ * It acknowledges events only; prompts are never acked (see "The turn queue" above).
+ */
 export const AckFrame = z.object({
   type: z.literal("ack"),
   rseq: z.number().int().min(0),
 });
 
-/** One user turn; `prompt_id` lets the runner drop a prompt delivered twice. Prompts arriving during a turn wait in the runner. */
+/**
+ * One user turn; `prompt_id` lets the runner drop a prompt delivered twice. The DO sends the next
+ * one only after `turn_state` `idle` (see "The turn queue" above); one that still arrives during a
+ * turn (a redelivery) waits in the runner.
+ */
 export const PromptFrame = z.object({
   type: z.literal("prompt"),
   prompt_id: z.string().min(1),
   text: z.string().min(1),
 });
 
-/** Stop the current turn; Claude Code stays alive for the next prompt. */
+/** Stop the current turn; Claude Code stays alive for the next prompt, and the DO's queue is kept. */
 export const InterruptFrame = z.object({ type: z.literal("interrupt") });
 
 /** The decision on a `permission_request`. */

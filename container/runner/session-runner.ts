@@ -10,7 +10,7 @@ import { buildClaudeCommand, mcpConfigJson, type ClaudeCapabilities } from "./cl
 import { ClaudeProcess, type ClaudeExit } from "./claude-process.ts";
 import { controlRequest, controlSuccess, userTurn } from "./claude-protocol.ts";
 import type { RunnerConfig } from "./config.ts";
-import { FileTransfers } from "./file-transfer.ts";
+import { WorkspaceTransfers } from "./workspace-transfers.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
 import { PermissionGate, type HookAnswer, type HookCall } from "./permission-gate.ts";
@@ -43,7 +43,7 @@ export class SessionRunner {
   #config: RunnerConfig;
   #log: Logger;
   #channel: PlatformChannel;
-  #files: FileTransfers;
+  #files: WorkspaceTransfers;
   #archive: WorkspaceArchive;
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
@@ -56,9 +56,11 @@ export class SessionRunner {
   /** The prompt whose turn is running. */
   #current: Prompt | undefined;
   /**
-   * Prompts waiting for the running turn to end. They are held here, not written to Claude Code,
-   * because the CLI merges prompts queued on its stdin into one turn (one `result` for several
-   * prompts), which would leave no reliable signal for "idle".
+   * Prompts waiting for the running turn to end. The session DO owns the turn queue and sends one
+   * prompt per turn (the contract: "The turn queue" in schemas/runner.ts), so this holds only
+   * redeliveries and strays. They are held here, not written to Claude Code, because the CLI
+   * merges prompts queued on its stdin into one turn (one `result` for several prompts), which
+   * would leave no reliable signal for "idle".
    */
   #queue: Prompt[] = [];
   #waitingForSettings: Prompt[] = [];
@@ -97,7 +99,7 @@ export class SessionRunner {
     });
     this.#gate = new PermissionGate((call, signal) => this.#askPlatform(call, signal), log);
     this.#gateUrl = this.#gate.start();
-    this.#files = new FileTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
+    this.#files = new WorkspaceTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
     this.#archive = new WorkspaceArchive({
       workspaceDir: config.workspaceDir,
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
@@ -205,7 +207,7 @@ export class SessionRunner {
     agent.process.write(userTurn(prompt.text));
   }
 
-  /** The running turn ended: start the next queued prompt, or report idle. */
+  /** The running turn ended: start the next queued prompt, or report idle (which frees the DO to send the next; schemas/runner.ts). */
   #endTurn(): void {
     const next = this.#queue.shift();
     this.#current = next;

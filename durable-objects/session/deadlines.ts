@@ -2,6 +2,7 @@
  * The session's deadlines, computed from its state: a pure function, so the one DO alarm can
  * always be set to the earliest of them and a test can reason about them without a clock.
  */
+import type { EndReason } from "../../schemas/events.ts";
 import type { SessionTimers } from "../../platform/config.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
 
@@ -54,4 +55,18 @@ export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadlin
     for (const pending of state.pending) list.push({ at: pending.askedAt + timers.approvalTimeout * 1000, kind: "approval_timeout", pending });
   }
   return list;
+}
+
+/** The end a passed deadline means for the session, for the deadlines that end it (null for the others). */
+export function deadlineEnd(deadline: Deadline, timers: SessionTimers): { reason: EndReason; detail: string } | null {
+  switch (deadline.kind) {
+    case "max_duration":
+      return { reason: "max_duration_exceeded", detail: "the session reached its maximum duration" };
+    case "startup_timeout":
+      return { reason: "startup_timeout", detail: `the sandbox did not connect within ${timers.startupTimeout} s` };
+    case "heartbeat_stale":
+      return { reason: "heartbeat_stale", detail: `no heartbeat from the runner for ${timers.heartbeatStale} s` };
+    default:
+      return null;
+  }
 }

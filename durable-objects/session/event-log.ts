@@ -51,6 +51,17 @@ export class EventLog {
     return rows.map((row) => this.envelope(row));
   }
 
+  /** Every event with seq > `afterSeq`, oldest first, read a page at a time (for a resuming client). */
+  *allAfter(afterSeq: number): Generator<StoredEnvelope> {
+    let cursor = afterSeq;
+    for (;;) {
+      const batch = this.after(cursor);
+      if (batch.length === 0) return;
+      yield* batch;
+      cursor = batch[batch.length - 1]!.seq;
+    }
+  }
+
   /**
    * One page of history: events after `afterSeq`, at most `limit`, and where the next page starts
    * (null on the last). "More" is decided against the newest seq, not by reading one row extra,

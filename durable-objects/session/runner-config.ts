@@ -4,6 +4,11 @@
  */
 import type { RunnerSettings } from "../../schemas/runner.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
+import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
+import { resolveSecretReferences } from "../../platform/db/org-secrets.ts";
+import type { Env } from "../../platform/env.ts";
+import { openSessionSettings } from "../../platform/secrets/profile-secrets.ts";
+import type { SessionState } from "./session-state.ts";
 
 /** Interval the runner is told to send heartbeats at. */
 export const RUNNER_HEARTBEAT_INTERVAL_MS = 10_000;
@@ -40,4 +45,19 @@ export function runnerSettingsFor(init: SessionInit, environment: Record<string,
     mcp_servers: settings.mcp_servers,
     ...(resumeAgentSessionId ? { resume_agent_session_id: resumeAgentSessionId } : {}),
   };
+}
+
+/**
+ * The settings the runner starts Claude Code with now; the session's sealed secrets are opened
+ * and org secret references in the environment resolved here, at the last moment, never stored.
+ * `missing` names the references no secret answered.
+ */
+export async function resolveRunnerSettings(env: Env, state: SessionState): Promise<{ settings: RunnerSettings; missing: string[] }> {
+  const { orgId } = state.init;
+  const ring = await keyringFrom(env);
+  const settings = await openSessionSettings(ring, state.init.id, state.init);
+  let environment = settings.environment;
+  let missing: string[] = [];
+  if (orgId) ({ resolved: environment, missing } = await resolveSecretReferences(env.DB, ring, orgId, environment));
+  return { settings: runnerSettingsFor({ ...state.init, settings }, environment, state.agentSessionId), missing };
 }

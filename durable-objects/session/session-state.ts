@@ -7,6 +7,7 @@ import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts"
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
+import type { SessionIndexFields } from "../../platform/db/sessions.ts";
 import { redactSecrets } from "../../platform/secrets/profile-secrets.ts";
 
 /** A tool call or question waiting for a client's answer. */
@@ -187,5 +188,21 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     profile: redactSecrets(state.init.settings),
     forked_from_session_id: null,
     usage: { ...state.usage, runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10) },
+  };
+}
+
+/** The fields the D1 session index mirrors (platform/db/sessions.ts `updateSessionIndex`). */
+export function indexFields(state: SessionState): SessionIndexFields {
+  return {
+    status: state.status,
+    ui_state: state.uiState,
+    needs_attention: state.needsAttention,
+    dormant: state.dormant,
+    terminated_at: state.terminatedAt,
+    end_reason: state.endReason,
+    started_at: state.startedAt,
+    input_tokens: state.usage.input_tokens,
+    output_tokens: state.usage.output_tokens,
+    cost_usd: state.usage.cost_usd,
   };
 }

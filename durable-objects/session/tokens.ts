@@ -22,3 +22,13 @@ export function sameDigest(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
+
+/** Whether `token` is the one whose stored form is `hash` (false when either is missing). */
+export async function tokenMatches(token: string | null | undefined, hash: string | null): Promise<boolean> {
+  return Boolean(token && hash && sameDigest(await hashToken(token), hash));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(authorization: string | null): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1] ?? null;
+}

@@ -43,6 +43,31 @@ export function findLiveByIdempotentKey(db: D1Database, userId: string, key: str
     .first<{ id: string }>();
 }
 
+/** The listing fields the session's Durable Object mirrors into the index on every change. */
+export interface SessionIndexFields {
+  status: SessionRow["status"];
+  ui_state: SessionRow["ui_state"];
+  needs_attention: boolean;
+  dormant: boolean;
+  terminated_at: string | null;
+  end_reason: SessionRow["end_reason"];
+  started_at: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** Mirrors a session's listing fields into its index row, where GET /v1/sessions reads them. */
+export async function updateSessionIndex(db: D1Database, id: string, f: SessionIndexFields): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
+         started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
+    )
+    .bind(f.status, f.ui_state, f.needs_attention ? 1 : 0, f.dormant ? 1 : 0, f.terminated_at, f.end_reason, f.started_at, f.input_tokens, f.output_tokens, f.cost_usd, id)
+    .run();
+}
+
 /** Ids of the org's sessions that have not ended (their sockets may still be open). */
 export async function liveOrgSessionIds(db: D1Database, orgId: string): Promise<string[]> {
   const { results } = await db.prepare("SELECT id FROM sessions WHERE org_id = ? AND status != 'ended'").bind(orgId).all<{ id: string }>();

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileResultFrame } from "../../schemas/runner.ts";
-import { FileTransfers } from "../../container/runner/file-transfer.ts";
+import { WorkspaceTransfers } from "../../container/runner/workspace-transfers.ts";
 import type { Logger } from "../../container/runner/log.ts";
 import { cleanupTempDirs, tempDir } from "./runner-harness.ts";
 
@@ -59,7 +59,7 @@ async function setup(connected = true) {
   mkdirSync(outside);
   const results: FileResultFrame[] = [];
   const link = { connected };
-  const transfers = new FileTransfers({ workspaceDir: workspace, log: quiet, send: (frame) => link.connected && results.push(frame) > 0 });
+  const transfers = new WorkspaceTransfers({ workspaceDir: workspace, log: quiet, send: (frame) => link.connected && results.push(frame) > 0 });
   const result = async (transferId: string): Promise<FileResultFrame> => {
     for (let i = 0; i < 400; i++) {
       const found = results.find((r) => r.transfer_id === transferId);

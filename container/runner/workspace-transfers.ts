@@ -1,4 +1,4 @@
-// FileTransfers: the runner's half of uploads and downloads. `fetch_file` downloads a signed URL
+// WorkspaceTransfers: the runner's half of uploads and downloads. `fetch_file` downloads a signed URL
 // into the workspace atomically (a temporary file renamed into place), `send_file` uploads a
 // workspace file to a signed URL; both stream, both stay inside the workspace (workspace-files.ts),
 // and both answer with one `file_result`, kept until it could be sent (the socket may be down).
@@ -13,7 +13,7 @@ import { openWorkspaceFile, prepareWorkspaceTarget, TransferError } from "./work
 /** A transfer the platform asked for. */
 export type TransferFrame = Extract<PlatformToRunner, { type: "fetch_file" | "send_file" }>;
 
-/** Options of a FileTransfers. */
+/** Options of a WorkspaceTransfers. */
 export type FileTransfersOptions = {
   workspaceDir: string;
   /** Sends a result now; false when the channel is down (it is resent by `resync`). */
@@ -25,7 +25,7 @@ export type FileTransfersOptions = {
 const MAX_ERROR_CHARS = 2_000;
 
 /** Runs file transfers and reports their results. */
-export class FileTransfers {
+export class WorkspaceTransfers {
   #opts: FileTransfersOptions;
   /** Transfers running now, by id: a frame delivered twice runs once. */
   #running = new Set<string>();

@@ -1,0 +1,95 @@
+/**
+ * The fan-out and prompt-latency sections of `npm run bench`, each measured against its
+ * baseline in the same run and returned as figures (bench/results.ts).
+ */
+import path from "node:path";
+import { startLocalPlatform } from "../scripts/local-platform.ts";
+import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
+import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
+import { connectFakeRunner, createSession, openSocket, readyUser, vars } from "./platform.ts";
+import { directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
+import { figure, type Figure } from "./results.ts";
+
+/** Clients watching one session in the fan-out benchmark. */
+const CLIENTS = 10;
+/** Events sent as fast as possible (throughput). */
+const BURST_EVENTS = 2_000;
+/** Events sent every 5 ms (latency). */
+const PACED_EVENTS = 300;
+/** Warm turns measured for prompt latency. */
+const TURNS = 8;
+
+/** The Claude Code binary both the platform's runner and the direct baselines run. */
+export const CLAUDE_BIN = path.resolve(import.meta.dirname, "../node_modules/.bin/claude");
+
+/** A printed section: a title, the column headers and its figures. */
+export interface Section {
+  title: string;
+  columns: [platform: string, baseline: string];
+  figures: Figure[];
+  /** Decimal places for this section's table. */
+  digits?: number;
+}
+
+async function fanoutThroughPlatform() {
+  const recorder = await startSandboxRecorder();
+  const platform = await startLocalPlatform({ vars, sandboxHost: { url: recorder.url, token: RECORDER_TOKEN } });
+  try {
+    const token = await readyUser(platform.baseUrl);
+    const sessionId = await createSession(platform.baseUrl, token);
+    const wsBase = platform.baseUrl.replace(/^http/, "ws");
+    const target: FanoutTarget = {
+      // The producer is the runner's own channel (container/runner/platform-channel.ts), so the
+      // figures include its batching, numbering and acknowledgements.
+      producer: async () => {
+        const runner = await connectFakeRunner(platform.baseUrl, recorder.url, sessionId);
+        return { send: (_i, sentAt) => runner.send(String(sentAt)), close: () => runner.close() };
+      },
+      consumer: () => openSocket(`${wsBase}/v1/ws/sessions/${sessionId}?token=${token}&after_seq=1000000`),
+      stamp: (data) => {
+        const frame = JSON.parse(data);
+        return frame.type === "assistant" ? Number(frame.payload.content[0].text) : null;
+      },
+    };
+    return await measureFanout(target, CLIENTS, BURST_EVENTS, PACED_EVENTS);
+  } finally {
+    await platform.stop();
+    await recorder.close();
+  }
+}
+
+/** Runner → 10 clients through the session DO, vs a bare `ws` relay. */
+export async function fanoutSection(): Promise<Section> {
+  const relay = await startBareRelay();
+  const baseline = await measureFanout(relay.target, CLIENTS, BURST_EVENTS, PACED_EVENTS);
+  await relay.close();
+  const through = await fanoutThroughPlatform();
+  return {
+    title: `Runner → ${CLIENTS} clients (${BURST_EVENTS} events in a burst; ${PACED_EVENTS} paced at 5 ms for latency)`,
+    columns: ["platform (session DO)", "baseline (bare ws relay)"],
+    figures: [
+      figure("relay_throughput", "events/s delivered to every client", "ev/s", through.eventsPerSecond, baseline.eventsPerSecond),
+      figure("relay_p50_added_ms", "latency p50", "ms", through.p50, baseline.p50),
+      figure("relay_p99_added_ms", "latency p99", "ms", through.p99, baseline.p99),
+    ],
+  };
+}
+
+/** Prompt → first assistant event on a warm session, vs Claude Code directly. */
+export async function promptSection(): Promise<Section> {
+  const platform = await startLocalPlatform({ vars, scriptedModel: true });
+  try {
+    const token = await readyUser(platform.baseUrl);
+    const sessionId = await createSession(platform.baseUrl, token);
+    const through = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS);
+    const direct = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS);
+    return {
+      title: `Prompt → first assistant event (median of ${TURNS} warm turns, scripted model)`,
+      columns: ["through the platform", "Claude Code directly"],
+      figures: [figure("first_event", "prompt → first assistant", "ms", through, direct)],
+      digits: 0,
+    };
+  } finally {
+    await platform.stop();
+  }
+}
