@@ -40,6 +40,7 @@ import { ModelCallLedger, refusalMessage } from "./model-calls.ts";
 import { Hibernation } from "./hibernation.ts";
 import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
+import { runnerExitDetail } from "./sandbox/backend.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
@@ -628,7 +629,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (this.runnerSocket()) return;
     const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
     if (sandbox && !sandbox.running) {
-      await this.end("job_completed", `the runner exited${sandbox.exitCode === null ? "" : ` with code ${sandbox.exitCode}`}`);
+      await this.end("job_completed", runnerExitDetail(sandbox));
     }
   }
 
