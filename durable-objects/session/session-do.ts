@@ -187,6 +187,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
     if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
+    if (state.runnerCheckAt !== null && !this.runnerSocket()) return { allowed: false, reason: "runner_gone", message: "the session's runner is not connected" };
     if (state.tokensExpireAt !== null && Date.now() > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
     const budget = state.init.settings.max_budget_usd;
     const call = this.#modelCalls.open(Date.now(), state.usage.cost_usd, budget);
