@@ -1,9 +1,11 @@
 // A runner killed mid-turn takes its agent with it: the real runner, the real Claude Code, the
 // scripted model server reachable without the runner (as an orphan would find a gateway).
 import { execFileSync } from "node:child_process";
+import { symlink } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
-import { cleanupTempDirs, settingsFor, startFakePlatform, startRunner, type FakePlatform, type RunnerHandle } from "./runner-harness.ts";
+import { cleanupTempDirs, settingsFor, startFakePlatform, startRunner, tempDir, type FakePlatform, type RunnerHandle } from "./runner-harness.ts";
 
 const RUNNER_TOKEN = "runner-token-death-0123456789";
 const sessionId = "sess_runner_death";
@@ -78,5 +80,27 @@ describe("runner killed mid-turn", () => {
     await waitUntil("Claude Code to be gone", () => !alive(claudePid));
     // It is dead, so nothing more can come; at most one request was already in flight.
     expect(model.requests.length).toBeLessThanOrEqual(requestsAtKill + 1);
+  }, 60_000);
+});
+
+describe("without setpriv", () => {
+  it("Claude Code still starts, and the runner says once that it will not die with it", async () => {
+    // A PATH with node alone: no setpriv (a minimal image), enough for a turn without tools.
+    const bin = await tempDir("runner-death-path-");
+    await symlink(process.execPath, path.join(bin, "node"));
+    const id = "sess_runner_no_setpriv";
+    const other = await startFakePlatform({ sessionId: id, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
+    const plain = await startRunner({ platformUrl: other.url, sessionId: id, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: "gw", extraEnv: { PATH: bin } });
+    try {
+      await other.waitFor("hello", () => other.frames.some((f) => f.type === "hello"));
+      for (const n of [1, 2]) {
+        other.send({ type: "prompt", prompt_id: `q${n}`, text: `[[scenario:text text="answer ${n}"]]` });
+        await other.waitFor(`answer ${n}`, () => other.frames.some((f) => f.type === "event" && f.event.type === "result" && JSON.stringify(f.event).includes(`answer ${n}`)), 30_000);
+      }
+      expect(plain.logs().split("setpriv --pdeathsig is unavailable")).toHaveLength(2);
+    } finally {
+      await plain.stop();
+      await other.close();
+    }
   }, 60_000);
 });
