@@ -80,6 +80,19 @@ describe("end reasons, each from its real trigger", () => {
     await expectEnded(token, id, client, "job_completed", /runner exited/);
   });
 
+  it("job_completed: the end detail says which signal killed the runner", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/_die/${id}?signal=SIGKILL`, { method: "POST" });
+    runner.close();
+    await runner.closed(); // the DO has seen it go (it echoes the close)
+    await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
+    await fireAlarm(id);
+    await expectEnded(token, id, client, "job_completed", /^the runner was killed by SIGKILL$/);
+  });
+
   it("a runner that reconnects in time is not taken for dead", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
