@@ -60,8 +60,10 @@ export const Session = z
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;
 
-/** POST /v1/sessions answer. */
+/** POST /v1/sessions and GET /v1/sessions/{id} (and the org read): the record enveloped, as the product's client reads it. */
 export const SessionCreated = z.object({ session: Session }).meta({ id: "SessionCreated" });
+/** GET /v1/sessions/{id}, GET /v1/org/sessions/{id}. */
+export const SessionAnswer = SessionCreated;
 
 /** One row of GET /v1/sessions. */
 export const SessionSummary = Session.pick({

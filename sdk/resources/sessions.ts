@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
 import {
   HistoryPage,
-  Session,
+  SessionAnswer,
   SessionCreate,
   SessionCreated,
   SessionList,
@@ -64,8 +64,8 @@ export class SessionsApi {
   }
 
   /** The full record. */
-  get(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(Session), idempotent: true, ...options });
+  async get(id: string, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(SessionAnswer), idempotent: true, ...options })).session;
   }
 
   /** Terminates the session (end_reason `user_requested`); repeating it is harmless. */

@@ -13,7 +13,7 @@ const result = (rseq: number, numTurns = 1, subtype = "success") => ({
 });
 
 async function record(token: string, id: string) {
-  return (await call("GET", `/v1/sessions/${id}`, { token })).body;
+  return (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
 }
 
 /** Asserts the session ended for `reason`, on the record and as `session_end` to a watching client. */
