@@ -54,6 +54,15 @@ export const Session = z
     error_message: z.string().nullable(),
     profile_id: z.string().nullable(),
     profile: ProfileSettings,
+    allowed_tools: z.array(z.string()),
+    denied_tools: z.array(z.string()),
+    initial_prompt: z.string().nullable(),
+    /** The runner process's exit code; null while it runs or when it ended without one. */
+    exit_code: z.int().nullable(),
+    /** The deployment's configured name (`REGION`, default "local"). */
+    region: z.string(),
+    /** How the owner authenticated: "jwt" (a user) or "org_api_key" (an org session). */
+    lc_auth_type: z.enum(["jwt", "org_api_key"]),
     forked_from_session_id: z.string().nullable(),
     usage: SessionUsage,
   })

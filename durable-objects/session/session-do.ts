@@ -628,6 +628,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     if (this.runnerSocket()) return;
     const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
     if (sandbox && !sandbox.running) {
+      state.exitCode = sandbox.exitCode;
       await this.end("job_completed", `the runner exited${sandbox.exitCode === null ? "" : ` with code ${sandbox.exitCode}`}`);
     }
   }

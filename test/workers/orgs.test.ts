@@ -79,7 +79,7 @@ describe("org sessions", () => {
     expect(admission).toMatchObject({ allowed: true, orgId: org.oid, credential: { kind: "org_secret", name: "anthropic-key" } });
 
     // The org reads it; users cannot.
-    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session.name).toBe("mimikatz triage");
+    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({ name: "mimikatz triage", lc_auth_type: "org_api_key", region: "local" });
     expect((await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions.map((s: any) => s.id)).toEqual([id]);
     expect((await call("GET", `/v1/org/sessions/${id}/history`, { headers: org.headers })).body.messages[0].type).toBe("session_status");
     const { token } = await userWithKey();

@@ -159,6 +159,22 @@ describe("the session WebSocket", () => {
     runner.close();
   });
 
+  it("the record carries the fields the product's client reads: started_at, top-level tools, initial_prompt, exit_code, region, lc_auth_type", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token, { initial_prompt: "list the files", allowed_tools: ["Read", "Bash(ls:*)"], denied_tools: ["WebFetch"] });
+    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
+    expect(record).toMatchObject({
+      initial_prompt: "list the files",
+      allowed_tools: ["Read", "Bash(ls:*)"],
+      denied_tools: ["WebFetch"],
+      exit_code: null,
+      region: "local",
+      lc_auth_type: "jwt",
+    });
+    expect(record.profile.allowed_tools).toEqual(["Read", "Bash(ls:*)"]);
+    expect(Object.hasOwn(record, "started_at")).toBe(true);
+  });
+
   it("resumes a client from after_seq with every missed event exactly once", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
