@@ -40,6 +40,7 @@ import { ModelCallLedger, refusalMessage } from "./model-calls.ts";
 import { Hibernation } from "./hibernation.ts";
 import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import { sandboxFor } from "./sandbox/select.ts";
+import { answersByQuestionText, questionsOf } from "./question-answers.ts";
 import { StateStore, initialState, toRecord, type PendingRequest, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken, sameDigest } from "./tokens.ts";
 
@@ -434,7 +435,7 @@ export class SessionDO extends DurableObject<Env> implements SessionRpc {
     const pending = this.state!.pending.find((p) => p.kind === "question" && p.answerId === answer.question_id);
     if (!pending) return this.replyError(ws, "invalid_message", `no pending question ${answer.question_id}`);
     // Claude Code's AskUserQuestion takes the answers as part of its (updated) input.
-    this.resolvePending(pending, { behavior: "allow", updated_input: { ...pending.input, answers: answer.answers } });
+    this.resolvePending(pending, { behavior: "allow", updated_input: { ...pending.input, answers: answersByQuestionText(questionsOf(pending.input), answer.answers) } });
   }
 
   private resolvePending(pending: PendingRequest, decision: { behavior: "allow" | "deny"; updated_input?: Record<string, unknown>; message?: string }): void {
