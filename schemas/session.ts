@@ -104,7 +104,8 @@ export const SessionList = z.object({ sessions: z.array(SessionSummary), next_cu
 export const HistoryQuery = z
   .object({
     after_seq: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    /** Absent: the whole history after `after_seq` in one answer (the product's client never pages). */
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
 

@@ -29,7 +29,7 @@ export interface ListSessionsQuery {
 export interface HistoryQuery {
   /** Only events after this seq (default 0: from the start). */
   afterSeq?: number;
-  /** Page size, 1..1000 (server default 200). */
+  /** Page size, 1..1000; without it the server answers the whole history at once. */
   limit?: number;
 }
 

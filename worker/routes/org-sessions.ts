@@ -57,7 +57,7 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
   route(
     app,
     { method: "get", path: "/v1/org/sessions/:id/history", summary: "An org session's stored events.", tag: "org sessions", auth: "org", query: HistoryQuery, response: HistoryPage },
-    async (c, { params, query }) => c.json(await historyOwned(c.env, params.id!, orgOwner(c.var.org.id), query)),
+    async (c, { params, query }) => historyOwned(c.env, params.id!, orgOwner(c.var.org.id), query),
   );
 
   route(
