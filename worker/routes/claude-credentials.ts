@@ -66,7 +66,7 @@ export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
     { method: "get", path: "/v1/auth/claude/url", summary: "The authorization URL of a started OAuth flow.", tag: "credentials", auth: "registering", query: OAuthUrlQuery, response: OAuthUrl, errors: ["oauth_expired"] },
     async (c, { query }) => {
       const flow = await liveFlow(c.env, c.var.user.id, query.session_id);
-      return c.json({ status: "url_ready" as const, url: flow.authorize_url, message: "Open the URL, authorize, and paste the code shown to POST /v1/auth/claude/code." });
+      return c.json({ status: "ready" as const, url: flow.authorize_url, message: "Open the URL, authorize, and paste the code shown to POST /v1/auth/claude/code." });
     },
   );
 

@@ -116,7 +116,7 @@ describe("REST", () => {
     const started = await client.auth.startOAuth();
     expect(started.expires_in).toBe(300);
     const url = await client.auth.oauthUrl(started.oauth_session_id);
-    expect(url.status).toBe("url_ready");
+    expect(url.status).toBe("ready");
     expect(url.url).toMatch(/^https?:\/\//);
     expect(await failure(client.auth.submitOAuthCode(started.oauth_session_id, "some-code#not-the-state"))).toMatchObject({ status: 400, code: "oauth_state_mismatch" });
     expect(await failure(client.auth.oauthUrl("unknown-flow-id"))).toMatchObject({ status: 404 });
