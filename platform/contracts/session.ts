@@ -36,6 +36,8 @@ export interface SessionInit {
   platformUrl: string;
   /** True when nobody can answer approvals (rule-started sessions). */
   unattended: boolean;
+  /** The deployment's configured name (`REGION`) when the session was made; absent in older states ("local"). */
+  region?: string;
 }
 
 /** Answer of a gateway admission check. */
