@@ -21,8 +21,8 @@ const STATUS_CLOSE: Readonly<Record<number, number>> = { 401: CLOSE.auth, 403: C
 export function sessionProbe(rest: RestTransport, sessionId: string): () => Promise<CloseVerdict | null> {
   return async () => {
     try {
-      const session = await rest.request<{ status?: unknown } | undefined>({ method: "GET", path: `/v1/sessions/${encodeURIComponent(sessionId)}`, idempotent: true });
-      return session?.status === "ended" ? { code: CLOSE.ended, reason: "session ended" } : null;
+      const answer = await rest.request<{ session?: { status?: unknown } } | undefined>({ method: "GET", path: `/v1/sessions/${encodeURIComponent(sessionId)}`, idempotent: true });
+      return answer?.session?.status === "ended" ? { code: CLOSE.ended, reason: "session ended" } : null;
     } catch (error) {
       if (!(error instanceof AiSessionsError)) return null;
       const code = STATUS_CLOSE[error.status];

@@ -47,6 +47,11 @@ export interface Config {
   oauth: { authorizeUrl: string; tokenUrl: string; clientId: string; redirectUri: string; scopes: string };
 }
 
+/** The deployment's configured name, reported as each session's `region`. */
+export function regionName(env: Env): string {
+  return env.REGION?.trim() || "local";
+}
+
 /** Reads the configuration once per request (cheap: a handful of string splits). */
 export function readConfig(env: Env): Config {
   return {

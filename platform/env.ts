@@ -23,6 +23,8 @@ export interface Env {
   /** The web UI's static files. */
   ASSETS?: Fetcher;
 
+  /** The deployment's name, reported as a session's `region` (default "local"). */
+  REGION?: string;
   JWT_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_ISSUER?: string;

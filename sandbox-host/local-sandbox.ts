@@ -114,8 +114,13 @@ export class LocalSandbox {
         void secrets?.discard();
         this.#exitCode = code;
         this.#signal = signal;
+        log.write(`sandbox host: the runner exited (${signal ? `signal ${signal}` : `code ${code}`})\n`);
         log.end();
-        resolve();
+        // Whatever the runner started dies with it: an orphaned agent would go on calling the
+        // model (billed) with nobody reading its output. Claude Code leads its own group, so
+        // the sweep by WORKSPACE_DIR reaches it too (setpriv's parent-death signal normally has).
+        if (child.pid) signalGroup(child.pid, "SIGKILL");
+        void killProcessesWithEnv("WORKSPACE_DIR", this.workspaceDir).finally(resolve);
       });
       child.once("error", (err) => {
         log.write(`sandbox host: could not start the runner: ${err.message}\n`);

@@ -37,9 +37,9 @@ export const OAuthStarted = z
 /** GET /v1/auth/claude/url query. */
 export const OAuthUrlQuery = z.object({ session_id: Id }).strict();
 
-/** GET /v1/auth/claude/url. */
+/** GET /v1/auth/claude/url. `ready` is what the product's client polls for (the stored flow says `url_ready`). */
 export const OAuthUrl = z
-  .object({ status: z.enum(["pending", "url_ready"]), url: z.url().optional(), message: z.string() })
+  .object({ status: z.enum(["pending", "ready"]), url: z.url().optional(), message: z.string() })
   .meta({ id: "OAuthUrl" });
 
 /** POST /v1/auth/claude/code. The code may arrive as `code#state`, as Claude's page shows it. */

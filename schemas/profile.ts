@@ -136,6 +136,9 @@ export const Profile = z
   .meta({ id: "Profile" });
 export type Profile = z.infer<typeof Profile>;
 
+/** One profile, enveloped as the product's client reads it: create, read, update, default, capture. */
+export const ProfileAnswer = z.object({ profile: Profile }).meta({ id: "ProfileAnswer" });
+
 /** GET /v1/profiles. */
 export const ProfileList = z.object({ profiles: z.array(Profile) }).meta({ id: "ProfileList" });
 

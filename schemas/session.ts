@@ -54,14 +54,25 @@ export const Session = z
     error_message: z.string().nullable(),
     profile_id: z.string().nullable(),
     profile: ProfileSettings,
+    allowed_tools: z.array(z.string()),
+    denied_tools: z.array(z.string()),
+    initial_prompt: z.string().nullable(),
+    /** The runner process's exit code; null while it runs or when it ended without one. */
+    exit_code: z.int().nullable(),
+    /** The deployment's configured name (`REGION`, default "local"). */
+    region: z.string(),
+    /** How the owner authenticated: "jwt" (a user) or "org_api_key" (an org session). */
+    lc_auth_type: z.enum(["jwt", "org_api_key"]),
     forked_from_session_id: z.string().nullable(),
     usage: SessionUsage,
   })
   .meta({ id: "Session" });
 export type Session = z.infer<typeof Session>;
 
-/** POST /v1/sessions answer. */
+/** POST /v1/sessions and GET /v1/sessions/{id} (and the org read): the record enveloped, as the product's client reads it. */
 export const SessionCreated = z.object({ session: Session }).meta({ id: "SessionCreated" });
+/** GET /v1/sessions/{id}, GET /v1/org/sessions/{id}. */
+export const SessionAnswer = SessionCreated;
 
 /** One row of GET /v1/sessions. */
 export const SessionSummary = Session.pick({
@@ -93,7 +104,8 @@ export const SessionList = z.object({ sessions: z.array(SessionSummary), next_cu
 export const HistoryQuery = z
   .object({
     after_seq: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    /** Absent: the whole history after `after_seq` in one answer (the product's client never pages). */
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
 

@@ -38,7 +38,7 @@ const login: Command = {
     const started = await ctx.client.auth.startOAuth();
     const deadline = Date.now() + OAUTH_URL_WAIT_MS;
     let url = await ctx.client.auth.oauthUrl(started.oauth_session_id);
-    while (url.status !== "url_ready" && Date.now() < deadline) {
+    while (url.status !== "ready" && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       url = await ctx.client.auth.oauthUrl(started.oauth_session_id);
     }

@@ -5,6 +5,7 @@ import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.
 import type { ClaudeInput } from "./claude-protocol.ts";
 import { parseCapabilities, type ClaudeCapabilities } from "./claude-command.ts";
 import type { Logger } from "./log.ts";
+import { dieWithParent } from "./parent-death.ts";
 
 /** How the process ended. `stderrTail` is the last stderr output (for the `agent_exited` error). */
 export type ClaudeExit = { code: number | null; signal: string | null; stderrTail: string; spawnError?: string };
@@ -33,8 +34,17 @@ export class ClaudeProcess {
 
   constructor(spec: ClaudeSpawnSpec, handlers: ClaudeProcessHandlers, log: Logger) {
     this.#log = log;
+    // Dies with the runner (parent-death signal), and leads its own process group so stop()
+    // reaches the tools it started too.
+    const command = dieWithParent({ bin: spec.bin, args: spec.args }, log);
     this.#child = withSpawnPrivilege(spec.user, () =>
-      spawn(spec.bin, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["pipe", "pipe", "pipe"], ...spawnIdentity(spec.user) }),
+      spawn(command.bin, command.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+        ...spawnIdentity(spec.user),
+      }),
     );
     this.pid = this.#child.pid;
     let resolveExit!: () => void;
@@ -90,16 +100,27 @@ export class ClaudeProcess {
     return true;
   }
 
-  /** Stops the process: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone. */
+  /** Stops the process and its group: SIGTERM, then SIGKILL after `graceMs`. Resolves once it is gone. */
   async stop(graceMs = 3_000): Promise<void> {
     if (this.#exited) return;
     this.#child.stdin.end();
-    this.#child.kill("SIGTERM");
+    this.#signal("SIGTERM");
     const timer = setTimeout(() => {
-      if (!this.#exited) this.#child.kill("SIGKILL");
+      if (!this.#exited) this.#signal("SIGKILL");
     }, graceMs);
     await this.#exitPromise;
     clearTimeout(timer);
+  }
+
+  /** Signals the whole process group Claude Code leads; the process alone if that fails. */
+  #signal(signal: NodeJS.Signals): void {
+    const pid = this.#child.pid;
+    try {
+      if (pid === undefined) throw new Error("no pid");
+      process.kill(-pid, signal);
+    } catch {
+      this.#child.kill(signal);
+    }
   }
 }
 

@@ -13,14 +13,13 @@ import type { RunnerConfig } from "./config.ts";
 import { WorkspaceTransfers } from "./workspace-transfers.ts";
 import type { Logger } from "./log.ts";
 import { PlatformChannel, type ControlFrame } from "./platform-channel.ts";
-import { PermissionGate, type HookAnswer, type HookCall } from "./permission-gate.ts";
-import { resolvedPaths } from "./resolved-paths.ts";
+import { PermissionGate } from "./permission-gate.ts";
+import { PermissionRelay } from "./permission-relay.ts";
 import { hookSettingsJson } from "./permission-hook.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
 import { RUNNER_VERSION } from "./version.ts";
 import { claudeConfigDirOf, WorkspaceArchive } from "./workspace-archive.ts";
 
-type PermissionRequest = Extract<ControlFrame, { type: "permission_request" }>;
 type Prompt = { id: string; text: string };
 type AgentExited = Extract<ControlFrame, { type: "agent_exited" }>;
 
@@ -65,9 +64,7 @@ export class SessionRunner {
   #queue: Prompt[] = [];
   #waitingForSettings: Prompt[] = [];
   #seenPrompts = new Set<string>();
-  #pendingPermissions = new Map<string, PermissionRequest>();
-  /** Hooks waiting for the platform's decision, by request id (also in #pendingPermissions). */
-  #hookWaiters = new Map<string, (answer: HookAnswer) => void>();
+  #permissions: PermissionRelay;
   #gate: PermissionGate;
   #gateUrl: Promise<string>;
   #unsentExit: AgentExited | undefined;
@@ -97,7 +94,8 @@ export class SessionRunner {
       onConnected: () => this.#resync(),
       onTerminated: () => void this.shutdown(),
     });
-    this.#gate = new PermissionGate((call, signal) => this.#askPlatform(call, signal), log);
+    this.#permissions = new PermissionRelay({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
+    this.#gate = new PermissionGate((call, signal) => this.#permissions.askFromHook(call, signal), log);
     this.#gateUrl = this.#gate.start();
     this.#files = new WorkspaceTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
     this.#archive = new WorkspaceArchive({
@@ -228,64 +226,15 @@ export class SessionRunner {
   }
 
   #onPermissionResponse(frame: Extract<PlatformToRunner, { type: "permission_response" }>): void {
-    const request = this.#pendingPermissions.get(frame.request_id);
-    if (!request || !this.#agent) {
-      this.#log.warn("permission_response for no pending request; ignored", { request_id: frame.request_id });
-      return;
-    }
-    this.#pendingPermissions.delete(frame.request_id);
-    const hook = this.#hookWaiters.get(frame.request_id);
-    if (hook) {
-      this.#hookWaiters.delete(frame.request_id);
-      this.#log.info("permission decision (hook)", { request_id: frame.request_id, behavior: frame.behavior });
-      return hook(
-        frame.behavior === "allow"
-          ? { decision: "allow", ...(frame.updated_input ? { updatedInput: frame.updated_input } : {}) }
-          : { decision: "deny", reason: frame.message ?? "The user denied this tool call." },
-      );
-    }
-    const decision =
-      frame.behavior === "allow"
-        ? { behavior: "allow", updatedInput: frame.updated_input ?? request.input }
-        : { behavior: "deny", message: frame.message ?? "The user denied this tool call." };
-    this.#log.info("permission decision", { request_id: frame.request_id, behavior: frame.behavior });
-    this.#agent.process.write(controlSuccess(frame.request_id, decision));
-  }
-
-  /**
-   * A tool call Claude Code is about to make, from the PreToolUse hook: asked of the platform as a
-   * `permission_request`, like a permission prompt. `AskUserQuestion` passes through to the
-   * prompt, whose answer carries the user's answers into the call.
-   */
-  #askPlatform(call: HookCall, signal: AbortSignal): Promise<HookAnswer> {
-    if (call.tool_name === "AskUserQuestion") return Promise.resolve({ decision: "passthrough" });
-    const request: PermissionRequest = {
-      type: "permission_request",
-      request_id: `hook_${randomUUID()}`,
-      tool_name: call.tool_name,
-      input: call.tool_input,
-      ...(call.tool_use_id ? { tool_use_id: call.tool_use_id } : {}),
-      workspace_dir: this.#config.workspaceDir,
-    };
-    const resolved = resolvedPaths(call.tool_input, this.#config.workspaceDir);
-    if (resolved) request.resolved_paths = resolved;
-    return new Promise((resolve) => {
-      this.#hookWaiters.set(request.request_id, resolve);
-      this.#pendingPermissions.set(request.request_id, request);
-      signal.addEventListener("abort", () => {
-        // The hook is gone (an interrupt, or Claude Code exited): withdraw the question.
-        this.#hookWaiters.delete(request.request_id);
-        if (this.#pendingPermissions.delete(request.request_id)) this.#channel.send({ type: "permission_cancelled", request_id: request.request_id });
-      });
-      this.#channel.send(request);
-    });
+    const decision = this.#permissions.answer(frame);
+    if (decision && this.#agent) this.#agent.process.write(controlSuccess(frame.request_id, decision));
   }
 
   /** After every (re)connection: state frames the DO may have missed while the socket was down. */
   #resync(): void {
     if (this.#unsentExit && this.#channel.send(this.#unsentExit)) this.#unsentExit = undefined;
     this.#channel.send({ type: "turn_state", state: this.#current ? "running" : "idle" });
-    for (const request of this.#pendingPermissions.values()) this.#channel.send(request);
+    this.#permissions.resync();
     this.#files.resync();
     this.#archive.resync();
   }
@@ -381,26 +330,18 @@ export class SessionRunner {
       case "turn_state":
         this.#endTurn();
         return;
-      case "permission_request": {
-        const request = { ...frame, workspace_dir: this.#config.workspaceDir };
-        this.#pendingPermissions.set(request.request_id, request);
-        this.#channel.send(request);
+      case "permission_request":
+        this.#permissions.askFromPrompt(frame);
         return;
-      }
       case "permission_cancelled":
-        if (this.#pendingPermissions.delete(frame.request_id)) this.#channel.send(frame);
+        this.#permissions.withdraw(frame.request_id);
         return;
     }
   }
 
   #onClaudeExit(agent: Agent, exit: ClaudeExit): void {
     if (this.#agent === agent) this.#agent = undefined;
-    for (const requestId of this.#pendingPermissions.keys()) {
-      this.#channel.send({ type: "permission_cancelled", request_id: requestId });
-    }
-    this.#pendingPermissions.clear();
-    for (const answer of this.#hookWaiters.values()) answer({ decision: "deny", reason: "Claude Code exited" });
-    this.#hookWaiters.clear();
+    this.#permissions.cancelAll();
     if (agent.stopping || this.#shuttingDown) {
       this.#log.info("claude stopped", { code: exit.code, signal: exit.signal });
       return;

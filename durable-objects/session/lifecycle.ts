@@ -10,6 +10,7 @@ import type { ModelAdmission, ModelUsage } from "../../platform/contracts/sessio
 import type { Effect, UiChange } from "./effects.ts";
 import { refusalMessage, type ModelCallLedger } from "./model-calls.ts";
 import type { SessionState } from "./session-state.ts";
+import { runnerExitDetail, type RunnerProcessState } from "./sandbox/backend.ts";
 
 /** The payload of `session_status`. */
 export function statusPayload(state: SessionState) {
@@ -85,8 +86,10 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
  * admitted call is opened in `calls` (the concurrency cap and its budget reservation) until the
  * gateway settles it.
  */
-export function admitModelCall(state: SessionState, now: number, calls: Pick<ModelCallLedger, "open">): ModelAdmission {
+export function admitModelCall(state: SessionState, now: number, calls: Pick<ModelCallLedger, "open">, runnerConnected: boolean): ModelAdmission {
   if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
+  // The runner's socket closed and has not come back: an agent it left behind gets nothing.
+  if (state.runnerCheckAt !== null && !runnerConnected) return { allowed: false, reason: "runner_gone", message: "the session's runner is not connected" };
   if (state.tokensExpireAt !== null && now > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
   const budget = state.init.settings.max_budget_usd;
   const call = calls.open(now, state.usage.cost_usd, budget);
@@ -95,7 +98,7 @@ export function admitModelCall(state: SessionState, now: number, calls: Pick<Mod
 }
 
 /** The end a runner's exit means, given what the sandbox says (null: it still runs, or is unknown). */
-export function runnerExitEnd(sandbox: { running: boolean; exitCode: number | null } | null): Effect[] {
+export function runnerExitEnd(sandbox: RunnerProcessState | null): Effect[] {
   if (!sandbox || sandbox.running) return [];
-  return [{ kind: "end", reason: "job_completed", detail: `the runner exited${sandbox.exitCode === null ? "" : ` with code ${sandbox.exitCode}`}` }];
+  return [{ kind: "end", reason: "job_completed", detail: runnerExitDetail(sandbox) }];
 }

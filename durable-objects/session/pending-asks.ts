@@ -15,6 +15,7 @@ import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import type { Effect } from "./effects.ts";
 import { decideToolUse, sessionPatterns } from "./permissions/engine.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
+import { answersByQuestionText, questionsOf } from "./question-answers.ts";
 
 /** A client's answer to an approval or a question. */
 export type ApprovalAnswer = Extract<ClientFrame, { type: "tool_approval_response" }>["payload"];
@@ -83,7 +84,9 @@ export function answerApproval(state: SessionState, answer: ApprovalAnswer): Ans
 export function answerQuestion(state: SessionState, answer: QuestionAnswer): AnswerOutcome {
   const pending = state.pending.find((p) => p.kind === "question" && p.answerId === answer.question_id);
   if (!pending) return { ok: false, message: `no pending question ${answer.question_id}` };
-  return { ok: true, effects: resolveAsk(state, pending, { behavior: "allow", updated_input: { ...pending.input, answers: answer.answers } }) };
+  // Claude Code reads answers keyed by question text; the product's client keys them by header.
+  const answers = answersByQuestionText(questionsOf(pending.input), answer.answers);
+  return { ok: true, effects: resolveAsk(state, pending, { behavior: "allow", updated_input: { ...pending.input, answers } }) };
 }
 
 /** An unattended session's ask went unanswered for `timeoutSeconds`: it is denied. */

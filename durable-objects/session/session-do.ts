@@ -107,7 +107,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     if (!state || !(await tokenMatches(token, state.gatewayTokenHash))) {
       return { allowed: false, reason: "bad_token", message: "invalid session gateway token" };
     }
-    return admitModelCall(state, Date.now(), this.#modelCalls);
+    return admitModelCall(state, Date.now(), this.#modelCalls, this.runnerSocket() !== null);
   }
 
   /** The model gateway ends an admitted call: its reservation is released and what it used recorded. */

@@ -75,7 +75,10 @@ export abstract class SessionHost extends DurableObject<Env> {
     state.runnerCheckAt = null;
     this.commit();
     if (this.runnerSocket()) return;
-    await this.perform(runnerExitEnd(await sandboxFor(this.env, state.init.id).describe().catch(() => null)));
+    const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
+    // The record reports the runner's exit code (what the product's client reads as exit_code).
+    if (sandbox && !sandbox.running) state.exitCode = sandbox.exitCode;
+    await this.perform(runnerExitEnd(sandbox));
   }
 
   /** Mints the sandbox's tokens and starts the runner. */

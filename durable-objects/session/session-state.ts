@@ -73,6 +73,8 @@ export interface SessionState {
   hibernation?: HibernationStep | null;
   /** The newest workspace archive in R2, kept until the record is deleted. */
   archive?: { key: string; size: number; at: string } | null;
+  /** The runner process's exit code, once it exited with one. */
+  exitCode?: number | null;
 }
 
 /**
@@ -184,6 +186,13 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     end_detail: state.endDetail,
     error_message: state.errorMessage,
     profile_id: state.init.profileId,
+    // Top-level copies and the fields below are what the product's client reads (issue 11).
+    allowed_tools: state.init.settings.allowed_tools,
+    denied_tools: state.init.settings.denied_tools,
+    initial_prompt: state.init.initialPrompt,
+    exit_code: state.exitCode ?? null,
+    region: state.init.region ?? "local",
+    lc_auth_type: state.init.orgId ? "org_api_key" : "jwt",
     // Redacted again here: states stored before secrets were sealed hold them in clear.
     profile: redactSecrets(state.init.settings),
     forked_from_session_id: null,

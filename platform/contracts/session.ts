@@ -36,6 +36,8 @@ export interface SessionInit {
   platformUrl: string;
   /** True when nobody can answer approvals (rule-started sessions). */
   unattended: boolean;
+  /** The deployment's configured name (`REGION`) when the session was made; absent in older states ("local"). */
+  region?: string;
 }
 
 /** Answer of a gateway admission check. */
@@ -44,8 +46,11 @@ export type ModelAdmission =
   | { allowed: true; callId: string; userId: string; orgId: string | null; credential: CredentialRef }
   | {
       allowed: false;
-      /** `budget_reserved` and `too_many_calls` pass once calls in flight finish; the others do not. */
-      reason: "bad_token" | "expired" | "session_ended" | "budget_exceeded" | "budget_reserved" | "too_many_calls";
+      /**
+       * `budget_reserved` and `too_many_calls` pass once calls in flight finish, `runner_gone`
+       * once the session's runner is back (its socket closed and has not come back); the others do not.
+       */
+      reason: "bad_token" | "expired" | "session_ended" | "runner_gone" | "budget_exceeded" | "budget_reserved" | "too_many_calls";
       message: string;
     };
 

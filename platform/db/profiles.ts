@@ -45,7 +45,10 @@ export const STARTER_PROFILES: { name: string; settings: ProfileSettings }[] = [
     settings: {
       ...DEFAULT_SETTINGS,
       description: "Read-only tools run without asking; edits are auto-approved; anything else asks you.",
-      allowed_tools: ["Read", "Grep", "Glob", "Bash(ls:*)", "Bash(cat:*)"],
+      // The product's documented Default: Read and these read-only Bash prefixes (issue 11). Grep
+      // and Glob are kept (read-only). Caution, as bash-command.ts says of prefixes: `find`, `awk`
+      // and `sed` have forms that run commands (`find -exec`, awk's `system()`, sed's `e`).
+      allowed_tools: ["Read", "Grep", "Glob", ...["cat", "head", "tail", "less", "grep", "sed", "awk", "jq", "ls", "find", "wc"].map((c) => `Bash(${c}:*)`)],
     },
   },
   {

@@ -1,6 +1,6 @@
 /** Profiles: saved session settings, at most 10 per user, one default (API.md §3). */
 import { z } from "zod";
-import { Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { ProfileAnswer, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { segment, type RestTransport } from "../../client-core/rest.ts";
 import { validated } from "../validate.ts";
 import type { CallOptions } from "./call-options.ts";
@@ -19,18 +19,18 @@ export class ProfilesApi {
   }
 
   /** Creates a profile (409 `profile_limit` at 10, `profile_name_taken` for a duplicate name). */
-  create(profile: z.input<typeof ProfileCreate>, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: "/v1/profiles", body: profile, parse: validated(Profile), idempotent: false, ...options });
+  async create(profile: z.input<typeof ProfileCreate>, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "POST", path: "/v1/profiles", body: profile, parse: validated(ProfileAnswer), idempotent: false, ...options })).profile;
   }
 
   /** One profile. */
-  get(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: `/v1/profiles/${segment(id)}`, parse: validated(Profile), idempotent: true, ...options });
+  async get(id: string, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "GET", path: `/v1/profiles/${segment(id)}`, parse: validated(ProfileAnswer), idempotent: true, ...options })).profile;
   }
 
   /** Replaces the fields given; `null` clears an optional limit. */
-  update(id: string, changes: z.input<typeof ProfileUpdate>, options: CallOptions = {}) {
-    return this.#t.request({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body: changes, parse: validated(Profile), idempotent: true, ...options });
+  async update(id: string, changes: z.input<typeof ProfileUpdate>, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body: changes, parse: validated(ProfileAnswer), idempotent: true, ...options })).profile;
   }
 
   /** Deletes a profile (409 `default_profile` for the default one). */
@@ -40,7 +40,7 @@ export class ProfilesApi {
   }
 
   /** Makes the profile the default one; answers it. */
-  setDefault(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/profiles/${segment(id)}/default`, parse: validated(Profile), idempotent: true, ...options });
+  async setDefault(id: string, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "POST", path: `/v1/profiles/${segment(id)}/default`, parse: validated(ProfileAnswer), idempotent: true, ...options })).profile;
   }
 }

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
 import {
   HistoryPage,
-  Session,
+  SessionAnswer,
   SessionCreate,
   SessionCreated,
   SessionList,
@@ -29,7 +29,7 @@ export interface ListSessionsQuery {
 export interface HistoryQuery {
   /** Only events after this seq (default 0: from the start). */
   afterSeq?: number;
-  /** Page size, 1..1000 (server default 200). */
+  /** Page size, 1..1000; without it the server answers the whole history at once. */
   limit?: number;
 }
 
@@ -64,8 +64,8 @@ export class SessionsApi {
   }
 
   /** The full record. */
-  get(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(Session), idempotent: true, ...options });
+  async get(id: string, options: CallOptions = {}) {
+    return (await this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(SessionAnswer), idempotent: true, ...options })).session;
   }
 
   /** Terminates the session (end_reason `user_requested`); repeating it is harmless. */

@@ -420,7 +420,7 @@ describe("the web UI", () => {
     await page.waitForSelector("[data-testid=chat] [data-testid=state-badge][data-state=Ended]");
     await page.waitForSelector(`[data-testid=session-row][data-session-id='${id}'] [data-testid=state-badge][data-state=Ended]`);
     expect(await page.isDisabled("[data-testid=composer-input]")).toBe(true);
-    expect((await api(base(), token, "GET", `/v1/sessions/${id}`)).body.end_reason).toBe("user_requested");
+    expect((await api(base(), token, "GET", `/v1/sessions/${id}`)).body.session.end_reason).toBe("user_requested");
 
     await page.click("[data-testid=delete-record]");
     await page.waitForURL(`${base()}/`);

@@ -16,6 +16,8 @@ interface Recorded {
   starts: number;
   stops: number;
   running: boolean;
+  /** The signal that "killed" the runner (POST /_die/<id>?signal=...), else null. */
+  signal?: string | null;
 }
 
 /** Starts the recorder on a free loopback port. */
@@ -32,6 +34,14 @@ export async function startSandboxRecorder(): Promise<{ url: string; close(): Pr
         const entry = sandboxes.get(recorded[1]!);
         return entry ? send(200, entry) : send(404, { error: "not_found", message: "no such sandbox" });
       }
+      // A runner killed by a signal, as the sandbox host would report it afterwards.
+      const die = /^\/_die\/([^/]+)$/.exec(url.pathname);
+      const dying = die ? sandboxes.get(die[1]!) : undefined;
+      if (req.method === "POST" && dying) {
+        dying.running = false;
+        dying.signal = url.searchParams.get("signal");
+        return send(200, { died: true });
+      }
       if (req.headers.authorization !== `Bearer ${RECORDER_TOKEN}`) return send(401, { error: "unauthorized", message: "bad token" });
       if (req.method === "POST" && url.pathname === "/sandboxes") {
         const body = JSON.parse(raw) as { session_id: string; env: Record<string, string> };
@@ -39,13 +49,14 @@ export async function startSandboxRecorder(): Promise<{ url: string; close(): Pr
         entry.env = body.env;
         entry.starts += 1;
         entry.running = true;
+        entry.signal = null;
         sandboxes.set(body.session_id, entry);
         return send(200, { session_id: body.session_id, workspace_dir: `/recorded/${body.session_id}`, pid: 1, running: true });
       }
       const one = /^\/sandboxes\/([^/]+)$/.exec(url.pathname);
       const entry = one ? sandboxes.get(one[1]!) : undefined;
       if (!one || !entry) return send(404, { error: "not_found", message: "no such sandbox" });
-      if (req.method === "GET") return send(200, { session_id: one[1], running: entry.running, exit_code: entry.running ? null : 0, signal: null, workspace_dir: "/recorded" });
+      if (req.method === "GET") return send(200, { session_id: one[1], running: entry.running, exit_code: entry.running || entry.signal ? null : 0, signal: entry.signal ?? null, workspace_dir: "/recorded" });
       if (req.method === "DELETE") {
         entry.running = false;
         entry.stops += 1;

@@ -205,6 +205,11 @@ export async function startRunner(opts: {
   token: string;
   modelUrl: string;
   gatewayToken: string;
+  /**
+   * Claude Code calls `modelUrl` itself (ANTHROPIC_BASE_URL) rather than through the runner's
+   * loopback proxy: a model reachable without the runner, as an orphaned agent would find it.
+   */
+  direct?: boolean;
   extraEnv?: Record<string, string>;
 }): Promise<RunnerHandle> {
   const root = await tempDir("runner-test-");
@@ -227,8 +232,9 @@ export async function startRunner(opts: {
       HEARTBEAT_INTERVAL_MS: "300",
       RECONNECT_MAX_MS: "500",
       // As the platform starts a sandbox: the runner's loopback proxy adds the token (gateway-proxy.ts).
-      GATEWAY_URL: opts.modelUrl,
-      GATEWAY_TOKEN: opts.gatewayToken,
+      ...(opts.direct
+        ? { ANTHROPIC_BASE_URL: opts.modelUrl, ANTHROPIC_AUTH_TOKEN: opts.gatewayToken }
+        : { GATEWAY_URL: opts.modelUrl, GATEWAY_TOKEN: opts.gatewayToken }),
       CLAUDE_CODE_MAX_RETRIES: "0",
       ...opts.extraEnv,
     },

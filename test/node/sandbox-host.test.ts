@@ -1,5 +1,6 @@
 // The local sandbox host: starts real runners (which start the real Claude Code against the
 // scripted model server) that connect to a fake session DO.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,6 +153,27 @@ describe("sandbox host", () => {
     expect(after.running).toBe(false);
     expect(after.exit_code === 0 || after.signal !== null).toBe(true);
     expect(readFileSync(path.join(root, sessionId, "runner.log"), "utf8")).toContain("runner stopped");
+  });
+
+  it("a runner that dies takes its whole process group, Claude Code and the agent's tools with it", async () => {
+    const sessionId = "sess_host_runner_dies";
+    const platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
+    platforms.push(platform);
+    const created = SandboxCreated.parse((await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) })).json);
+    await platform.waitFor("hello", () => platform.frames.some((f) => f.type === "hello"));
+    await runTurn(platform, "p1", '[[scenario:bash command="echo started > started.txt; sleep 300 > /dev/null 2>&1 & echo $! > bg.pid"]]');
+    const background = Number(readFileSync(path.join(created.workspace_dir, "bg.pid"), "utf8"));
+    const claude = execFileSync("ps", ["-o", "pid=", "--ppid", String(created.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+    expect(claude).toHaveLength(1);
+    expect(alive(background)).toBe(true);
+
+    process.kill(created.pid, "SIGKILL");
+    await waitUntil("the runner's process group to be empty", () => !alive(-created.pid));
+    await waitUntil("Claude Code to die", () => !alive(claude[0]!));
+    await waitUntil("the agent's background process to die", () => !alive(background));
+    // How it died is on record for the platform and in the sandbox's log.
+    expect((await api("GET", `/sandboxes/${sessionId}`)).json).toMatchObject({ running: false, exit_code: null, signal: "SIGKILL" });
+    expect(readFileSync(path.join(root, sessionId, "runner.log"), "utf8")).toContain("sandbox host: the runner exited (signal SIGKILL)");
   });
 
   it("a stopped sandbox starts again in the same workspace", async () => {

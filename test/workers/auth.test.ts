@@ -91,13 +91,32 @@ describe("identity", () => {
     const token = await mintToken(newUser());
     for (const [method, path] of [
       ["GET", "/v1/profiles"],
-      ["GET", "/v1/auth/claude/status"],
-      ["POST", "/v1/auth/claude/start"],
+      ["GET", "/v1/sessions"],
       ["DELETE", "/v1/register"],
     ] as const) {
       const answer = await call(method, path, { token });
       expect(answer.status, `${method} ${path}`).toBe(403);
       expect(answer.body.error).toBe("not_registered");
     }
+  });
+
+  it("registers the caller on the credential routes (the product's client never calls /v1/register first), under the same domain rule", async () => {
+    const statusFirst = await mintToken(newUser());
+    expect((await call("GET", "/v1/auth/claude/status", { token: statusFirst })).body).toEqual({ has_credentials: false, credential_type: null, created_at: null });
+    const profiles = (await call("GET", "/v1/profiles", { token: statusFirst })).body.profiles;
+    expect(profiles.map((p: any) => p.name)).toEqual(["Default", "Full Permissions"]);
+    const registeredAt = (await call("POST", "/v1/register", { token: statusFirst, headers: { "content-type": "application/json" } })).body.registered_at;
+    expect(typeof registeredAt).toBe("string");
+
+    const keyFirst = await mintToken(newUser());
+    const stored = await call("POST", "/v1/auth/claude/apikey", { token: keyFirst, body: { api_key: "sk-ant-api03-implicit-0123456789" } });
+    expect(stored.status).toBe(200);
+    expect((await call("GET", "/v1/auth/claude/status", { token: keyFirst })).body.has_credentials).toBe(true);
+
+    const outsider = await call("GET", "/v1/auth/claude/status", { token: await mintToken(newUser("gmail.test")) });
+    expect(outsider.status).toBe(403);
+    expect(outsider.body.error).toBe("email_domain_not_allowed");
+    const unverified = await call("POST", "/v1/auth/claude/start", { token: await idpToken({ ...newUser(), email_verified: false }) });
+    expect(unverified.body.error).toBe("email_not_verified");
   });
 });

@@ -63,7 +63,7 @@ describe("Claude Max OAuth (PKCE)", () => {
     const id = started.body.oauth_session_id as string;
     const url = await call("GET", `/v1/auth/claude/url?session_id=${id}`, { token });
     expect(url.status).toBe(200);
-    expect(url.body.status).toBe("url_ready");
+    expect(url.body.status).toBe("ready");
     const authorize = new URL(url.body.url);
     expect(authorize.origin + authorize.pathname).toBe("https://claude.example/oauth/authorize");
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");

@@ -76,7 +76,7 @@ export async function recordOf(id: string, token: string, done: (record: any) =>
   for (let i = 0; i < 100; i++) {
     const record = await call("GET", `/v1/sessions/${id}`, { token });
     expect(record.status).toBe(200);
-    if (done(record.body)) return record.body;
+    if (done(record.body.session)) return record.body.session;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`session ${id} never reached the expected state`);

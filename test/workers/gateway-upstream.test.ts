@@ -106,6 +106,7 @@ describe("gateway token and refusals", () => {
     ["bad_token", 401, "authentication_error"],
     ["expired", 401, "authentication_error"],
     ["session_ended", 403, "permission_error"],
+    ["runner_gone", 503, "api_error"],
     ["budget_exceeded", 400, "invalid_request_error"],
     ["budget_reserved", 429, "rate_limit_error"],
     ["too_many_calls", 429, "rate_limit_error"],

@@ -12,7 +12,7 @@ import { OAUTH_BETA } from "../../worker/gateway/upstream.ts";
 import { costOf } from "../../worker/gateway/pricing.ts";
 import { MAX_GATEWAY_BODY_BYTES } from "../../worker/gateway/request-body.ts";
 import { call, registeredUser } from "./helpers.ts";
-import { clientSocket, createSession, recordedSandbox } from "./session-helpers.ts";
+import { backdate, clientSocket, createSession, recordedSandbox, runnerSocket } from "./session-helpers.ts";
 import { MODEL, allReceived, gateway, messagesBody, receivedWith, sessionWith, recordOf, usageOf } from "./gateway-helpers.ts";
 
 describe("model gateway", () => {
@@ -145,6 +145,26 @@ describe("model gateway", () => {
     expect(response.status).toBe(403);
     expect((await response.json<any>()).error.type).toBe("permission_error");
     expect(await receivedWith(s.secret)).toHaveLength(0);
+  });
+
+  it("refuses calls while the session's runner is gone (503, retried), and forwards again once it is back", async () => {
+    const s = await sessionWith("api_key");
+    const first = await runnerSocket(s.id);
+    first.close();
+    await first.closed(); // the DO has seen it go (it echoes the close)
+    // Not yet known to be dead or alive: the check whether its process ended is a minute off,
+    // so the alarm cannot settle it under the test's feet.
+    await backdate(s.id, (state) => (state.runnerCheckAt = Date.now() + 60_000));
+    const refused = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("nobody listens", true) });
+    expect(refused.status).toBe(503);
+    expect((await refused.json<any>()).error).toMatchObject({ type: "api_error", message: "the session's runner is not connected" });
+    expect(await receivedWith(s.secret)).toHaveLength(0);
+
+    const second = await runnerSocket(s.id, "runner-2");
+    const admitted = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("back again", false) });
+    expect(admitted.status).toBe(200);
+    expect(await receivedWith(s.secret)).toHaveLength(1);
+    second.close();
   });
 
   it("stops forwarding once the session's budget is spent", async () => {

@@ -10,7 +10,7 @@ const IDLE_MS = 600_000;
 const ARCHIVE = new TextEncoder().encode("pretend this is a tar.gz of the workspace");
 
 async function record(token: string, id: string) {
-  return (await call("GET", `/v1/sessions/${id}`, { token })).body;
+  return (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
 }
 
 /** Makes the session idle for longer than IDLE_HIBERNATE_SECONDS (default 600) and fires the alarm. */

@@ -1,6 +1,7 @@
 /**
  * History paging over REST on a session with thousands of events: with every page size, the
- * pages together hold every stored event exactly once, in order, and the last page says so.
+ * pages together hold every stored event exactly once, in order, and the last page says so;
+ * without a limit, one answer holds them all.
  */
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers.ts";
@@ -38,6 +39,15 @@ describe("history paging", () => {
     expect(everything.length).toBeGreaterThan(RUNNER_EVENTS);
     expect(everything).toEqual(everything.map((_, i) => i + 1));
     for (const limit of [999, 333, 64]) expect(await pages(limit), `limit ${limit}`).toEqual(everything);
+
+    // Without limit (the product's client never pages): every event in one answer, the last page said.
+    const whole = await call("GET", `/v1/sessions/${id}/history`, { token });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toContain("application/json");
+    expect(whole.body.messages.map((m: any) => m.seq)).toEqual(everything);
+    expect(whole.body.next_after_seq).toBeNull();
+    const rest = await call("GET", `/v1/sessions/${id}/history?after_seq=2000`, { token });
+    expect(rest.body.messages.map((m: any) => m.seq)).toEqual(everything.slice(2000));
     runner.close();
   });
 });

@@ -79,7 +79,7 @@ describe("org sessions", () => {
     expect(admission).toMatchObject({ allowed: true, orgId: org.oid, credential: { kind: "org_secret", name: "anthropic-key" } });
 
     // The org reads it; users cannot.
-    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.name).toBe("mimikatz triage");
+    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({ name: "mimikatz triage", lc_auth_type: "org_api_key", region: "local" });
     expect((await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions.map((s: any) => s.id)).toEqual([id]);
     expect((await call("GET", `/v1/org/sessions/${id}/history`, { headers: org.headers })).body.messages[0].type).toBe("session_status");
     const { token } = await userWithKey();
@@ -98,7 +98,7 @@ describe("org sessions", () => {
     expect((await call("DELETE", `/v1/org/sessions/${id}`, { headers: org.headers })).body).toEqual({ terminated: true });
     const end = await socket.next("session_end");
     expect(end.payload.reason).toBe("org_api_requested");
-    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body).toMatchObject({ status: "ended", end_reason: "org_api_requested" });
+    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({ status: "ended", end_reason: "org_api_requested" });
     await runner.next("shutdown");
   });
 
@@ -142,7 +142,7 @@ describe("org usage", () => {
     const b = await start(secondHeaders);
     // Real model calls through the gateway, as the sessions' sandboxes make them; each is
     // metered once its stream is answered, so wait for the usage to grow before the next.
-    const usageOf = async (id: string) => (await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.usage;
+    const usageOf = async (id: string) => (await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session.usage;
     const callModel = async (id: string, text: string) => {
       const before = (await usageOf(id)).output_tokens;
       const sandbox = await recordedSandbox(id);

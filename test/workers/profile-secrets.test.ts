@@ -49,22 +49,22 @@ describe("profile secrets", () => {
     const { token } = await userWithKey();
     const created = await call("POST", "/v1/profiles", { token, body: SECRET_PROFILE });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject(REDACTED);
-    const id = created.body.id;
-    expect((await call("GET", `/v1/profiles/${id}`, { token })).body).toMatchObject(REDACTED);
+    expect(created.body.profile).toMatchObject(REDACTED);
+    const id = created.body.profile.id;
+    expect((await call("GET", `/v1/profiles/${id}`, { token })).body.profile).toMatchObject(REDACTED);
     const list = await call("GET", "/v1/profiles", { token });
     expectNoSecret(list.body);
     const updated = await call("PUT", `/v1/profiles/${id}`, { token, body: { description: "changed" } });
-    expect(updated.body).toMatchObject({ description: "changed", ...REDACTED });
+    expect(updated.body.profile).toMatchObject({ description: "changed", ...REDACTED });
     expectNoSecret((await call("POST", `/v1/profiles/${id}/default`, { token })).body);
   });
 
   it("a session's record holds names only, its object stores the values sealed, and only the runner's configuration carries them", async () => {
     const { token } = await userWithKey();
     const profile = await call("POST", "/v1/profiles", { token, body: SECRET_PROFILE });
-    const id = await createSession(token, { profile_id: profile.body.id, environment: { ...SECRET_PROFILE.environment, EXTRA: "extra-override-secret" } });
+    const id = await createSession(token, { profile_id: profile.body.profile.id, environment: { ...SECRET_PROFILE.environment, EXTRA: "extra-override-secret" } });
     const record = await call("GET", `/v1/sessions/${id}`, { token });
-    expect(record.body.profile).toMatchObject({ ...REDACTED, environment: { ...REDACTED.environment, EXTRA: REDACTED_SECRET } });
+    expect(record.body.session.profile).toMatchObject({ ...REDACTED, environment: { ...REDACTED.environment, EXTRA: REDACTED_SECRET } });
     expectNoSecret(record.body);
     expect(JSON.stringify(record.body)).not.toContain("extra-override-secret");
 
@@ -81,7 +81,7 @@ describe("profile secrets", () => {
 
   it("sending the redaction marker back keeps the stored value; a marker for an unknown name is dropped", async () => {
     const { token } = await userWithKey();
-    const { body: created } = await call("POST", "/v1/profiles", { token, body: { ...SECRET_PROFILE, environment: { ...SECRET_PROFILE.environment, GHOST: REDACTED_SECRET } } });
+    const created = (await call("POST", "/v1/profiles", { token, body: { ...SECRET_PROFILE, environment: { ...SECRET_PROFILE.environment, GHOST: REDACTED_SECRET } } })).body.profile;
     expect(Object.keys(created.environment)).toEqual(["VT_API_KEY", "REGION"]);
     // A client that read the profile edits one value and sends the rest back as it got them.
     const edited = await call("PUT", `/v1/profiles/${created.id}`, {
@@ -89,7 +89,7 @@ describe("profile secrets", () => {
       body: { environment: { ...created.environment, REGION: "us", NEW_NAME: REDACTED_SECRET }, mcp_servers: created.mcp_servers },
     });
     expect(edited.status).toBe(200);
-    expect(Object.keys(edited.body.environment)).toEqual(["VT_API_KEY", "REGION"]);
+    expect(Object.keys(edited.body.profile.environment)).toEqual(["VT_API_KEY", "REGION"]);
     const id = await createSession(token, { profile_id: created.id });
     const runner = await runnerSocket(id);
     const configure = runner.frames.find((f) => f.type === "configure");
@@ -101,11 +101,11 @@ describe("profile secrets", () => {
   it("capture-profile keeps the session's secret values (sealed) while answering with names only", async () => {
     const { token } = await userWithKey();
     const profile = await call("POST", "/v1/profiles", { token, body: SECRET_PROFILE });
-    const id = await createSession(token, { profile_id: profile.body.id });
+    const id = await createSession(token, { profile_id: profile.body.profile.id });
     const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } });
     expect(captured.status).toBe(201);
-    expect(captured.body).toMatchObject(REDACTED);
-    const again = await createSession(token, { profile_id: captured.body.id });
+    expect(captured.body.profile).toMatchObject(REDACTED);
+    const again = await createSession(token, { profile_id: captured.body.profile.id });
     const runner = await runnerSocket(again);
     expect(runner.frames.find((f) => f.type === "configure").settings.environment).toEqual(SECRET_PROFILE.environment);
     runner.close();

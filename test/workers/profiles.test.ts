@@ -26,7 +26,7 @@ describe("profiles", () => {
     const { token } = await registeredUser();
     const created = await call("POST", "/v1/profiles", { token, body: FULL_PROFILE });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({
+    expect(created.body.profile).toMatchObject({
       ...FULL_PROFILE,
       environment: { VT_API_KEY: REDACTED_SECRET, REGION: REDACTED_SECRET },
       mcp_servers: {
@@ -36,20 +36,20 @@ describe("profiles", () => {
       id: expect.any(String),
       is_default: false,
     });
-    const read = await call("GET", `/v1/profiles/${created.body.id}`, { token });
+    const read = await call("GET", `/v1/profiles/${created.body.profile.id}`, { token });
     expect(read.body).toEqual(created.body);
   });
 
   it("fills defaults for omitted fields", async () => {
     const { token } = await registeredUser();
     const { body } = await call("POST", "/v1/profiles", { token, body: { name: "Minimal" } });
-    expect(body).toMatchObject({ permission_mode: "acceptEdits", one_shot: false, allowed_tools: [], denied_tools: [], model: null, max_turns: null, ttl_seconds: null, environment: {}, mcp_servers: {} });
+    expect(body.profile).toMatchObject({ permission_mode: "acceptEdits", one_shot: false, allowed_tools: [], denied_tools: [], model: null, max_turns: null, ttl_seconds: null, environment: {}, mcp_servers: {} });
   });
 
   it("seals environment and mcp_servers at rest", async () => {
     const { token } = await registeredUser();
     const { body } = await call("POST", "/v1/profiles", { token, body: FULL_PROFILE });
-    const row = await env.DB.prepare("SELECT * FROM profiles WHERE id = ?").bind(body.id).first();
+    const row = await env.DB.prepare("SELECT * FROM profiles WHERE id = ?").bind(body.profile.id).first();
     const text = JSON.stringify(row);
     expect(text).not.toContain("vt-secret-value-123");
     expect(text).not.toContain("mcp-secret-token");
@@ -58,10 +58,10 @@ describe("profiles", () => {
 
   it("updates only the fields given, clears limits with null, and keeps names unique", async () => {
     const { token } = await registeredUser();
-    const { body: created } = await call("POST", "/v1/profiles", { token, body: FULL_PROFILE });
+    const created = (await call("POST", "/v1/profiles", { token, body: FULL_PROFILE })).body.profile;
     const updated = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: "us" } } });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ name: "Investigation", max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: REDACTED_SECRET }, max_budget_usd: 10.5 });
+    expect(updated.body.profile).toMatchObject({ name: "Investigation", max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: REDACTED_SECRET }, max_budget_usd: 10.5 });
     const taken = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { name: "Default" } });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toBe("profile_name_taken");
@@ -87,7 +87,7 @@ describe("profiles", () => {
 
     const made = await call("POST", `/v1/profiles/${full.id}/default`, { token, headers: { "content-type": "application/json" } });
     expect(made.status).toBe(200);
-    expect(made.body.is_default).toBe(true);
+    expect(made.body.profile.is_default).toBe(true);
     const after = (await call("GET", "/v1/profiles", { token })).body.profiles;
     expect(after.filter((p: any) => p.is_default).map((p: any) => p.id)).toEqual([full.id]);
 
@@ -100,14 +100,14 @@ describe("profiles", () => {
   it("hides one user's profiles from another: reads, changes and deletes are 404", async () => {
     const alice = await registeredUser();
     const bob = await registeredUser();
-    const { body: profile } = await call("POST", "/v1/profiles", { token: alice.token, body: FULL_PROFILE });
+    const profile = (await call("POST", "/v1/profiles", { token: alice.token, body: FULL_PROFILE })).body.profile;
     expect((await call("GET", `/v1/profiles/${profile.id}`, { token: bob.token })).status).toBe(404);
     expect((await call("PUT", `/v1/profiles/${profile.id}`, { token: bob.token, body: { name: "Stolen" } })).status).toBe(404);
     expect((await call("DELETE", `/v1/profiles/${profile.id}`, { token: bob.token })).status).toBe(404);
     expect((await call("POST", `/v1/profiles/${profile.id}/default`, { token: bob.token })).status).toBe(404);
     const bobs = (await call("GET", "/v1/profiles", { token: bob.token })).body.profiles.map((p: any) => p.id);
     expect(bobs).not.toContain(profile.id);
-    expect((await call("GET", `/v1/profiles/${profile.id}`, { token: alice.token })).body.name).toBe("Investigation");
+    expect((await call("GET", `/v1/profiles/${profile.id}`, { token: alice.token })).body.profile.name).toBe("Investigation");
   });
 
   it("rejects invalid values with 400 and the field at fault", async () => {

@@ -30,7 +30,7 @@ describe("events against rules", () => {
     expect(result.sessions).toEqual([{ rule: "mimikatz", id: expect.any(String) }]);
     const id = result.sessions[0].id;
 
-    const session = (await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body;
+    const session = (await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session;
     expect(session).toMatchObject({ name: "triage ws-1", profile: { one_shot: true, max_turns: 5 } });
     expect(JSON.stringify((await recordedSandbox(id)).env)).not.toContain("sk-ant-");
     const runner = await runnerSocket(id);

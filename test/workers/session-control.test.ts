@@ -13,7 +13,7 @@ const result = (rseq: number, numTurns = 1, subtype = "success") => ({
 });
 
 async function record(token: string, id: string) {
-  return (await call("GET", `/v1/sessions/${id}`, { token })).body;
+  return (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
 }
 
 /** Asserts the session ended for `reason`, on the record and as `session_end` to a watching client. */
@@ -78,6 +78,19 @@ describe("end reasons, each from its real trigger", () => {
     await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
     await fireAlarm(id);
     await expectEnded(token, id, client, "job_completed", /runner exited/);
+  });
+
+  it("job_completed: the end detail says which signal killed the runner", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/_die/${id}?signal=SIGKILL`, { method: "POST" });
+    runner.close();
+    await runner.closed(); // the DO has seen it go (it echoes the close)
+    await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
+    await fireAlarm(id);
+    await expectEnded(token, id, client, "job_completed", /^the runner was killed by SIGKILL$/);
   });
 
   it("a runner that reconnects in time is not taken for dead", async () => {
@@ -285,6 +298,22 @@ describe("approvals and questions", () => {
     client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { "Which host?": "web-2" } } });
     await runner.until((f) => f.some((x) => x.request_id === "q1"), "answer q1");
     expect(runner.frames.find((x) => x.request_id === "q1")).toMatchObject({ behavior: "allow", updated_input: { questions, answers: { "Which host?": "web-2" } } });
+  });
+
+  it("maps answers keyed by a question's header (what the product's client sends) to its text", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token, { permission_mode: "bypassPermissions" });
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    const questions = [
+      { question: "Which host?", header: "Host", options: [{ label: "web-1", description: "prod" }], multiSelect: false },
+      { question: "How deep?", header: "Depth", options: [{ label: "quick", description: "" }], multiSelect: false },
+    ];
+    askUser(runner, "q2", "AskUserQuestion", { questions });
+    const asked = await client.next("ask_user_question");
+    client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { Host: "web-1", "How deep?": "quick" } } });
+    await runner.until((f) => f.some((x) => x.request_id === "q2"), "answer q2");
+    expect(runner.frames.find((x) => x.request_id === "q2").updated_input.answers).toEqual({ "Which host?": "web-1", "How deep?": "quick" });
   });
 });
 

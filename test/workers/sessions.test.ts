@@ -96,7 +96,7 @@ describe("session lifecycle over REST", () => {
     const upgrade = await openSocket(`/v1/ws/sessions/${id}?token=${bob.token}`);
     expect(upgrade).toBeInstanceOf(Response);
     expect((upgrade as Response).status).toBe(403);
-    expect((await call("GET", `/v1/sessions/${id}`, { token: alice.token })).body.status).toBe("starting");
+    expect((await call("GET", `/v1/sessions/${id}`, { token: alice.token })).body.session.status).toBe("starting");
     const unknown = await openSocket(`/v1/ws/sessions/unknown-session?token=${alice.token}`);
     expect((unknown as Response).status).toBe(404);
     const anonymous = await openSocket(`/v1/ws/sessions/${id}`);
@@ -149,7 +149,7 @@ describe("the session WebSocket", () => {
     for (let i = 1; i < seqsA.length; i++) expect(seqsA[i]).toBe(seqsA[i - 1] + 1);
     expect(live(a)[0].payload).toEqual({ content: "list the files" });
 
-    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body;
+    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
     expect(record).toMatchObject({ status: "running", ui_state: "Waiting", usage: { turns: 2 } });
     const stored = (await call("GET", `/v1/sessions/${id}/history?after_seq=0&limit=1000`, { token })).body.messages;
     expect(stored.map((m: any) => m.seq)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
@@ -157,6 +157,22 @@ describe("the session WebSocket", () => {
     a.close();
     b.close();
     runner.close();
+  });
+
+  it("the record carries the fields the product's client reads: started_at, top-level tools, initial_prompt, exit_code, region, lc_auth_type", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token, { initial_prompt: "list the files", allowed_tools: ["Read", "Bash(ls:*)"], denied_tools: ["WebFetch"] });
+    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
+    expect(record).toMatchObject({
+      initial_prompt: "list the files",
+      allowed_tools: ["Read", "Bash(ls:*)"],
+      denied_tools: ["WebFetch"],
+      exit_code: null,
+      region: "local",
+      lc_auth_type: "jwt",
+    });
+    expect(record.profile.allowed_tools).toEqual(["Read", "Bash(ls:*)"]);
+    expect(Object.hasOwn(record, "started_at")).toBe(true);
   });
 
   it("resumes a client from after_seq with every missed event exactly once", async () => {
@@ -259,7 +275,7 @@ describe("the session WebSocket", () => {
     expect(await client.closed()).toBe(4100);
     await runner.next("shutdown");
     expect((await recordedSandbox(id)).stops).toBe(1);
-    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body;
+    const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
     expect(record).toMatchObject({ status: "ended", ui_state: "Ended", end_reason: "user_requested", terminated_at: expect.any(String) });
 
     // An ended session still shows its history, then closes with 4100.
@@ -316,7 +332,7 @@ describe("capture-profile", () => {
     const id = await createSession(token, { permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" } });
     const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured", description: "from a good session" } });
     expect(captured.status).toBe(201);
-    expect(captured.body).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "[redacted]" }, is_default: false });
+    expect(captured.body.profile).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "[redacted]" }, is_default: false });
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } })).body.error).toBe("profile_name_taken");
     const stranger = await userWithKey();
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token: stranger.token, body: { name: "Mine" } })).status).toBe(404);

@@ -72,16 +72,16 @@ export class Api {
 
   // Profiles (API.md §3)
   listProfiles = async () => (await this.#get<{ profiles: Profile[] }>("/v1/profiles")).profiles;
-  createProfile = (body: ProfileCreate) => this.#post<Profile>("/v1/profiles", body, false);
-  updateProfile = (id: string, body: ProfileUpdate) => this.request<Profile>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true });
+  createProfile = async (body: ProfileCreate) => (await this.#post<{ profile: Profile }>("/v1/profiles", body, false)).profile;
+  updateProfile = async (id: string, body: ProfileUpdate) => (await this.request<{ profile: Profile }>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true })).profile;
   deleteProfile = (id: string) => this.#delete<{ deleted: true }>(`/v1/profiles/${segment(id)}`, false);
-  setDefaultProfile = (id: string) => this.#post<Profile>(`/v1/profiles/${segment(id)}/default`, undefined, true);
+  setDefaultProfile = async (id: string) => (await this.#post<{ profile: Profile }>(`/v1/profiles/${segment(id)}/default`, undefined, true)).profile;
 
   // Sessions (API.md §4); a create is repeated only with an idempotent_key (the server then answers the same session).
   createSession = async (body: SessionCreate) => (await this.#post<{ session: Session }>("/v1/sessions", body, body.idempotent_key !== undefined)).session;
   listSessions = (cursor?: string | null, limit = 50) =>
     this.#get<Out<typeof SessionList>>("/v1/sessions", { limit, cursor: cursor ?? undefined });
-  getSession = (id: string) => this.#get<Session>(`/v1/sessions/${segment(id)}`);
+  getSession = async (id: string) => (await this.#get<{ session: Session }>(`/v1/sessions/${segment(id)}`)).session;
   terminateSession = (id: string) => this.#delete<{ terminated: true }>(`/v1/sessions/${segment(id)}`, true);
   deleteSessionRecord = (id: string) => this.#delete<{ deleted: true }>(`/v1/sessions/${segment(id)}/record`, false);
   history = (id: string, afterSeq: number, limit = 500) =>

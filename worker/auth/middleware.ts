@@ -1,6 +1,7 @@
 /** Hono middleware that establishes who is calling. */
 import type { MiddlewareHandler } from "hono";
 import { findUser } from "../../platform/db/users.ts";
+import { registerUser } from "./register-user.ts";
 import { redeemSocketTicket, socketTicket } from "./ws-ticket.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
@@ -34,5 +35,14 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireRegistered: MiddlewareHandler<AppEnv> = async (c, next) => {
   const user = await findUser(c.env.DB, c.var.user.id);
   if (!user) throw new ApiError(403, "not_registered", "register first: POST /v1/register");
+  await next();
+};
+
+/**
+ * For the credential routes: registers the verified user if they have not registered (same
+ * domain rule and rate limit as `POST /v1/register`) instead of answering 403. Runs after `requireUser`.
+ */
+export const registerImplicitly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!(await findUser(c.env.DB, c.var.user.id))) await registerUser(c);
   await next();
 };

@@ -31,6 +31,10 @@ export function refusalResponse(refusal: Refusal): Response {
       return anthropicError(401, "authentication_error", refusal.message);
     case "session_ended":
       return anthropicError(403, "permission_error", refusal.message);
+    case "runner_gone":
+      // No one would read the answer (an agent orphaned by its runner's crash), or the runner is
+      // reconnecting after a blip: a 503, which Claude Code retries, passes once it is back.
+      return anthropicError(503, "api_error", refusal.message, { "retry-after": String(BUSY_RETRY_AFTER_SECONDS) });
     case "budget_reserved":
     case "too_many_calls":
       // Passes once calls in flight finish: a 429, which Claude Code retries after `retry-after`.

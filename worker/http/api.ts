@@ -5,14 +5,14 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { requireRegistered, requireUser, requireUserOrTicket } from "../auth/middleware.ts";
+import { registerImplicitly, requireRegistered, requireUser, requireUserOrTicket } from "../auth/middleware.ts";
 import { requireOperator, requireOrg } from "../auth/org-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
 import { notFound } from "../../platform/errors.ts";
 
-/** Who may call a route: anyone, any verified user, a registered user, an org API key, or the operator. */
-export type RouteAuth = "none" | "user" | "registered" | "org" | "operator";
+/** Who may call a route: anyone, any verified user, a registered user, a user registered on the way (credential routes), an org API key, or the operator. */
+export type RouteAuth = "none" | "user" | "registered" | "registering" | "org" | "operator";
 
 /** Everything the API knows about one route. */
 export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
@@ -67,6 +67,7 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
   const guards: MiddlewareHandler<AppEnv>[] = [];
   if (spec.auth === "user") guards.push(requireUser);
   if (spec.auth === "registered") guards.push(spec.socketTicket ? requireUserOrTicket : requireUser, requireRegistered);
+  if (spec.auth === "registering") guards.push(requireUser, registerImplicitly);
   if (spec.auth === "org") guards.push(requireOrg);
   if (spec.auth === "operator") guards.push(requireOperator);
 

@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { OrgSessionCreate, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
-import { HistoryPage, HistoryQuery, Session, SessionCreated, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
+import { HistoryPage, HistoryQuery, SessionAnswer, SessionCreated, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
@@ -50,14 +50,14 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/org/sessions/:id", summary: "An org session's record.", tag: "org sessions", auth: "org", response: Session },
-    async (c, { params }) => c.json(await describeOwned(c.env, params.id!, orgOwner(c.var.org.id))),
+    { method: "get", path: "/v1/org/sessions/:id", summary: "An org session's record.", tag: "org sessions", auth: "org", response: SessionAnswer },
+    async (c, { params }) => c.json({ session: await describeOwned(c.env, params.id!, orgOwner(c.var.org.id)) }),
   );
 
   route(
     app,
     { method: "get", path: "/v1/org/sessions/:id/history", summary: "An org session's stored events.", tag: "org sessions", auth: "org", query: HistoryQuery, response: HistoryPage },
-    async (c, { params, query }) => c.json(await historyOwned(c.env, params.id!, orgOwner(c.var.org.id), query)),
+    async (c, { params, query }) => historyOwned(c.env, params.id!, orgOwner(c.var.org.id), query),
   );
 
   route(

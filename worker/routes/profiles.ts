@@ -1,6 +1,6 @@
 /** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
 import type { Hono } from "hono";
-import { CaptureProfile, Profile, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
+import { CaptureProfile, ProfileAnswer, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import {
@@ -35,37 +35,37 @@ export function profileRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "post", path: "/v1/profiles", summary: "Create a profile.", tag: "profiles", auth: "registered", body: ProfileCreate, status: 201, response: Profile, errors: ["profile_limit", "profile_name_taken"] },
+    { method: "post", path: "/v1/profiles", summary: "Create a profile.", tag: "profiles", auth: "registered", body: ProfileCreate, status: 201, response: ProfileAnswer, errors: ["profile_limit", "profile_name_taken"] },
     async (c, { body }) => {
       const { name, ...fields } = body;
       const settings = { ...DEFAULT_SETTINGS, ...fields };
       // A marker copied from another answer stands for nothing here: it is dropped, never stored.
       const secrets = restoreRedacted(settings, DEFAULT_SETTINGS);
       const profile = await createProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, newId(), name, { ...settings, ...secrets }, new Date().toISOString()).catch(conflict);
-      return c.json(redactSecrets(profile), 201);
+      return c.json({ profile: redactSecrets(profile) }, 201);
     },
   );
 
   route(
     app,
-    { method: "get", path: "/v1/profiles/:id", summary: "Get one profile.", tag: "profiles", auth: "registered", response: Profile },
+    { method: "get", path: "/v1/profiles/:id", summary: "Get one profile.", tag: "profiles", auth: "registered", response: ProfileAnswer },
     async (c, { params }) => {
       const profile = await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!);
       if (!profile) throw notFound("profile");
-      return c.json(redactSecrets(profile));
+      return c.json({ profile: redactSecrets(profile) });
     },
   );
 
   route(
     app,
-    { method: "put", path: "/v1/profiles/:id", summary: "Update a profile: fields given replace stored ones; null clears a limit.", tag: "profiles", auth: "registered", body: ProfileUpdate, response: Profile, errors: ["profile_name_taken"] },
+    { method: "put", path: "/v1/profiles/:id", summary: "Update a profile: fields given replace stored ones; null clears a limit.", tag: "profiles", auth: "registered", body: ProfileUpdate, response: ProfileAnswer, errors: ["profile_name_taken"] },
     async (c, { params, body }) => {
       const ring = await keyringFrom(c.env);
       const current = await getProfile(c.env.DB, ring, c.var.user.id, params.id!);
       if (!current) throw notFound("profile");
       const merged = { ...current, ...body };
       const updated = await saveProfile(c.env.DB, ring, c.var.user.id, { ...merged, ...restoreRedacted(merged, current) }, new Date().toISOString()).catch(conflict);
-      return c.json(redactSecrets(updated));
+      return c.json({ profile: redactSecrets(updated) });
     },
   );
 
@@ -89,7 +89,7 @@ export function profileRoutes(app: Hono<AppEnv>): void {
       auth: "registered",
       body: CaptureProfile,
       status: 201,
-      response: Profile,
+      response: ProfileAnswer,
       errors: ["profile_limit", "profile_name_taken"],
     },
     async (c, { params, body }) => {
@@ -100,16 +100,16 @@ export function profileRoutes(app: Hono<AppEnv>): void {
       const session = await openSessionSettings(ring, params.id!, stored);
       const settings = { ...session, ...(body.description !== undefined ? { description: body.description } : {}) };
       const profile = await createProfile(c.env.DB, ring, c.var.user.id, newId(), body.name, settings, new Date().toISOString()).catch(conflict);
-      return c.json(redactSecrets(profile), 201);
+      return c.json({ profile: redactSecrets(profile) }, 201);
     },
   );
 
   route(
     app,
-    { method: "post", path: "/v1/profiles/:id/default", summary: "Make this profile the default.", tag: "profiles", auth: "registered", response: Profile },
+    { method: "post", path: "/v1/profiles/:id/default", summary: "Make this profile the default.", tag: "profiles", auth: "registered", response: ProfileAnswer },
     async (c, { params }) => {
       if (!(await setDefaultProfile(c.env.DB, c.var.user.id, params.id!, new Date().toISOString()))) throw notFound("profile");
-      return c.json(redactSecrets((await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!))!));
+      return c.json({ profile: redactSecrets((await getProfile(c.env.DB, await keyringFrom(c.env), c.var.user.id, params.id!))!) });
     },
   );
 }

@@ -4,7 +4,7 @@ import {
   HistoryPage,
   HistoryQuery,
   MAX_LIVE_SESSIONS_PER_USER,
-  Session,
+  SessionAnswer,
   SessionCreate,
   SessionCreated,
   SessionList,
@@ -72,8 +72,8 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/sessions/:id", summary: "The full session record.", tag: "sessions", auth: "registered", response: Session },
-    async (c, { params }) => c.json(await describeOwned(c.env, params.id!, c.var.user.id)),
+    { method: "get", path: "/v1/sessions/:id", summary: "The full session record.", tag: "sessions", auth: "registered", response: SessionAnswer },
+    async (c, { params }) => c.json({ session: await describeOwned(c.env, params.id!, c.var.user.id) }),
   );
 
   route(
@@ -100,7 +100,7 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/sessions/:id/history", summary: "Stored events after after_seq (paged).", tag: "sessions", auth: "registered", query: HistoryQuery, response: HistoryPage },
-    async (c, { params, query }) => c.json(await historyOwned(c.env, params.id!, c.var.user.id, query)),
+    { method: "get", path: "/v1/sessions/:id/history", summary: "Stored events after after_seq: a page with limit, the whole history without it.", tag: "sessions", auth: "registered", query: HistoryQuery, response: HistoryPage },
+    async (c, { params, query }) => historyOwned(c.env, params.id!, c.var.user.id, query),
   );
 }

@@ -8,6 +8,7 @@ import { fromBase64, toBase64Url } from "../../platform/crypto/encoding.ts";
 import { findSessionRow, listSessionRows, toSummary, type SessionRow } from "../../platform/db/sessions.ts";
 import type { Env } from "../../platform/env.ts";
 import { ApiError, notFound } from "../../platform/errors.ts";
+import { streamWholeHistory } from "./history-stream.ts";
 import { sessionStub } from "./start-session.ts";
 
 /** The owner's session row, or 404 (unknown and foreign sessions look the same). */
@@ -25,10 +26,12 @@ export async function describeOwned(env: Env, id: string, ownerId: string): Prom
   return record;
 }
 
-/** A page of the owner's stored events. */
-export async function historyOwned(env: Env, id: string, ownerId: string, query: z.infer<typeof HistoryQuery>) {
+/** A page of the owner's stored events, or (without `limit`) all of them, streamed. */
+export async function historyOwned(env: Env, id: string, ownerId: string, query: z.infer<typeof HistoryQuery>): Promise<Response> {
   await findOwned(env, id, ownerId);
-  return sessionStub(env, id).history(query.after_seq, query.limit);
+  const stub = sessionStub(env, id);
+  if (query.limit === undefined) return streamWholeHistory(query.after_seq, (after, limit) => stub.history(after, limit));
+  return Response.json(await stub.history(query.after_seq, query.limit));
 }
 
 /** A page of the owner's sessions, newest first. */

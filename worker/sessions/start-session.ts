@@ -3,6 +3,7 @@
  * idempotency, the live-session cap and creation rate (counted exactly by the owner's
  * `UserQuota` Durable Object), the D1 index row, and the session's own Durable Object.
  */
+import { regionName } from "../../platform/config.ts";
 import type { Context } from "hono";
 import type { CredentialRef } from "../../platform/contracts/session.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
@@ -81,6 +82,7 @@ export async function startSession(c: Context<AppEnv>, owner: SessionOwner, requ
       initialPrompt: request.initialPrompt,
       idempotentKey: request.idempotentKey,
       credential: await request.credential(id),
+      region: regionName(c.env),
       platformUrl: (c.env.PLATFORM_URL ?? new URL(c.req.url).origin).replace(/\/$/, ""),
       unattended: request.unattended,
     });

@@ -10,6 +10,15 @@ export interface SandboxBackend {
   start(env: Record<string, string>): Promise<void>;
   /** Stops the runner and everything it started. */
   stop(): Promise<void>;
-  /** Whether the runner process is still alive, and its exit code if not. */
-  describe(): Promise<{ running: boolean; exitCode: number | null }>;
+  /** Whether the runner process is still alive, and how it ended if not. */
+  describe(): Promise<RunnerProcessState>;
+}
+
+/** The runner process as its sandbox sees it: `signal` names what killed it, when one did. */
+export type RunnerProcessState = { running: boolean; exitCode: number | null; signal: string | null };
+
+/** The session's end detail for a runner that is gone: how it died, as far as the sandbox knows. */
+export function runnerExitDetail(state: RunnerProcessState): string {
+  if (state.signal) return `the runner was killed by ${state.signal}`;
+  return `the runner exited${state.exitCode === null ? "" : ` with code ${state.exitCode}`}`;
 }

@@ -1,6 +1,6 @@
 /** The production backend: the session's own Cloudflare Container (durable-objects/sandbox-container.ts). */
 import type { SandboxContainerRpc } from "../../../platform/contracts/sandbox-container.ts";
-import type { SandboxBackend } from "./backend.ts";
+import type { RunnerProcessState, SandboxBackend } from "./backend.ts";
 
 export class ContainerBackend implements SandboxBackend {
   private readonly container: DurableObjectStub<SandboxContainerRpc>;
@@ -18,7 +18,8 @@ export class ContainerBackend implements SandboxBackend {
     await this.container.halt();
   }
 
-  async describe(): Promise<{ running: boolean; exitCode: number | null }> {
-    return this.container.describe();
+  async describe(): Promise<RunnerProcessState> {
+    // The container reports an exit code only; a signal shows as 128 + its number there.
+    return { ...(await this.container.describe()), signal: null };
   }
 }

@@ -2,7 +2,7 @@
  * The development/test backend: asks the local sandbox host (sandbox-host/, a Node process on
  * loopback) to run the runner as a child process in its own workspace directory.
  */
-import type { SandboxBackend } from "./backend.ts";
+import type { RunnerProcessState, SandboxBackend } from "./backend.ts";
 
 /** How long one call to the sandbox host may take. */
 const SANDBOX_HOST_TIMEOUT_MS = 15_000;
@@ -26,9 +26,11 @@ export class LocalHostBackend implements SandboxBackend {
     await this.call("DELETE", `/sandboxes/${this.sessionId}`, undefined, [404]);
   }
 
-  async describe(): Promise<{ running: boolean; exitCode: number | null }> {
-    const state = (await this.call("GET", `/sandboxes/${this.sessionId}`, undefined, [404])) as { running?: boolean; exit_code?: number | null } | null;
-    return { running: state?.running ?? false, exitCode: state?.exit_code ?? null };
+  async describe(): Promise<RunnerProcessState> {
+    const state = (await this.call("GET", `/sandboxes/${this.sessionId}`, undefined, [404])) as
+      | { running?: boolean; exit_code?: number | null; signal?: string | null }
+      | null;
+    return { running: state?.running ?? false, exitCode: state?.exit_code ?? null, signal: state?.signal ?? null };
   }
 
   private async call(method: string, path: string, body?: unknown, tolerated: number[] = []): Promise<unknown> {

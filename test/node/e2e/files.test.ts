@@ -24,7 +24,7 @@ async function runningSession(): Promise<string> {
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const id = created.body.session.id;
   const deadline = Date.now() + 30_000;
-  while ((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.status !== "running") {
+  while ((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session.status !== "running") {
     if (Date.now() > deadline) throw new Error("the session's runner never connected");
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -38,7 +38,7 @@ describe("hibernation with a real agent", () => {
     expect(dormantStatus.payload).toMatchObject({ status: "running", ui_state: "Waiting" });
     for (let i = 0; (await sandboxRunning(id)) && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await sandboxRunning(id)).toBe(false);
-    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body).toMatchObject({ status: "running", dormant: true });
+    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({ status: "running", dormant: true });
 
     // The local sandbox host keeps a stopped sandbox's directories; a container does not. Wipe
     // them, so only the archive can bring the file and the conversation back.

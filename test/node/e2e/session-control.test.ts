@@ -159,7 +159,7 @@ describe("end reasons with a real runner", () => {
     process.kill(runners[0]!, "SIGKILL");
     await client.until((f) => f.some((x) => x.type === "session_end"), "session_end", 30_000);
     expect(client.stored().find((f) => f.type === "session_end").payload.reason).toBe("job_completed");
-    const record = (await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body;
+    const record = (await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session;
     expect(record).toMatchObject({ status: "ended", end_reason: "job_completed" });
   });
 });

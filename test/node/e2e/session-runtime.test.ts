@@ -130,7 +130,7 @@ describe("a session with a real Claude Code agent", () => {
     client.send({ type: "prompt", payload: { text: "[[scenario:text text=still-served]]" } });
     await client.until(hasResult(seen), "second result");
     expect(JSON.stringify(client.stored().slice(seen))).toContain("still-served");
-    const usage = (await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.usage;
+    const usage = (await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session.usage;
     expect(usage.input_tokens).toBeGreaterThan(0);
     expect(usage.output_tokens).toBeGreaterThan(0);
     client.close();
@@ -157,6 +157,6 @@ describe("a session with a real Claude Code agent", () => {
     const deadline = Date.now() + 10_000;
     while ((await sandbox()).running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect((await sandbox()).running).toBe(false);
-    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body).toMatchObject({ status: "ended", end_reason: "user_requested" });
+    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({ status: "ended", end_reason: "user_requested" });
   });
 });

@@ -75,12 +75,14 @@ describe("limits", () => {
         return { ok: true as const, callId: `call-${opened.length}` };
       },
     };
-    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 1000, ledger)).toEqual({ allowed: true, callId: "call-1", userId: "user-1", orgId: null, credential: { kind: "user" } });
-    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 3000, ledger)).toMatchObject({ allowed: false, reason: "expired" });
-    expect(admitModelCall(sessionState({ status: "ended" }), 0, ledger)).toMatchObject({ allowed: false, reason: "session_ended" });
+    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 1000, ledger, true)).toEqual({ allowed: true, callId: "call-1", userId: "user-1", orgId: null, credential: { kind: "user" } });
+    expect(admitModelCall(sessionState({ tokensExpireAt: 2000 }), 3000, ledger, true)).toMatchObject({ allowed: false, reason: "expired" });
+    expect(admitModelCall(sessionState({ status: "ended" }), 0, ledger, true)).toMatchObject({ allowed: false, reason: "session_ended" });
+    // The runner's socket closed and has not come back: nothing for an agent it left behind.
+    expect(admitModelCall(sessionState({ runnerCheckAt: 5000 }), 0, ledger, false)).toMatchObject({ allowed: false, reason: "runner_gone" });
     const spending = sessionState({}, { max_budget_usd: 1 });
     spending.usage.cost_usd = 0.25;
-    admitModelCall(spending, 500, ledger);
+    admitModelCall(spending, 500, ledger, true);
     // Only the admissible calls reached the ledger, each with what is spent and the cap.
     expect(opened).toEqual([[1000, 0, null], [500, 0.25, 1]]);
   });
@@ -88,9 +90,9 @@ describe("limits", () => {
   it("passes the ledger's refusals on with the message the gateway forwards", () => {
     const refusing = (refusal: "too_many_calls" | "budget_reserved" | "budget_exceeded") => ({ open: () => ({ ok: false as const, refusal }) });
     const state = sessionState({}, { max_budget_usd: 1 });
-    expect(admitModelCall(state, 0, refusing("budget_exceeded"))).toEqual({ allowed: false, reason: "budget_exceeded", message: "session budget of $1 exceeded" });
-    expect(admitModelCall(state, 0, refusing("budget_reserved"))).toMatchObject({ allowed: false, reason: "budget_reserved" });
-    expect(admitModelCall(state, 0, refusing("too_many_calls"))).toEqual({
+    expect(admitModelCall(state, 0, refusing("budget_exceeded"), true)).toEqual({ allowed: false, reason: "budget_exceeded", message: "session budget of $1 exceeded" });
+    expect(admitModelCall(state, 0, refusing("budget_reserved"), true)).toMatchObject({ allowed: false, reason: "budget_reserved" });
+    expect(admitModelCall(state, 0, refusing("too_many_calls"), true)).toEqual({
       allowed: false,
       reason: "too_many_calls",
       message: "at most 8 model calls may run at once per session; retry when one finishes",
@@ -99,8 +101,9 @@ describe("limits", () => {
 
   it("ends with job_completed only when the sandbox says the runner is gone", () => {
     expect(runnerExitEnd(null)).toEqual([]);
-    expect(runnerExitEnd({ running: true, exitCode: null })).toEqual([]);
-    expect(runnerExitEnd({ running: false, exitCode: 0 })).toEqual([{ kind: "end", reason: "job_completed", detail: "the runner exited with code 0" }]);
-    expect(runnerExitEnd({ running: false, exitCode: null })).toEqual([{ kind: "end", reason: "job_completed", detail: "the runner exited" }]);
+    expect(runnerExitEnd({ running: true, exitCode: null, signal: null })).toEqual([]);
+    expect(runnerExitEnd({ running: false, exitCode: 0, signal: null })).toEqual([{ kind: "end", reason: "job_completed", detail: "the runner exited with code 0" }]);
+    expect(runnerExitEnd({ running: false, exitCode: null, signal: null })).toEqual([{ kind: "end", reason: "job_completed", detail: "the runner exited" }]);
+    expect(runnerExitEnd({ running: false, exitCode: null, signal: "SIGKILL" })).toEqual([{ kind: "end", reason: "job_completed", detail: "the runner was killed by SIGKILL" }]);
   });
 });
