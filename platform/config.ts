@@ -7,7 +7,7 @@ import type { Env } from "./env.ts";
 /** Claude's OAuth client id for the PKCE flow (the public client Claude Code itself uses). */
 export const DEFAULT_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 
-/** Deadlines of a session, in seconds (API.md §4, §6). */
+/** Deadlines of a session, in seconds (docs/api.md §4, §6). */
 export interface SessionTimers {
   /** The sandbox must connect its runner within this. */
   startupTimeout: number;

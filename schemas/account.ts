@@ -1,4 +1,4 @@
-/** Registration and Claude credentials (API.md §2). */
+/** Registration and Claude credentials (docs/api.md §2). */
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 

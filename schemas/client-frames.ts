@@ -1,5 +1,5 @@
 /**
- * Client → server WebSocket frames (API.md §5). A frame needs only `type` and, where listed,
+ * Client → server WebSocket frames (docs/api.md §5). A frame needs only `type` and, where listed,
  * `payload`; other envelope fields a client sends are ignored (existing clients send
  * `{"type":"heartbeat"}` and `{"type":"prompt","payload":{"text":"..."}}`).
  */

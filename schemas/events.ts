@@ -1,4 +1,4 @@
-// The server → client event vocabulary of the session WebSocket (API.md §5).
+// The server → client event vocabulary of the session WebSocket (docs/api.md §5).
 // Imports only other wire schemas: every part (Worker, DOs, runner, SDK, UI) reads it.
 import { z } from "zod";
 import { FileErrorCode } from "./files.ts";
@@ -71,7 +71,7 @@ export const SessionStatusPayload = z.object({
 });
 export type SessionStatusPayload = z.infer<typeof SessionStatusPayload>;
 
-/** Why a session ended (API.md §4, each produced by its real trigger). */
+/** Why a session ended (docs/api.md §4, each produced by its real trigger). */
 export const EndReason = z.enum([
   "completed",
   "failed",

@@ -1,5 +1,5 @@
 /**
- * Files (API.md §7): the REST bodies and answers of uploads and downloads, the limits, and the
+ * Files (docs/api.md §7): the REST bodies and answers of uploads and downloads, the limits, and the
  * two path rules every part applies the same way (upload names, workspace paths).
  * Imports nothing of the project.
  */
@@ -8,9 +8,9 @@ import { Id, Timestamp } from "./common.ts";
 
 /** Largest file that may travel in either direction. */
 export const MAX_FILE_BYTES = 100 * 1024 * 1024;
-/** Uploads one session may start per minute (API.md §9). */
+/** Uploads one session may start per minute (docs/api.md §9). */
 export const UPLOADS_PER_MINUTE = 10;
-/** Downloads one session may start per minute (API.md §9): each one has the sandbox copy a file of up to 100 MB to storage. */
+/** Downloads one session may start per minute (docs/api.md §9): each one has the sandbox copy a file of up to 100 MB to storage. */
 export const DOWNLOADS_PER_MINUTE = 10;
 /** How long a signed URL stays valid unless a caller asks for less. */
 export const SIGNED_URL_TTL_SECONDS = 15 * 60;

@@ -1,4 +1,4 @@
-/** Organisations over REST (API.md §8): API keys, secrets and the org session API. */
+/** Organisations over REST (docs/api.md §8): API keys, secrets and the org session API. */
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 import { SessionCreate } from "./session.ts";

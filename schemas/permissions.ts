@@ -1,5 +1,5 @@
 /**
- * The grammar of tool permission patterns (API.md §6). The permission engine interprets
+ * The grammar of tool permission patterns (docs/api.md §6). The permission engine interprets
  * them; this module only says which strings are well-formed, so profiles with a typo are
  * rejected when saved instead of silently matching nothing.
  */
@@ -38,6 +38,6 @@ export const PermissionPattern = z
 /** A list of permission patterns, bounded so a profile stays small. */
 export const PermissionList = z.array(PermissionPattern).max(200);
 
-/** How undecided tool calls are treated (API.md §6). */
+/** How undecided tool calls are treated (docs/api.md §6). */
 export const PermissionMode = z.enum(["acceptEdits", "plan", "bypassPermissions"]);
 export type PermissionMode = z.infer<typeof PermissionMode>;

@@ -1,4 +1,4 @@
-/** Profiles: saved session settings (API.md §3). */
+/** Profiles: saved session settings (docs/api.md §3). */
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 import { PermissionList, PermissionMode } from "./permissions.ts";

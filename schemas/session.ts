@@ -1,4 +1,4 @@
-/** Sessions over REST (API.md §4). */
+/** Sessions over REST (docs/api.md §4). */
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 import { EndReason, SessionStatus, StoredEnvelope, UiState } from "./events.ts";

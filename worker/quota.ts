@@ -1,4 +1,4 @@
-/** Per-user rate limits (API.md §9), counted exactly by the user's `UserQuota` Durable Object. */
+/** Per-user rate limits (docs/api.md §9), counted exactly by the user's `UserQuota` Durable Object. */
 import type { Env } from "../platform/env.ts";
 import { ApiError } from "../platform/errors.ts";
 

@@ -29,7 +29,7 @@ export type PlatformChannelOptions = {
   log: Logger;
 };
 
-// Close codes after which reconnecting is pointless (API.md §5: 4100 session ended).
+// Close codes after which reconnecting is pointless (docs/api.md §5: 4100 session ended).
 const TERMINAL_CLOSE_CODES = new Set([4100]);
 const RECONNECT_BASE_MS = 250;
 // Silent heartbeat intervals (no pong, no frame) before a socket is presumed dead (half-open TCP).

@@ -9,11 +9,11 @@ import { CLOSE } from "../../client-core/close-codes.ts";
 import { ClientFrame, clientFrameText } from "../../schemas/client-frames.ts";
 import type { ServerEventBody, WsErrorCode } from "../../schemas/events.ts";
 
-/** Largest client frame accepted (API.md §5); larger ones get `message_too_large`. */
+/** Largest client frame accepted (docs/api.md §5); larger ones get `message_too_large`. */
 export const MAX_CLIENT_FRAME_BYTES = 1024 * 1024;
 /** Budget for the one `history` frame sent on connect; older events are paged over REST. */
 export const HISTORY_FRAME_BYTES = 768 * 1024;
-/** Frames one client connection may send per second (API.md §9). */
+/** Frames one client connection may send per second (docs/api.md §9). */
 export const CLIENT_FRAMES_PER_SECOND = 100;
 
 /** The close codes (defined once, in client-core/close-codes.ts). */
@@ -50,7 +50,7 @@ export function recordFrame(times: number[], now: number): boolean {
 /** A client frame decoded, or the error to reply with. */
 export type DecodedClientFrame = { ok: true; frame: ClientFrame } | { ok: false; code: WsErrorCode; message: string };
 
-/** Checks a client frame's size, encoding, JSON and shape (API.md §5). */
+/** Checks a client frame's size, encoding, JSON and shape (docs/api.md §5). */
 export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientFrame {
   const size = typeof message === "string" ? message.length : message.byteLength;
   if (size > MAX_CLIENT_FRAME_BYTES) return { ok: false, code: "message_too_large", message: `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes` };

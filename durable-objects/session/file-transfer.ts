@@ -1,5 +1,5 @@
 /**
- * File transfers of one session (API.md §7), run inside its Durable Object.
+ * File transfers of one session (docs/api.md §7), run inside its Durable Object.
  *
  * Bytes never pass through here: clients PUT and GET signed URLs that the Worker streams to and
  * from R2, and the runner moves files between R2 and the workspace over signed URLs of its own.

@@ -1,5 +1,5 @@
 /**
- * Hibernation and transparent resume (API.md §4 `dormant`, ARCHITECTURE.md "Designed for what
+ * Hibernation and transparent resume (docs/api.md §4 `dormant`, ARCHITECTURE.md "Designed for what
  * comes next"), run inside the session's Durable Object.
  *
  * Going to sleep: after `IDLE_HIBERNATE_SECONDS` with no turn running, nothing queued and nothing

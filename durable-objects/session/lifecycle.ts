@@ -56,7 +56,7 @@ export function endSession(state: SessionState, reason: EndReason, detail: strin
   return [statusEvent(state), { type: "session_end", payload: { reason, detail } }];
 }
 
-/** Ends the session when a finished turn used up `max_turns` or the budget (API.md §4). */
+/** Ends the session when a finished turn used up `max_turns` or the budget (docs/api.md §4). */
 export function turnLimitReached(state: SessionState, resultSubtype: string): Effect[] {
   const { max_turns: maxTurns } = state.init.settings;
   if (resultSubtype === "error_max_budget_usd") return [{ kind: "end", reason: "completed", detail: "max_budget_usd exceeded" }];

@@ -32,7 +32,7 @@ export function sandboxEnvironment(init: SessionInit, tokens: { runner: string; 
 export function runnerSettingsFor(init: SessionInit, environment: Record<string, string>, resumeAgentSessionId: string | null): RunnerSettings {
   const { settings } = init;
   return {
-    // The platform decides every call itself (API.md §6 grammar), so Claude Code asks it for
+    // The platform decides every call itself (docs/api.md §6 grammar), so Claude Code asks it for
     // all of them; `plan` keeps Claude Code's own read-only planning behaviour as well.
     permission_mode: settings.permission_mode === "plan" ? "plan" : "default",
     allowed_tools: [],

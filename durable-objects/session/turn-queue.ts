@@ -11,7 +11,7 @@ import type { PlatformToRunner } from "../../schemas/runner.ts";
 import type { Effect } from "./effects.ts";
 import type { SessionState } from "./session-state.ts";
 
-/** Prompts one session accepts per minute (API.md §9). */
+/** Prompts one session accepts per minute (docs/api.md §9). */
 export const PROMPTS_PER_MINUTE = 60;
 /** The window of the per-session prompt rate. */
 const PROMPT_WINDOW_MS = 60_000;

@@ -38,7 +38,7 @@ export const DEFAULT_SETTINGS: ProfileSettings = {
   mcp_servers: {},
 };
 
-/** The two profiles every user starts with (API.md §3); the first is the default. */
+/** The two profiles every user starts with (docs/api.md §3); the first is the default. */
 export const STARTER_PROFILES: { name: string; settings: ProfileSettings }[] = [
   {
     name: "Default",

@@ -1,5 +1,5 @@
 /**
- * Signed blob URLs (API.md §7): `/v1/io/blobs/<key>?exp=<unix s>[&len=<bytes>]&sig=<HMAC>`.
+ * Signed blob URLs (docs/api.md §7): `/v1/io/blobs/<key>?exp=<unix s>[&len=<bytes>]&sig=<HMAC>`.
  * The signature is the whole authorization, so it covers everything that grants something:
  * the method, the object key (which names the session), the expiry and, for uploads, the exact
  * length allowed. Changing any of them, or using the URL with another method, breaks it.

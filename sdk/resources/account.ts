@@ -1,4 +1,4 @@
-/** Service and registration routes (API.md §0, §2). */
+/** Service and registration routes (docs/api.md §0, §2). */
 import { z } from "zod";
 import { Deregistered, Health, Registered } from "../../schemas/account.ts";
 import type { RestTransport } from "../../client-core/rest.ts";

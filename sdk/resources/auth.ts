@@ -1,4 +1,4 @@
-/** Claude credentials: an Anthropic API key or a Claude Max OAuth token (API.md §2). */
+/** Claude credentials: an Anthropic API key or a Claude Max OAuth token (docs/api.md §2). */
 import {
   CredentialDeleted,
   CredentialStatus,

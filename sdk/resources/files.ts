@@ -1,5 +1,5 @@
 /**
- * Files (API.md §7): uploads into and downloads out of a session's workspace, through signed
+ * Files (docs/api.md §7): uploads into and downloads out of a session's workspace, through signed
  * URLs. Bytes stream in both directions (never held whole), with optional progress reports.
  */
 import {

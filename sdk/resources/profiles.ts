@@ -1,4 +1,4 @@
-/** Profiles: saved session settings, at most 10 per user, one default (API.md §3). */
+/** Profiles: saved session settings, at most 10 per user, one default (docs/api.md §3). */
 import { z } from "zod";
 import { ProfileAnswer, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { segment, type RestTransport } from "../../client-core/rest.ts";

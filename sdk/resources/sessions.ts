@@ -1,4 +1,4 @@
-/** Sessions over REST: create, list, read, terminate, delete, history (API.md §4). */
+/** Sessions over REST: create, list, read, terminate, delete, history (docs/api.md §4). */
 import type { z } from "zod";
 import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
 import {

@@ -1,5 +1,5 @@
 /**
- * Files over REST and WebSocket (API.md §7), inside workerd with real R2 and Durable Objects;
+ * Files over REST and WebSocket (docs/api.md §7), inside workerd with real R2 and Durable Objects;
  * the runner is simulated, but it moves bytes the way the real one does: over the signed URLs.
  */
 import { env } from "cloudflare:workers";

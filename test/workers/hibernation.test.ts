@@ -1,4 +1,4 @@
-/** Hibernation and transparent resume (API.md §4 `dormant`), with a simulated runner. */
+/** Hibernation and transparent resume (docs/api.md §4 `dormant`), with a simulated runner. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_SESSIONS_PER_USER } from "../../schemas/session.ts";

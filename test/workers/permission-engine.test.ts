@@ -1,5 +1,5 @@
 /**
- * The permission engine (API.md §6), table-driven: Bash command-line matching, tool and MCP
+ * The permission engine (docs/api.md §6), table-driven: Bash command-line matching, tool and MCP
  * patterns, the order deny → allow → mode, each mode, and the derived session patterns.
  */
 import { describe, expect, it } from "vitest";
@@ -116,7 +116,7 @@ describe("Bash: substitutions, subshells and groups fall to the mode", () => {
     { name: "(rm -rf /) subshell: bypassPermissions allows", call: bash("(rm -rf /)"), mode: "bypassPermissions", expected: "allow" },
     { name: "{ rm x; } group: not allowed by Bash(rm:*)", call: bash("{ rm x; }"), allowed: ["Bash(rm:*)"], expected: "ask" },
     { name: "{ rm x; } group: bypassPermissions allows", call: bash("{ rm x; }"), mode: "bypassPermissions", expected: "allow" },
-    // Deny is stricter than API.md's letter: it looks inside, so a wrapper cannot hide a denied command.
+    // Deny is stricter than docs/api.md's letter: it looks inside, so a wrapper cannot hide a denied command.
     { name: "(rm -rf /) is still denied by Bash(rm:*)", call: bash("(rm -rf /)"), denied: ["Bash(rm:*)"], mode: "bypassPermissions", expected: "deny" },
     { name: "{ rm x; } is still denied by Bash(rm:*)", call: bash("{ rm x; }"), denied: ["Bash(rm:*)"], mode: "bypassPermissions", expected: "deny" },
     { name: "ls $(rm x) is still denied by Bash(rm:*)", call: bash("ls $(rm x)"), denied: ["Bash(rm:*)"], mode: "bypassPermissions", expected: "deny" },

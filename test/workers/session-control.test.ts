@@ -1,4 +1,4 @@
-/** Limits, timers and end reasons of a session, driven by their real triggers (API.md §4–6). */
+/** Limits, timers and end reasons of a session, driven by their real triggers (docs/api.md §4–6). */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RECORDER_TOKEN } from "../fakes/sandbox-host-recorder.ts";

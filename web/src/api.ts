@@ -60,7 +60,7 @@ export class Api {
   #post = <T>(path: string, body: unknown, idempotent: boolean) => this.request<T>({ method: "POST", path, body, idempotent });
   #delete = <T>(path: string, idempotent: boolean) => this.request<T>({ method: "DELETE", path, idempotent });
 
-  // Registration and credentials (API.md §2)
+  // Registration and credentials (docs/api.md §2)
   register = () => this.#post<Out<typeof Registered>>("/v1/register", undefined, true);
   deregister = () => this.#delete<{ deregistered: true }>("/v1/register", false);
   credentialStatus = () => this.#get<Out<typeof CredentialStatus>>("/v1/auth/claude/status");
@@ -70,14 +70,14 @@ export class Api {
   oauthUrl = (session_id: string) => this.#get<Out<typeof OAuthUrl>>("/v1/auth/claude/url", { session_id });
   oauthCode = (session_id: string, code: string) => this.#post<{ success: true }>("/v1/auth/claude/code", { session_id, code }, false);
 
-  // Profiles (API.md §3)
+  // Profiles (docs/api.md §3)
   listProfiles = async () => (await this.#get<{ profiles: Profile[] }>("/v1/profiles")).profiles;
   createProfile = async (body: ProfileCreate) => (await this.#post<{ profile: Profile }>("/v1/profiles", body, false)).profile;
   updateProfile = async (id: string, body: ProfileUpdate) => (await this.request<{ profile: Profile }>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true })).profile;
   deleteProfile = (id: string) => this.#delete<{ deleted: true }>(`/v1/profiles/${segment(id)}`, false);
   setDefaultProfile = async (id: string) => (await this.#post<{ profile: Profile }>(`/v1/profiles/${segment(id)}/default`, undefined, true)).profile;
 
-  // Sessions (API.md §4); a create is repeated only with an idempotent_key (the server then answers the same session).
+  // Sessions (docs/api.md §4); a create is repeated only with an idempotent_key (the server then answers the same session).
   createSession = async (body: SessionCreate) => (await this.#post<{ session: Session }>("/v1/sessions", body, body.idempotent_key !== undefined)).session;
   listSessions = (cursor?: string | null, limit = 50) =>
     this.#get<Out<typeof SessionList>>("/v1/sessions", { limit, cursor: cursor ?? undefined });
@@ -87,7 +87,7 @@ export class Api {
   history = (id: string, afterSeq: number, limit = 500) =>
     this.#get<Out<typeof HistoryPage>>(`/v1/sessions/${segment(id)}/history`, { after_seq: afterSeq, limit });
 
-  // Files (API.md §7)
+  // Files (docs/api.md §7)
   requestUpload = (id: string, file: { filename: string; content_type: string; size: number }) =>
     this.#post<UploadTicket>(`/v1/io/sessions/${segment(id)}/upload`, file, false);
   completeUpload = (id: string, upload_id: string) =>
@@ -103,7 +103,7 @@ export class Api {
 
 let fileRoutes: Promise<boolean> | null = null;
 
-/** Whether this platform serves the file routes of API.md §7 (read once from /openapi). */
+/** Whether this platform serves the file routes of docs/api.md §7 (read once from /openapi). */
 export function hasFileRoutes(base = location.origin): Promise<boolean> {
   fileRoutes ??= fetch(`${base}/openapi`)
     .then((r) => (r.ok ? r.json() : null))

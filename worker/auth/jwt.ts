@@ -1,5 +1,5 @@
 /**
- * Verifying user tokens with jose. Two sources of trust (API.md §1):
+ * Verifying user tokens with jose. Two sources of trust (docs/api.md §1):
  * HS256 tokens the operator mints under `JWT_SECRET`, and tokens from an external identity
  * provider verified against its JWKS (`AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`).
  */

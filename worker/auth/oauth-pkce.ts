@@ -5,7 +5,7 @@
 import type { Config } from "../../platform/config.ts";
 import { randomBytes, toBase64Url } from "../../platform/crypto/encoding.ts";
 
-/** How long a started flow may wait for its code (API.md §2: `expires_in: 300`). */
+/** How long a started flow may wait for its code (docs/api.md §2: `expires_in: 300`). */
 export const OAUTH_FLOW_TTL_SECONDS = 300;
 /** How long we wait for the token endpoint. */
 const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;

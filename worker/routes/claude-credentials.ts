@@ -1,4 +1,4 @@
-/** Claude credentials (API.md §2): an API key or a Claude Max OAuth token, sealed at rest. */
+/** Claude credentials (docs/api.md §2): an API key or a Claude Max OAuth token, sealed at rest. */
 import type { Hono } from "hono";
 import {
   ApiKeyBody,

@@ -1,5 +1,5 @@
 /**
- * Files (API.md §7): uploads and downloads through signed URLs. The JSON routes check ownership
+ * Files (docs/api.md §7): uploads and downloads through signed URLs. The JSON routes check ownership
  * and hand the work to the session's Durable Object (file-transfer.ts); the blob routes serve
  * the signed URLs themselves, streaming between the client and R2.
  */

@@ -1,5 +1,5 @@
 /**
- * The org session API (API.md §8): automation starts sessions with an org API key; they run
+ * The org session API (docs/api.md §8): automation starts sessions with an org API key; they run
  * unattended (approvals time out as denials), are one-shot by default, and pay with an org
  * secret or a literal key. The org reads them over REST and a read-only WebSocket.
  */

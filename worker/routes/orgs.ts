@@ -1,5 +1,5 @@
 /**
- * Organisations (API.md §8): API keys (issued, listed, revoked and expired by the operator)
+ * Organisations (docs/api.md §8): API keys (issued, listed, revoked and expired by the operator)
  * and org secrets.
  */
 import type { Hono } from "hono";

@@ -1,4 +1,4 @@
-/** Profiles (API.md §3): saved session settings, at most 10 per user, one default. */
+/** Profiles (docs/api.md §3): saved session settings, at most 10 per user, one default. */
 import type { Hono } from "hono";
 import { CaptureProfile, ProfileAnswer, ProfileCreate, ProfileDeleted, ProfileList, ProfileUpdate } from "../../schemas/profile.ts";
 import { newId } from "../../platform/crypto/encoding.ts";

@@ -1,4 +1,4 @@
-/** Registration (API.md §2): joining the platform, and leaving it. */
+/** Registration (docs/api.md §2): joining the platform, and leaving it. */
 import type { Hono } from "hono";
 import { Deregistered, Registered } from "../../schemas/account.ts";
 import { deleteUser } from "../../platform/db/users.ts";

@@ -1,5 +1,5 @@
 /**
- * WebSocket upgrades (API.md §5). The Worker authenticates and checks ownership, then hands
+ * WebSocket upgrades (docs/api.md §5). The Worker authenticates and checks ownership, then hands
  * the upgrade to the session's Durable Object, which accepts it with the hibernation API.
  */
 import type { Hono } from "hono";

@@ -1,4 +1,4 @@
-/** Sessions over REST (API.md §4): create, list, read, terminate, delete, history. */
+/** Sessions over REST (docs/api.md §4): create, list, read, terminate, delete, history. */
 import type { Context, Hono } from "hono";
 import {
   HistoryPage,

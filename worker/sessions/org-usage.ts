@@ -1,4 +1,4 @@
-/** An org's usage (API.md §8): runtime minutes, tokens and cost per session, per API key, and in total. */
+/** An org's usage (docs/api.md §8): runtime minutes, tokens and cost per session, per API key, and in total. */
 import type { OrgUsage } from "../../schemas/org.ts";
 
 interface UsageRow {

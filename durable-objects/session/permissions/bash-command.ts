@@ -1,5 +1,5 @@
 /**
- * What a `Bash` command line looks like to the permission lists (API.md §6): the top-level
+ * What a `Bash` command line looks like to the permission lists (docs/api.md §6): the top-level
  * stages an allow list must cover one by one, and the word sequences a deny list is checked
  * against. Both are read off the lexer's stages, after the wrappers are stripped.
  *

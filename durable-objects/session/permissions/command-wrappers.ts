@@ -2,7 +2,7 @@
  * Commands that run another command (`timeout 5 ls`, `nice -n 5 ls`, `FOO=1 ls`, ...) and the
  * two ways of looking through them.
  *
- * - For allow lists, `stripWrappers` removes exactly what API.md §6 lists: `timeout`, `time`,
+ * - For allow lists, `stripWrappers` removes exactly what docs/api.md §6 lists: `timeout`, `time`,
  *   `nice`, `nohup`, `stdbuf`, bare `xargs` and `VAR=value`, with their options parsed strictly.
  *   An option it does not know stops the stripping, so the stage then needs a pattern for the
  *   wrapper itself (`Bash(timeout:*)`): a misread never approves a command nobody allowed.
@@ -33,7 +33,7 @@ type WrapperSpec = {
 
 const NO_OPTIONS: WrapperSpec = { shortWithValue: "", shortFlags: "", longWithValue: [], longFlags: [] };
 
-/** The wrappers API.md §6 strips for allow lists; options as GNU coreutils and bash define them. */
+/** The wrappers docs/api.md §6 strips for allow lists; options as GNU coreutils and bash define them. */
 const ALLOW_WRAPPERS: ReadonlyMap<string, WrapperSpec> = new Map([
   [
     "timeout",
@@ -125,7 +125,7 @@ export type StrippedCommand = {
   unsafeAssignment: string | null;
 };
 
-/** Strips the wrappers and assignments API.md §6 lists, repeatedly and in any order. */
+/** Strips the wrappers and assignments docs/api.md §6 lists, repeatedly and in any order. */
 export function stripWrappers(words: readonly ShellWord[]): StrippedCommand {
   let at = 0; // indices, not slices: a long run of `A=1 A=1 ...` must stay linear
   let codeLoadingVariable: string | null = null;

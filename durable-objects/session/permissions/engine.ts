@@ -1,5 +1,5 @@
 /**
- * The permission engine (API.md §6): decides whether a tool call runs, is refused, or waits for
+ * The permission engine (docs/api.md §6): decides whether a tool call runs, is refused, or waits for
  * the user. Pure: no I/O, no clock, the same answer for the same call and policy. Every tool
  * call Claude Code makes reaches it (the runner's PreToolUse hook), read-only ones included:
  * Claude Code's own heuristics approve nothing.

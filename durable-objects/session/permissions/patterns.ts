@@ -1,5 +1,5 @@
 /**
- * Permission patterns (API.md §6) and what they match: a bare tool name (exact,
+ * Permission patterns (docs/api.md §6) and what they match: a bare tool name (exact,
  * case-sensitive; `Bash` matches every command), `Bash(<prefix>:*)`, `mcp__<server>` (every tool
  * of that server) and `mcp__<server>__<tool>` (exact). The grammar is the one profiles are
  * validated against when saved (schemas/permissions.ts); a string outside it matches nothing.

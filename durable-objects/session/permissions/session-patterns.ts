@@ -1,5 +1,5 @@
 /**
- * The patterns an "approve for this session" answer adds (API.md §6, issue 9): one
+ * The patterns an "approve for this session" answer adds (docs/api.md §6, issue 9): one
  * `Bash(<command>:*)` per top-level stage of the approved command line (wrappers stripped), as
  * Claude Code itself does, so approving `printf x > f && cat f` covers `printf` and `cat`; the
  * tool's own name for any other tool. The server sends exactly these in `tool_approval_request`

@@ -1,5 +1,5 @@
 /**
- * What makes an otherwise plain stage uncoverable by an allow list (API.md §6, issue 9): its
+ * What makes an otherwise plain stage uncoverable by an allow list (docs/api.md §6, issue 9): its
  * words look harmless, but bash would run code hidden in data, or the stage reaches past the
  * workspace through a redirection.
  *

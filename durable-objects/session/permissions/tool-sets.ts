@@ -1,4 +1,4 @@
-/** The groups of Claude Code tools the permission modes treat alike (API.md §6). */
+/** The groups of Claude Code tools the permission modes treat alike (docs/api.md §6). */
 
 /**
  * The file editing tools `acceptEdits` approves without asking (when the file is inside the

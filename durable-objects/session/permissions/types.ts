@@ -1,4 +1,4 @@
-/** The shapes the permission engine works on (API.md §6). */
+/** The shapes the permission engine works on (docs/api.md §6). */
 import type { PermissionMode } from "../../../schemas/permissions.ts";
 
 export type { PermissionMode };

@@ -1,5 +1,5 @@
 /**
- * Files end to end (API.md §7): the platform under wrangler dev with local R2, the real runner
+ * Files end to end (docs/api.md §7): the platform under wrangler dev with local R2, the real runner
  * moving bytes between R2 and its workspace over signed URLs, and a real Claude Code agent
  * reading what was uploaded and writing what is downloaded.
  */

@@ -1,4 +1,4 @@
-/** Profiles (API.md §3): list, create, edit, delete, set the default. */
+/** Profiles (docs/api.md §3): list, create, edit, delete, set the default. */
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../../schemas/profile.ts";
 import { AiSessionsError } from "../../../client-core/errors.ts";
 import { h, replace, toast } from "../dom.ts";

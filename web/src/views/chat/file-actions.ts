@@ -1,6 +1,6 @@
 /**
  * Uploads into and downloads out of the session's workspace, through the signed URLs the
- * platform hands out (API.md §7): the bytes go straight between the browser and storage.
+ * platform hands out (docs/api.md §7): the bytes go straight between the browser and storage.
  */
 import type { Api } from "../../api.ts";
 import { h, toast } from "../../dom.ts";
