@@ -34,7 +34,13 @@ export async function platformColdStart(baseUrl: string, token: string): Promise
  * whether it comes in the `history` frame (it was stored before the socket opened: the time it
  * was seen is then an upper bound) or live.
  */
-export async function firstAssistantAfter(baseUrl: string, token: string, sessionId: string, since: number, afterSeq?: number): Promise<number> {
+export async function firstAssistantAfter(
+  baseUrl: string,
+  token: string,
+  sessionId: string,
+  since: number,
+  afterSeq?: number,
+): Promise<number> {
   const query = afterSeq === undefined ? "" : `&after_seq=${afterSeq}`;
   const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/ws/sessions/${sessionId}?token=${token}${query}`);
   let seenAt: number | null = null;

@@ -99,7 +99,10 @@ export async function startBareRelay(): Promise<{ target: FanoutTarget; close():
       producer: async () => {
         const ws = await open("/produce");
         return {
-          send: (i, sentAt) => ws.send(JSON.stringify({ type: "assistant", seq: i, payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } })),
+          send: (i, sentAt) =>
+            ws.send(
+              JSON.stringify({ type: "assistant", seq: i, payload: { content: [{ type: "text", text: String(sentAt) }], model: "bench" } }),
+            ),
           close: () => ws.close(),
         };
       },

@@ -72,7 +72,9 @@ export async function historySection(): Promise<Section> {
     const fillSeconds = (performance.now() - fillStart) / 1000;
     await runner.close();
     // The session really holds them all: the page after the first 49,000 events is full.
-    const tail = await fetch(`${platform.baseUrl}/v1/sessions/${sessionId}/history?after_seq=${EVENTS - 1_000}&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+    const tail = await fetch(`${platform.baseUrl}/v1/sessions/${sessionId}/history?after_seq=${EVENTS - 1_000}&limit=1000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const tailMessages = ((await tail.json()) as { messages?: unknown[] }).messages ?? [];
     if (tailMessages.length < 1_000) throw new Error(`history after seq ${EVENTS - 1_000} held ${tailMessages.length} events, not 1,000`);
 

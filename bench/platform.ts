@@ -13,7 +13,11 @@ import { sleep } from "./stats.ts";
 const silentLog = createLogger("bench-runner", "error");
 
 /** The Worker's variables for every section (sections may add their own). */
-export const vars = { JWT_SECRET: E2E_JWT_SECRET, CREDENTIALS_KEY: `bench:${Buffer.alloc(32, 3).toString("base64")}`, ALLOWED_EMAIL_DOMAINS: "example.com" };
+export const vars = {
+  JWT_SECRET: E2E_JWT_SECRET,
+  CREDENTIALS_KEY: `bench:${Buffer.alloc(32, 3).toString("base64")}`,
+  ALLOWED_EMAIL_DOMAINS: "example.com",
+};
 
 /** Registers the bench user with an API key; returns its bearer token. */
 export async function readyUser(baseUrl: string): Promise<string> {

@@ -31,7 +31,8 @@ export async function platformPromptLatency(baseUrl: string, token: string, sess
     for (;;) {
       const fresh = frames.slice(from);
       if (firstAssistant === null && fresh.some((f) => f.type === "assistant")) firstAssistant = performance.now();
-      if (fresh.some((f) => f.type === "session_status" && f.payload.ui_state === "Waiting") && fresh.some((f) => f.type === "result")) break;
+      if (fresh.some((f) => f.type === "session_status" && f.payload.ui_state === "Waiting") && fresh.some((f) => f.type === "result"))
+        break;
       if (Date.now() > deadline) throw new Error("platform turn did not finish");
       await sleep(1);
     }
@@ -56,20 +57,24 @@ export interface DirectClaude {
 /** Spawns Claude Code the way the runner does (stream-json in and out), cold: fresh home and config. */
 export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectClaude {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-claude-"));
-  const child = spawn(claudeBin, ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      CLAUDE_CONFIG_DIR: path.join(dir, ".claude"),
-      ANTHROPIC_BASE_URL: modelUrl,
-      ANTHROPIC_API_KEY: "sk-ant-bench-direct",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-      IS_SANDBOX: "1",
+  const child = spawn(
+    claudeBin,
+    ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"],
+    {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        CLAUDE_CONFIG_DIR: path.join(dir, ".claude"),
+        ANTHROPIC_BASE_URL: modelUrl,
+        ANTHROPIC_API_KEY: "sk-ant-bench-direct",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        CLAUDE_CODE_MAX_RETRIES: "0",
+        IS_SANDBOX: "1",
+      },
+      stdio: ["pipe", "pipe", "ignore"],
     },
-    stdio: ["pipe", "pipe", "ignore"],
-  });
+  );
   const lines: any[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => {
     try {
@@ -79,7 +84,8 @@ export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectCl
     }
   });
   return {
-    prompt: (text) => child.stdin!.write(JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text }] } }) + "\n"),
+    prompt: (text) =>
+      child.stdin!.write(JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text }] } }) + "\n"),
     turn: async (from) => {
       let firstAssistant: number | null = null;
       const deadline = Date.now() + 60_000;

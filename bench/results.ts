@@ -26,7 +26,14 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 /** A figure with its ratio worked out (platform / baseline). */
 export function figure(id: string, label: string, unit: string, platform: number, baseline: number | null): Figure {
   const ratio = baseline === null || baseline === 0 || !Number.isFinite(baseline) ? null : round(platform / baseline);
-  const result: Figure = { id, figure: label, unit, platform: round(platform), baseline: baseline === null ? null : round(baseline), ratio };
+  const result: Figure = {
+    id,
+    figure: label,
+    unit,
+    platform: round(platform),
+    baseline: baseline === null ? null : round(baseline),
+    ratio,
+  };
   if (id.endsWith("_added_ms") && baseline !== null) result.added = round(platform - baseline);
   return result;
 }

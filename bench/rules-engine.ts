@@ -22,7 +22,17 @@ function ruleFor(i: number): Record<string, unknown> {
     { op: "matches", path: "event/COMMAND_LINE", re: `-enc(odedcommand)?\\s+[a-z0-9+/]{${20 + k},}` },
     { op: "is", path: "event/PARENT/PROCESS_ID", value: 1000 + k },
     { op: "and", rules: [{ op: "is windows" }, { op: "starts with", path: "routing/hostname", value: `srv-${k}` }] },
-    { op: "scope", path: "event/NETWORK_ACTIVITY/", rule: { op: "and", rules: [{ op: "is", path: "event/DESTINATION/PORT", value: 4000 + k }, { op: "is public address", path: "event/SOURCE/IP_ADDRESS" }] } },
+    {
+      op: "scope",
+      path: "event/NETWORK_ACTIVITY/",
+      rule: {
+        op: "and",
+        rules: [
+          { op: "is", path: "event/DESTINATION/PORT", value: 4000 + k },
+          { op: "is public address", path: "event/SOURCE/IP_ADDRESS" },
+        ],
+      },
+    },
     { op: "string distance", path: "event/DOMAIN_NAME", value: [`example${k}.com`], max: 1 },
     { op: "cidr", path: "event/NETWORK_ACTIVITY/?/DESTINATION/IP_ADDRESS", cidr: `10.${k}.0.0/16` },
     { op: "exists", path: "event/PARENT/FILE_PATH", truthy: true, not: true },
@@ -30,16 +40,30 @@ function ruleFor(i: number): Record<string, unknown> {
   ];
   const a = nodes[i % nodes.length] as Record<string, unknown>;
   const b = nodes[(i + 3) % nodes.length] as Record<string, unknown>;
-  return { detect: { event, op: "and", rules: [a, { op: "or", rules: [b, { op: "is tagged", tag: `t${k}` }] }] }, respond: [{ action: "report", name: `rule-${i}` }] };
+  return {
+    detect: { event, op: "and", rules: [a, { op: "or", rules: [b, { op: "is tagged", tag: `t${k}` }] }] },
+    respond: [{ action: "report", name: `rule-${i}` }],
+  };
 }
 
 function eventFor(i: number): object {
   const type = TYPES[i % TYPES.length];
   return {
     routing: {
-      oid: "8cbe27f4-bfa1-4afb-ba19-138cd51389cd", sid: `sensor-${i % 50}`, iid: "7d23bee6-c1ef-4b5c-8e4d-8e8c2a7fe7ee", event_type: type,
-      event_time: 1_764_000_000_000 + i, event_id: `e-${i}`, hostname: `ws-${i % 200}.corp.example`, ext_ip: "203.0.113.9", int_ip: "10.1.2.3",
-      plat: 0x10000000, arch: 2, this: `t${i}`, parent: `p${i}`, tags: ["workstation", "finance"],
+      oid: "8cbe27f4-bfa1-4afb-ba19-138cd51389cd",
+      sid: `sensor-${i % 50}`,
+      iid: "7d23bee6-c1ef-4b5c-8e4d-8e8c2a7fe7ee",
+      event_type: type,
+      event_time: 1_764_000_000_000 + i,
+      event_id: `e-${i}`,
+      hostname: `ws-${i % 200}.corp.example`,
+      ext_ip: "203.0.113.9",
+      int_ip: "10.1.2.3",
+      plat: 0x10000000,
+      arch: 2,
+      this: `t${i}`,
+      parent: `p${i}`,
+      tags: ["workstation", "finance"],
     },
     event: {
       COMMAND_LINE: `"C:\\Program Files\\App\\app.exe" --config C:\\ProgramData\\app\\cfg-${i}.json --user bob --mode sync`,
@@ -84,7 +108,8 @@ export function measureRulesEngine(): RulesEngineFigures {
   const ctx = { now: Date.now() };
   let matches = 0;
   const evaluate = () => {
-    for (const ev of parsed) for (const e of index.candidates(ev.routing.event_type)) if (e.rule.detection.evaluate(ev, ctx).matched) matches++;
+    for (const ev of parsed)
+      for (const e of index.candidates(ev.routing.event_type)) if (e.rule.detection.evaluate(ev, ctx).matched) matches++;
   };
   let sink = 0;
   const parse = () => {
@@ -114,5 +139,7 @@ export function measureRulesEngine(): RulesEngineFigures {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const f = measureRulesEngine();
   console.log(`${f.rules} rules, ${f.events} events of ~${f.bytesPerEvent} bytes, ${f.matches} matches`);
-  console.log(`engine: ${f.engineEventsPerSecond.toFixed(0)} ev/s; JSON.parse: ${f.parseEventsPerSecond.toFixed(0)} ev/s; cost ratio ${(f.parseEventsPerSecond / f.engineEventsPerSecond).toFixed(2)}×`);
+  console.log(
+    `engine: ${f.engineEventsPerSecond.toFixed(0)} ev/s; JSON.parse: ${f.parseEventsPerSecond.toFixed(0)} ev/s; cost ratio ${(f.parseEventsPerSecond / f.engineEventsPerSecond).toFixed(2)}×`,
+  );
 }

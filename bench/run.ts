@@ -42,7 +42,9 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   rules: rulesSection,
 };
 
-const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
 if (unknown.length > 0) {
   console.error(`unknown BENCH_ONLY section(s): ${unknown.join(", ")}; known: ${Object.keys(SECTIONS).join(", ")}`);

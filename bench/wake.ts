@@ -43,7 +43,9 @@ async function measureWake(): Promise<number> {
     await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.dormant === true), "dormant", 120_000);
     // Wait for the runner to be gone before wiping what it left behind.
     for (let i = 0; i < 400; i++) {
-      const answer = await fetch(`${platform.sandbox.url}/sandboxes/${id}`, { headers: { authorization: `Bearer ${platform.sandbox.token}` } });
+      const answer = await fetch(`${platform.sandbox.url}/sandboxes/${id}`, {
+        headers: { authorization: `Bearer ${platform.sandbox.token}` },
+      });
       if (!answer.ok || !((await answer.json()) as { running: boolean }).running) break;
       await sleep(50);
     }
@@ -53,7 +55,15 @@ async function measureWake(): Promise<number> {
     const before = client.stored().length;
     const sentAt = performance.now();
     client.send({ type: "prompt", payload: { text: PROMPT } });
-    await client.until((f) => f.filter((x) => x.seq !== null && x.type !== "history").slice(before).some((x) => x.type === "assistant"), "the resumed turn's first assistant event", 180_000);
+    await client.until(
+      (f) =>
+        f
+          .filter((x) => x.seq !== null && x.type !== "history")
+          .slice(before)
+          .some((x) => x.type === "assistant"),
+      "the resumed turn's first assistant event",
+      180_000,
+    );
     const ms = performance.now() - sentAt;
     const restored = readdirSync(workspace).filter((name) => name.startsWith("blob-")).length;
     if (restored !== WORKSPACE_MB) throw new Error(`the workspace came back with ${restored} of ${WORKSPACE_MB} files`);

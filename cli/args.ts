@@ -81,7 +81,14 @@ export function intOption(values: ParsedCommand["values"], name: string, min = 0
 
 /** Exactly the positionals a command takes, named for the error message. */
 export function expectPositionals(positionals: string[], names: readonly string[], optional: readonly string[] = []): string[] {
-  if (positionals.length < names.length) throw new UsageError(`missing ${names.slice(positionals.length).map((n) => `<${n}>`).join(" ")}`);
-  if (positionals.length > names.length + optional.length) throw new UsageError(`unexpected argument '${positionals[names.length + optional.length]}'`);
+  if (positionals.length < names.length)
+    throw new UsageError(
+      `missing ${names
+        .slice(positionals.length)
+        .map((n) => `<${n}>`)
+        .join(" ")}`,
+    );
+  if (positionals.length > names.length + optional.length)
+    throw new UsageError(`unexpected argument '${positionals[names.length + optional.length]}'`);
   return positionals;
 }

@@ -23,7 +23,8 @@ export function resolveConfig(globals: GlobalOptions, env: Io["env"]): CliConfig
     throw new UsageError(`--url '${url}' is not a URL`);
   }
   const token = globals.token ?? env.AI_SESSIONS_TOKEN;
-  if (!token) throw new UsageError("no token: pass --token or set AI_SESSIONS_TOKEN (locally: npm run -s token -- --email you@example.com)");
+  if (!token)
+    throw new UsageError("no token: pass --token or set AI_SESSIONS_TOKEN (locally: npm run -s token -- --email you@example.com)");
   return { url, token };
 }
 

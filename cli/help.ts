@@ -30,5 +30,9 @@ export function helpText(commands: readonly Command[]): string {
 
 /** Help for one command. */
 export function commandHelp(command: Command): string {
-  return [`Usage: ${PROGRAM} ${command.path.join(" ")}${command.args ? ` ${command.args}` : ""}${command.json ? " [--json]" : ""}`, "", command.summary].join("\n");
+  return [
+    `Usage: ${PROGRAM} ${command.path.join(" ")}${command.args ? ` ${command.args}` : ""}${command.json ? " [--json]" : ""}`,
+    "",
+    command.summary,
+  ].join("\n");
 }

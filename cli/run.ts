@@ -29,7 +29,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return rest.length === 0 && !globals.help ? EXIT.usage : EXIT.ok;
     }
     const found = findCommand(rest);
-    if (!found) throw new UsageError(`unknown command '${rest.filter((w) => !w.startsWith("-")).slice(0, 3).join(" ")}'`);
+    if (!found)
+      throw new UsageError(
+        `unknown command '${rest
+          .filter((w) => !w.startsWith("-"))
+          .slice(0, 3)
+          .join(" ")}'`,
+      );
     const { command } = found;
     if (globals.help) {
       io.stdout.write(`${commandHelp(command)}\n`);
@@ -46,7 +52,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     if (error instanceof AiSessionsError) {
       const where = error.status === 0 ? "" : ` (HTTP ${error.status})`;
-      out.error(`${error.message} [${error.code}]${where}${hintFor(error)}`, { error: error.code, message: error.message, status: error.status, retry_after: error.retryAfter });
+      out.error(`${error.message} [${error.code}]${where}${hintFor(error)}`, {
+        error: error.code,
+        message: error.message,
+        status: error.status,
+        retry_after: error.retryAfter,
+      });
       return EXIT.failure;
     }
     out.error(error instanceof Error ? error.message : String(error), { error: "internal", message: String(error) });

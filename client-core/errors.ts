@@ -18,7 +18,12 @@ export class AiSessionsError extends Error {
   /** The parsed error body or unexpected payload, for diagnostics. */
   readonly body: unknown;
 
-  constructor(status: number, code: string, message: string, options: { retryAfter?: number | null; body?: unknown; cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { retryAfter?: number | null; body?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.code = code;

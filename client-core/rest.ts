@@ -124,7 +124,9 @@ async function readAnswer<T>(spec: RestRequest<T>, response: Response): Promise<
   try {
     json = text === "" ? undefined : JSON.parse(text);
   } catch {
-    throw new AiSessionsError(response.status, "invalid_response", `${spec.method} ${spec.path}: the answer is not JSON`, { body: text.slice(0, 500) });
+    throw new AiSessionsError(response.status, "invalid_response", `${spec.method} ${spec.path}: the answer is not JSON`, {
+      body: text.slice(0, 500),
+    });
   }
   return spec.parse ? spec.parse(json, { status: response.status, method: spec.method, path: spec.path }) : (json as T);
 }
@@ -147,12 +149,18 @@ export async function errorFrom(response: Response): Promise<AiSessionsError> {
   }
   if (isErrorBody(json)) return new AiSessionsError(response.status, json.error, json.message, { retryAfter, body: json });
   const snippet = text.trim().slice(0, 200);
-  return new AiSessionsError(response.status, `http_${response.status}`, `HTTP ${response.status}${snippet ? `: ${snippet}` : ""}`, { retryAfter, body: json });
+  return new AiSessionsError(response.status, `http_${response.status}`, `HTTP ${response.status}${snippet ? `: ${snippet}` : ""}`, {
+    retryAfter,
+    body: json,
+  });
 }
 
 /** Describes a request that got no answer. */
 function networkError(spec: RestRequest<unknown>, error: unknown): AiSessionsError {
   const aborted = spec.signal?.aborted || (error instanceof Error && error.name === "AbortError");
-  const detail = error instanceof Error ? (error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message) : String(error);
-  return new AiSessionsError(0, aborted ? "aborted" : "network_error", `${spec.method} ${spec.path}: ${aborted ? "aborted" : detail}`, { cause: error });
+  const detail =
+    error instanceof Error ? (error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message) : String(error);
+  return new AiSessionsError(0, aborted ? "aborted" : "network_error", `${spec.method} ${spec.path}: ${aborted ? "aborted" : detail}`, {
+    cause: error,
+  });
 }

@@ -21,7 +21,11 @@ const STATUS_CLOSE: Readonly<Record<number, number>> = { 401: CLOSE.auth, 403: C
 export function sessionProbe(rest: RestTransport, sessionId: string): () => Promise<CloseVerdict | null> {
   return async () => {
     try {
-      const answer = await rest.request<{ session?: { status?: unknown } } | undefined>({ method: "GET", path: `/v1/sessions/${encodeURIComponent(sessionId)}`, idempotent: true });
+      const answer = await rest.request<{ session?: { status?: unknown } } | undefined>({
+        method: "GET",
+        path: `/v1/sessions/${encodeURIComponent(sessionId)}`,
+        idempotent: true,
+      });
       return answer?.session?.status === "ended" ? { code: CLOSE.ended, reason: "session ended" } : null;
     } catch (error) {
       if (!(error instanceof AiSessionsError)) return null;

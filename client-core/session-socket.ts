@@ -18,7 +18,7 @@
 import { CLOSE, FINAL_CLOSE_CODES } from "./close-codes.ts";
 import { AiSessionsError } from "./errors.ts";
 import { backoffDelay, type RetryOptions } from "./retry.ts";
-import { finalVerdict, type CloseVerdict } from "./session-probe.ts";
+import { finalVerdict } from "./session-probe.ts";
 import { SeqTracker } from "./seq-tracker.ts";
 import {
   jsonCodec,
@@ -138,7 +138,10 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
 
   /** Denies a pending tool call; `message` tells the agent why. */
   deny(toolUseId: string, message?: string): void {
-    this.#sendProtocol({ type: "tool_approval_response", payload: { tool_use_id: toolUseId, approved: false, ...(message === undefined ? {} : { message }) } });
+    this.#sendProtocol({
+      type: "tool_approval_response",
+      payload: { tool_use_id: toolUseId, approved: false, ...(message === undefined ? {} : { message }) },
+    });
   }
 
   /** Answers an `ask_user_question`: `{ <question text>: <chosen label or free text> }`. */
@@ -191,7 +194,12 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
       if (!Ctor) throw new Error("no WebSocket implementation: pass options.WebSocket");
       ws = new Ctor(url);
     } catch (error) {
-      return this.#finish({ code: 1006, reason: "could not open", willReconnect: false, error: new AiSessionsError(0, "not_connected", String(error), { cause: error }) });
+      return this.#finish({
+        code: 1006,
+        reason: "could not open",
+        willReconnect: false,
+        error: new AiSessionsError(0, "not_connected", String(error), { cause: error }),
+      });
     }
     const connection: Connection = { ws, afterSeq, opened: false, discarding: false };
     this.#connection = connection;
@@ -330,7 +338,9 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
     }
     const policy = this.#reconnect;
     if (!policy || this.#failures >= policy.retries) {
-      const error = policy ? new AiSessionsError(0, "network_error", `the connection closed (${code}) and ${this.#failures} reconnect attempts failed`) : undefined;
+      const error = policy
+        ? new AiSessionsError(0, "network_error", `the connection closed (${code}) and ${this.#failures} reconnect attempts failed`)
+        : undefined;
       return this.#finish({ code, reason, willReconnect: false, ...(error ? { error } : {}) });
     }
     // The state is settled before listeners hear of the close, so they read where it stands.
@@ -375,7 +385,11 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#outbox.length = 0;
     this.#call(() => this.#listener.close?.(info));
-    if (!this.#everOpened) this.#rejectOpened(info.error ?? new AiSessionsError(0, "not_connected", `the connection closed (${info.code}${info.reason ? `: ${info.reason}` : ""})`));
+    if (!this.#everOpened)
+      this.#rejectOpened(
+        info.error ??
+          new AiSessionsError(0, "not_connected", `the connection closed (${info.code}${info.reason ? `: ${info.reason}` : ""})`),
+      );
     this.#resolveClosed(info);
   }
 

@@ -11,10 +11,16 @@ import { socketUrl } from "./wire.ts";
 /** A fresh socket URL for `sessionId`, resuming after `afterSeq` when given. */
 export async function ticketedSocketUrl(rest: RestTransport, sessionId: string, afterSeq: number | null): Promise<string> {
   try {
-    const { ticket } = await rest.request<{ ticket: string }>({ method: "POST", path: "/v1/ws-ticket", body: { session_id: sessionId }, idempotent: true });
+    const { ticket } = await rest.request<{ ticket: string }>({
+      method: "POST",
+      path: "/v1/ws-ticket",
+      body: { session_id: sessionId },
+      idempotent: true,
+    });
     return socketUrl(rest.baseUrl, sessionId, { ticket }, afterSeq);
   } catch (error) {
-    if (error instanceof AiSessionsError && error.status === 404) return socketUrl(rest.baseUrl, sessionId, { token: await rest.token() }, afterSeq);
+    if (error instanceof AiSessionsError && error.status === 404)
+      return socketUrl(rest.baseUrl, sessionId, { token: await rest.token() }, afterSeq);
     throw error;
   }
 }

@@ -13,6 +13,7 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+  // biome-ignore lint/suspicious/noExplicitAny: browsers, Node's global and the ws package type their events differently
   addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
 }
 
@@ -106,7 +107,12 @@ export const jsonCodec: SocketCodec<WireFrame> = {
     const frame = json as Partial<WireFrame> | null;
     const seqOk = frame?.seq === null || (typeof frame?.seq === "number" && Number.isInteger(frame.seq));
     if (typeof frame?.type === "string" && seqOk) return { kind: "frame", frame: frame as WireFrame };
-    return { kind: "invalid", error: new AiSessionsError(0, "invalid_response", "a WebSocket frame has no type or seq"), raw: json, seq: null };
+    return {
+      kind: "invalid",
+      error: new AiSessionsError(0, "invalid_response", "a WebSocket frame has no type or seq"),
+      raw: json,
+      seq: null,
+    };
   },
   encode: (frame) => frameJson(frame),
 };

@@ -21,10 +21,14 @@ export class OrgRuleState extends DurableObject<Env> implements OrgRuleStateRpc 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS idempotent_keys (key TEXT PRIMARY KEY, session_id TEXT, token TEXT NOT NULL, at INTEGER NOT NULL)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS idempotent_keys (key TEXT PRIMARY KEY, session_id TEXT, token TEXT NOT NULL, at INTEGER NOT NULL)`,
+    );
     sql.exec(`CREATE INDEX IF NOT EXISTS idempotent_by_at ON idempotent_keys (at)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS debounce_keys (key TEXT PRIMARY KEY, session_id TEXT, token TEXT NOT NULL, at INTEGER NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS sensor_vars (sid TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, expires INTEGER, PRIMARY KEY (sid, name, value))`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS sensor_vars (sid TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, expires INTEGER, PRIMARY KEY (sid, name, value))`,
+    );
   }
 
   variables(sid: string, now: number): Record<string, string[]> {
@@ -47,10 +51,18 @@ export class OrgRuleState extends DurableObject<Env> implements OrgRuleStateRpc 
         continue;
       }
       const expires = c.ttl === null ? null : now + c.ttl * 1000;
-      const names = sql.exec<{ n: number }>(`SELECT COUNT(DISTINCT name) AS n FROM sensor_vars WHERE sid = ? AND name != ?`, sid, c.name).one().n;
+      const names = sql
+        .exec<{ n: number }>(`SELECT COUNT(DISTINCT name) AS n FROM sensor_vars WHERE sid = ? AND name != ?`, sid, c.name)
+        .one().n;
       // A 17th variable overflows: it is not kept (the documented "overflow clears it").
       if (names >= MAX_VARIABLES) continue;
-      sql.exec(`INSERT INTO sensor_vars (sid, name, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT (sid, name, value) DO UPDATE SET expires = excluded.expires`, sid, c.name, c.value ?? "", expires);
+      sql.exec(
+        `INSERT INTO sensor_vars (sid, name, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT (sid, name, value) DO UPDATE SET expires = excluded.expires`,
+        sid,
+        c.name,
+        c.value ?? "",
+        expires,
+      );
       const values = sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sensor_vars WHERE sid = ? AND name = ?`, sid, c.name).one().n;
       if (values > MAX_VALUES) sql.exec(`DELETE FROM sensor_vars WHERE sid = ? AND name = ?`, sid, c.name);
     }
@@ -59,10 +71,16 @@ export class OrgRuleState extends DurableObject<Env> implements OrgRuleStateRpc 
   claim(request: ClaimRequest): ClaimResult {
     const sql = this.ctx.storage.sql;
     const { idempotentKey, debounceKey, now } = request;
-    sql.exec(`DELETE FROM idempotent_keys WHERE at <= ? OR (session_id IS NULL AND at <= ?)`, now - IDEMPOTENT_KEY_TTL_MS, now - STALE_RESERVATION_MS);
+    sql.exec(
+      `DELETE FROM idempotent_keys WHERE at <= ? OR (session_id IS NULL AND at <= ?)`,
+      now - IDEMPOTENT_KEY_TTL_MS,
+      now - STALE_RESERVATION_MS,
+    );
     sql.exec(`DELETE FROM debounce_keys WHERE session_id IS NULL AND at <= ?`, now - STALE_RESERVATION_MS);
     if (idempotentKey !== null) {
-      const used = sql.exec<{ session_id: string | null }>(`SELECT session_id FROM idempotent_keys WHERE key = ?`, idempotentKey).toArray()[0];
+      const used = sql
+        .exec<{ session_id: string | null }>(`SELECT session_id FROM idempotent_keys WHERE key = ?`, idempotentKey)
+        .toArray()[0];
       if (used) return { outcome: "duplicate", sessionId: used.session_id };
     }
     if (debounceKey !== null) {
@@ -70,8 +88,10 @@ export class OrgRuleState extends DurableObject<Env> implements OrgRuleStateRpc 
       if (held) return { outcome: "busy", sessionId: held.session_id };
     }
     const token = crypto.randomUUID();
-    if (idempotentKey !== null) sql.exec(`INSERT INTO idempotent_keys (key, session_id, token, at) VALUES (?, NULL, ?, ?)`, idempotentKey, token, now);
-    if (debounceKey !== null) sql.exec(`INSERT INTO debounce_keys (key, session_id, token, at) VALUES (?, NULL, ?, ?)`, debounceKey, token, now);
+    if (idempotentKey !== null)
+      sql.exec(`INSERT INTO idempotent_keys (key, session_id, token, at) VALUES (?, NULL, ?, ?)`, idempotentKey, token, now);
+    if (debounceKey !== null)
+      sql.exec(`INSERT INTO debounce_keys (key, session_id, token, at) VALUES (?, NULL, ?, ?)`, debounceKey, token, now);
     return { outcome: "start", token };
   }
 

@@ -50,6 +50,9 @@ export class UserQuota extends DurableObject<Env> implements UserQuotaRpc {
 
   /** Ids of the user's live sessions. */
   liveSessionIds(): string[] {
-    return this.ctx.storage.sql.exec<{ id: string }>(`SELECT id FROM live_sessions ORDER BY since`).toArray().map((r) => r.id);
+    return this.ctx.storage.sql
+      .exec<{ id: string }>(`SELECT id FROM live_sessions ORDER BY since`)
+      .toArray()
+      .map((r) => r.id);
   }
 }

@@ -2,12 +2,7 @@
 // user typed last, how many tool rounds have happened since, what the tools returned, and the
 // working directory Claude Code announced. Everything is derived from the body alone, so the
 // server stays stateless across Claude Code's requests.
-import type {
-  ContentBlockParam,
-  MessageCreateParams,
-  MessageParam,
-  ToolResultBlockParam,
-} from "@anthropic-ai/sdk/resources/messages";
+import type { ContentBlockParam, MessageCreateParams, MessageParam, ToolResultBlockParam } from "@anthropic-ai/sdk/resources/messages";
 
 /** What a tool returned, flattened to text. */
 export type ToolResult = { toolUseId: string; text: string; isError: boolean };

@@ -11,9 +11,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 
 /** One block of a scripted assistant message, before ids and usage are attached. */
-export type ScriptedBlock =
-  | { type: "text"; text: string }
-  | { type: "tool_use"; name: string; input: Record<string, unknown> };
+export type ScriptedBlock = { type: "text"; text: string } | { type: "tool_use"; name: string; input: Record<string, unknown> };
 
 /** Approximate token count used everywhere in this server: one token per 4 characters. */
 export function tokensOf(text: string): number {

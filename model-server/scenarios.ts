@@ -92,7 +92,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   slow: (ctx) => {
     const chunks = Math.max(1, intArg(ctx, "chunks", 5));
     const delayMs = intArg(ctx, "delay", 200);
-    const body = Array.from({ length: chunks }, (_, i) => `chunk ${i + 1}/${chunks} `).join("").trimEnd();
+    const body = Array.from({ length: chunks }, (_, i) => `chunk ${i + 1}/${chunks} `)
+      .join("")
+      .trimEnd();
     return { kind: "message", blocks: [text(body)], slow: { chunks, delayMs } };
   },
 
@@ -108,7 +110,10 @@ export const SCENARIOS: Record<string, Scenario> = {
 
   ask: (ctx) => {
     const question = ctx.args.question ?? "Which option do you prefer?";
-    const labels = (ctx.args.options ?? "yes|no").split("|").map((o) => o.trim()).filter(Boolean);
+    const labels = (ctx.args.options ?? "yes|no")
+      .split("|")
+      .map((o) => o.trim())
+      .filter(Boolean);
     if (ctx.round === 0) {
       // AskUserQuestion's schema (Claude Code 2.1): 1-4 questions, each with a short header,
       // 2-4 options of {label, description}, and multiSelect.

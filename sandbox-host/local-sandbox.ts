@@ -78,7 +78,10 @@ export class LocalSandbox {
     let secrets: SecretsHandoff | undefined;
     if (env["RUNNER_TOKEN"]) {
       const gateway = env["GATEWAY_TOKEN"];
-      secrets = await writeRunnerSecrets(this.#root, this.sessionId, { RUNNER_TOKEN: env["RUNNER_TOKEN"], ...(gateway ? { GATEWAY_TOKEN: gateway } : {}) });
+      secrets = await writeRunnerSecrets(this.#root, this.sessionId, {
+        RUNNER_TOKEN: env["RUNNER_TOKEN"],
+        ...(gateway ? { GATEWAY_TOKEN: gateway } : {}),
+      });
       childEnv["RUNNER_SECRETS_FILE"] = secrets.path;
     }
 

@@ -3,9 +3,7 @@ import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 
 /** POST /v1/register. */
-export const Registered = z
-  .object({ registered: z.literal(true), registered_at: Timestamp })
-  .meta({ id: "Registered" });
+export const Registered = z.object({ registered: z.literal(true), registered_at: Timestamp }).meta({ id: "Registered" });
 
 /** DELETE /v1/register. */
 export const Deregistered = z.object({ deregistered: z.literal(true) }).meta({ id: "Deregistered" });

@@ -46,7 +46,15 @@ export const ClientFrame = z.discriminatedUnion("type", [
     "ask_user_question_response",
     z.object({ question_id: z.string().min(1).max(256), answers: z.record(z.string().max(10_000), z.string().max(10_000)) }),
   ),
-  frame("upload_request", z.object({ request_id: z.string().min(1).max(256), filename: z.string().min(1).max(255), content_type: z.string().max(255), size: z.int().min(0) })),
+  frame(
+    "upload_request",
+    z.object({
+      request_id: z.string().min(1).max(256),
+      filename: z.string().min(1).max(255),
+      content_type: z.string().max(255),
+      size: z.int().min(0),
+    }),
+  ),
   frame("upload_complete", z.object({ request_id: z.string().min(1).max(256), upload_id: z.string().min(1).max(256) })),
   frame("download_request", z.object({ request_id: z.string().min(1).max(256), path: z.string().min(1).max(4_096) })),
 ]);

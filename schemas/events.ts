@@ -191,14 +191,7 @@ const downloadUrlBody = z.object({ type: z.literal("download_url"), payload: Dow
 const usageDeltaBody = z.object({ type: z.literal("usage_delta"), payload: UsageDeltaPayload });
 
 /** Events the agent itself produces: the only ones a runner may push (it cannot forge lifecycle events). */
-export const AgentEventBody = z.discriminatedUnion("type", [
-  assistantBody,
-  toolUseBody,
-  toolResultBody,
-  userBody,
-  systemBody,
-  resultBody,
-]);
+export const AgentEventBody = z.discriminatedUnion("type", [assistantBody, toolUseBody, toolResultBody, userBody, systemBody, resultBody]);
 export type AgentEventBody = z.infer<typeof AgentEventBody>;
 
 /** Events that are stored in a session's log and carry a `seq`. */
@@ -226,10 +219,7 @@ export const EnvelopeMeta = z.object({
 export type EnvelopeMeta = z.infer<typeof EnvelopeMeta>;
 
 /** A stored event as `history` and `/history` return it (always has a seq). */
-export const StoredEnvelope = z.intersection(
-  StoredEventBody,
-  EnvelopeMeta.extend({ seq: z.number().int().nonnegative() }),
-);
+export const StoredEnvelope = z.intersection(StoredEventBody, EnvelopeMeta.extend({ seq: z.number().int().nonnegative() }));
 export type StoredEnvelope = z.infer<typeof StoredEnvelope>;
 
 /** `history`: the stored events sent to a client that connected without `after_seq` (not stored). */

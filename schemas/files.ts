@@ -72,7 +72,10 @@ export const UploadCompleted = z.object({ success: z.literal(true), path: z.stri
 export type UploadCompleted = z.infer<typeof UploadCompleted>;
 
 /** POST /v1/io/sessions/{id}/download: a path inside the workspace, absolute (`/workspace/...`) or relative to it. */
-export const DownloadRequest = z.object({ path: z.string().min(1).max(4_096) }).strict().meta({ id: "DownloadRequest" });
+export const DownloadRequest = z
+  .object({ path: z.string().min(1).max(4_096) })
+  .strict()
+  .meta({ id: "DownloadRequest" });
 export type DownloadRequest = z.infer<typeof DownloadRequest>;
 
 /** Where to GET the file; `size` is its length in bytes. */

@@ -77,9 +77,7 @@ export const OrgSessionCreate = SessionCreate.omit({ profile_id: true })
 export type OrgSessionCreate = z.infer<typeof OrgSessionCreate>;
 
 /** GET /v1/org/usage query: sessions created in [since, until). */
-export const OrgUsageQuery = z
-  .object({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional() })
-  .strict();
+export const OrgUsageQuery = z.object({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional() }).strict();
 
 /** Runtime, tokens and cost: of one session, one key, or all. */
 export const UsageFigures = z.object({
@@ -96,7 +94,14 @@ export const OrgUsage = z
     since: Timestamp.nullable(),
     until: Timestamp.nullable(),
     sessions: z.array(
-      z.object({ id: Id, name: z.string().nullable(), status: z.string(), key_id: z.string().nullable(), created_at: Timestamp, ...UsageFigures.omit({ sessions: true }).shape }),
+      z.object({
+        id: Id,
+        name: z.string().nullable(),
+        status: z.string(),
+        key_id: z.string().nullable(),
+        created_at: Timestamp,
+        ...UsageFigures.omit({ sessions: true }).shape,
+      }),
     ),
     keys: z.array(z.object({ key_id: z.string().nullable(), ...UsageFigures.shape })),
     totals: UsageFigures,

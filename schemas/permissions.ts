@@ -19,21 +19,13 @@ const MCP_PATTERN = /^mcp__[A-Za-z0-9_-]+?(__[A-Za-z0-9_.-]+)?$/;
 
 /** True when `pattern` is a well-formed permission pattern. */
 export function isPermissionPattern(pattern: string): boolean {
-  return (
-    TOOL_NAME.test(pattern) ||
-    BASH_PREFIX.test(pattern) ||
-    MCP_PATTERN.test(pattern)
-  );
+  return TOOL_NAME.test(pattern) || BASH_PREFIX.test(pattern) || MCP_PATTERN.test(pattern);
 }
 
 /** One permission pattern, validated against the grammar. */
-export const PermissionPattern = z
-  .string()
-  .max(300)
-  .refine(isPermissionPattern, {
-    message:
-      "not a permission pattern: use a tool name (e.g. Read), Bash(<prefix>:*), mcp__<server> or mcp__<server>__<tool>",
-  });
+export const PermissionPattern = z.string().max(300).refine(isPermissionPattern, {
+  message: "not a permission pattern: use a tool name (e.g. Read), Bash(<prefix>:*), mcp__<server> or mcp__<server>__<tool>",
+});
 
 /** A list of permission patterns, bounded so a profile stays small. */
 export const PermissionList = z.array(PermissionPattern).max(200);

@@ -57,7 +57,9 @@ export const EventInput = z
   .meta({ id: "EventInput" });
 
 /** POST /v1/orgs/{oid}/events as JSON: one event, or `{events: [...]}`; NDJSON also accepted. */
-export const EventsPost = z.union([EventInput, z.object({ events: z.array(z.unknown()).max(MAX_EVENTS_PER_CALL) }).strict()]).meta({ id: "EventsPost" });
+export const EventsPost = z
+  .union([EventInput, z.object({ events: z.array(z.unknown()).max(MAX_EVENTS_PER_CALL) }).strict()])
+  .meta({ id: "EventsPost" });
 
 /** What happened to one `start ai agent` action. */
 export const SessionOutcome = z
@@ -96,7 +98,9 @@ export const RuleTestRequest = z
   .meta({ id: "RuleTestRequest" });
 
 export const RuleTestResult = z
-  .object({ results: z.array(z.object({ matched: z.boolean(), actions: z.array(z.record(z.string(), z.unknown())), error: z.string().optional() })) })
+  .object({
+    results: z.array(z.object({ matched: z.boolean(), actions: z.array(z.record(z.string(), z.unknown())), error: z.string().optional() })),
+  })
   .meta({ id: "RuleTestResult" });
 
 /** A stored detection (DR.md §7 Q7/Q8). */
@@ -124,7 +128,9 @@ export const DetectionsQuery = z
   })
   .strict();
 
-export const DetectionList = z.object({ detections: z.array(DetectionInfo), next_cursor: z.string().nullable() }).meta({ id: "DetectionList" });
+export const DetectionList = z
+  .object({ detections: z.array(DetectionInfo), next_cursor: z.string().nullable() })
+  .meta({ id: "DetectionList" });
 
 /** Largest lookup body. */
 export const MAX_LOOKUP_BYTES = 4 * 1024 * 1024;
@@ -135,5 +141,7 @@ export const LookupPut = z
   .strict()
   .meta({ id: "LookupPut" });
 
-export const LookupInfo = z.object({ name: z.string(), data: z.record(z.string(), z.unknown()), updated_at: Timestamp }).meta({ id: "LookupInfo" });
+export const LookupInfo = z
+  .object({ name: z.string(), data: z.record(z.string(), z.unknown()), updated_at: Timestamp })
+  .meta({ id: "LookupInfo" });
 export const LookupDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "LookupDeleted" });

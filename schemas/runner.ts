@@ -40,7 +40,9 @@ export type McpServerConfig = z.infer<typeof McpServerConfig>;
  * argv of a later Claude Code start (`--resume <id>`). Held to that shape wherever it crosses
  * the channel, so no reported value can become an option (`--settings=...`) or anything else.
  */
-export const AgentSessionId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a Claude Code session id (a UUID)");
+export const AgentSessionId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a Claude Code session id (a UUID)");
 
 /** Effective agent settings the DO hands the runner (secrets already resolved). */
 export const RunnerSettings = z.object({
@@ -110,7 +112,6 @@ export const EventBatchFrame = z.object({
   items: z.array(EventFrame).min(1).max(MAX_EVENTS_PER_FRAME),
 });
 
-
 /** Liveness signal, every `HEARTBEAT_INTERVAL_MS`. */
 export const HeartbeatFrame = z.object({ type: z.literal("heartbeat") });
 
@@ -164,7 +165,15 @@ export const AgentExitedFrame = z.object({
 });
 
 /** Why a file transfer failed, so the platform can answer the client with the right status. */
-export const FileFailureReason = z.enum(["not_found", "not_a_file", "outside_workspace", "too_large", "size_mismatch", "http_error", "io_error"]);
+export const FileFailureReason = z.enum([
+  "not_found",
+  "not_a_file",
+  "outside_workspace",
+  "too_large",
+  "size_mismatch",
+  "http_error",
+  "io_error",
+]);
 export type FileFailureReason = z.infer<typeof FileFailureReason>;
 
 /**
@@ -172,8 +181,20 @@ export type FileFailureReason = z.infer<typeof FileFailureReason>;
  * the bytes moved, or `reason` and `error` say why nothing was. Resent after a reconnect until sent.
  */
 export const FileResultFrame = z.discriminatedUnion("ok", [
-  z.object({ type: z.literal("file_result"), transfer_id: z.string().min(1), ok: z.literal(true), path: z.string().min(1), size: z.int().min(0) }),
-  z.object({ type: z.literal("file_result"), transfer_id: z.string().min(1), ok: z.literal(false), reason: FileFailureReason, error: z.string().max(2_000) }),
+  z.object({
+    type: z.literal("file_result"),
+    transfer_id: z.string().min(1),
+    ok: z.literal(true),
+    path: z.string().min(1),
+    size: z.int().min(0),
+  }),
+  z.object({
+    type: z.literal("file_result"),
+    transfer_id: z.string().min(1),
+    ok: z.literal(false),
+    reason: FileFailureReason,
+    error: z.string().max(2_000),
+  }),
 ]);
 export type FileResultFrame = z.infer<typeof FileResultFrame>;
 
@@ -182,8 +203,20 @@ export type FileResultFrame = z.infer<typeof FileResultFrame>;
  * downloaded and extracted). Resent after a reconnect until sent.
  */
 export const ArchiveResultFrame = z.discriminatedUnion("ok", [
-  z.object({ type: z.literal("archive_result"), transfer_id: z.string().min(1), op: z.enum(["archive", "restore"]), ok: z.literal(true), size: z.int().min(0) }),
-  z.object({ type: z.literal("archive_result"), transfer_id: z.string().min(1), op: z.enum(["archive", "restore"]), ok: z.literal(false), error: z.string().max(2_000) }),
+  z.object({
+    type: z.literal("archive_result"),
+    transfer_id: z.string().min(1),
+    op: z.enum(["archive", "restore"]),
+    ok: z.literal(true),
+    size: z.int().min(0),
+  }),
+  z.object({
+    type: z.literal("archive_result"),
+    transfer_id: z.string().min(1),
+    op: z.enum(["archive", "restore"]),
+    ok: z.literal(false),
+    error: z.string().max(2_000),
+  }),
 ]);
 export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
 
@@ -315,7 +348,10 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environmen
 /** `POST /sandboxes` body: start (or return) the sandbox of one session. */
 export const SandboxCreateRequest = z.strictObject({
   session_id: SandboxId,
-  env: z.record(EnvName, z.string().refine((v) => !v.includes("\0"), "NUL in value")),
+  env: z.record(
+    EnvName,
+    z.string().refine((v) => !v.includes("\0"), "NUL in value"),
+  ),
 });
 export type SandboxCreateRequest = z.infer<typeof SandboxCreateRequest>;
 

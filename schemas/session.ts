@@ -110,9 +110,7 @@ export const HistoryQuery = z
   .strict();
 
 /** GET /v1/sessions/{id}/history. */
-export const HistoryPage = z
-  .object({ messages: z.array(StoredEnvelope), next_after_seq: z.int().nullable() })
-  .meta({ id: "HistoryPage" });
+export const HistoryPage = z.object({ messages: z.array(StoredEnvelope), next_after_seq: z.int().nullable() }).meta({ id: "HistoryPage" });
 
 /** DELETE /v1/sessions/{id}. */
 export const SessionTerminated = z.object({ terminated: z.literal(true) }).meta({ id: "SessionTerminated" });

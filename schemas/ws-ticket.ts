@@ -15,10 +15,7 @@ export const WS_TICKET_PREFIX = "wst_";
 export const WsTicketValue = z.string().regex(/^wst_[A-Za-z0-9_-]{43}$/, "not a ticket this platform issued");
 
 /** POST /v1/ws-ticket: optionally bound to one session (the ticket then opens only its socket). */
-export const WsTicketRequest = z
-  .object({ session_id: Id.optional() })
-  .strict()
-  .meta({ id: "WsTicketRequest" });
+export const WsTicketRequest = z.object({ session_id: Id.optional() }).strict().meta({ id: "WsTicketRequest" });
 
 /** Answer of POST /v1/ws-ticket. */
 export const WsTicket = z

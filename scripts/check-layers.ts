@@ -39,7 +39,8 @@ const NO_PACKAGE_IMPORTS = ["client-core"];
 const NO_SIBLING_IMPORTS = ["worker/routes"];
 
 const SKIP_DIRS = new Set(["node_modules", ".git", ".wrangler", "dist", "test-artifacts", ".tmp"]);
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s[^;'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm;
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s[^;'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm;
 
 function listTsFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -54,7 +55,9 @@ function listTsFiles(dir: string, out: string[] = []): string[] {
 /** Imports of one file: relative ones resolved to repository-relative paths, and package names. */
 function importsOf(file: string): { files: string[]; packages: string[] } {
   // Comments may show imports as examples; only code counts.
-  const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const source = readFileSync(file, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/^\s*\/\/.*$/gm, "");
   const files: string[] = [];
   const packages: string[] = [];
   for (const m of source.matchAll(IMPORT_RE)) {
@@ -85,9 +88,11 @@ export function checkLayers(): LayerReport {
     const allowed = ALLOWED_IMPORTS[from];
     for (const target of targets) {
       const to = topOf(target);
-      if (allowed && to !== from && !allowed.includes(to)) violations.push(`${file} → ${target} (${from} may import only ${allowed.join(", ") || "nothing"})`);
+      if (allowed && to !== from && !allowed.includes(to))
+        violations.push(`${file} → ${target} (${from} may import only ${allowed.join(", ") || "nothing"})`);
       for (const folder of NO_SIBLING_IMPORTS) {
-        if (path.dirname(file) === folder && path.dirname(target) === folder) violations.push(`${file} → ${target} (files in ${folder} do not import each other)`);
+        if (path.dirname(file) === folder && path.dirname(target) === folder)
+          violations.push(`${file} → ${target} (files in ${folder} do not import each other)`);
       }
     }
   }

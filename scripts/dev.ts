@@ -51,7 +51,8 @@ const platform = await startLocalPlatform({
   // Anything that stops on its own takes the platform down loudly, never silently.
   onUnexpectedExit: (message) => fail(`${message}\nAI Sessions has stopped.`),
 }).catch((error: unknown) => {
-  if (error instanceof PortInUseError) fail(`${error.message}.\nPick another port: npm start -- --port ${port + 1}   (or PORT=${port + 1} npm start)`);
+  if (error instanceof PortInUseError)
+    fail(`${error.message}.\nPick another port: npm start -- --port ${port + 1}   (or PORT=${port + 1} npm start)`);
   return fail(error instanceof Error ? error.message : String(error));
 });
 const token = await mintLocalToken(secrets.JWT_SECRET!, values.email!);
@@ -73,10 +74,14 @@ AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo 
   Or from a shell (the token is valid 12 h; mint others: npm run token -- --email alice@example.com):
     export TOKEN=${token}
     export AI_SESSIONS_TOKEN=$TOKEN        # for the CLI: npm run cli -- chat
-${demo ? `    curl -X POST ${platform.baseUrl}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+${
+  demo
+    ? `    curl -X POST ${platform.baseUrl}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
       -d '{"initial_prompt":"Look around","permission_mode":"bypassPermissions"}'
     (the demo model lists the workspace, writes report.md and summarises)
-` : ""}
+`
+    : ""
+}
 Accounts, profiles, session records and history, and archived workspaces persist in .wrangler/state
 across restarts. Ctrl+C stops everything.`);
 

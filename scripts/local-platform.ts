@@ -88,7 +88,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const baseUrl = `http://127.0.0.1:${port}`;
   const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
   // wrangler's `#!/usr/bin/env node` must find this Node (22), not an older system one.
-  const env = { ...process.env, ...OFFLINE_WRANGLER_ENV, PATH: [path.dirname(process.execPath), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter) };
+  const env = {
+    ...process.env,
+    ...OFFLINE_WRANGLER_ENV,
+    PATH: [path.dirname(process.execPath), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter),
+  };
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
   if (options.persistTo) mkdirSync(options.persistTo, { recursive: true });
 
@@ -120,10 +124,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
 
   try {
-    if (!options.sandboxHost) sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
+    if (!options.sandboxHost)
+      sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
-    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], { cwd: ROOT, env, encoding: "utf8" });
+    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+    });
     if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
     const vars: Record<string, string> = {
@@ -135,19 +144,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...options.vars,
     };
     const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-    wrangler = spawn(bin("wrangler"), ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", options.verbose ? "inherit" : "pipe", options.verbose ? "inherit" : "pipe"],
-    });
+    wrangler = spawn(
+      bin("wrangler"),
+      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", options.verbose ? "inherit" : "pipe", options.verbose ? "inherit" : "pipe"],
+      },
+    );
     let output = "";
     wrangler.stdout?.on("data", (chunk) => (output += chunk));
     wrangler.stderr?.on("data", (chunk) => (output += chunk));
     const deadline = Date.now() + WRANGLER_READY_TIMEOUT_MS;
     for (;;) {
       if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.exitCode}):\n${output.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within ${WRANGLER_READY_TIMEOUT_MS} ms:\n${output.slice(-3000)}`);
-      const ok = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
+      if (Date.now() > deadline)
+        throw new Error(`wrangler dev did not answer within ${WRANGLER_READY_TIMEOUT_MS} ms:\n${output.slice(-3000)}`);
+      const ok = await fetch(`${baseUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -58,8 +58,13 @@ if (values.list) {
 } else if (values.revoke) {
   console.log(JSON.stringify(await operator("DELETE", `${keys}/${encodeURIComponent(values.revoke)}`), null, 2));
 } else if (values.expire) {
-  console.log(JSON.stringify(await operator("PUT", `${keys}/${encodeURIComponent(values.expire)}`, { expires_at: values["expires-at"] }), null, 2));
+  console.log(
+    JSON.stringify(await operator("PUT", `${keys}/${encodeURIComponent(values.expire)}`, { expires_at: values["expires-at"] }), null, 2),
+  );
 } else {
-  const created = await operator("POST", keys, { name: values.name, ...(values["expires-at"] ? { expires_at: values["expires-at"] } : {}) });
+  const created = await operator("POST", keys, {
+    name: values.name,
+    ...(values["expires-at"] ? { expires_at: values["expires-at"] } : {}),
+  });
   console.log(created.key);
 }

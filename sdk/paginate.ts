@@ -1,7 +1,11 @@
 /** Async iteration over the API's paged listings (cursor for sessions, `after_seq` for history). */
 
 /** Yields page after page: `fetchPage(position)` then `next(page)` gives the next position, or null at the end. */
-export async function* walkPages<P, C>(start: C, fetchPage: (position: C) => Promise<P>, next: (page: P) => C | null): AsyncGenerator<P, void, undefined> {
+export async function* walkPages<P, C>(
+  start: C,
+  fetchPage: (position: C) => Promise<P>,
+  next: (page: P) => C | null,
+): AsyncGenerator<P, void, undefined> {
   let position = start;
   for (;;) {
     const page = await fetchPage(position);

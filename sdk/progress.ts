@@ -12,7 +12,11 @@ export interface TransferProgress {
 export type ProgressListener = (progress: TransferProgress) => void;
 
 /** Passes `stream` through unchanged, calling `onProgress` after each chunk (and once at the end). */
-export function countBytes(stream: ReadableStream<Uint8Array>, total: number | null, onProgress: ProgressListener): ReadableStream<Uint8Array> {
+export function countBytes(
+  stream: ReadableStream<Uint8Array>,
+  total: number | null,
+  onProgress: ProgressListener,
+): ReadableStream<Uint8Array> {
   let loaded = 0;
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

@@ -7,11 +7,21 @@ import type { z } from "zod";
 import { AiSessionsError } from "../client-core/errors.ts";
 
 /** A parser for `RestTransport.request` that validates the answer against `schema`. */
-export function validated<S extends z.ZodType>(schema: S): (json: unknown, answer: { status: number; method: string; path: string }) => z.infer<S> {
+export function validated<S extends z.ZodType>(
+  schema: S,
+): (json: unknown, answer: { status: number; method: string; path: string }) => z.infer<S> {
   return (json, answer) => {
     const result = schema.safeParse(json);
     if (result.success) return result.data;
-    const issues = result.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new AiSessionsError(answer.status, "invalid_response", `${answer.method} ${answer.path}: the answer does not match the API schema (${issues})`, { body: json });
+    const issues = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new AiSessionsError(
+      answer.status,
+      "invalid_response",
+      `${answer.method} ${answer.path}: the answer does not match the API schema (${issues})`,
+      { body: json },
+    );
   };
 }

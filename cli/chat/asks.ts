@@ -27,7 +27,10 @@ export function parseApproval(line: string, request: ToolApprovalRequestPayload)
 /** The lines that present one question with its numbered options. */
 export function questionLines(question: Question): string[] {
   const head = question.header ? `${question.header}: ${question.question}` : question.question;
-  return [`? ${head}`, ...question.options.map((option, i) => `  ${i + 1}) ${option.label}${option.description ? ` — ${option.description}` : ""}`)];
+  return [
+    `? ${head}`,
+    ...question.options.map((option, i) => `  ${i + 1}) ${option.label}${option.description ? ` — ${option.description}` : ""}`),
+  ];
 }
 
 /** The prompt under a question. */

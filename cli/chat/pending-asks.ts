@@ -7,8 +7,14 @@ export type Ask =
   | { kind: "question"; request: AskUserQuestionPayload; index: number; answers: Record<string, string> };
 
 /** An ask for a live request. */
-export function askFor(event: { type: "tool_approval_request"; payload: ToolApprovalRequestPayload } | { type: "ask_user_question"; payload: AskUserQuestionPayload }): Ask {
-  return event.type === "tool_approval_request" ? { kind: "approval", request: event.payload } : { kind: "question", request: event.payload, index: 0, answers: {} };
+export function askFor(
+  event:
+    | { type: "tool_approval_request"; payload: ToolApprovalRequestPayload }
+    | { type: "ask_user_question"; payload: AskUserQuestionPayload },
+): Ask {
+  return event.type === "tool_approval_request"
+    ? { kind: "approval", request: event.payload }
+    : { kind: "question", request: event.payload, index: 0, answers: {} };
 }
 
 /**

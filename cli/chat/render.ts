@@ -46,7 +46,9 @@ export function renderEvent(frame: ServerEnvelope, style: Style): string | null 
       const p = frame.payload;
       const cost = `$${p.total_cost_usd.toFixed(4)}`;
       // A failed turn's summary is often an internal diagnostic; the subtype says what happened.
-      return p.success ? style.green(`✓ done · ${p.num_turns} turn${p.num_turns === 1 ? "" : "s"} · ${cost}`) : style.red(`✗ turn ended: ${p.subtype}`);
+      return p.success
+        ? style.green(`✓ done · ${p.num_turns} turn${p.num_turns === 1 ? "" : "s"} · ${cost}`)
+        : style.red(`✗ turn ended: ${p.subtype}`);
     }
     case "session_end":
       return style.bold(`Session ended: ${frame.payload.reason}${frame.payload.detail ? ` (${frame.payload.detail})` : ""}`);

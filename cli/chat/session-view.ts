@@ -27,7 +27,8 @@ export interface SessionViewOptions {
 
 /** A second Ctrl+C within this window exits. */
 const DOUBLE_CTRL_C_MS = 2_000;
-const HELP = "Type a message and press Enter (sent, or queued while the agent works). Ctrl+C interrupts the turn, twice exits. /interrupt, /terminate (end the session), /exit.";
+const HELP =
+  "Type a message and press Enter (sent, or queued while the agent works). Ctrl+C interrupts the turn, twice exits. /interrupt, /terminate (end the session), /exit.";
 
 /** Runs the view until the session ends or the user leaves; resolves the exit code. */
 export function runSessionView(ctx: CommandContext, options: SessionViewOptions): Promise<number> {
@@ -170,12 +171,16 @@ class SessionView {
   #answerApproval(ask: Extract<Ask, { kind: "approval" }>, line: string): void {
     const choice = parseApproval(line, ask.request);
     if (!choice) {
-      this.#print(`Please answer y (yes, once), n (no)${(ask.request.session_patterns ?? []).length > 0 ? " or s (allow the patterns shown for the rest of the session)" : ""}.`);
+      this.#print(
+        `Please answer y (yes, once), n (no)${(ask.request.session_patterns ?? []).length > 0 ? " or s (allow the patterns shown for the rest of the session)" : ""}.`,
+      );
       return this.#presentAsk();
     }
     const id = ask.request.tool_use_id;
     this.#guard(() => (choice.approved ? this.#socket.approve(id, { scope: choice.scope }) : this.#socket.deny(id)));
-    this.#print(this.#ctx.style.dim(choice.approved ? (choice.scope === "session" ? "→ allowed for this session" : "→ allowed") : "→ denied"));
+    this.#print(
+      this.#ctx.style.dim(choice.approved ? (choice.scope === "session" ? "→ allowed for this session" : "→ allowed") : "→ denied"),
+    );
     this.#asks.shift();
     this.#presentAsk();
   }
@@ -267,7 +272,11 @@ class SessionView {
     this.#terminal?.close();
     if (!this.#ended && this.#options.interactive) {
       const id = this.#options.sessionId;
-      this.#ctx.io.stdout.write(this.#ctx.style.dim(`Session ${id} is still running. Reattach: ${PROGRAM} session attach --id ${id} --interactive · end it: ${PROGRAM} sessions terminate ${id}\n`));
+      this.#ctx.io.stdout.write(
+        this.#ctx.style.dim(
+          `Session ${id} is still running. Reattach: ${PROGRAM} session attach --id ${id} --interactive · end it: ${PROGRAM} sessions terminate ${id}\n`,
+        ),
+      );
     }
     this.#resolve(code);
   }

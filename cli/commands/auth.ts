@@ -19,7 +19,9 @@ const setKey: Command = {
   async run(ctx, { values }) {
     let key = stringOption(values, "key");
     if (key === undefined) {
-      key = ctx.io.stdin.isTTY ? ((await askLine(ctx.io, "Anthropic API key (sk-ant-…): ", { hidden: true })) ?? "") : await readAll(ctx.io.stdin);
+      key = ctx.io.stdin.isTTY
+        ? ((await askLine(ctx.io, "Anthropic API key (sk-ant-…): ", { hidden: true })) ?? "")
+        : await readAll(ctx.io.stdin);
       key = key.trim();
     }
     if (key === "") throw new UsageError("no API key given: pass --key or type/pipe it on stdin");
@@ -43,7 +45,10 @@ const login: Command = {
       url = await ctx.client.auth.oauthUrl(started.oauth_session_id);
     }
     if (!url.url) {
-      ctx.out.error("the platform did not produce an authorization URL in time; try again", { error: "oauth_url_timeout", message: url.message });
+      ctx.out.error("the platform did not produce an authorization URL in time; try again", {
+        error: "oauth_url_timeout",
+        message: url.message,
+      });
       return EXIT.failure;
     }
     ctx.out.info(`Open this URL in a browser and authorize:\n\n  ${url.url}\n`);

@@ -15,12 +15,16 @@ const chat: Command = {
   async run(ctx, { values, positionals }) {
     const status = await ensureRegistered(ctx.client);
     if (!status.has_credentials) {
-      ctx.out.error(`no Claude credential stored: run \`${PROGRAM} auth claude set-key\` (or \`auth claude login\`) first`, { error: "no_credentials" });
+      ctx.out.error(`no Claude credential stored: run \`${PROGRAM} auth claude set-key\` (or \`auth claude login\`) first`, {
+        error: "no_credentials",
+      });
       return EXIT.failure;
     }
     const session = await ctx.client.sessions.create(sessionBody(values));
     const { style } = ctx;
-    ctx.io.stdout.write(`${style.bold(`Session ${session.id}`)} ${style.dim(`· ${session.profile.permission_mode}${session.profile.model ? ` · ${session.profile.model}` : ""}`)}\n`);
+    ctx.io.stdout.write(
+      `${style.bold(`Session ${session.id}`)} ${style.dim(`· ${session.profile.permission_mode}${session.profile.model ? ` · ${session.profile.model}` : ""}`)}\n`,
+    );
     const initialPrompt = positionals.join(" ").trim();
     return runSessionView(ctx, { sessionId: session.id, interactive: true, ...(initialPrompt ? { initialPrompt } : {}) });
   },

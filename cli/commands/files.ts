@@ -32,7 +32,12 @@ const upload: Command = {
     const blob = await openAsBlob(local!);
     const type = stringOption(values, "type");
     try {
-      const done = await ctx.client.files.upload(sessionId!, blob, { filename, size, ...(type ? { contentType: type } : {}), onProgress: (p) => bar.update(p) });
+      const done = await ctx.client.files.upload(sessionId!, blob, {
+        filename,
+        size,
+        ...(type ? { contentType: type } : {}),
+        onProgress: (p) => bar.update(p),
+      });
       bar.finish();
       ctx.out.result({ ...done, size }, () => `Uploaded ${filename} (${formatBytes(size)}) to ${done.path}`);
     } finally {

@@ -89,14 +89,16 @@ const history: Command = {
       messages.push(message);
       if (limit !== undefined && messages.length >= limit) break;
     }
-    ctx.out.result({ messages, next_after_seq: messages.at(-1)?.seq ?? afterSeq }, () =>
-      messages
-        .map((m) => {
-          const line = renderEvent(m, ctx.style);
-          return line === null ? null : `${ctx.style.dim(String(m.seq).padStart(4))} ${line}`;
-        })
-        .filter((line) => line !== null)
-        .join("\n") || "No events.",
+    ctx.out.result(
+      { messages, next_after_seq: messages.at(-1)?.seq ?? afterSeq },
+      () =>
+        messages
+          .map((m) => {
+            const line = renderEvent(m, ctx.style);
+            return line === null ? null : `${ctx.style.dim(String(m.seq).padStart(4))} ${line}`;
+          })
+          .filter((line) => line !== null)
+          .join("\n") || "No events.",
     );
   },
 };

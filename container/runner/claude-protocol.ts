@@ -114,6 +114,4 @@ export function controlError(requestId: string, error: string): ClaudeInput {
 }
 
 /** The permission decision for a `can_use_tool` request (the CLI's PermissionResult). */
-export type PermissionDecision =
-  | { behavior: "allow"; updatedInput: Record<string, unknown> }
-  | { behavior: "deny"; message: string };
+export type PermissionDecision = { behavior: "allow"; updatedInput: Record<string, unknown> } | { behavior: "deny"; message: string };

@@ -43,21 +43,33 @@ const RUNNER_ONLY = [
   "NODE_OPTIONS",
 ];
 
-const Env = z.object({
-  SESSION_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "SESSION_ID must be URL-safe"),
-  PLATFORM_URL: z.url({ protocol: /^https?$/ }),
-  WORKSPACE_DIR: z.string().min(1).default("/workspace"),
-  CLAUDE_BIN: z.string().min(1).default("claude"),
-  GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
-  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
-  RECONNECT_MAX_MS: z.coerce.number().int().min(100).default(5_000),
-  // Not 0: Claude Code as root is what running it as another user is meant to avoid.
-  AGENT_UID: z.coerce.number().int().min(1).max(2 ** 32 - 2).optional(),
-  AGENT_GID: z.coerce.number().int().min(1).max(2 ** 32 - 2).optional(),
-}).refine((e) => (e.AGENT_UID === undefined) === (e.AGENT_GID === undefined), {
-  message: "set both AGENT_UID and AGENT_GID, or neither",
-  path: ["AGENT_UID"],
-});
+const Env = z
+  .object({
+    SESSION_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "SESSION_ID must be URL-safe"),
+    PLATFORM_URL: z.url({ protocol: /^https?$/ }),
+    WORKSPACE_DIR: z.string().min(1).default("/workspace"),
+    CLAUDE_BIN: z.string().min(1).default("claude"),
+    GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+    HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
+    RECONNECT_MAX_MS: z.coerce.number().int().min(100).default(5_000),
+    // Not 0: Claude Code as root is what running it as another user is meant to avoid.
+    AGENT_UID: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 2)
+      .optional(),
+    AGENT_GID: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 2)
+      .optional(),
+  })
+  .refine((e) => (e.AGENT_UID === undefined) === (e.AGENT_GID === undefined), {
+    message: "set both AGENT_UID and AGENT_GID, or neither",
+    path: ["AGENT_UID"],
+  });
 
 /**
  * Reads and validates the runner's environment; throws a readable error naming the bad variables.

@@ -17,7 +17,8 @@ const ERROR_BODY_CHARS = 500;
 function describeRefusal(status: number, body: string): string {
   try {
     const json = JSON.parse(body) as { error?: unknown; message?: unknown };
-    if (typeof json.message === "string") return `the platform answered ${status}${typeof json.error === "string" ? ` ${json.error}` : ""}: ${json.message}`;
+    if (typeof json.message === "string")
+      return `the platform answered ${status}${typeof json.error === "string" ? ` ${json.error}` : ""}: ${json.message}`;
   } catch {
     // not JSON
   }
@@ -45,7 +46,11 @@ export async function downloadTo(url: string, handle: FileHandle, size: number, 
   } catch (error) {
     throw new TransferError("http_error", `could not reach the platform: ${(error as Error).message}`);
   }
-  if (!response.ok) throw new TransferError("http_error", describeRefusal(response.status, (await response.text().catch(() => "")).slice(0, ERROR_BODY_CHARS)));
+  if (!response.ok)
+    throw new TransferError(
+      "http_error",
+      describeRefusal(response.status, (await response.text().catch(() => "")).slice(0, ERROR_BODY_CHARS)),
+    );
   const announced = response.headers.get("content-length");
   if (announced !== null && Number(announced) !== size) {
     await response.body?.cancel();

@@ -17,9 +17,12 @@ function hasSetpriv(log: Logger): boolean {
     const probe = spawnSync("setpriv", ["--pdeathsig", "KILL", "true"], { stdio: "ignore", timeout: 5_000 });
     setprivWorks = probe.status === 0;
     if (!setprivWorks) {
-      log.warn("setpriv --pdeathsig is unavailable; Claude Code will not die with the runner (the sandbox host still kills its process group)", {
-        error: probe.error?.message ?? `exit ${probe.status}`,
-      });
+      log.warn(
+        "setpriv --pdeathsig is unavailable; Claude Code will not die with the runner (the sandbox host still kills its process group)",
+        {
+          error: probe.error?.message ?? `exit ${probe.status}`,
+        },
+      );
     }
   }
   return setprivWorks;

@@ -174,9 +174,7 @@ export class PlatformChannel {
         this.#opts.onTerminated(code, reason);
         return;
       }
-      const delay = Math.round(
-        Math.min(this.#opts.reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt++) * (0.5 + Math.random() / 2),
-      );
+      const delay = Math.round(Math.min(this.#opts.reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.#attempt++) * (0.5 + Math.random() / 2));
       log.info("platform socket closed; reconnecting", { code, reason, delay_ms: delay });
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
     });

@@ -68,6 +68,6 @@ function readAndDelete(file: string): z.infer<typeof SecretsFile> {
     throw new Error("RUNNER_SECRETS_FILE is not valid JSON");
   }
   const parsed = SecretsFile.safeParse(json);
-  if (!parsed.success) throw new Error("RUNNER_SECRETS_FILE must hold {\"RUNNER_TOKEN\": \"<non-empty string>\"}");
+  if (!parsed.success) throw new Error('RUNNER_SECRETS_FILE must hold {"RUNNER_TOKEN": "<non-empty string>"}');
   return parsed.data;
 }

@@ -383,6 +383,9 @@ function resumeFailedNotice(sessionId: string, error: string | undefined): Agent
 }
 
 function lastLine(text: string): string | undefined {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1);
 }

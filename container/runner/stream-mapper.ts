@@ -2,13 +2,7 @@
 // does with it — platform events, channel frames, or a direct answer to the CLI. Pure.
 import type { AgentEventBody, ContentBlock } from "../../schemas/events.ts";
 import { AgentSessionId, type RunnerToPlatform } from "../../schemas/runner.ts";
-import {
-  CanUseToolRequest,
-  ClaudeOutput,
-  controlError,
-  controlSuccess,
-  type ClaudeInput,
-} from "./claude-protocol.ts";
+import { CanUseToolRequest, ClaudeOutput, controlError, controlSuccess, type ClaudeInput } from "./claude-protocol.ts";
 
 /** Channel frames (other than events) the mapper may produce. */
 export type MappedFrame = Extract<
@@ -71,9 +65,7 @@ function mapSystem(msg: Extract<ClaudeOutput, { type: "system" }>): MapperOutput
           model,
           ...(msg.tools ? { tools: msg.tools } : {}),
           ...(typeof msg["permissionMode"] === "string" ? { permission_mode: msg["permissionMode"] } : {}),
-          ...(typeof msg["claude_code_version"] === "string"
-            ? { claude_code_version: msg["claude_code_version"] }
-            : {}),
+          ...(typeof msg["claude_code_version"] === "string" ? { claude_code_version: msg["claude_code_version"] } : {}),
         },
       },
     });

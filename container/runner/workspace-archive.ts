@@ -77,7 +77,13 @@ export class WorkspaceArchive {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn(`${frame.type} failed`, { transfer_id: frame.transfer_id, error: message });
-      this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: false, error: message.slice(0, MAX_ERROR_CHARS) });
+      this.#report({
+        type: "archive_result",
+        transfer_id: frame.transfer_id,
+        op: frame.type,
+        ok: false,
+        error: message.slice(0, MAX_ERROR_CHARS),
+      });
     } finally {
       await rm(file, { force: true }).catch(() => undefined);
     }
@@ -131,7 +137,12 @@ export class WorkspaceArchive {
     await runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], this.#opts.agentUser, [0]);
     await mkdir(claudeConfigDir, { recursive: true });
     // An archive made before any conversation existed has no `claude` part.
-    await runTar(["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"], this.#opts.agentUser, [0], /Not found in archive/);
+    await runTar(
+      ["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"],
+      this.#opts.agentUser,
+      [0],
+      /Not found in archive/,
+    );
     return size;
   }
 
@@ -147,7 +158,11 @@ export class WorkspaceArchive {
  */
 function runTar(args: string[], user: AgentUser | undefined, okCodes: number[], tolerated?: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
-    const options = { stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"], env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" }, ...spawnIdentity(user) };
+    const options = {
+      stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"],
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+      ...spawnIdentity(user),
+    };
     const child = withSpawnPrivilege(user, () => spawn("tar", args, options));
     let stderr = "";
     child.stderr!.setEncoding("utf8");

@@ -89,7 +89,8 @@ export async function prepareWorkspaceTarget(workspaceDir: string, relPath: stri
     try {
       await mkdir(next);
     } catch (error) {
-      if (codeOf(error) !== "EEXIST") throw new TransferError("io_error", `cannot create ${segment}/ in the workspace: ${(error as Error).message}`);
+      if (codeOf(error) !== "EEXIST")
+        throw new TransferError("io_error", `cannot create ${segment}/ in the workspace: ${(error as Error).message}`);
     }
     try {
       dir = await realpath(next);

@@ -58,8 +58,19 @@ export class WorkspaceTransfers {
       this.#report({ type: "file_result", transfer_id: frame.transfer_id, ok: true, ...done });
     } catch (error) {
       const failure = error instanceof TransferError ? error : new TransferError("io_error", (error as Error).message ?? String(error));
-      log.warn(`${frame.type} failed`, { transfer_id: frame.transfer_id, path: frame.path, reason: failure.reason, error: failure.message });
-      this.#report({ type: "file_result", transfer_id: frame.transfer_id, ok: false, reason: failure.reason, error: failure.message.slice(0, MAX_ERROR_CHARS) });
+      log.warn(`${frame.type} failed`, {
+        transfer_id: frame.transfer_id,
+        path: frame.path,
+        reason: failure.reason,
+        error: failure.message,
+      });
+      this.#report({
+        type: "file_result",
+        transfer_id: frame.transfer_id,
+        ok: false,
+        reason: failure.reason,
+        error: failure.message.slice(0, MAX_ERROR_CHARS),
+      });
     }
   }
 

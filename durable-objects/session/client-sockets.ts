@@ -21,7 +21,13 @@ export { CLOSE };
 
 /** Who is on the other end of a socket; survives hibernation as the socket's attachment. */
 export type SocketAttachment =
-  | { kind: "client"; userId: string; readOnly: boolean; expiresAt: number | null; /** The org API key that opened it, if any. */ keyId?: string | null }
+  | {
+      kind: "client";
+      userId: string;
+      readOnly: boolean;
+      expiresAt: number | null /** The org API key that opened it, if any. */;
+      keyId?: string | null;
+    }
   | { kind: "runner"; instance: string | null };
 export type ClientAttachment = Extract<SocketAttachment, { kind: "client" }>;
 export type RunnerAttachment = Extract<SocketAttachment, { kind: "runner" }>;
@@ -53,7 +59,8 @@ export type DecodedClientFrame = { ok: true; frame: ClientFrame } | { ok: false;
 /** Checks a client frame's size, encoding, JSON and shape (docs/api.md §5). */
 export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientFrame {
   const size = typeof message === "string" ? message.length : message.byteLength;
-  if (size > MAX_CLIENT_FRAME_BYTES) return { ok: false, code: "message_too_large", message: `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes` };
+  if (size > MAX_CLIENT_FRAME_BYTES)
+    return { ok: false, code: "message_too_large", message: `frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes` };
   const text = clientFrameText(message);
   if (text === null) return { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
   let json: unknown;
@@ -68,15 +75,29 @@ export function decodeClientFrame(message: string | ArrayBuffer): DecodedClientF
     return {
       ok: false,
       code: "invalid_message",
-      message: typeof type === "string" ? `invalid '${type}' frame: ${parsed.error.issues[0]?.message ?? "bad payload"}` : "frame needs a known 'type'",
+      message:
+        typeof type === "string"
+          ? `invalid '${type}' frame: ${parsed.error.issues[0]?.message ?? "bad payload"}`
+          : "frame needs a known 'type'",
     };
   }
   return { ok: true, frame: parsed.data };
 }
 
 /** The attachment a client socket gets from the headers the Worker forwarded. */
-export function clientAttachment(headers: { user: string | null; readOnly: string | null; expiresAt: string | null; keyId: string | null }): ClientAttachment {
-  return { kind: "client", userId: headers.user ?? "", readOnly: headers.readOnly === "1", expiresAt: Number(headers.expiresAt) || null, keyId: headers.keyId || null };
+export function clientAttachment(headers: {
+  user: string | null;
+  readOnly: string | null;
+  expiresAt: string | null;
+  keyId: string | null;
+}): ClientAttachment {
+  return {
+    kind: "client",
+    userId: headers.user ?? "",
+    readOnly: headers.readOnly === "1",
+    expiresAt: Number(headers.expiresAt) || null,
+    keyId: headers.keyId || null,
+  };
 }
 
 /** A resuming client's `after_seq` (a whole number), or null for a fresh connection, which gets `history` instead. */

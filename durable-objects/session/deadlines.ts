@@ -33,7 +33,8 @@ export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadlin
   // A dormant session has no sandbox on purpose: no runner to check on, no heartbeat to expect.
   if (state.runnerCheckAt !== null && !state.dormant) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
   if (state.status === "starting") list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, kind: "startup_timeout" });
-  else if (state.lastHeartbeatAt !== null && !state.dormant) list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });
+  else if (state.lastHeartbeatAt !== null && !state.dormant)
+    list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });
   const step = state.hibernation ?? null;
   if (step) {
     // Waking waits for the new sandbox like a start does; archive and restore get longer.
@@ -52,7 +53,8 @@ export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadlin
   }
   // Only sessions nobody can answer give up on a question; a person may take their time.
   if (state.init.unattended) {
-    for (const pending of state.pending) list.push({ at: pending.askedAt + timers.approvalTimeout * 1000, kind: "approval_timeout", pending });
+    for (const pending of state.pending)
+      list.push({ at: pending.askedAt + timers.approvalTimeout * 1000, kind: "approval_timeout", pending });
   }
   return list;
 }

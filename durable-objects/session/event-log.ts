@@ -47,7 +47,13 @@ export class EventLog {
 
   /** Events with seq > `afterSeq`, oldest first, at most `limit`. */
   after(afterSeq: number, limit = MAX_EVENTS_PER_READ): StoredEnvelope[] {
-    const rows = this.sql.exec<EventRow>(`SELECT seq, type, ts, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, Math.min(limit, MAX_EVENTS_PER_READ)).toArray();
+    const rows = this.sql
+      .exec<EventRow>(
+        `SELECT seq, type, ts, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+        afterSeq,
+        Math.min(limit, MAX_EVENTS_PER_READ),
+      )
+      .toArray();
     return rows.map((row) => this.envelope(row));
   }
 
@@ -86,6 +92,12 @@ export class EventLog {
   }
 
   private envelope(row: { seq: number; type: string; ts: string; payload: string }): StoredEnvelope {
-    return { type: row.type, timestamp: row.ts, session_id: this.sessionId, seq: row.seq, payload: JSON.parse(row.payload) } as StoredEnvelope;
+    return {
+      type: row.type,
+      timestamp: row.ts,
+      session_id: this.sessionId,
+      seq: row.seq,
+      payload: JSON.parse(row.payload),
+    } as StoredEnvelope;
   }
 }

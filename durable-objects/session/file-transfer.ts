@@ -61,7 +61,12 @@ export interface FileTransferHost {
 type UploadRow = { id: string; name: string; size: number; object_key: string; created_at: number; completed_at: number | null };
 type RunnerResult = Extract<FileResultFrame, { ok: true }> | { ok: false; reason: FileFailureReason | "timeout"; error: string };
 
-const fail = (status: FileFailure["status"], code: FileErrorCode, message: string, retryAfterSeconds?: number): { ok: false; failure: FileFailure } => ({
+const fail = (
+  status: FileFailure["status"],
+  code: FileErrorCode,
+  message: string,
+  retryAfterSeconds?: number,
+): { ok: false; failure: FileFailure } => ({
   ok: false,
   failure: { status, code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
 });
@@ -87,7 +92,8 @@ export class FileTransfers {
     const state = this.#host.state();
     if (!state || state.status === "ended") return fail(409, "session_not_running", "the session has ended");
     const name = sanitizeFilename(input.filename);
-    if (!name) return fail(400, "invalid_filename", "filename must name a file: not empty, '.' or '..', no control characters, at most 255 bytes");
+    if (!name)
+      return fail(400, "invalid_filename", "filename must name a file: not empty, '.' or '..', no control characters, at most 255 bytes");
     if (input.size > MAX_FILE_BYTES) return fail(413, "file_too_large", `files are limited to ${MAX_FILE_BYTES} bytes (100 MB)`);
 
     // Count and record in one synchronous stretch: no other request can slip in between.
@@ -108,7 +114,15 @@ export class FileTransfers {
       now,
     );
     const signed = await this.#sign(base, { method: "PUT", key, length: input.size });
-    return { ok: true, value: { upload_url: signed.url, upload_id: id, target_path: `${WORKSPACE_ROOT}/${UPLOADS_DIR}/${name}`, expires_at: signed.expiresAt } };
+    return {
+      ok: true,
+      value: {
+        upload_url: signed.url,
+        upload_id: id,
+        target_path: `${WORKSPACE_ROOT}/${UPLOADS_DIR}/${name}`,
+        expires_at: signed.expiresAt,
+      },
+    };
   }
 
   /** Moves an uploaded object into the workspace through the runner; idempotent per upload. */
@@ -124,23 +138,31 @@ export class FileTransfers {
     const state = this.#host.state();
     if (!state || state.status === "ended") return fail(409, "session_not_running", "the session has ended");
     this.#ensureTable();
-    const row = this.#sql.exec<UploadRow>(`SELECT id, name, size, object_key, created_at, completed_at FROM file_uploads WHERE id = ?`, uploadId).toArray()[0];
+    const row = this.#sql
+      .exec<UploadRow>(`SELECT id, name, size, object_key, created_at, completed_at FROM file_uploads WHERE id = ?`, uploadId)
+      .toArray()[0];
     if (!row) return fail(404, "upload_not_found", "no such upload in this session");
     const path = `${WORKSPACE_ROOT}/${UPLOADS_DIR}/${row.name}`;
     if (row.completed_at !== null) return { ok: true, value: { success: true, path } };
 
     const object = await this.#env.FILES.head(row.object_key);
     if (!object) return fail(409, "upload_incomplete", "nothing was uploaded yet: PUT the file to upload_url first");
-    if (object.size !== row.size) return fail(409, "upload_incomplete", `the uploaded file has ${object.size} bytes, not the ${row.size} declared`);
+    if (object.size !== row.size)
+      return fail(409, "upload_incomplete", `the uploaded file has ${object.size} bytes, not the ${row.size} declared`);
 
     const { url } = await this.#sign(state.init.platformUrl, { method: "GET", key: row.object_key });
-    const result = await this.#askRunner({ type: "fetch_file", transfer_id: newId(), url, path: `${UPLOADS_DIR}/${row.name}`, size: row.size }, row.size);
+    const result = await this.#askRunner(
+      { type: "fetch_file", transfer_id: newId(), url, path: `${UPLOADS_DIR}/${row.name}`, size: row.size },
+      row.size,
+    );
     if (!result.ok) return "failure" in result ? result : this.#transferFailure(result);
 
     this.#sql.exec(`UPDATE file_uploads SET completed_at = ? WHERE id = ?`, Date.now(), row.id);
     // The bytes are in the workspace now (and travel with its archive); the staging copy can go.
     // Best effort: a copy left behind is removed with the session's record.
-    await this.#env.FILES.delete(row.object_key).catch((error: unknown) => console.warn(`upload ${row.id}: staging copy not deleted:`, error instanceof Error ? error.message : error));
+    await this.#env.FILES.delete(row.object_key).catch((error: unknown) =>
+      console.warn(`upload ${row.id}: staging copy not deleted:`, error instanceof Error ? error.message : error),
+    );
     this.#host.emit({
       type: "system",
       payload: {
@@ -171,7 +193,10 @@ export class FileTransfers {
     this.#sql.exec(`INSERT INTO file_downloads (id, created_at) VALUES (?, ?)`, transferId, now);
     const key = blobKey({ sessionId: state.init.id, kind: "downloads", id: transferId, name: segments.at(-1)! });
     const put = await this.#sign(state.init.platformUrl, { method: "PUT", key });
-    const result = await this.#askRunner({ type: "send_file", transfer_id: transferId, path: segments.join("/"), url: put.url }, MAX_FILE_BYTES);
+    const result = await this.#askRunner(
+      { type: "send_file", transfer_id: transferId, path: segments.join("/"), url: put.url },
+      MAX_FILE_BYTES,
+    );
     if (!result.ok) return "failure" in result ? result : this.#transferFailure(result);
     const get = await this.#sign(base, { method: "GET", key });
     return { ok: true, value: { download_url: get.url, expires_at: get.expiresAt, size: result.size } };
@@ -194,7 +219,8 @@ export class FileTransfers {
   async onClientFrame(ws: WebSocket, frame: FileClientFrame): Promise<void> {
     const requestId = frame.payload.request_id;
     const platformUrl = this.#host.state()?.init.platformUrl ?? "";
-    const refuse = (failure: FileFailure) => this.#host.reply(ws, { type: "error", payload: { code: failure.code, message: failure.message, request_id: requestId } });
+    const refuse = (failure: FileFailure) =>
+      this.#host.reply(ws, { type: "error", payload: { code: failure.code, message: failure.message, request_id: requestId } });
     switch (frame.type) {
       case "upload_request": {
         const { filename, content_type, size } = frame.payload;
@@ -216,7 +242,10 @@ export class FileTransfers {
   }
 
   /** Sends a transfer to the runner and waits for its result (or the timeout). */
-  async #askRunner(frame: Extract<PlatformToRunner, { type: "fetch_file" | "send_file" }>, sizeBytes: number): Promise<RunnerResult | { ok: false; failure: FileFailure }> {
+  async #askRunner(
+    frame: Extract<PlatformToRunner, { type: "fetch_file" | "send_file" }>,
+    sizeBytes: number,
+  ): Promise<RunnerResult | { ok: false; failure: FileFailure }> {
     const runner = this.#host.runner();
     if (!runner) return fail(409, "session_not_running", "the session's sandbox is not connected right now; try again in a moment");
     // A little longer than the runner's own limit, so a slow transfer ends with its clear error.
@@ -224,7 +253,11 @@ export class FileTransfers {
     const result = new Promise<RunnerResult>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(frame.transfer_id);
-        resolve({ ok: false, reason: "timeout", error: `the sandbox did not finish the transfer within ${Math.round(timeoutMs / 1000)} s` });
+        resolve({
+          ok: false,
+          reason: "timeout",
+          error: `the sandbox did not finish the transfer within ${Math.round(timeoutMs / 1000)} s`,
+        });
       }, timeoutMs);
       this.#waiting.set(frame.transfer_id, (answer) => {
         clearTimeout(timer);
@@ -258,9 +291,17 @@ export class FileTransfers {
   }
 
   /** The 429 when `table` holds `limit` transfers from the last minute; null while there is room. */
-  #rateLimited(table: "file_uploads" | "file_downloads", limit: number, what: string, now: number): { ok: false; failure: FileFailure } | null {
+  #rateLimited(
+    table: "file_uploads" | "file_downloads",
+    limit: number,
+    what: string,
+    now: number,
+  ): { ok: false; failure: FileFailure } | null {
     const { used, oldest } = this.#sql
-      .exec<{ used: number; oldest: number | null }>(`SELECT COUNT(*) AS used, MIN(created_at) AS oldest FROM ${table} WHERE created_at > ?`, now - TRANSFER_WINDOW_MS)
+      .exec<{ used: number; oldest: number | null }>(
+        `SELECT COUNT(*) AS used, MIN(created_at) AS oldest FROM ${table} WHERE created_at > ?`,
+        now - TRANSFER_WINDOW_MS,
+      )
       .one();
     if (used < limit) return null;
     const retryAfter = Math.max(1, Math.ceil(((oldest ?? now) + TRANSFER_WINDOW_MS - now) / 1000));

@@ -86,15 +86,28 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
  * admitted call is opened in `calls` (the concurrency cap and its budget reservation) until the
  * gateway settles it.
  */
-export function admitModelCall(state: SessionState, now: number, calls: Pick<ModelCallLedger, "open">, runnerConnected: boolean): ModelAdmission {
+export function admitModelCall(
+  state: SessionState,
+  now: number,
+  calls: Pick<ModelCallLedger, "open">,
+  runnerConnected: boolean,
+): ModelAdmission {
   if (state.status === "ended") return { allowed: false, reason: "session_ended", message: "the session has ended" };
   // The runner's socket closed and has not come back: an agent it left behind gets nothing.
-  if (state.runnerCheckAt !== null && !runnerConnected) return { allowed: false, reason: "runner_gone", message: "the session's runner is not connected" };
-  if (state.tokensExpireAt !== null && now > state.tokensExpireAt) return { allowed: false, reason: "expired", message: "the session gateway token expired" };
+  if (state.runnerCheckAt !== null && !runnerConnected)
+    return { allowed: false, reason: "runner_gone", message: "the session's runner is not connected" };
+  if (state.tokensExpireAt !== null && now > state.tokensExpireAt)
+    return { allowed: false, reason: "expired", message: "the session gateway token expired" };
   const budget = state.init.settings.max_budget_usd;
   const call = calls.open(now, state.usage.cost_usd, budget);
   if (!call.ok) return { allowed: false, reason: call.refusal, message: refusalMessage(call.refusal, budget) };
-  return { allowed: true, callId: call.callId, userId: state.init.userId, orgId: state.init.orgId ?? null, credential: state.init.credential ?? { kind: "user" } };
+  return {
+    allowed: true,
+    callId: call.callId,
+    userId: state.init.userId,
+    orgId: state.init.orgId ?? null,
+    credential: state.init.credential ?? { kind: "user" },
+  };
 }
 
 /** The end a runner's exit means, given what the sandbox says (null: it still runs, or is unknown). */

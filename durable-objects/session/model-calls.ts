@@ -50,7 +50,9 @@ export class ModelCallLedger {
   open(now: number, spent: number, budget: number | null): { ok: true; callId: string } | { ok: false; refusal: CallRefusal } {
     this.#ensureTable();
     this.#sql.exec(`DELETE FROM model_calls WHERE expires_at <= ?`, now);
-    const { open, reserved } = this.#sql.exec<{ open: number; reserved: number | null }>(`SELECT COUNT(*) AS open, SUM(reserved_usd) AS reserved FROM model_calls`).one();
+    const { open, reserved } = this.#sql
+      .exec<{ open: number; reserved: number | null }>(`SELECT COUNT(*) AS open, SUM(reserved_usd) AS reserved FROM model_calls`)
+      .one();
     if (budget !== null && spent >= budget) return { ok: false, refusal: "budget_exceeded" };
     if (open >= MAX_CONCURRENT_MODEL_CALLS) return { ok: false, refusal: "too_many_calls" };
     let reservation = MODEL_CALL_RESERVATION_USD;
@@ -60,7 +62,12 @@ export class ModelCallLedger {
       reservation = Math.min(reservation, free);
     }
     const callId = crypto.randomUUID();
-    this.#sql.exec(`INSERT INTO model_calls (id, reserved_usd, expires_at) VALUES (?, ?, ?)`, callId, reservation, now + MODEL_CALL_LEASE_MS);
+    this.#sql.exec(
+      `INSERT INTO model_calls (id, reserved_usd, expires_at) VALUES (?, ?, ?)`,
+      callId,
+      reservation,
+      now + MODEL_CALL_LEASE_MS,
+    );
     return { ok: true, callId };
   }
 

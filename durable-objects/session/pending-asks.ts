@@ -37,8 +37,17 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
     mode: settings.permission_mode,
     ...(frame.workspace_dir !== undefined ? { workspace: frame.workspace_dir } : {}),
   });
-  if (verdict.decision === "allow") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input } }];
-  if (verdict.decision === "deny") return [{ kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason } }];
+  if (verdict.decision === "allow")
+    return [
+      {
+        kind: "runner",
+        frame: { type: "permission_response", request_id: frame.request_id, behavior: "allow", updated_input: frame.input },
+      },
+    ];
+  if (verdict.decision === "deny")
+    return [
+      { kind: "runner", frame: { type: "permission_response", request_id: frame.request_id, behavior: "deny", message: verdict.reason } },
+    ];
 
   const isQuestion = frame.tool_name === "AskUserQuestion";
   const pending: PendingRequest = {
@@ -54,9 +63,23 @@ export function openAsk(state: SessionState, frame: Extract<RunnerToPlatform, { 
   const effects: Effect[] = [];
   if (isQuestion) {
     const questions = Array.isArray(frame.input.questions) ? frame.input.questions : [];
-    effects.push({ kind: "emit", event: { type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } } });
+    effects.push({
+      kind: "emit",
+      event: { type: "ask_user_question", payload: { question_id: pending.answerId, questions: questions as never } },
+    });
   } else {
-    effects.push({ kind: "emit", event: { type: "tool_approval_request", payload: { tool_use_id: pending.answerId, tool_name: frame.tool_name, tool_input: frame.input, session_patterns: pending.sessionPatterns ?? [] } } });
+    effects.push({
+      kind: "emit",
+      event: {
+        type: "tool_approval_request",
+        payload: {
+          tool_use_id: pending.answerId,
+          tool_name: frame.tool_name,
+          tool_input: frame.input,
+          session_patterns: pending.sessionPatterns ?? [],
+        },
+      },
+    });
   }
   effects.push({ kind: "ui", change: { needsAttention: true, uiState: "Waiting" } }, { kind: "alarm" });
   return effects;
@@ -71,7 +94,10 @@ export function answerApproval(state: SessionState, answer: ApprovalAnswer): Ans
   }
   if (answer.approved && answer.approval_scope === "session") {
     // Exactly what the request showed (`session_patterns`); none when the call cannot be covered: approved once only.
-    const patterns = answer.approval_pattern !== undefined ? [answer.approval_pattern] : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
+    const patterns =
+      answer.approval_pattern !== undefined
+        ? [answer.approval_pattern]
+        : (pending.sessionPatterns ?? sessionPatterns({ toolName: pending.toolName, input: pending.input }));
     for (const pattern of patterns) if (!state.sessionAllowedTools.includes(pattern)) state.sessionAllowedTools.push(pattern);
   }
   const decision: Decision = answer.approved

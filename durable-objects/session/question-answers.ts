@@ -22,5 +22,7 @@ export function answersByQuestionText(questions: readonly Question[], answers: R
 export function questionsOf(input: Record<string, unknown>): Question[] {
   const questions = input["questions"];
   if (!Array.isArray(questions)) return [];
-  return questions.filter((q): q is Question => typeof q === "object" && q !== null && typeof q.question === "string" && typeof q.header === "string");
+  return questions.filter(
+    (q): q is Question => typeof q === "object" && q !== null && typeof q.question === "string" && typeof q.header === "string",
+  );
 }

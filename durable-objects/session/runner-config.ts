@@ -29,7 +29,11 @@ export function sandboxEnvironment(init: SessionInit, tokens: { runner: string; 
 }
 
 /** The runner's settings for a session, given its resolved environment and the conversation to resume. */
-export function runnerSettingsFor(init: SessionInit, environment: Record<string, string>, resumeAgentSessionId: string | null): RunnerSettings {
+export function runnerSettingsFor(
+  init: SessionInit,
+  environment: Record<string, string>,
+  resumeAgentSessionId: string | null,
+): RunnerSettings {
   const { settings } = init;
   return {
     // The platform decides every call itself (docs/api.md §6 grammar), so Claude Code asks it for

@@ -23,8 +23,26 @@ import type { Session } from "../../schemas/session.ts";
 import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { deleteSessionRow } from "../../platform/db/sessions.ts";
-import { FORWARD_HEADERS, type FileOutcome, type ModelAdmission, type ModelUsage, type SessionInit, type SessionRpc } from "../../platform/contracts/session.ts";
-import { CLIENT_FRAMES_PER_SECOND, CLOSE, HISTORY_FRAME_BYTES, clientAttachment, closeSocketsOfKey, decodeClientFrame, resumeCursor, safeClose, trySend, withinFrameRate } from "./client-sockets.ts";
+import {
+  FORWARD_HEADERS,
+  type FileOutcome,
+  type ModelAdmission,
+  type ModelUsage,
+  type SessionInit,
+  type SessionRpc,
+} from "../../platform/contracts/session.ts";
+import {
+  CLIENT_FRAMES_PER_SECOND,
+  CLOSE,
+  HISTORY_FRAME_BYTES,
+  clientAttachment,
+  closeSocketsOfKey,
+  decodeClientFrame,
+  resumeCursor,
+  safeClose,
+  trySend,
+  withinFrameRate,
+} from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
@@ -241,7 +259,11 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "prompt": {
         const admitted = admitPrompt(state, Date.now());
         if (!admitted.ok) {
-          return this.replyError(ws, "rate_limited", `at most ${PROMPTS_PER_MINUTE} prompts per minute per session; retry in ${admitted.retryInSeconds} s`);
+          return this.replyError(
+            ws,
+            "rate_limited",
+            `at most ${PROMPTS_PER_MINUTE} prompts per minute per session; retry in ${admitted.retryInSeconds} s`,
+          );
         }
         this.acceptPrompt(frame.payload.text);
         return this.pump();
@@ -259,7 +281,10 @@ export class SessionDO extends SessionHost implements SessionRpc {
         // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
         void this.files.onClientFrame(ws, frame).catch((error) => {
           console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);
-          this.reply(ws, { type: "error", payload: { code: "file_transfer_failed", message: "the file request failed; try again", request_id: frame.payload.request_id } });
+          this.reply(ws, {
+            type: "error",
+            payload: { code: "file_transfer_failed", message: "the file request failed; try again", request_id: frame.payload.request_id },
+          });
         });
         return;
     }
@@ -281,7 +306,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
   // ----------------------------------------------------------------------------------------
   // Runner frames
 
-  private async onRunnerMessage(ws: WebSocket, runner: RunnerAttachment, message: string | ArrayBuffer): Promise<void> {
+  private async onRunnerMessage(ws: WebSocket, _runner: RunnerAttachment, message: string | ArrayBuffer): Promise<void> {
     const state = this.state;
     if (!state) return;
     const frame = decodeRunnerFrame(message);

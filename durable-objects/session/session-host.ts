@@ -59,7 +59,11 @@ export abstract class SessionHost extends DurableObject<Env> {
     const state = this.state!;
     if (state.status === "ended") return;
     const { settings, missing } = await resolveRunnerSettings(this.env, state);
-    if (missing.length) this.emit({ type: "system", payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` } });
+    if (missing.length)
+      this.emit({
+        type: "system",
+        payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` },
+      });
     this.sendTo(ws, { type: "configure", settings });
     this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
     const redo = redelivery(state);
@@ -75,7 +79,9 @@ export abstract class SessionHost extends DurableObject<Env> {
     state.runnerCheckAt = null;
     this.commit();
     if (this.runnerSocket()) return;
-    const sandbox = await sandboxFor(this.env, state.init.id).describe().catch(() => null);
+    const sandbox = await sandboxFor(this.env, state.init.id)
+      .describe()
+      .catch(() => null);
     // The record reports the runner's exit code (what the product's client reads as exit_code).
     if (sandbox && !sandbox.running) state.exitCode = sandbox.exitCode;
     await this.perform(runnerExitEnd(sandbox));
@@ -113,11 +119,7 @@ export abstract class SessionHost extends DurableObject<Env> {
     }
     await this.scheduleAlarm();
     const quota = this.env.USER_QUOTA.get(this.env.USER_QUOTA.idFromName(state.init.userId));
-    await Promise.allSettled([
-      sandboxFor(this.env, state.init.id).stop(),
-      quota.releaseSessionSlot(state.init.id),
-      this.syncIndex(),
-    ]);
+    await Promise.allSettled([sandboxFor(this.env, state.init.id).stop(), quota.releaseSessionSlot(state.init.id), this.syncIndex()]);
   }
 
   /** The session's deadlines (deadlines.ts); the one alarm is set to the earliest. */
@@ -216,7 +218,12 @@ export abstract class SessionHost extends DurableObject<Env> {
     await this.scheduleAlarm();
     await sandboxFor(this.env, state.init.id)
       .stop()
-      .catch((error: unknown) => console.error(`session ${state.init.id}: stopping the sandbox for hibernation failed:`, error instanceof Error ? error.message : error));
+      .catch((error: unknown) =>
+        console.error(
+          `session ${state.init.id}: stopping the sandbox for hibernation failed:`,
+          error instanceof Error ? error.message : error,
+        ),
+      );
   }
 
   /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */

@@ -4,7 +4,6 @@
  * state change and the event announcing it commit together.
  */
 import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts";
-import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
 import type { SessionInit } from "../../platform/contracts/session.ts";
 import type { SessionIndexFields } from "../../platform/db/sessions.ts";
@@ -143,11 +142,17 @@ export class StateStore {
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, last_rseq INTEGER NOT NULL DEFAULT 0, last_heartbeat_at INTEGER)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, last_rseq INTEGER NOT NULL DEFAULT 0, last_heartbeat_at INTEGER)`,
+    );
   }
 
   load(): SessionState | null {
-    const row = this.sql.exec<{ json: string; last_rseq: number; last_heartbeat_at: number | null }>(`SELECT json, last_rseq, last_heartbeat_at FROM state WHERE id = 1`).toArray()[0];
+    const row = this.sql
+      .exec<{ json: string; last_rseq: number; last_heartbeat_at: number | null }>(
+        `SELECT json, last_rseq, last_heartbeat_at FROM state WHERE id = 1`,
+      )
+      .toArray()[0];
     if (!row) return null;
     return { ...(JSON.parse(row.json) as SessionState), lastRseq: row.last_rseq, lastHeartbeatAt: row.last_heartbeat_at };
   }

@@ -41,7 +41,14 @@ export function enqueuePrompt(state: SessionState, prompt: { id: string; text: s
   if (busy && state.status !== "starting") {
     effects.push({
       kind: "emit",
-      event: { type: "system", payload: { subtype: "message_queued", message: "Message queued: it runs when the agent is free.", queue_length: state.queue.length } },
+      event: {
+        type: "system",
+        payload: {
+          subtype: "message_queued",
+          message: "Message queued: it runs when the agent is free.",
+          queue_length: state.queue.length,
+        },
+      },
     });
   }
   return effects;

@@ -82,7 +82,13 @@ export interface HistorySlice {
 }
 
 /** Headers the Worker sets when it forwards an authenticated upgrade to the session object. */
-export const FORWARD_HEADERS = { role: "x-ais-role", user: "x-ais-user", readOnly: "x-ais-read-only", expiresAt: "x-ais-expires-at", keyId: "x-ais-key-id" } as const;
+export const FORWARD_HEADERS = {
+  role: "x-ais-role",
+  user: "x-ais-user",
+  readOnly: "x-ais-read-only",
+  expiresAt: "x-ais-expires-at",
+  keyId: "x-ais-key-id",
+} as const;
 
 /** The RPC surface of the session Durable Object (`env.SESSION`). */
 export interface SessionRpc extends Rpc.DurableObjectBranded {

@@ -32,10 +32,7 @@ export async function storeCredential(db: D1Database, ring: Keyring, userId: str
 
 /** Type and age of the user's credential, or null when none is stored. */
 export function credentialInfo(db: D1Database, userId: string): Promise<CredentialInfo | null> {
-  return db
-    .prepare("SELECT credential_type, created_at FROM claude_credentials WHERE user_id = ?")
-    .bind(userId)
-    .first<CredentialInfo>();
+  return db.prepare("SELECT credential_type, created_at FROM claude_credentials WHERE user_id = ?").bind(userId).first<CredentialInfo>();
 }
 
 /** The decrypted credential, for the model gateway only. */

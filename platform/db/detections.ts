@@ -13,7 +13,11 @@ export interface DetectionRow {
   created_at: string;
 }
 
-export async function insertDetection(db: D1Database, orgId: string, d: { id: string; cat: string; sourceRule: string; body: string; createdAt: string }): Promise<void> {
+export async function insertDetection(
+  db: D1Database,
+  orgId: string,
+  d: { id: string; cat: string; sourceRule: string; body: string; createdAt: string },
+): Promise<void> {
   await db
     .prepare("INSERT INTO org_detections (id, org_id, cat, source_rule, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
     .bind(d.id, orgId, d.cat, d.sourceRule, d.body, d.createdAt)
@@ -42,7 +46,9 @@ export async function listDetections(
   }
   args.push(q.limit);
   const { results } = await db
-    .prepare(`SELECT rowid AS seq, id, cat, source_rule, body, created_at FROM org_detections WHERE ${where.join(" AND ")} ORDER BY created_at DESC, rowid DESC LIMIT ?${args.length}`)
+    .prepare(
+      `SELECT rowid AS seq, id, cat, source_rule, body, created_at FROM org_detections WHERE ${where.join(" AND ")} ORDER BY created_at DESC, rowid DESC LIMIT ?${args.length}`,
+    )
     .bind(...args)
     .all<DetectionRow>();
   return results;
@@ -51,10 +57,19 @@ export async function listDetections(
 export async function insertRuleSession(
   db: D1Database,
   orgId: string,
-  s: { sessionId: string; ruleName: string; detectionId: string | null; idempotentKey: string | null; debounceKey: string | null; createdAt: string },
+  s: {
+    sessionId: string;
+    ruleName: string;
+    detectionId: string | null;
+    idempotentKey: string | null;
+    debounceKey: string | null;
+    createdAt: string;
+  },
 ): Promise<void> {
   await db
-    .prepare("INSERT INTO rule_sessions (session_id, org_id, rule_name, detection_id, idempotent_key, debounce_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .prepare(
+      "INSERT INTO rule_sessions (session_id, org_id, rule_name, detection_id, idempotent_key, debounce_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
     .bind(s.sessionId, orgId, s.ruleName, s.detectionId, s.idempotentKey, s.debounceKey, s.createdAt)
     .run();
 }

@@ -28,7 +28,14 @@ export interface OrgKeyInfo {
 const normalized = (at: string | null): string | null => (at === null ? null : new Date(at).toISOString());
 
 /** Mints a key for `orgId`; the plaintext is returned once and never stored. */
-export async function createOrgKey(db: D1Database, orgId: string, name: string, id: string, now: string, expiresAt: string | null = null): Promise<string> {
+export async function createOrgKey(
+  db: D1Database,
+  orgId: string,
+  name: string,
+  id: string,
+  now: string,
+  expiresAt: string | null = null,
+): Promise<string> {
   const key = `ais_org_${toBase64Url(randomBytes(32))}`;
   await db
     .prepare("INSERT INTO org_api_keys (id, org_id, name, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
@@ -54,7 +61,10 @@ const INFO_COLUMNS = "id, org_id, name, created_at, last_used_at, expires_at, re
 
 /** The org's keys, oldest first. */
 export async function listOrgKeys(db: D1Database, orgId: string): Promise<OrgKeyInfo[]> {
-  const { results } = await db.prepare(`SELECT ${INFO_COLUMNS} FROM org_api_keys WHERE org_id = ? ORDER BY created_at, id`).bind(orgId).all<OrgKeyInfo>();
+  const { results } = await db
+    .prepare(`SELECT ${INFO_COLUMNS} FROM org_api_keys WHERE org_id = ? ORDER BY created_at, id`)
+    .bind(orgId)
+    .all<OrgKeyInfo>();
   return results;
 }
 

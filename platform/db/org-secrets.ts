@@ -16,7 +16,15 @@ export interface OrgSecretInfo {
 const contextFor = (orgId: string, name: string) => `org-secret:${orgId}:${name}`;
 
 /** Creates or replaces a secret. */
-export async function putOrgSecret(db: D1Database, ring: Keyring, orgId: string, name: string, value: string, now: string, exposeToSessions = false): Promise<void> {
+export async function putOrgSecret(
+  db: D1Database,
+  ring: Keyring,
+  orgId: string,
+  name: string,
+  value: string,
+  now: string,
+  exposeToSessions = false,
+): Promise<void> {
   const sealed = await seal(ring, value, contextFor(orgId, name));
   // The grant is replaced with the value: rewriting a secret without it withdraws it.
   await db
@@ -44,7 +52,13 @@ export async function deleteOrgSecret(db: D1Database, orgId: string, name: strin
 }
 
 /** A secret's value, or null; `forSessions` reads only secrets granted to sessions. */
-export async function readOrgSecret(db: D1Database, ring: Keyring, orgId: string, name: string, forSessions = false): Promise<string | null> {
+export async function readOrgSecret(
+  db: D1Database,
+  ring: Keyring,
+  orgId: string,
+  name: string,
+  forSessions = false,
+): Promise<string | null> {
   const row = await db
     .prepare(`SELECT ciphertext FROM org_secrets WHERE org_id = ? AND name = ?${forSessions ? " AND expose_to_sessions = 1" : ""}`)
     .bind(orgId, name)

@@ -48,7 +48,12 @@ export const STARTER_PROFILES: { name: string; settings: ProfileSettings }[] = [
       // The product's documented Default: Read and these read-only Bash prefixes (issue 11). Grep
       // and Glob are kept (read-only). Caution, as bash-command.ts says of prefixes: `find`, `awk`
       // and `sed` have forms that run commands (`find -exec`, awk's `system()`, sed's `e`).
-      allowed_tools: ["Read", "Grep", "Glob", ...["cat", "head", "tail", "less", "grep", "sed", "awk", "jq", "ls", "find", "wc"].map((c) => `Bash(${c}:*)`)],
+      allowed_tools: [
+        "Read",
+        "Grep",
+        "Glob",
+        ...["cat", "head", "tail", "less", "grep", "sed", "awk", "jq", "ls", "find", "wc"].map((c) => `Bash(${c}:*)`),
+      ],
     },
   },
   {
@@ -167,7 +172,9 @@ export async function saveProfile(db: D1Database, ring: Keyring, userId: string,
   const sealed = await seal(ring, JSON.stringify(secrets), contextFor(userId, id));
   await guarded(() =>
     db
-      .prepare("UPDATE profiles SET name = ?, settings = ?, secrets_ciphertext = ?, key_id = ?, updated_at = ? WHERE id = ? AND user_id = ?")
+      .prepare(
+        "UPDATE profiles SET name = ?, settings = ?, secrets_ciphertext = ?, key_id = ?, updated_at = ? WHERE id = ? AND user_id = ?",
+      )
       .bind(name, JSON.stringify(plain), sealed.ciphertext, sealed.keyId, now, id, userId)
       .run(),
   );
@@ -176,9 +183,13 @@ export async function saveProfile(db: D1Database, ring: Keyring, userId: string,
 
 /** Deletes a non-default profile; false when it does not exist; `ProfileConflict` for the default. */
 export async function deleteProfile(db: D1Database, userId: string, id: string): Promise<boolean> {
-  const row = await db.prepare("SELECT is_default FROM profiles WHERE id = ? AND user_id = ?").bind(id, userId).first<{ is_default: number }>();
+  const row = await db
+    .prepare("SELECT is_default FROM profiles WHERE id = ? AND user_id = ?")
+    .bind(id, userId)
+    .first<{ is_default: number }>();
   if (!row) return false;
-  if (row.is_default === 1) throw new ProfileConflict("default_profile", "the default profile cannot be deleted; make another profile the default first");
+  if (row.is_default === 1)
+    throw new ProfileConflict("default_profile", "the default profile cannot be deleted; make another profile the default first");
   await db.prepare("DELETE FROM profiles WHERE id = ? AND user_id = ? AND is_default = 0").bind(id, userId).run();
   return true;
 }
@@ -188,7 +199,11 @@ export async function setDefaultProfile(db: D1Database, userId: string, id: stri
   // A batch is one transaction: clear the old default, then set the new one, so the
   // one-default index never sees two and a missing id leaves the old default in place.
   const [, set] = await db.batch([
-    db.prepare("UPDATE profiles SET is_default = 0 WHERE user_id = ?1 AND is_default = 1 AND EXISTS (SELECT 1 FROM profiles WHERE id = ?2 AND user_id = ?1)").bind(userId, id),
+    db
+      .prepare(
+        "UPDATE profiles SET is_default = 0 WHERE user_id = ?1 AND is_default = 1 AND EXISTS (SELECT 1 FROM profiles WHERE id = ?2 AND user_id = ?1)",
+      )
+      .bind(userId, id),
     db.prepare("UPDATE profiles SET is_default = 1, updated_at = ?3 WHERE id = ?2 AND user_id = ?1").bind(userId, id, now),
   ]);
   return (set?.meta.changes ?? 0) > 0;

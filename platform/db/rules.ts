@@ -11,7 +11,14 @@ export interface RuleRow {
 }
 
 /** Creates or replaces a rule. A new rule takes `enabled ?? false`; a replace keeps its flag unless given. */
-export async function putRule(db: D1Database, orgId: string, name: string, body: string, enabled: boolean | undefined, now: string): Promise<RuleRow> {
+export async function putRule(
+  db: D1Database,
+  orgId: string,
+  name: string,
+  body: string,
+  enabled: boolean | undefined,
+  now: string,
+): Promise<RuleRow> {
   const row = await db
     .prepare(
       `INSERT INTO org_rules (org_id, name, namespace, body, enabled, version, created_at, updated_at)
@@ -30,14 +37,19 @@ export async function countRules(db: D1Database, orgId: string): Promise<number>
 }
 
 export async function getRule(db: D1Database, orgId: string, name: string): Promise<RuleRow | null> {
-  return db.prepare("SELECT name, namespace, body, enabled, version, created_at, updated_at FROM org_rules WHERE org_id = ? AND name = ?").bind(orgId, name).first<RuleRow>();
+  return db
+    .prepare("SELECT name, namespace, body, enabled, version, created_at, updated_at FROM org_rules WHERE org_id = ? AND name = ?")
+    .bind(orgId, name)
+    .first<RuleRow>();
 }
 
 /** All rules, or only the enabled ones (what events are evaluated against). */
 export async function listRules(db: D1Database, orgId: string, enabledOnly = false): Promise<RuleRow[]> {
   const where = enabledOnly ? "AND enabled = 1" : "";
   const { results } = await db
-    .prepare(`SELECT name, namespace, body, enabled, version, created_at, updated_at FROM org_rules WHERE org_id = ? ${where} ORDER BY name`)
+    .prepare(
+      `SELECT name, namespace, body, enabled, version, created_at, updated_at FROM org_rules WHERE org_id = ? ${where} ORDER BY name`,
+    )
     .bind(orgId)
     .all<RuleRow>();
   return results;

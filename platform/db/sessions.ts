@@ -27,10 +27,14 @@ export function findSessionRow(db: D1Database, id: string): Promise<SessionRow |
 /** Adds a new session to the index. */
 export async function insertSessionRow(
   db: D1Database,
-  row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at"> & { created_by_key: string | null },
+  row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at"> & {
+    created_by_key: string | null;
+  },
 ): Promise<void> {
   await db
-    .prepare("INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at, created_by_key) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?, ?)")
+    .prepare(
+      "INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at, created_by_key) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?, ?)",
+    )
     .bind(row.id, row.user_id, row.org_id, row.name, row.profile_id, row.idempotent_key, row.created_at, row.created_by_key)
     .run();
 }
@@ -64,7 +68,19 @@ export async function updateSessionIndex(db: D1Database, id: string, f: SessionI
       `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
          started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
     )
-    .bind(f.status, f.ui_state, f.needs_attention ? 1 : 0, f.dormant ? 1 : 0, f.terminated_at, f.end_reason, f.started_at, f.input_tokens, f.output_tokens, f.cost_usd, id)
+    .bind(
+      f.status,
+      f.ui_state,
+      f.needs_attention ? 1 : 0,
+      f.dormant ? 1 : 0,
+      f.terminated_at,
+      f.end_reason,
+      f.started_at,
+      f.input_tokens,
+      f.output_tokens,
+      f.cost_usd,
+      id,
+    )
     .run();
 }
 

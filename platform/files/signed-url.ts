@@ -94,8 +94,16 @@ export async function signBlobUrl(key: CryptoKey, base: string, grant: BlobGrant
 const DIGITS = /^(0|[1-9][0-9]{0,15})$/;
 
 /** Checks that `url` grants `method` now; the grant it carries, or why not. */
-export async function verifyBlobUrl(key: CryptoKey, method: BlobMethod, url: URL, now = Date.now()): Promise<{ ok: true; grant: BlobGrant } | { ok: false; refusal: BlobRefusal }> {
-  const invalid = { ok: false as const, refusal: { code: "invalid_signature" as const, message: "the URL's signature is invalid for this object and method" } };
+export async function verifyBlobUrl(
+  key: CryptoKey,
+  method: BlobMethod,
+  url: URL,
+  now = Date.now(),
+): Promise<{ ok: true; grant: BlobGrant } | { ok: false; refusal: BlobRefusal }> {
+  const invalid = {
+    ok: false as const,
+    refusal: { code: "invalid_signature" as const, message: "the URL's signature is invalid for this object and method" },
+  };
   const objectKey = keyOfBlobPath(url.pathname);
   const exp = url.searchParams.get("exp") ?? "";
   const len = url.searchParams.get("len");
@@ -110,6 +118,7 @@ export async function verifyBlobUrl(key: CryptoKey, method: BlobMethod, url: URL
   const grant: BlobGrant = { method, key: objectKey, expiresAt: Number(exp), ...(len !== null ? { length: Number(len) } : {}) };
   // crypto.subtle.verify compares in constant time.
   if (!(await crypto.subtle.verify("HMAC", key, signature, canonical(grant)))) return invalid;
-  if (now >= grant.expiresAt * 1000) return { ok: false, refusal: { code: "url_expired", message: "the URL has expired; ask for a new one" } };
+  if (now >= grant.expiresAt * 1000)
+    return { ok: false, refusal: { code: "url_expired", message: "the URL has expired; ask for a new one" } };
   return { ok: true, grant };
 }

@@ -10,7 +10,8 @@ import { open, seal, type Keyring } from "../crypto/sealed-box.ts";
 /** The part of the settings that holds secrets. */
 export type SecretSettings = Pick<ProfileSettings, "environment" | "mcp_servers">;
 
-const redactValues = (values: Record<string, string>): Record<string, string> => Object.fromEntries(Object.keys(values).map((name) => [name, REDACTED_SECRET]));
+const redactValues = (values: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.keys(values).map((name) => [name, REDACTED_SECRET]));
 
 function redactServer(server: McpServer): McpServer {
   if (server.type === "http") return server.headers ? { ...server, headers: redactValues(server.headers) } : server;
@@ -27,7 +28,10 @@ export function redactSecrets<T extends SecretSettings>(settings: T): T {
 }
 
 /** `incoming` with each value that is the redaction marker replaced by `stored`'s value of that name (dropped when there is none). */
-function restoreValues(incoming: Record<string, string> | undefined, stored: Record<string, string> | undefined): Record<string, string> | undefined {
+function restoreValues(
+  incoming: Record<string, string> | undefined,
+  stored: Record<string, string> | undefined,
+): Record<string, string> | undefined {
   if (!incoming) return incoming;
   const restored: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
@@ -53,7 +57,9 @@ function restoreServer(incoming: McpServer, stored: McpServer | undefined): McpS
 export function restoreRedacted(incoming: SecretSettings, stored: SecretSettings): SecretSettings {
   return {
     environment: restoreValues(incoming.environment, stored.environment)!,
-    mcp_servers: Object.fromEntries(Object.entries(incoming.mcp_servers).map(([name, server]) => [name, restoreServer(server, stored.mcp_servers[name])])),
+    mcp_servers: Object.fromEntries(
+      Object.entries(incoming.mcp_servers).map(([name, server]) => [name, restoreServer(server, stored.mcp_servers[name])]),
+    ),
   };
 }
 
@@ -74,7 +80,11 @@ export async function sealSessionSettings(ring: Keyring, sessionId: string, sett
 }
 
 /** The session's full settings; `sealedSecrets` null means the settings were stored before sealing existed, in clear. */
-export async function openSessionSettings(ring: Keyring, sessionId: string, stored: { settings: ProfileSettings; sealedSecrets?: string | null }): Promise<ProfileSettings> {
+export async function openSessionSettings(
+  ring: Keyring,
+  sessionId: string,
+  stored: { settings: ProfileSettings; sealedSecrets?: string | null },
+): Promise<ProfileSettings> {
   if (!stored.sealedSecrets) return stored.settings;
   const secrets = JSON.parse(await open(ring, stored.sealedSecrets, sessionContext(sessionId))) as SecretSettings;
   return { ...stored.settings, ...secrets };

@@ -51,7 +51,12 @@ export function compileDetection(raw: unknown, path = "detect"): CompiledDetecti
   let target: Target = "edr";
   if (p.has("target")) {
     const t = p.string("target");
-    if (OTHER_TARGETS.includes(t)) throw new RuleError(p.at("target"), `target '${t}' is not supported: events here are edr events or detections`, "unsupported_resource");
+    if (OTHER_TARGETS.includes(t))
+      throw new RuleError(
+        p.at("target"),
+        `target '${t}' is not supported: events here are edr events or detections`,
+        "unsupported_resource",
+      );
     if (!TARGETS.includes(t)) p.fail("target", `unknown target '${t}'`);
     target = t as Target;
   }

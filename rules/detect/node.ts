@@ -50,7 +50,12 @@ function lookupFolded(table: Readonly<Record<string, unknown>>, key: string): un
 function compileLookup(p: Params, fold: boolean, env: CompileEnv): Test {
   const resource = p.string("resource");
   const name = lookupName(resource);
-  if (!name) throw new RuleError(p.at("resource"), `unsupported resource '${resource}': only hive://lookup/<name> is served`, "unsupported_resource");
+  if (!name)
+    throw new RuleError(
+      p.at("resource"),
+      `unsupported resource '${resource}': only hive://lookup/<name> is served`,
+      "unsupported_resource",
+    );
   env.lookups.add(name);
   const meta = p.has("metadata_rules") ? compileNode(p.node.metadata_rules, p.at("metadata_rules"), env) : undefined;
   const key = mtdKey(name);
@@ -72,7 +77,8 @@ function compileLookup(p: Params, fold: boolean, env: CompileEnv): Test {
 
 function compileScope(p: Params, env: CompileEnv): Test {
   const res = resolver(compilePath(p.string("path")));
-  if (!isMap(p.node.rule)) p.fail(p.has("rule") ? "rule" : null, p.has("rule") ? "must be a detection node" : "missing parameter 'rule' for operator 'scope'");
+  if (!isMap(p.node.rule))
+    p.fail(p.has("rule") ? "rule" : null, p.has("rule") ? "must be a detection node" : "missing parameter 'rule' for operator 'scope'");
   const child = compileNode(p.node.rule, p.at("rule"), env);
   return (s) => {
     const each = (el: unknown) => child({ input: s.input, doc: s.doc, element: el, ctx: s.ctx, mtd: s.mtd });
@@ -201,7 +207,8 @@ export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
   const types = selectedTypes(p);
   if (types && !types.includes("*")) {
     const inner = test;
-    const field = env.target === "detection" ? (s: State) => (isMap(s.input) ? s.input.cat : undefined) : (s: State) => routingField(s, "event_type");
+    const field =
+      env.target === "detection" ? (s: State) => (isMap(s.input) ? s.input.cat : undefined) : (s: State) => routingField(s, "event_type");
     const set = new Set(types);
     test = (s) => {
       const t = field(s);

@@ -41,7 +41,7 @@ export function eventSide(p: Params, flatten: boolean, transforms: boolean): Eve
     if (p.has("sub domain")) {
       const spec = p.node["sub domain"];
       sd = typeof spec === "string" || typeof spec === "number" ? parseSubDomain(String(spec)) : undefined;
-      if (!sd) p.fail("sub domain", "must be a slice such as \"0:2\", \"-1\", \"1:\" or \":\"");
+      if (!sd) p.fail("sub domain", 'must be a slice such as "0:2", "-1", "1:" or ":"');
     }
     if (fn || sd) {
       const subdomain = sd;

@@ -165,7 +165,8 @@ function address(pub: boolean, family: 4 | 6 | undefined): OpCompiler {
 
 function inValues(p: Params, fold: boolean): Test {
   const values = p.list("values");
-  if (values.length === 0 || values.some((v) => typeof v === "object" && v !== null)) p.fail("values", "must be a non-empty list of strings, numbers or booleans");
+  if (values.length === 0 || values.some((v) => typeof v === "object" && v !== null))
+    p.fail("values", "must be a non-empty list of strings, numbers or booleans");
   const prepared = values.map((v) => prepare(v, fold));
   const events = eventSide(p, true, true);
   return (s) => events(s, (ev) => prepared.some((rv) => equals(ev, rv, fold)));

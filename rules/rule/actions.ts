@@ -10,7 +10,12 @@ import { ProfileSettingsFields } from "../../schemas/profile.ts";
 import { childPath, RuleError } from "../detect/errors.ts";
 import { isMap } from "../detect/params.ts";
 import {
-  type CompiledAgentPrompt, compileAgentPrompt, type CompiledTransformMap, compileTransformMap, parseTemplate, type Template,
+  type CompiledAgentPrompt,
+  compileAgentPrompt,
+  type CompiledTransformMap,
+  compileTransformMap,
+  parseTemplate,
+  type Template,
 } from "../template/index.ts";
 
 /** The settings an inline `profile` may set: the platform's profile fields. */
@@ -53,13 +58,35 @@ export type CompiledAction = CompiledReport | CompiledAgent | CompiledVar;
 
 /** Actions of the product this platform does not run (yet): rejected so nobody relies on them silently. */
 const NOT_SERVED = new Set([
-  "task", "isolate network", "rejoin network", "add tag", "remove tag", "service request",
-  "extension request", "output", "wait", "seal", "unseal", "undelete sensor", "delete sensor",
+  "task",
+  "isolate network",
+  "rejoin network",
+  "add tag",
+  "remove tag",
+  "service request",
+  "extension request",
+  "output",
+  "wait",
+  "seal",
+  "unseal",
+  "undelete sensor",
+  "delete sensor",
 ]);
 
 const AGENT_KEYS = new Set([
-  "action", "prompt", "anthropic_secret", "name", "lc_api_key_secret", "lc_uid_secret", "idempotent_key", "debounce_key",
-  "data", "profile", "definition", "profile_name", "suppression",
+  "action",
+  "prompt",
+  "anthropic_secret",
+  "name",
+  "lc_api_key_secret",
+  "lc_uid_secret",
+  "idempotent_key",
+  "debounce_key",
+  "data",
+  "profile",
+  "definition",
+  "profile_name",
+  "suppression",
 ]);
 const VAR_KEYS = new Set(["action", "name", "value", "ttl", "suppression"]);
 const REPORT_KEYS = new Set(["action", "name", "priority", "publish", "metadata", "detect_data", "suppression"]);
@@ -92,7 +119,8 @@ function templatePath(path: string, sub: string): string {
 }
 
 function checkKeys(a: Record<string, unknown>, allowed: Set<string>, path: string): void {
-  for (const k of Object.keys(a)) if (!allowed.has(k)) throw new RuleError(childPath(path, k), `unknown parameter '${k}' for action '${String(a.action)}'`);
+  for (const k of Object.keys(a))
+    if (!allowed.has(k)) throw new RuleError(childPath(path, k), `unknown parameter '${k}' for action '${String(a.action)}'`);
   if (a.suppression !== undefined) throw new RuleError(childPath(path, "suppression"), "suppression is not supported yet");
 }
 
@@ -126,10 +154,18 @@ function compileReport(a: Record<string, unknown>, path: string): CompiledReport
 
 function compileAgent(a: Record<string, unknown>, path: string): CompiledAgent {
   checkKeys(a, AGENT_KEYS, path);
-  if (a.definition !== undefined) throw new RuleError(childPath(path, "definition"), "definition mode (hive://ai_agent/...) is not supported yet", "unsupported_resource");
-  if (a.profile_name !== undefined) throw new RuleError(childPath(path, "profile_name"), "profile_name is not supported for D&R sessions; use an inline profile");
-  if (typeof a.prompt !== "string" && a.prompt !== undefined && a.prompt !== null) throw new RuleError(childPath(path, "prompt"), "must be a string");
-  if (a.prompt === undefined || a.prompt === null || a.prompt === "") throw new RuleError(path, `missing parameter 'prompt' for action '${String(a.action)}'`);
+  if (a.definition !== undefined)
+    throw new RuleError(
+      childPath(path, "definition"),
+      "definition mode (hive://ai_agent/...) is not supported yet",
+      "unsupported_resource",
+    );
+  if (a.profile_name !== undefined)
+    throw new RuleError(childPath(path, "profile_name"), "profile_name is not supported for D&R sessions; use an inline profile");
+  if (typeof a.prompt !== "string" && a.prompt !== undefined && a.prompt !== null)
+    throw new RuleError(childPath(path, "prompt"), "must be a string");
+  if (a.prompt === undefined || a.prompt === null || a.prompt === "")
+    throw new RuleError(path, `missing parameter 'prompt' for action '${String(a.action)}'`);
   if (a.data !== undefined && a.data !== null && !isMap(a.data)) throw new RuleError(childPath(path, "data"), "must be a map");
   const prompt = compileAgentPrompt({ prompt: a.prompt as string, data: (a.data ?? null) as Record<string, unknown> | null });
   if (!prompt.ok) throw new RuleError(templatePath(path, prompt.path), prompt.message.slice(prompt.path.length + 2));
@@ -140,7 +176,10 @@ function compileAgent(a: Record<string, unknown>, path: string): CompiledAgent {
   const profile = RuleProfile.safeParse(a.profile ?? {});
   if (!profile.success) {
     const issue = profile.error.issues[0];
-    const at = (issue?.path ?? []).reduce<string>((p, k) => childPath(p, typeof k === "number" ? k : String(k)), childPath(path, "profile"));
+    const at = (issue?.path ?? []).reduce<string>(
+      (p, k) => childPath(p, typeof k === "number" ? k : String(k)),
+      childPath(path, "profile"),
+    );
     throw new RuleError(at, issue?.message ?? "invalid profile");
   }
   return {
@@ -160,13 +199,27 @@ function compileAgent(a: Record<string, unknown>, path: string): CompiledAgent {
 function compileVar(a: Record<string, unknown>, path: string, kind: "add var" | "del var"): CompiledVar {
   checkKeys(a, VAR_KEYS, path);
   if (typeof a.name !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(a.name)) {
-    throw new RuleError(a.name === undefined ? path : childPath(path, "name"), a.name === undefined ? `missing parameter 'name' for action '${kind}'` : "must be a variable name (letters, digits, '.', ':', '-', '_')");
+    throw new RuleError(
+      a.name === undefined ? path : childPath(path, "name"),
+      a.name === undefined
+        ? `missing parameter 'name' for action '${kind}'`
+        : "must be a variable name (letters, digits, '.', ':', '-', '_')",
+    );
   }
   const ttl = a.ttl;
   if (ttl !== undefined && (kind === "del var" || typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 365 * 86_400)) {
-    throw new RuleError(childPath(path, "ttl"), kind === "del var" ? "del var takes no ttl" : "must be a number of seconds from 1 to 31536000");
+    throw new RuleError(
+      childPath(path, "ttl"),
+      kind === "del var" ? "del var takes no ttl" : "must be a number of seconds from 1 to 31536000",
+    );
   }
-  return { kind, path, name: a.name, value: template(a, "value", path, kind === "add var"), ttl: typeof ttl === "number" ? ttl : undefined };
+  return {
+    kind,
+    path,
+    name: a.name,
+    value: template(a, "value", path, kind === "add var"),
+    ttl: typeof ttl === "number" ? ttl : undefined,
+  };
 }
 
 /** Compiles `respond` (absent: no actions, Q29). */
@@ -176,7 +229,11 @@ export function compileActions(raw: unknown, path = "respond"): CompiledAction[]
   return raw.map((a, i) => {
     const at = childPath(path, i);
     if (!isMap(a)) throw new RuleError(at, "must be an action (a map with 'action')");
-    if (typeof a.action !== "string") throw new RuleError(a.action === undefined ? at : childPath(at, "action"), a.action === undefined ? "missing parameter 'action'" : "must be a string");
+    if (typeof a.action !== "string")
+      throw new RuleError(
+        a.action === undefined ? at : childPath(at, "action"),
+        a.action === undefined ? "missing parameter 'action'" : "must be a string",
+      );
     if (a.action === "report") return compileReport(a, at);
     if (a.action === "start ai agent" || a.action === "start ai session") return compileAgent(a, at);
     if (a.action === "add var" || a.action === "del var") return compileVar(a, at, a.action);

@@ -18,7 +18,8 @@ function inputType(input: unknown, target: "edr" | "detection"): unknown {
 
 function testLists(raw: unknown, path: string): unknown[][] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw) || raw.some((t) => !Array.isArray(t))) throw new RuleError(path, "must be a list of tests, each a list of events");
+  if (!Array.isArray(raw) || raw.some((t) => !Array.isArray(t)))
+    throw new RuleError(path, "must be a list of tests, each a list of events");
   return raw as unknown[][];
 }
 
@@ -26,7 +27,8 @@ function testLists(raw: unknown, path: string): unknown[][] {
 export function runRuleTests(raw: unknown, detection: CompiledDetection, ctx: EvalContext): void {
   if (raw === undefined || raw === null) return;
   if (!isMap(raw)) throw new RuleError("tests", "must be a map with 'match' and/or 'non_match'");
-  for (const k of Object.keys(raw)) if (k !== "match" && k !== "non_match") throw new RuleError(`tests.${k}`, `unknown key '${k}': tests have 'match' and 'non_match'`);
+  for (const k of Object.keys(raw))
+    if (k !== "match" && k !== "non_match") throw new RuleError(`tests.${k}`, `unknown key '${k}': tests have 'match' and 'non_match'`);
   const match = testLists(raw.match, "tests.match");
   const nonMatch = testLists(raw.non_match, "tests.non_match");
   const types = detection.types;
@@ -36,16 +38,21 @@ export function runRuleTests(raw: unknown, detection: CompiledDetection, ctx: Ev
     for (const ev of events) {
       const t = inputType(ev, detection.target);
       if (types && !(typeof t === "string" && types.includes(t))) {
-        throw new RuleError(path, `test ${i + 1} failed validation: test event type '${String(t ?? "")}' does not match rule's expected event(s): ${expected}`);
+        throw new RuleError(
+          path,
+          `test ${i + 1} failed validation: test event type '${String(t ?? "")}' does not match rule's expected event(s): ${expected}`,
+        );
       }
     }
-    if (!events.some((ev) => detection.evaluate(ev, ctx).matched)) throw new RuleError(path, `match test ${i + 1} failed: no event matched the rule`);
+    if (!events.some((ev) => detection.evaluate(ev, ctx).matched))
+      throw new RuleError(path, `match test ${i + 1} failed: no event matched the rule`);
   });
   nonMatch.forEach((events, i) => {
     events.forEach((ev, j) => {
       const t = inputType(ev, detection.target);
       if (types && !(typeof t === "string" && types.includes(t))) return;
-      if (detection.evaluate(ev, ctx).matched) throw new RuleError(`tests.non_match[${i}][${j}]`, `non_match test ${i + 1} failed: event ${j + 1} matched the rule`);
+      if (detection.evaluate(ev, ctx).matched)
+        throw new RuleError(`tests.non_match[${i}][${j}]`, `non_match test ${i + 1} failed: event ${j + 1} matched the rule`);
     });
   });
 }

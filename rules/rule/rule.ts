@@ -49,7 +49,8 @@ export interface CompileRuleOptions {
 export function compileRule(body: unknown, options: CompileRuleOptions = {}): CompileRuleResult {
   try {
     if (!isMap(body)) throw new RuleError("rule", "must be a map with 'detect'");
-    for (const k of Object.keys(body)) if (!RULE_KEYS.has(k)) throw new RuleError(k, `unknown key '${k}': a rule has detect, respond and tests`);
+    for (const k of Object.keys(body))
+      if (!RULE_KEYS.has(k)) throw new RuleError(k, `unknown key '${k}': a rule has detect, respond and tests`);
     if (body.detect === undefined) throw new RuleError("detect", "missing 'detect'");
     if (body.enabled !== undefined && typeof body.enabled !== "boolean") throw new RuleError("enabled", "must be true or false");
     const detection = compileDetection(body.detect);

@@ -99,13 +99,21 @@ function newDetection(cat: string, parts: { event: unknown; routing: unknown }, 
   };
 }
 
-function runReport(a: CompiledReport, parts: { event: unknown; routing: unknown }, mtd: Record<string, unknown>, o: RunOptions): PlannedReport | FailedAction {
+function runReport(
+  a: CompiledReport,
+  parts: { event: unknown; routing: unknown },
+  mtd: Record<string, unknown>,
+  o: RunOptions,
+): PlannedReport | FailedAction {
   const base = { ...parts, detect: { ...parts }, mtd };
   const name = render(a.name, base, o);
   if (!name.ok) return { action: "report", failed: true, error: `${a.path}.name: ${name.message}` };
   const withCat = { ...base, cat: name.text };
   const fields: { metadata?: Record<string, unknown>; detect_data?: Record<string, unknown> } = {};
-  for (const [key, map] of [["metadata", a.metadata], ["detect_data", a.detectData]] as const) {
+  for (const [key, map] of [
+    ["metadata", a.metadata],
+    ["detect_data", a.detectData],
+  ] as const) {
     if (!map) continue;
     const r = renderTransformMap(map, withCat, o.render);
     if (!r.ok) return { action: "report", failed: true, error: `${a.path}.${r.message.replaceAll("/", ".")}` };
@@ -116,17 +124,37 @@ function runReport(a: CompiledReport, parts: { event: unknown; routing: unknown 
   detection.detect_mtd = fields.metadata ?? null;
   detection.detect_data = fields.detect_data ?? null;
   detection.publish = a.publish;
-  return { action: "report", name: name.text, ...(a.priority !== undefined ? { priority: a.priority } : {}), ...fields, publish: a.publish, detection };
+  return {
+    action: "report",
+    name: name.text,
+    ...(a.priority !== undefined ? { priority: a.priority } : {}),
+    ...fields,
+    publish: a.publish,
+    detection,
+  };
 }
 
-function optional(t: Template | undefined, data: unknown, o: RunOptions, what: string, path: string): { ok: true; text: string | null } | FailedAction {
+function optional(
+  t: Template | undefined,
+  data: unknown,
+  o: RunOptions,
+  what: string,
+  path: string,
+): { ok: true; text: string | null } | FailedAction {
   if (!t) return { ok: true, text: null };
   const r = render(t, data, o);
   if (!r.ok) return { action: "start ai agent", failed: true, error: `${path}.${what}: ${r.message}` };
   return { ok: true, text: r.text === "" ? null : r.text };
 }
 
-function runAgent(a: CompiledAgent, parts: { event: unknown; routing: unknown }, mtd: Record<string, unknown>, detection: Detection, reported: boolean, o: RunOptions): PlannedAgent | FailedAction {
+function runAgent(
+  a: CompiledAgent,
+  parts: { event: unknown; routing: unknown },
+  mtd: Record<string, unknown>,
+  detection: Detection,
+  reported: boolean,
+  o: RunOptions,
+): PlannedAgent | FailedAction {
   const data = { ...parts, detect: detection, mtd };
   const prompt = renderAgentPrompt(a.prompt, data, o.render);
   if (!prompt.ok) return { action: "start ai agent", failed: true, error: `${a.path}.${prompt.message.replaceAll("/", ".")}` };
@@ -160,7 +188,12 @@ function runAgent(a: CompiledAgent, parts: { event: unknown; routing: unknown },
   };
 }
 
-function runVar(a: CompiledVar, parts: { event: unknown; routing: unknown }, mtd: Record<string, unknown>, o: RunOptions): PlannedVar | FailedAction {
+function runVar(
+  a: CompiledVar,
+  parts: { event: unknown; routing: unknown },
+  mtd: Record<string, unknown>,
+  o: RunOptions,
+): PlannedVar | FailedAction {
   if (!a.value) return { action: a.kind, name: a.name, value: null, ttl: null };
   const r = render(a.value, { ...parts, detect: { ...parts }, mtd }, o);
   if (!r.ok) return { action: a.kind, failed: true, error: `${a.path}.value: ${r.message}` };
@@ -168,7 +201,13 @@ function runVar(a: CompiledVar, parts: { event: unknown; routing: unknown }, mtd
 }
 
 /** Renders the actions of a rule that matched `input` (with the lookup metadata it collected). */
-export function planActions(actions: readonly CompiledAction[], input: unknown, target: "edr" | "detection", mtd: Record<string, unknown>, o: RunOptions): PlannedAction[] {
+export function planActions(
+  actions: readonly CompiledAction[],
+  input: unknown,
+  target: "edr" | "detection",
+  mtd: Record<string, unknown>,
+  o: RunOptions,
+): PlannedAction[] {
   const parts = eventParts(input, target);
   let first: Detection | undefined;
   let fallback: Detection | undefined;

@@ -6,7 +6,11 @@
  */
 import { parseTemplate, renderTemplate, type RenderOptions, type Template } from "./template.ts";
 import {
-  CompiledTransformMap, compileTransformMap, renderTransformMap, type TransformError, type TransformMap,
+  type CompiledTransformMap,
+  compileTransformMap,
+  renderTransformMap,
+  type TransformError,
+  type TransformMap,
 } from "./transform-map.ts";
 
 /** What `.` holds in a `start ai agent` template: the event's payload and routing, and the detection. */

@@ -42,9 +42,9 @@ export class TemplateExecError extends Error {
  * Thrown by a function or value operation without position; the evaluator catches it and
  * rethrows a TemplateExecError naming the node being executed.
  */
-export class EvalError extends Error {
+export class TemplateEvalError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "EvalError";
+    this.name = "TemplateEvalError";
   }
 }

@@ -6,7 +6,7 @@
  * templates run on the event path.
  */
 import type { Arg, Command, ControlNode, Node, Pipe } from "./ast.ts";
-import { EvalError, TemplateExecError } from "./errors.ts";
+import { TemplateEvalError, TemplateExecError } from "./errors.ts";
 import { callFunction, type FunctionContext } from "./functions.ts";
 import { formatValue } from "./go-fmt.ts";
 import { GoFloat, goTypeName, isGoInt, isMap, isNil, isTrue, sortedKeys } from "./values.ts";
@@ -146,7 +146,7 @@ class State {
         return;
       }
     }
-    throw new EvalError(`undefined variable: ${name}`);
+    throw new TemplateEvalError(`undefined variable: ${name}`);
   }
 
   private lookup(name: string): unknown {
@@ -154,7 +154,7 @@ class State {
       const slot = this.vars[i] as { name: string; value: unknown };
       if (slot.name === name) return slot.value;
     }
-    throw new EvalError(`undefined variable: ${name}`);
+    throw new TemplateEvalError(`undefined variable: ${name}`);
   }
 
   private evalPipeline(dot: unknown, pipe: Pipe): unknown {
@@ -172,7 +172,7 @@ class State {
     try {
       return this.evalCommandArgs(dot, cmd.args, final);
     } catch (e) {
-      if (e instanceof EvalError) throw new TemplateExecError(e.message, this.src, cmd.pos, cmd.text);
+      if (e instanceof TemplateEvalError) throw new TemplateExecError(e.message, this.src, cmd.pos, cmd.text);
       throw e;
     }
   }
@@ -192,7 +192,7 @@ class State {
         return this.fieldChain(base, first.path, hasArgs);
       }
       case "nil":
-        throw new EvalError("nil is not a command");
+        throw new TemplateEvalError("nil is not a command");
       default:
         this.notAFunction(first, hasArgs);
         return this.evalArg(dot, first);
@@ -200,7 +200,7 @@ class State {
   }
 
   private notAFunction(arg: Arg, hasArgs: boolean): void {
-    if (hasArgs) throw new EvalError(`can't give argument to non-function ${describe(arg)}`);
+    if (hasArgs) throw new TemplateEvalError(`can't give argument to non-function ${describe(arg)}`);
   }
 
   /** `.a.b.c` from `receiver`; only the last field could take arguments, and map keys cannot. */
@@ -208,12 +208,12 @@ class State {
     let v = receiver;
     path.forEach((name, i) => {
       if (isMap(v)) {
-        if (hasArgs && i === path.length - 1) throw new EvalError(`${name} is not a method but has arguments`);
+        if (hasArgs && i === path.length - 1) throw new TemplateEvalError(`${name} is not a method but has arguments`);
         v = Object.hasOwn(v, name) ? v[name] : undefined;
       } else if (isNil(v)) {
         v = undefined;
       } else {
-        throw new EvalError(`can't evaluate field ${name} in type ${goTypeName(v)}`);
+        throw new TemplateEvalError(`can't evaluate field ${name} in type ${goTypeName(v)}`);
       }
     });
     return v;
@@ -244,7 +244,7 @@ class State {
   private evalFunction(dot: unknown, name: string, args: Arg[], final: Final): unknown {
     if (name === "and" || name === "or") {
       const count = args.length + (final === NO_FINAL ? 0 : 1);
-      if (count < 1) throw new EvalError(`wrong number of args for ${name}: want at least 1 got 0`);
+      if (count < 1) throw new TemplateEvalError(`wrong number of args for ${name}: want at least 1 got 0`);
       let v: unknown;
       for (const a of args) {
         v = this.evalArg(dot, a);

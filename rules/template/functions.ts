@@ -5,14 +5,12 @@
  * `replace`, `base`, `dir`). `and`/`or` are evaluated lazily by the executor (they stop at
  * the first operand that decides, and return that operand, as Go ≥ 1.18 does).
  */
-import { EvalError } from "./errors.ts";
+import { TemplateEvalError } from "./errors.ts";
 import { goJson } from "./go-json.ts";
 import { formatValue, sprint, sprintf, sprintln } from "./go-fmt.ts";
 import { convertGoTime } from "./go-time.ts";
 import { md5Hex } from "./md5.ts";
-import {
-  compareGoStrings, goTypeName, isGoInt, isMap, isNil, isNumber, isTrue, numberValue, utf8Bytes,
-} from "./values.ts";
+import { compareGoStrings, goTypeName, isGoInt, isMap, isNil, isNumber, isTrue, numberValue, utf8Bytes } from "./values.ts";
 
 export interface FunctionContext {
   /** The secret seed `anon` hashes in front of its value; absent: `anon` fails. */
@@ -31,8 +29,8 @@ interface FunctionDef {
 /** Go's typed parameters: a string parameter refuses anything but a string. */
 function str(v: unknown): string {
   if (typeof v === "string") return v;
-  if (isNil(v)) throw new EvalError("invalid value; expected string");
-  throw new EvalError(`wrong type for value; expected string; got ${goTypeName(v)}`);
+  if (isNil(v)) throw new TemplateEvalError("invalid value; expected string");
+  throw new TemplateEvalError(`wrong type for value; expected string; got ${goTypeName(v)}`);
 }
 
 type Kind = "bool" | "number" | "string" | "invalid" | "other";
@@ -52,16 +50,16 @@ function basicKind(v: unknown): Kind {
  */
 function eq(args: unknown[]): boolean {
   const [a, ...rest] = args;
-  if (rest.length === 0) throw new EvalError("missing argument for comparison");
+  if (rest.length === 0) throw new TemplateEvalError("missing argument for comparison");
   const ka = basicKind(a);
   for (const b of rest) {
     const kb = basicKind(b);
     if (ka === "other" || kb === "other") {
       if (ka === "invalid" || kb === "invalid") continue;
-      throw new EvalError(`non-comparable type ${formatValue(ka === "other" ? a : b)}: ${goTypeName(ka === "other" ? a : b)}`);
+      throw new TemplateEvalError(`non-comparable type ${formatValue(ka === "other" ? a : b)}: ${goTypeName(ka === "other" ? a : b)}`);
     }
     if (ka !== kb) {
-      if (ka !== "invalid" && kb !== "invalid") throw new EvalError("incompatible types for comparison");
+      if (ka !== "invalid" && kb !== "invalid") throw new TemplateEvalError("incompatible types for comparison");
       continue;
     }
     if (ka === "invalid") return true;
@@ -74,41 +72,41 @@ function lt(a: unknown, b: unknown): boolean {
   const ka = basicKind(a);
   const kb = basicKind(b);
   if (ka === "bool" || ka === "invalid" || ka === "other" || kb === "bool" || kb === "invalid" || kb === "other") {
-    throw new EvalError("invalid type for comparison");
+    throw new TemplateEvalError("invalid type for comparison");
   }
-  if (ka !== kb) throw new EvalError("incompatible types for comparison");
+  if (ka !== kb) throw new TemplateEvalError("incompatible types for comparison");
   if (ka === "string") return compareGoStrings(a as string, b as string) < 0;
   return numberValue(a as number) < numberValue(b as number);
 }
 
 function index(args: unknown[]): unknown {
   let [item] = args;
-  if (isNil(item)) throw new EvalError("index of untyped nil");
+  if (isNil(item)) throw new TemplateEvalError("index of untyped nil");
   for (const key of args.slice(1)) {
-    if (isNil(item)) throw new EvalError("index of nil pointer");
+    if (isNil(item)) throw new TemplateEvalError("index of nil pointer");
     if (Array.isArray(item) || typeof item === "string") {
-      if (isNil(key)) throw new EvalError("cannot index slice/array with nil");
-      if (!isGoInt(key)) throw new EvalError(`cannot index slice/array with type ${goTypeName(key)}`);
+      if (isNil(key)) throw new TemplateEvalError("cannot index slice/array with nil");
+      if (!isGoInt(key)) throw new TemplateEvalError(`cannot index slice/array with type ${goTypeName(key)}`);
       const bytes = typeof item === "string" ? utf8Bytes(item) : item;
-      if (key < 0 || key >= bytes.length) throw new EvalError(`index out of range: ${key}`);
+      if (key < 0 || key >= bytes.length) throw new TemplateEvalError(`index out of range: ${key}`);
       item = bytes[key];
     } else if (isMap(item)) {
-      if (isNil(key)) throw new EvalError("value is nil; should be of type string");
-      if (typeof key !== "string") throw new EvalError(`value has type ${goTypeName(key)}; should be string`);
+      if (isNil(key)) throw new TemplateEvalError("value is nil; should be of type string");
+      if (typeof key !== "string") throw new TemplateEvalError(`value has type ${goTypeName(key)}; should be string`);
       item = Object.hasOwn(item, key) ? item[key] : undefined;
     } else {
-      throw new EvalError(`can't index item of type ${goTypeName(item)}`);
+      throw new TemplateEvalError(`can't index item of type ${goTypeName(item)}`);
     }
   }
   return item;
 }
 
 function length(v: unknown): number {
-  if (isNil(v)) throw new EvalError("len of nil pointer");
+  if (isNil(v)) throw new TemplateEvalError("len of nil pointer");
   if (typeof v === "string") return utf8Bytes(v).length;
   if (Array.isArray(v)) return v.length;
   if (isMap(v)) return Object.keys(v).length;
-  throw new EvalError(`len of type ${goTypeName(v)}`);
+  throw new TemplateEvalError(`len of type ${goTypeName(v)}`);
 }
 
 /** The last element of a path, accepting `/` and `\` (rule data carries Windows paths too). */
@@ -134,10 +132,10 @@ export function parseTimeSpec(spec: string): { from: string; to: string } {
   try {
     parsed = JSON.parse(spec);
   } catch {
-    throw new EvalError(`time spec is not JSON: ${spec}`);
+    throw new TemplateEvalError(`time spec is not JSON: ${spec}`);
   }
   if (!isMap(parsed) || typeof parsed.from !== "string" || typeof parsed.to !== "string") {
-    throw new EvalError('time spec needs string "from" and "to"');
+    throw new TemplateEvalError('time spec needs string "from" and "to"');
   }
   return { from: parsed.from, to: parsed.to };
 }
@@ -161,7 +159,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   anon: {
     arity: 1,
     call: ([a], ctx) => {
-      if (ctx.anonSeed === undefined) throw new EvalError("no anonymisation seed is configured");
+      if (ctx.anonSeed === undefined) throw new TemplateEvalError("no anonymisation seed is configured");
       return md5Hex(ctx.anonSeed + asString(a));
     },
   },
@@ -174,7 +172,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
       try {
         return convertGoTime(value, from, to);
       } catch (e) {
-        throw new EvalError((e as Error).message);
+        throw new TemplateEvalError((e as Error).message);
       }
     },
   },
@@ -182,7 +180,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   join: {
     arity: 2,
     call: ([sep, list]) => {
-      if (!Array.isArray(list)) throw new EvalError(`wrong type for value; expected list; got ${goTypeName(list)}`);
+      if (!Array.isArray(list)) throw new TemplateEvalError(`wrong type for value; expected list; got ${goTypeName(list)}`);
       return list.map(asString).join(str(sep));
     },
   },
@@ -194,19 +192,19 @@ const FUNCTIONS: Record<string, FunctionDef> = {
 /** The names the parser accepts as functions (`and`/`or` are run by the executor). */
 export const FUNCTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(FUNCTIONS), "and", "or"]);
 
-/** Calls a (non-lazy) function with evaluated arguments; EvalError on misuse, like Go. */
+/** Calls a (non-lazy) function with evaluated arguments; TemplateEvalError on misuse, like Go. */
 export function callFunction(name: string, args: unknown[], ctx: FunctionContext): unknown {
   const def = FUNCTIONS[name];
-  if (!def) throw new EvalError(`function ${JSON.stringify(name)} not defined`);
+  if (!def) throw new TemplateEvalError(`function ${JSON.stringify(name)} not defined`);
   if (def.variadic ? args.length < def.arity : args.length !== def.arity) {
     const want = def.variadic ? `at least ${def.arity}` : String(def.arity);
-    throw new EvalError(`wrong number of args for ${name}: want ${want} got ${args.length}`);
+    throw new TemplateEvalError(`wrong number of args for ${name}: want ${want} got ${args.length}`);
   }
   try {
     return def.call(args, ctx);
   } catch (e) {
-    if (e instanceof EvalError && !e.message.startsWith("wrong type") && !e.message.startsWith("invalid value")) {
-      throw new EvalError(`error calling ${name}: ${e.message}`);
+    if (e instanceof TemplateEvalError && !e.message.startsWith("wrong type") && !e.message.startsWith("invalid value")) {
+      throw new TemplateEvalError(`error calling ${name}: ${e.message}`);
     }
     throw e;
   }

@@ -179,7 +179,14 @@ function goSyntax(v: unknown, depth: number): string {
   if (typeof v === "boolean" || isGoInt(v)) return String(v);
   if (isNumber(v)) return formatFloat(numberValue(v), "g", NO_FLAGS);
   if (Array.isArray(v)) return "[]interface {}{" + v.map((e) => goSyntax(e, depth + 1)).join(", ") + "}";
-  if (isMap(v)) return "map[string]interface {}{" + sortedKeys(v).map((k) => `${quoteGo(k)}:${goSyntax(v[k], depth + 1)}`).join(", ") + "}";
+  if (isMap(v))
+    return (
+      "map[string]interface {}{" +
+      sortedKeys(v)
+        .map((k) => `${quoteGo(k)}:${goSyntax(v[k], depth + 1)}`)
+        .join(", ") +
+      "}"
+    );
   return String(v);
 }
 

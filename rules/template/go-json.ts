@@ -4,7 +4,7 @@
  * in Go's format (exponent only below 1e-6 or from 1e21).
  */
 import { formatFloatAbs, isNegative } from "./float-format.ts";
-import { EvalError } from "./errors.ts";
+import { TemplateEvalError } from "./errors.ts";
 import { isGoInt, isMap, isNil, isNumber, numberValue, sortedKeys } from "./values.ts";
 
 function quoteJson(s: string): string {
@@ -26,7 +26,7 @@ function quoteJson(s: string): string {
 }
 
 function jsonNumber(x: number): string {
-  if (!Number.isFinite(x)) throw new EvalError(`json: unsupported value: ${x}`);
+  if (!Number.isFinite(x)) throw new TemplateEvalError(`json: unsupported value: ${x}`);
   if (isGoInt(x)) return String(x);
   const abs = Math.abs(x);
   const useExp = abs !== 0 && (abs < 1e-6 || abs >= 1e21);

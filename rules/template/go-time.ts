@@ -39,9 +39,39 @@ const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", 
 
 /** Layout chunks, longest first where one is a prefix of another (Go's nextStdChunk order). */
 const STD = [
-  "January", "Jan", "Monday", "Mon", "MST", "2006", "002", "01", "02", "03", "04", "05", "06", "__2", "_2",
-  "15", "1", "2", "3", "4", "5", "PM", "pm",
-  "-07:00:00", "-070000", "-07:00", "-0700", "-07", "Z07:00:00", "Z070000", "Z07:00", "Z0700", "Z07",
+  "January",
+  "Jan",
+  "Monday",
+  "Mon",
+  "MST",
+  "2006",
+  "002",
+  "01",
+  "02",
+  "03",
+  "04",
+  "05",
+  "06",
+  "__2",
+  "_2",
+  "15",
+  "1",
+  "2",
+  "3",
+  "4",
+  "5",
+  "PM",
+  "pm",
+  "-07:00:00",
+  "-070000",
+  "-07:00",
+  "-0700",
+  "-07",
+  "Z07:00:00",
+  "Z070000",
+  "Z07:00",
+  "Z0700",
+  "Z07",
 ];
 
 type Chunk = { std: string } | { lit: string };
@@ -144,7 +174,14 @@ export function parseGoTime(value: string, layout: string): GoTime {
     throw new Error(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout)}: cannot parse`);
   };
   let rest = value;
-  let year = 1, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanos = 0, offset = 0;
+  let year = 1,
+    month = 1,
+    day = 1,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    nanos = 0,
+    offset = 0;
   let zone = "UTC";
   let pm: boolean | undefined;
   const num = (re: RegExp): number => {
@@ -176,30 +213,71 @@ export function parseGoTime(value: string, layout: string): GoTime {
     const s = c.std;
     if (/^[.,]/.test(s)) return fraction();
     switch (s) {
-      case "January": month = word(MONTHS) + 1; break;
-      case "Jan": month = word(MONTHS, 3) + 1; break;
-      case "Monday": word(DAYS); break;
-      case "Mon": word(DAYS, 3); break;
-      case "2006": year = num(/^\d{4}/); break;
-      case "06": { const y = num(/^\d{2}/); year = y >= 69 ? 1900 + y : 2000 + y; break; }
-      case "01": month = num(/^\d{2}/); break;
-      case "1": month = num(/^\d{1,2}/); break;
-      case "02": day = num(/^\d{2}/); break;
-      case "_2": day = num(/^( \d|\d{1,2})/); break;
-      case "2": day = num(/^\d{1,2}/); break;
-      case "002": case "__2": num(/^( {0,2}\d{1,3})/); break;
-      case "15": hour = num(/^\d{1,2}/); break;
-      case "03": hour = num(/^\d{2}/); break;
-      case "3": hour = num(/^\d{1,2}/); break;
-      case "04": minute = num(/^\d{2}/); break;
-      case "4": minute = num(/^\d{1,2}/); break;
-      case "05": case "5": {
+      case "January":
+        month = word(MONTHS) + 1;
+        break;
+      case "Jan":
+        month = word(MONTHS, 3) + 1;
+        break;
+      case "Monday":
+        word(DAYS);
+        break;
+      case "Mon":
+        word(DAYS, 3);
+        break;
+      case "2006":
+        year = num(/^\d{4}/);
+        break;
+      case "06": {
+        const y = num(/^\d{2}/);
+        year = y >= 69 ? 1900 + y : 2000 + y;
+        break;
+      }
+      case "01":
+        month = num(/^\d{2}/);
+        break;
+      case "1":
+        month = num(/^\d{1,2}/);
+        break;
+      case "02":
+        day = num(/^\d{2}/);
+        break;
+      case "_2":
+        day = num(/^( \d|\d{1,2})/);
+        break;
+      case "2":
+        day = num(/^\d{1,2}/);
+        break;
+      case "002":
+      case "__2":
+        num(/^( {0,2}\d{1,3})/);
+        break;
+      case "15":
+        hour = num(/^\d{1,2}/);
+        break;
+      case "03":
+        hour = num(/^\d{2}/);
+        break;
+      case "3":
+        hour = num(/^\d{1,2}/);
+        break;
+      case "04":
+        minute = num(/^\d{2}/);
+        break;
+      case "4":
+        minute = num(/^\d{1,2}/);
+        break;
+      case "05":
+      case "5": {
         second = num(s === "05" ? /^\d{2}/ : /^\d{1,2}/);
         const next = all[idx + 1];
         if (!(next && "std" in next && /^[.,]/.test(next.std))) fraction();
         break;
       }
-      case "PM": case "pm": pm = word(["PM", "AM"]) === 0; break;
+      case "PM":
+      case "pm":
+        pm = word(["PM", "AM"]) === 0;
+        break;
       case "MST": {
         const m = /^[A-Z]{3,5}/.exec(rest);
         if (!m) fail();

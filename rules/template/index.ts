@@ -10,7 +10,13 @@ export type { ParseResult, RenderOptions, RenderResult, Template } from "./templ
 
 /** Transform maps: compile once (errors name the value's path, e.g. `data/summary`), render per event. */
 export { CompiledTransformMap, compileTransformMap, renderTransformMap } from "./transform-map.ts";
-export type { CompileTransformOptions, CompileTransformResult, RenderTransformResult, TransformError, TransformMap } from "./transform-map.ts";
+export type {
+  CompileTransformOptions,
+  CompileTransformResult,
+  RenderTransformResult,
+  TransformError,
+  TransformMap,
+} from "./transform-map.ts";
 
 /** The `start ai agent` prompt: prompt part(s) rendered and joined, then the `data` JSON block. */
 export { CompiledAgentPrompt, compileAgentPrompt, renderAgentPrompt } from "./agent-prompt.ts";

@@ -6,9 +6,28 @@
 import { TemplateSyntaxError } from "./errors.ts";
 
 export type TokenType =
-  | "text" | "leftDelim" | "rightDelim" | "space" | "identifier" | "keyword" | "dot" | "field"
-  | "variable" | "string" | "rawString" | "char" | "number" | "bool" | "nil" | "pipe"
-  | "leftParen" | "rightParen" | "declare" | "assign" | "comma" | "eof";
+  | "text"
+  | "leftDelim"
+  | "rightDelim"
+  | "space"
+  | "identifier"
+  | "keyword"
+  | "dot"
+  | "field"
+  | "variable"
+  | "string"
+  | "rawString"
+  | "char"
+  | "number"
+  | "bool"
+  | "nil"
+  | "pipe"
+  | "leftParen"
+  | "rightParen"
+  | "declare"
+  | "assign"
+  | "comma"
+  | "eof";
 
 export interface Token {
   type: TokenType;
@@ -180,13 +199,7 @@ function describeChar(c: string): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, "0")} '${c}'`;
 }
 
-function scanQuoted(
-  src: string,
-  pos: number,
-  quote: string,
-  unterminated: string,
-  fail: (msg: string, at?: number) => never,
-): number {
+function scanQuoted(src: string, pos: number, quote: string, unterminated: string, fail: (msg: string, at?: number) => never): number {
   let i = pos + 1;
   for (;;) {
     const c = src[i];
@@ -203,9 +216,10 @@ function scanQuoted(
 
 /** Go's number syntax: sign, 0x/0o/0b prefixes, `_` separators, fraction, exponent. */
 function scanNumber(src: string, pos: number, fail: (msg: string, at?: number) => never): number {
-  const m = /^[+-]?(0[xX][0-9a-fA-F_]*(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[oO][0-7_]+|0[bB][01_]+|[0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9_]+)?)i?/.exec(
-    src.slice(pos),
-  );
+  const m =
+    /^[+-]?(0[xX][0-9a-fA-F_]*(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[oO][0-7_]+|0[bB][01_]+|[0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9_]+)?)i?/.exec(
+      src.slice(pos),
+    );
   const len = m?.[0].length ?? 0;
   if (isAlphaNumeric(src[pos + len]) || src[pos + len] === "." || !/[0-9]/.test(m?.[0] ?? "")) {
     let end = pos + len;

@@ -4,7 +4,16 @@
  */
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", '"': '"', "'": "'",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\\": "\\",
+  '"': '"',
+  "'": "'",
 };
 
 /** Decodes a quoted Go literal (`"…"` or `'…'`); returns undefined when an escape is invalid. */

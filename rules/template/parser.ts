@@ -147,7 +147,9 @@ class Parser {
     for (;;) {
       const t = this.nextNonSpace();
       if (t.type === end) break;
-      if (["bool", "char", "dot", "field", "identifier", "number", "nil", "rawString", "string", "variable", "leftParen"].includes(t.type)) {
+      if (
+        ["bool", "char", "dot", "field", "identifier", "number", "nil", "rawString", "string", "variable", "leftParen"].includes(t.type)
+      ) {
         this.i--;
         pipe.cmds.push(this.command());
         continue;

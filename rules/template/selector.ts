@@ -8,10 +8,7 @@
 import { convertGoTime } from "./go-time.ts";
 import { isMap } from "./values.ts";
 
-type Modifier =
-  | { name: "parsejson" }
-  | { name: "extract"; re: RegExp }
-  | { name: "parsetime"; from: string; to: string };
+type Modifier = { name: "parsejson" } | { name: "extract"; re: RegExp } | { name: "parsetime"; from: string; to: string };
 
 export interface Selector {
   readonly keys: readonly string[];

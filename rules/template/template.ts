@@ -46,10 +46,16 @@ export function parseTemplate(src: string): ParseResult {
  */
 export function renderTemplate(t: Template, data: unknown, options: RenderOptions = {}): RenderResult {
   try {
-    const text = execute(t.source, t.nodes as Node[], data, { anonSeed: options.anonSeed }, {
-      maxSteps: options.maxSteps ?? 200_000,
-      maxOutputChars: options.maxOutputChars ?? 1_000_000,
-    });
+    const text = execute(
+      t.source,
+      t.nodes as Node[],
+      data,
+      { anonSeed: options.anonSeed },
+      {
+        maxSteps: options.maxSteps ?? 200_000,
+        maxOutputChars: options.maxOutputChars ?? 1_000_000,
+      },
+    );
     return { ok: true, text };
   } catch (e) {
     if (e instanceof TemplateExecError) return { ok: false, message: e.message };

@@ -22,8 +22,7 @@ export type GoMap = { [key: string]: unknown };
 
 export const isMissing = (v: unknown): v is undefined => v === undefined;
 export const isNil = (v: unknown): v is null | undefined => v === null || v === undefined;
-export const isMap = (v: unknown): v is GoMap =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoFloat);
+export const isMap = (v: unknown): v is GoMap => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoFloat);
 export const isNumber = (v: unknown): v is number | GoFloat => typeof v === "number" || v instanceof GoFloat;
 export const numberValue = (v: number | GoFloat): number => (typeof v === "number" ? v : v.value);
 /** Whether Go would hold this number as an int (rather than a float64). */

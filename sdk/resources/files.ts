@@ -60,7 +60,14 @@ export class FilesApi {
 
   /** Reserves an upload (≤ 100 MB; 10 per minute per session): where to PUT the bytes. */
   requestUpload(sessionId: string, file: { filename: string; content_type: string; size: number }, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload`, body: file, parse: validated(UploadTicket), idempotent: false, ...options });
+    return this.#t.request({
+      method: "POST",
+      path: `/v1/io/sessions/${segment(sessionId)}/upload`,
+      body: file,
+      parse: validated(UploadTicket),
+      idempotent: false,
+      ...options,
+    });
   }
 
   /** PUTs the bytes to a ticket's signed URL, streaming them. */
@@ -82,7 +89,14 @@ export class FilesApi {
 
   /** Moves an uploaded file into the workspace; answers its path there. */
   completeUpload(sessionId: string, uploadId: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/upload/complete`, body: { upload_id: uploadId }, parse: validated(UploadCompleted), idempotent: false, ...options });
+    return this.#t.request({
+      method: "POST",
+      path: `/v1/io/sessions/${segment(sessionId)}/upload/complete`,
+      body: { upload_id: uploadId },
+      parse: validated(UploadCompleted),
+      idempotent: false,
+      ...options,
+    });
   }
 
   /** Uploads a file into `/workspace/uploads/` in one call: reserve, stream the bytes, complete. */
@@ -101,12 +115,23 @@ export class FilesApi {
   /** Fetches a workspace file into storage and answers a signed URL to GET it from. */
   requestDownload(sessionId: string, path: string, options: CallOptions = {}) {
     // Repeating it only fetches the file again and signs a fresh URL.
-    return this.#t.request({ method: "POST", path: `/v1/io/sessions/${segment(sessionId)}/download`, body: { path }, parse: validated(DownloadTicket), idempotent: true, ...options });
+    return this.#t.request({
+      method: "POST",
+      path: `/v1/io/sessions/${segment(sessionId)}/download`,
+      body: { path },
+      parse: validated(DownloadTicket),
+      idempotent: true,
+      ...options,
+    });
   }
 
   /** Opens the bytes of a download ticket as a stream. */
   async openDownload(ticket: DownloadTicketData, options: CallOptions & { onProgress?: ProgressListener } = {}): Promise<Download> {
-    const response = await this.#fetch(new URL(ticket.download_url, this.#t.baseUrl).toString(), { method: "GET", signal: options.signal }, "GET download_url");
+    const response = await this.#fetch(
+      new URL(ticket.download_url, this.#t.baseUrl).toString(),
+      { method: "GET", signal: options.signal },
+      "GET download_url",
+    );
     if (!response.ok) throw await errorFrom(response);
     if (!response.body) throw new AiSessionsError(response.status, "invalid_response", "the download has no body");
     const body = options.onProgress ? countBytes(response.body, ticket.size, options.onProgress) : response.body;
@@ -130,7 +155,12 @@ export class FilesApi {
       return await this.#t.fetch(url, init);
     } catch (error) {
       const aborted = init.signal?.aborted ?? false;
-      throw new AiSessionsError(0, aborted ? "aborted" : "network_error", `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new AiSessionsError(
+        0,
+        aborted ? "aborted" : "network_error",
+        `${what}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 }

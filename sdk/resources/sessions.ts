@@ -4,7 +4,7 @@ import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
 import {
   HistoryPage,
   SessionAnswer,
-  SessionCreate,
+  type SessionCreate,
   SessionCreated,
   SessionList,
   SessionRecordDeleted,
@@ -45,17 +45,29 @@ export class SessionsApi {
   async create(body: z.input<typeof SessionCreate> = {}, options: CallOptions = {}) {
     // With an idempotent_key the server answers the live session it already made, so a retry cannot double it.
     const idempotent = body.idempotent_key !== undefined;
-    return (await this.#t.request({ method: "POST", path: "/v1/sessions", body, parse: validated(SessionCreated), idempotent, ...options })).session;
+    return (await this.#t.request({ method: "POST", path: "/v1/sessions", body, parse: validated(SessionCreated), idempotent, ...options }))
+      .session;
   }
 
   /** One page of the caller's sessions, newest first. */
   list(query: ListSessionsQuery = {}, options: CallOptions = {}) {
-    return this.#t.request({ method: "GET", path: "/v1/sessions", query: { ...query }, parse: validated(SessionList), idempotent: true, ...options });
+    return this.#t.request({
+      method: "GET",
+      path: "/v1/sessions",
+      query: { ...query },
+      parse: validated(SessionList),
+      idempotent: true,
+      ...options,
+    });
   }
 
   /** Every page of the listing, fetched as the iteration goes. */
   pages(query: ListSessionsQuery = {}, options: CallOptions = {}) {
-    return walkPages(query.cursor, (cursor) => this.list({ ...query, cursor }, options), (page) => page.next_cursor);
+    return walkPages(
+      query.cursor,
+      (cursor) => this.list({ ...query, cursor }, options),
+      (page) => page.next_cursor,
+    );
   }
 
   /** Every session of the listing, one at a time (pages fetched lazily). */
@@ -65,18 +77,38 @@ export class SessionsApi {
 
   /** The full record. */
   async get(id: string, options: CallOptions = {}) {
-    return (await this.#t.request({ method: "GET", path: `/v1/sessions/${segment(id)}`, parse: validated(SessionAnswer), idempotent: true, ...options })).session;
+    return (
+      await this.#t.request({
+        method: "GET",
+        path: `/v1/sessions/${segment(id)}`,
+        parse: validated(SessionAnswer),
+        idempotent: true,
+        ...options,
+      })
+    ).session;
   }
 
   /** Terminates the session (end_reason `user_requested`); repeating it is harmless. */
   terminate(id: string, options: CallOptions = {}) {
-    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}`, parse: validated(SessionTerminated), idempotent: true, ...options });
+    return this.#t.request({
+      method: "DELETE",
+      path: `/v1/sessions/${segment(id)}`,
+      parse: validated(SessionTerminated),
+      idempotent: true,
+      ...options,
+    });
   }
 
   /** Deletes an ended session's record, events and archive (409 `session_not_ended` while live). */
   deleteRecord(id: string, options: CallOptions = {}) {
     // Not retried: a repeat after a lost answer would be a 404 although the delete worked.
-    return this.#t.request({ method: "DELETE", path: `/v1/sessions/${segment(id)}/record`, parse: validated(SessionRecordDeleted), idempotent: false, ...options });
+    return this.#t.request({
+      method: "DELETE",
+      path: `/v1/sessions/${segment(id)}/record`,
+      parse: validated(SessionRecordDeleted),
+      idempotent: false,
+      ...options,
+    });
   }
 
   /** One page of stored events after `afterSeq`. */
@@ -93,7 +125,11 @@ export class SessionsApi {
 
   /** Every page of stored events after `afterSeq`. */
   historyPages(id: string, query: HistoryQuery = {}, options: CallOptions = {}) {
-    return walkPages(query.afterSeq ?? 0, (afterSeq) => this.history(id, { ...query, afterSeq }, options), (page) => page.next_after_seq);
+    return walkPages(
+      query.afterSeq ?? 0,
+      (afterSeq) => this.history(id, { ...query, afterSeq }, options),
+      (page) => page.next_after_seq,
+    );
   }
 
   /** Every stored event after `afterSeq`, in seq order (pages fetched lazily). */

@@ -35,12 +35,17 @@ export function parseServerFrame(text: string): IncomingFrame {
   }
   const parsed = ServerEnvelope.safeParse(json);
   if (parsed.success) return { kind: "event", frame: parsed.data };
-  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  const issues = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
   // The seq is kept even for a frame that fails validation, so seq tracking does not stall on it.
   const seq = (json as { seq?: unknown } | null)?.seq;
   return {
     kind: "invalid",
-    error: new AiSessionsError(0, "invalid_response", `a '${String(type)}' frame does not match the API schema (${issues})`, { body: json }),
+    error: new AiSessionsError(0, "invalid_response", `a '${String(type)}' frame does not match the API schema (${issues})`, {
+      body: json,
+    }),
     raw: json,
     seq: typeof seq === "number" && Number.isInteger(seq) ? seq : null,
   };
@@ -54,7 +59,11 @@ export function encodeClientFrame(frame: ClientFrameInput): string {
   const parsed = ClientFrame.safeParse(frame);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AiSessionsError(0, "invalid_message", `invalid '${frame.type}' frame: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "bad payload"}`);
+    throw new AiSessionsError(
+      0,
+      "invalid_message",
+      `invalid '${frame.type}' frame: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "bad payload"}`,
+    );
   }
   return frameJson(parsed.data);
 }

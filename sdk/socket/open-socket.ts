@@ -69,7 +69,12 @@ function listenerFor(handlers: SessionHandlers): SocketListener<ServerEnvelope |
 /** Opens a session's WebSocket; see {@link SessionSocket}. */
 export function createSessionWebSocket(options: SessionSocketOptions): SdkSessionSocket {
   // The probe asks once per failed upgrade; the socket's own backoff spaces those out.
-  const rest = new RestTransport({ baseUrl: options.baseUrl, token: options.token, retry: { retries: 0 }, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const rest = new RestTransport({
+    baseUrl: options.baseUrl,
+    token: options.token,
+    retry: { retries: 0 },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   return new SessionSocket({
     sessionId: options.sessionId,
     url: (afterSeq) => ticketedSocketUrl(rest, options.sessionId, afterSeq),

@@ -4,9 +4,11 @@ import type { StoredEnvelope } from "../../schemas/events.ts";
 import { derive, type LocalAnswers } from "../../web/src/chat-model.ts";
 
 let seq = 0;
-const ev = (type: string, payload: unknown): StoredEnvelope => ({ type, payload, seq: ++seq, session_id: "s", timestamp: new Date(0).toISOString() }) as StoredEnvelope;
+const ev = (type: string, payload: unknown): StoredEnvelope =>
+  ({ type, payload, seq: ++seq, session_id: "s", timestamp: new Date(0).toISOString() }) as StoredEnvelope;
 const none = (): LocalAnswers => ({ approvals: new Map(), questions: new Map() });
-const status = (ui_state: string, needs_attention: boolean) => ev("session_status", { status: "running", ui_state, needs_attention, dormant: false });
+const status = (ui_state: string, needs_attention: boolean) =>
+  ev("session_status", { status: "running", ui_state, needs_attention, dormant: false });
 
 describe("chat model", () => {
   it("joins a tool call with its result in one card", () => {
@@ -56,7 +58,19 @@ describe("chat model", () => {
 
   it("questions keep this client's answers; the session's end settles everything", () => {
     seq = 0;
-    const q = { question_id: "q1", questions: [{ question: "Which?", header: "Pick", options: [{ label: "a", description: "" }, { label: "b", description: "" }] }] };
+    const q = {
+      question_id: "q1",
+      questions: [
+        {
+          question: "Which?",
+          header: "Pick",
+          options: [
+            { label: "a", description: "" },
+            { label: "b", description: "" },
+          ],
+        },
+      ],
+    };
     const events = [ev("ask_user_question", q), status("Waiting", true)];
     const local = none();
     local.questions.set("q1", { "Which?": "b" });
@@ -70,7 +84,14 @@ describe("chat model", () => {
 
   it("sums usage deltas and follows the latest status", () => {
     seq = 0;
-    const d = derive([status("Running", false), ev("usage_delta", { input_tokens: 1, output_tokens: 1, cost_usd: 0.25 }), ev("usage_delta", { input_tokens: 1, output_tokens: 1, cost_usd: 0.5 })], none());
+    const d = derive(
+      [
+        status("Running", false),
+        ev("usage_delta", { input_tokens: 1, output_tokens: 1, cost_usd: 0.25 }),
+        ev("usage_delta", { input_tokens: 1, output_tokens: 1, cost_usd: 0.5 }),
+      ],
+      none(),
+    );
     expect(d.costUsd).toBe(0.75);
     expect(d.running).toBe(true);
   });

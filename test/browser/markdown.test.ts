@@ -38,7 +38,14 @@ describe("markdown parser", () => {
   });
 
   it("drops link targets that could run script, keeping the label", () => {
-    for (const href of ["javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x", "//evil.example/x"]) {
+    for (const href of [
+      "javascript:alert(1)",
+      "JAVASCRIPT:alert(1)",
+      " javascript:alert(1)",
+      "data:text/html,<b>x</b>",
+      "vbscript:x",
+      "//evil.example/x",
+    ]) {
       const blocks = parseMarkdown(`[click me](${href})`);
       expect(hrefs(blocks)).toEqual([]);
       expect(text(blocks)).toContain("click me");
@@ -97,8 +104,20 @@ describe("markdown parser", () => {
 
   it("treats single newlines as line breaks and leaves snake_case alone", () => {
     expect(parseInline("a\nb")).toEqual([{ type: "text", text: "a" }, { type: "br" }, { type: "text", text: "b" }]);
-    expect(parseInline("my_var_name and __init__")).toEqual([{ type: "text", text: "my_var_name and " }, { type: "strong", children: [{ type: "text", text: "init" }] }]);
-    expect(parseInline("*a **b** c*")).toEqual([{ type: "em", children: [{ type: "text", text: "a " }, { type: "strong", children: [{ type: "text", text: "b" }] }, { type: "text", text: " c" }] }]);
+    expect(parseInline("my_var_name and __init__")).toEqual([
+      { type: "text", text: "my_var_name and " },
+      { type: "strong", children: [{ type: "text", text: "init" }] },
+    ]);
+    expect(parseInline("*a **b** c*")).toEqual([
+      {
+        type: "em",
+        children: [
+          { type: "text", text: "a " },
+          { type: "strong", children: [{ type: "text", text: "b" }] },
+          { type: "text", text: " c" },
+        ],
+      },
+    ]);
     expect(parseInline("2 * 3 * 4")).toEqual([{ type: "text", text: "2 * 3 * 4" }]);
     expect(parseInline("\\*not em\\*")).toEqual([{ type: "text", text: "*not em*" }]);
   });
@@ -169,7 +188,11 @@ describe("markdown parser on hostile agent output", () => {
     expect(parseMarkdown("#hashtag")[0]!.type).toBe("paragraph");
     expect(parseMarkdown("```ts title\nconst a = 1;\n```")).toEqual([{ type: "code", lang: "ts", text: "const a = 1;" }]);
     expect(parseMarkdown("```a`b\nx")[0]!.type).toBe("paragraph");
-    expect(parseInline("``a ` b`` and `c`")).toEqual([{ type: "code", text: "a ` b" }, { type: "text", text: " and " }, { type: "code", text: "c" }]);
+    expect(parseInline("``a ` b`` and `c`")).toEqual([
+      { type: "code", text: "a ` b" },
+      { type: "text", text: " and " },
+      { type: "code", text: "c" },
+    ]);
   });
 });
 
@@ -186,7 +209,9 @@ describe("the web sources", () => {
     walk(path.resolve(import.meta.dirname, "../../web/src"));
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
-      expect(readFileSync(file, "utf8"), file).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser/);
+      expect(readFileSync(file, "utf8"), file).not.toMatch(
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser/,
+      );
     }
   });
 });

@@ -111,7 +111,11 @@ describe("#token= links", () => {
 /** Registers `token`'s user and stores an API key, as readyUser does for a fresh one. */
 async function readyUserWith(token: string): Promise<void> {
   const call = (route: string, body?: unknown) =>
-    fetch(platform.baseUrl + route, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(platform.baseUrl + route, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   expect((await call("/v1/register")).status).toBe(200);
   expect((await call("/v1/auth/claude/apikey", { api_key: "sk-ant-api03-e2e-browser-token-link-0123456789" })).status).toBe(200);
 }

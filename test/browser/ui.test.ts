@@ -164,7 +164,11 @@ describe("the web UI", () => {
     await page.click("[data-profile-name='Triage v2'] [data-testid=make-default]");
     await page.waitForSelector("[data-profile-name='Triage v2'] [data-testid=default-chip]");
     let profiles = (await api(base(), token, "GET", "/v1/profiles")).body.profiles;
-    expect(profiles.find((p: any) => p.name === "Triage v2")).toMatchObject({ is_default: true, permission_mode: "plan", allowed_tools: ["Read", "Grep", "Bash(ls:*)"] });
+    expect(profiles.find((p: any) => p.name === "Triage v2")).toMatchObject({
+      is_default: true,
+      permission_mode: "plan",
+      allowed_tools: ["Read", "Grep", "Bash(ls:*)"],
+    });
 
     await page.click("[data-profile-name=Default] [data-testid=make-default]");
     await page.waitForSelector("[data-profile-name=Default] [data-testid=default-chip]");
@@ -188,7 +192,10 @@ describe("the web UI", () => {
     expect(await page.textContent("[data-testid=tool-card] [data-testid=tool-output]")).toContain("streamed-from-the-tool");
 
     const payload = "<img src=x onerror=alert(1)>";
-    await send(page, `Format this ${payload} [[scenario:text text="## Verdict\\n**Malicious** host: ${payload} <script>alert(3)</script> [details](javascript:alert(2)) and [docs](https://example.com/doc)\\n\\n- one\\n- two"]]`);
+    await send(
+      page,
+      `Format this ${payload} [[scenario:text text="## Verdict\\n**Malicious** host: ${payload} <script>alert(3)</script> [details](javascript:alert(2)) and [docs](https://example.com/doc)\\n\\n- one\\n- two"]]`,
+    );
     await atLeast(page, "[data-testid=turn-result]", 2);
     const answer = page.locator("[data-testid=msg-assistant]").last();
     expect(await answer.locator("h4").textContent()).toBe("Verdict");
@@ -238,7 +245,14 @@ describe("the web UI", () => {
     await page.click("[data-testid=approve-once]");
     await page.waitForSelector("[data-testid=approval-card][data-state=approved]");
     await page.waitForSelector("[data-testid=tool-card][data-tool-state=done]");
-    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll("[data-testid=msg-assistant]")].some((el: any) => el.textContent.includes("after-the-approval")), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        [...(globalThis as any).document.querySelectorAll("[data-testid=msg-assistant]")].some((el: any) =>
+          el.textContent.includes("after-the-approval"),
+        ),
+      null,
+      { timeout: 60_000 },
+    );
     await page.waitForSelector(`${row}[data-attention=false]`);
     expect(existsSync(path.join(workspace(id), "approved-by-ui.txt"))).toBe(true);
     expect(await count(page, "[data-testid=jump-to-pending]")).toBe(0);
@@ -256,7 +270,9 @@ describe("the web UI", () => {
     // Allow for the session: the next matching command runs without asking.
     await send(page, '[[scenario:bash command="touch session-1.txt"]]');
     await page.waitForSelector("[data-testid=approval-card][data-state=pending]");
-    expect(await page.textContent("[data-testid=approval-card][data-state=pending] [data-testid=approve-session]")).toContain("Bash(touch:*)");
+    expect(await page.textContent("[data-testid=approval-card][data-state=pending] [data-testid=approve-session]")).toContain(
+      "Bash(touch:*)",
+    );
     await page.click("[data-testid=approve-session]");
     await atLeast(page, "[data-testid=turn-result]", results + 2);
     const approvals = await count(page, "[data-testid=approval-card]");
@@ -288,11 +304,22 @@ describe("the web UI", () => {
     // Uploads need the sandbox up: wait for the runner to connect.
     await page.waitForSelector("[data-testid=chat] [data-testid=state-badge][data-state=Waiting]");
 
-    await page.setInputFiles("[data-testid=upload-input]", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("indicator: 45.33.32.156\n") });
-    await page.waitForFunction(() => {
-      const g = globalThis as any;
-      return g.document.querySelector("[data-testid=composer-input]").value.includes("uploads/notes.txt") || g.document.querySelector(".toast-error");
-    }, null, { timeout: 60_000 });
+    await page.setInputFiles("[data-testid=upload-input]", {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("indicator: 45.33.32.156\n"),
+    });
+    await page.waitForFunction(
+      () => {
+        const g = globalThis as any;
+        return (
+          g.document.querySelector("[data-testid=composer-input]").value.includes("uploads/notes.txt") ||
+          g.document.querySelector(".toast-error")
+        );
+      },
+      null,
+      { timeout: 60_000 },
+    );
     expect(await count(page, ".toast-error"), (await page.locator(".toast-error").allTextContents()).join("; ")).toBe(0);
     expect(readFileSync(path.join(workspace(id), "uploads", "notes.txt"), "utf8")).toBe("indicator: 45.33.32.156\n");
     await send(page, "[[scenario:read path=uploads/notes.txt]]");
@@ -332,7 +359,13 @@ describe("the web UI", () => {
     await page.waitForSelector("[data-testid=connection][data-state=offline]");
     // The turn finishes on the server while the page is offline.
     await watcher.until(hasResult(), "the slow turn's result", 60_000);
-    await watcher.until((f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > f.find((y: any) => y.type === "result").seq), "the turn to settle");
+    await watcher.until(
+      (f) =>
+        f.some(
+          (x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > f.find((y: any) => y.type === "result").seq,
+        ),
+      "the turn to settle",
+    );
     expect(await count(page, "[data-testid=turn-result]")).toBe(1);
     await context.setOffline(false);
 

@@ -50,15 +50,26 @@ export async function startFakeAuthServer(): Promise<FakeAuthServer> {
         const match = /^refresh-(\d+)$/.exec(body.refresh_token ?? "");
         if (!match || !body.client_id) return send(400, { error: "invalid_grant", error_description: "Invalid refresh token" });
         const next = Number(match[1]) + 1;
-        return send(200, { access_token: `sk-ant-oat01-refreshed-${next}`, refresh_token: `refresh-${next}`, expires_in: 28_800, token_type: "Bearer" });
+        return send(200, {
+          access_token: `sk-ant-oat01-refreshed-${next}`,
+          refresh_token: `refresh-${next}`,
+          expires_in: 28_800,
+          token_type: "Bearer",
+        });
       }
       if (body.grant_type !== "authorization_code") return send(400, { error: "unsupported_grant_type" });
-      if (!body.code_verifier || !body.state || !body.client_id) return send(400, { error: "invalid_request", error_description: "missing PKCE fields" });
+      if (!body.code_verifier || !body.state || !body.client_id)
+        return send(400, { error: "invalid_request", error_description: "missing PKCE fields" });
       if (!body.code?.startsWith("good-")) return send(400, { error: "invalid_grant", error_description: "Invalid authorization code" });
       // The code embeds the S256 challenge the client should have derived its verifier for.
       const challenge = createHash("sha256").update(body.code_verifier).digest("base64url");
       if (body.code !== `good-${challenge}`) return send(400, { error: "invalid_grant", error_description: "PKCE verification failed" });
-      send(200, { access_token: `sk-ant-oat01-${challenge.slice(0, 16)}`, refresh_token: "refresh-0", expires_in: 28_800, token_type: "Bearer" });
+      send(200, {
+        access_token: `sk-ant-oat01-${challenge.slice(0, 16)}`,
+        refresh_token: "refresh-0",
+        expires_in: 28_800,
+        token_type: "Bearer",
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -27,7 +27,8 @@ export async function startSandboxRecorder(): Promise<{ url: string; close(): Pr
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
-      const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      const send = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       const url = new URL(req.url ?? "/", "http://recorder");
       const recorded = /^\/_recorded\/([^/]+)$/.exec(url.pathname);
       if (req.method === "GET" && recorded) {
@@ -56,7 +57,14 @@ export async function startSandboxRecorder(): Promise<{ url: string; close(): Pr
       const one = /^\/sandboxes\/([^/]+)$/.exec(url.pathname);
       const entry = one ? sandboxes.get(one[1]!) : undefined;
       if (!one || !entry) return send(404, { error: "not_found", message: "no such sandbox" });
-      if (req.method === "GET") return send(200, { session_id: one[1], running: entry.running, exit_code: entry.running || entry.signal ? null : 0, signal: entry.signal ?? null, workspace_dir: "/recorded" });
+      if (req.method === "GET")
+        return send(200, {
+          session_id: one[1],
+          running: entry.running,
+          exit_code: entry.running || entry.signal ? null : 0,
+          signal: entry.signal ?? null,
+          workspace_dir: "/recorded",
+        });
       if (req.method === "DELETE") {
         entry.running = false;
         entry.stops += 1;

@@ -19,7 +19,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const event = (seq: number, type = "session_status"): WireFrame => ({ type, seq, timestamp: new Date().toISOString(), session_id: "s1", payload: { n: seq } });
+const event = (seq: number, type = "session_status"): WireFrame => ({
+  type,
+  seq,
+  timestamp: new Date().toISOString(),
+  session_id: "s1",
+  payload: { n: seq },
+});
 
 /** Resolves when `check` holds (polled), or fails naming what never happened. */
 async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
@@ -44,7 +50,10 @@ async function sessionServer(onConnection: (socket: ServerSocket, afterSeq: stri
   });
   cleanups.push(() => new Promise<void>((resolve) => wss.close(() => resolve())));
   const { port } = wss.address() as AddressInfo;
-  return { connections, url: (afterSeq: number | null) => `ws://127.0.0.1:${port}/v1/ws/sessions/s1${afterSeq === null ? "" : `?after_seq=${afterSeq}`}` };
+  return {
+    connections,
+    url: (afterSeq: number | null) => `ws://127.0.0.1:${port}/v1/ws/sessions/s1${afterSeq === null ? "" : `?after_seq=${afterSeq}`}`,
+  };
 }
 
 /** Opens a core socket on `url`, recording delivered seqs and the final close. */
@@ -70,7 +79,13 @@ function openSocket(url: (afterSeq: number | null) => string, extra: { heartbeat
 }
 
 const send = (socket: ServerSocket, frame: WireFrame) => socket.send(JSON.stringify(frame));
-const history = (...seqs: number[]): WireFrame => ({ type: "history", seq: null, timestamp: new Date().toISOString(), session_id: "s1", payload: { messages: seqs.map((seq) => event(seq)) } });
+const history = (...seqs: number[]): WireFrame => ({
+  type: "history",
+  seq: null,
+  timestamp: new Date().toISOString(),
+  session_id: "s1",
+  payload: { messages: seqs.map((seq) => event(seq)) },
+});
 
 describe("seq tracking", () => {
   it("delivers the next seq, drops repeats, flags gaps, and remembers the last one seen", () => {
@@ -229,14 +244,18 @@ async function restServer(...answers: ((res: ServerResponse) => void)[]) {
   return { calls, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: ServerResponse) =>
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(typeof body === "string" ? body : JSON.stringify(body));
+const reply =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(typeof body === "string" ? body : JSON.stringify(body));
 
 describe("REST transport", () => {
   it("retries an idempotent call after a 503 and answers the JSON, with the bearer token", async () => {
     const server = await restServer(reply(503, { error: "unavailable", message: "try later" }), reply(200, { ok: true }));
     const rest = new RestTransport({ baseUrl: `${server.baseUrl}/`, token: async () => "jwt", retry: { retries: 2, minDelayMs: 1 } });
-    expect(await rest.request({ method: "GET", path: "/v1/sessions", query: { limit: 5, cursor: undefined }, idempotent: true })).toEqual({ ok: true });
+    expect(await rest.request({ method: "GET", path: "/v1/sessions", query: { limit: 5, cursor: undefined }, idempotent: true })).toEqual({
+      ok: true,
+    });
     expect(server.calls).toEqual(Array(2).fill({ method: "GET", url: "/v1/sessions?limit=5", authorization: "Bearer jwt" }));
   });
 
@@ -252,14 +271,24 @@ describe("REST transport", () => {
   it("does not retry a client error (4xx other than 429)", async () => {
     const server = await restServer(reply(400, { error: "invalid_request", message: "bad limit" }), reply(200, {}));
     const rest = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", retry: { retries: 3, minDelayMs: 1 } });
-    await expect(rest.request({ method: "GET", path: "/v1/sessions", idempotent: true })).rejects.toMatchObject({ status: 400, code: "invalid_request" });
+    await expect(rest.request({ method: "GET", path: "/v1/sessions", idempotent: true })).rejects.toMatchObject({
+      status: 400,
+      code: "invalid_request",
+    });
     expect(server.calls).toHaveLength(1);
   });
 
   it("waits what Retry-After asks instead of its own backoff", async () => {
     // The backoff alone would wait a minute, past the test's timeout; Retry-After: 0 asks for none.
-    const server = await restServer(reply(429, { error: "rate_limited", message: "slow down" }, { "retry-after": "0" }), reply(200, { ok: true }));
-    const rest = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", retry: { retries: 1, minDelayMs: 60_000, maxDelayMs: 120_000 } });
+    const server = await restServer(
+      reply(429, { error: "rate_limited", message: "slow down" }, { "retry-after": "0" }),
+      reply(200, { ok: true }),
+    );
+    const rest = new RestTransport({
+      baseUrl: server.baseUrl,
+      token: "jwt",
+      retry: { retries: 1, minDelayMs: 60_000, maxDelayMs: 120_000 },
+    });
     expect(await rest.request({ method: "GET", path: "/v1/profiles", idempotent: true })).toEqual({ ok: true });
     expect(server.calls).toHaveLength(2);
   });
@@ -267,14 +296,22 @@ describe("REST transport", () => {
   it("throws at once when Retry-After asks for longer than the caller allows", async () => {
     const server = await restServer(reply(429, { error: "rate_limited", message: "slow down" }, { "retry-after": "60" }));
     const rest = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5_000 } });
-    await expect(rest.request({ method: "GET", path: "/v1/profiles", idempotent: true })).rejects.toMatchObject({ status: 429, code: "rate_limited", retryAfter: 60 });
+    await expect(rest.request({ method: "GET", path: "/v1/profiles", idempotent: true })).rejects.toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      retryAfter: 60,
+    });
     expect(server.calls).toHaveLength(1);
   });
 
   it("describes a non-JSON error page by its status, and a refused connection as network_error (retried when idempotent)", async () => {
     const server = await restServer((res) => res.writeHead(502, { "content-type": "text/html" }).end("<html>bad gateway</html>"));
     const rest = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", retry: { retries: 0 } });
-    await expect(rest.request({ method: "GET", path: "/healthz", idempotent: true })).rejects.toMatchObject({ status: 502, code: "http_502", message: "HTTP 502: <html>bad gateway</html>" });
+    await expect(rest.request({ method: "GET", path: "/healthz", idempotent: true })).rejects.toMatchObject({
+      status: 502,
+      code: "http_502",
+      message: "HTTP 502: <html>bad gateway</html>",
+    });
 
     let attempts = 0;
     const refused = (async () => {
@@ -282,7 +319,10 @@ describe("REST transport", () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch;
     const offline = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", fetch: refused, retry: { retries: 2, minDelayMs: 1 } });
-    await expect(offline.request({ method: "GET", path: "/healthz", idempotent: true })).rejects.toMatchObject({ status: 0, code: "network_error" });
+    await expect(offline.request({ method: "GET", path: "/healthz", idempotent: true })).rejects.toMatchObject({
+      status: 0,
+      code: "network_error",
+    });
     expect(attempts).toBe(3);
   });
 
@@ -290,10 +330,14 @@ describe("REST transport", () => {
     const server = await restServer(reply(200, { has_credentials: "yes" }), reply(200, {}));
     const rest = new RestTransport({ baseUrl: server.baseUrl, token: "jwt", retry: { retries: 3, minDelayMs: 1 } });
     const parse = (json: unknown, answer: { status: number; path: string }) => {
-      if (typeof (json as { has_credentials?: unknown }).has_credentials !== "boolean") throw new AiSessionsError(answer.status, "invalid_response", `${answer.path}: drifted`);
+      if (typeof (json as { has_credentials?: unknown }).has_credentials !== "boolean")
+        throw new AiSessionsError(answer.status, "invalid_response", `${answer.path}: drifted`);
       return json;
     };
-    await expect(rest.request({ method: "GET", path: "/v1/auth/claude/status", idempotent: true, parse })).rejects.toMatchObject({ code: "invalid_response", message: "/v1/auth/claude/status: drifted" });
+    await expect(rest.request({ method: "GET", path: "/v1/auth/claude/status", idempotent: true, parse })).rejects.toMatchObject({
+      code: "invalid_response",
+      message: "/v1/auth/claude/status: drifted",
+    });
     expect(server.calls).toHaveLength(1);
   });
 });

@@ -20,7 +20,15 @@ describe("npm run deploy:check", () => {
     });
     const output = `${run.stdout}${run.stderr}`;
     expect(run.status, output.slice(-3000)).toBe(0);
-    for (const binding of ["env.SESSION (SessionDO)", "env.USER_QUOTA (UserQuota)", "env.SANDBOX (SandboxContainer)", "env.ORG_RULE_STATE (OrgRuleState)", "env.DB", "env.FILES", "env.ASSETS"]) {
+    for (const binding of [
+      "env.SESSION (SessionDO)",
+      "env.USER_QUOTA (UserQuota)",
+      "env.SANDBOX (SandboxContainer)",
+      "env.ORG_RULE_STATE (OrgRuleState)",
+      "env.DB",
+      "env.FILES",
+      "env.ASSETS",
+    ]) {
       expect(output, binding).toContain(binding);
     }
     expect(output).toContain("container/Dockerfile");

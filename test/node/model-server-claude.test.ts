@@ -157,9 +157,7 @@ describe("Claude Code against the model server", () => {
     expect(code).toBe(0);
     const [first, second] = results(lines);
     expect(first).toMatchObject({ is_error: false, result: "noted" });
-    expect(second?.result).toBe(
-      'Prompts so far: 1) my name is Ada [[scenario:text text="noted"]] 2) what did I say? [[scenario:recall]]',
-    );
+    expect(second?.result).toBe('Prompts so far: 1) my name is Ada [[scenario:text text="noted"]] 2) what did I say? [[scenario:recall]]');
   });
 
   it("reports a server error as a result with is_error", async () => {

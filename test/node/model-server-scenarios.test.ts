@@ -25,7 +25,10 @@ function claudeCodeBody(messages: MessageParam[], extra: Partial<MessageCreatePa
 
 const user = (...texts: string[]): MessageParam => ({ role: "user", content: texts.map((text) => ({ type: "text", text })) });
 const toolCall = (id: string, name = "Bash"): MessageParam => ({ role: "assistant", content: [{ type: "tool_use", id, name, input: {} }] });
-const toolResult = (id: string, content: string): MessageParam => ({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content }] });
+const toolResult = (id: string, content: string): MessageParam => ({
+  role: "user",
+  content: [{ type: "tool_result", tool_use_id: id, content }],
+});
 
 describe("parseDirective", () => {
   it("reads bare, double-quoted, single-quoted and flag arguments", () => {
@@ -71,13 +74,17 @@ describe("scriptReply", () => {
     expect(step0.kind === "message" && step0.blocks.at(-1)).toMatchObject({ type: "tool_use", input: { command: "echo round-1" } });
     const step1 = scriptReply(claudeCodeBody([prompt, toolCall("a"), toolResult("a", "round-1")]));
     expect(step1.kind === "message" && step1.blocks.at(-1)).toMatchObject({ input: { command: "echo round-2" } });
-    const done = scriptReply(claudeCodeBody([prompt, toolCall("a"), toolResult("a", "round-1"), toolCall("b"), toolResult("b", "round-2")]));
+    const done = scriptReply(
+      claudeCodeBody([prompt, toolCall("a"), toolResult("a", "round-1"), toolCall("b"), toolResult("b", "round-2")]),
+    );
     expect(done).toMatchObject({ kind: "message", blocks: [{ type: "text", text: "Finished 2 rounds: round-1, round-2." }] });
   });
 
   it("resolves relative write paths against the stated working directory", () => {
     const reply = scriptReply(claudeCodeBody([user('[[scenario:write path=notes/a.txt content="x"]]')]));
-    expect(reply).toMatchObject({ blocks: [{ type: "tool_use", name: "Write", input: { file_path: "/work/space/notes/a.txt", content: "x" } }] });
+    expect(reply).toMatchObject({
+      blocks: [{ type: "tool_use", name: "Write", input: { file_path: "/work/space/notes/a.txt", content: "x" } }],
+    });
   });
 
   it("answers Claude Code's side requests with plain text, even when they quote a directive", () => {

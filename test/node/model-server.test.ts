@@ -16,7 +16,11 @@ afterAll(async () => {
   await server.close();
 });
 
-const bashTool = { name: "Bash", description: "Run a command", input_schema: { type: "object" as const, properties: { command: { type: "string" } } } };
+const bashTool = {
+  name: "Bash",
+  description: "Run a command",
+  input_schema: { type: "object" as const, properties: { command: { type: "string" } } },
+};
 
 describe("SDK client", () => {
   it("streams a text scenario with exact usage", async () => {
@@ -85,7 +89,10 @@ describe("SDK client", () => {
       max_tokens: 1000,
       messages: [{ role: "user", content: '[[scenario:error status=529 message="too busy"]]' }],
     });
-    const error: unknown = await attempt.then(() => undefined, (e: unknown) => e);
+    const error: unknown = await attempt.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Anthropic.APIError);
     if (!(error instanceof Anthropic.APIError)) return;
     expect(error.status).toBe(529);
@@ -154,7 +161,11 @@ describe("HTTP surface", () => {
   it("streams the slow scenario chunk by chunk and survives a client abort", async () => {
     const started = Date.now();
     const arrivals: number[] = [];
-    const stream = client.messages.stream({ model: "m", max_tokens: 100, messages: [{ role: "user", content: "[[scenario:slow chunks=4 delay=100]]" }] });
+    const stream = client.messages.stream({
+      model: "m",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "[[scenario:slow chunks=4 delay=100]]" }],
+    });
     stream.on("text", () => arrivals.push(Date.now() - started));
     const message = await stream.finalMessage();
     expect(message.content[0]).toMatchObject({ text: "chunk 1/4 chunk 2/4 chunk 3/4 chunk 4/4" });

@@ -39,10 +39,39 @@ const HIDDEN = "a[$(touch pwned)]";
 const COMMANDS = ["ls", "cat", "echo", "printf", "test", "[", "read", "declare", "true", "id", "touch", "/usr/bin/touch", "$x", "\\touch"];
 const PREFIXES = ["", "", "", "timeout 5 ", "nice -n 1 ", "nohup ", "xargs ", "FOO=1 ", `y='${HIDDEN}' `, "command ", "env "];
 const ARGS = [
-  "a", "-la", "-v", "$x", '"$x"', "${x}", "$[x]", "$((x))", `'${HIDDEN}'`, '"$(touch p)"', "`touch p`", "'$(touch p)'",
-  "*.txt", "~", "%s", "1", "-eq", "]", "x", "'a b'", "\\$\\(touch p\\)",
+  "a",
+  "-la",
+  "-v",
+  "$x",
+  '"$x"',
+  "${x}",
+  "$[x]",
+  "$((x))",
+  `'${HIDDEN}'`,
+  '"$(touch p)"',
+  "`touch p`",
+  "'$(touch p)'",
+  "*.txt",
+  "~",
+  "%s",
+  "1",
+  "-eq",
+  "]",
+  "x",
+  "'a b'",
+  "\\$\\(touch p\\)",
 ];
-const ASSIGNMENTS = [`x='${HIDDEN}'`, "x=1", "x=touch", "x=$y", "x=a[1]", "x=\"$(touch p)\"", `export x='${HIDDEN}'`, `printf -v x '${HIDDEN}'`, `read x <<< '${HIDDEN}'`];
+const ASSIGNMENTS = [
+  `x='${HIDDEN}'`,
+  "x=1",
+  "x=touch",
+  "x=$y",
+  "x=a[1]",
+  'x="$(touch p)"',
+  `export x='${HIDDEN}'`,
+  `printf -v x '${HIDDEN}'`,
+  `read x <<< '${HIDDEN}'`,
+];
 const REDIRECTIONS = ["", "", "", " > out.txt", " 2>&1", " < in.txt", " >/dev/null", ` <<< '${HIDDEN}'`, " > ../escape.txt"];
 const SEPARATORS = ["; ", " && ", " | ", " || ", "\n"];
 const ALLOWABLE = ["ls", "cat", "echo", "printf", "test", "[", "read", "declare", "true", "id"];

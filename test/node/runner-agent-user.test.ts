@@ -136,7 +136,13 @@ describe.skipIf(!isRoot)("runner as root, Claude Code as AGENT_UID", () => {
   it("refuses AGENT_UID without AGENT_GID", async () => {
     const child = spawn(process.execPath, [runnerMain], {
       stdio: ["ignore", "ignore", "pipe"],
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", SESSION_ID: "s", PLATFORM_URL: "http://127.0.0.1:9", RUNNER_TOKEN, AGENT_UID: "65534" },
+      env: {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        SESSION_ID: "s",
+        PLATFORM_URL: "http://127.0.0.1:9",
+        RUNNER_TOKEN,
+        AGENT_UID: "65534",
+      },
     });
     let logs = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (logs += d));

@@ -5,7 +5,15 @@ import { symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
-import { cleanupTempDirs, settingsFor, startFakePlatform, startRunner, tempDir, type FakePlatform, type RunnerHandle } from "./runner-harness.ts";
+import {
+  cleanupTempDirs,
+  settingsFor,
+  startFakePlatform,
+  startRunner,
+  tempDir,
+  type FakePlatform,
+  type RunnerHandle,
+} from "./runner-harness.ts";
 
 const RUNNER_TOKEN = "runner-token-death-0123456789";
 const sessionId = "sess_runner_death";
@@ -18,7 +26,14 @@ const agentPids: number[] = [];
 beforeAll(async () => {
   model = await startModelServer();
   platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
-  runner = await startRunner({ platformUrl: platform.url, sessionId, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: "gw", direct: true });
+  runner = await startRunner({
+    platformUrl: platform.url,
+    sessionId,
+    token: RUNNER_TOKEN,
+    modelUrl: model.url,
+    gatewayToken: "gw",
+    direct: true,
+  });
 });
 afterAll(async () => {
   // Only matters when the test failed: leave no orphan behind.
@@ -90,12 +105,24 @@ describe("without setpriv", () => {
     await symlink(process.execPath, path.join(bin, "node"));
     const id = "sess_runner_no_setpriv";
     const other = await startFakePlatform({ sessionId: id, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
-    const plain = await startRunner({ platformUrl: other.url, sessionId: id, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: "gw", extraEnv: { PATH: bin } });
+    const plain = await startRunner({
+      platformUrl: other.url,
+      sessionId: id,
+      token: RUNNER_TOKEN,
+      modelUrl: model.url,
+      gatewayToken: "gw",
+      extraEnv: { PATH: bin },
+    });
     try {
       await other.waitFor("hello", () => other.frames.some((f) => f.type === "hello"));
       for (const n of [1, 2]) {
         other.send({ type: "prompt", prompt_id: `q${n}`, text: `[[scenario:text text="answer ${n}"]]` });
-        await other.waitFor(`answer ${n}`, () => other.frames.some((f) => f.type === "event" && f.event.type === "result" && JSON.stringify(f.event).includes(`answer ${n}`)), 30_000);
+        await other.waitFor(
+          `answer ${n}`,
+          () =>
+            other.frames.some((f) => f.type === "event" && f.event.type === "result" && JSON.stringify(f.event).includes(`answer ${n}`)),
+          30_000,
+        );
       }
       expect(plain.logs().split("setpriv --pdeathsig is unavailable")).toHaveLength(2);
     } finally {

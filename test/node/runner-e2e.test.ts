@@ -8,14 +8,7 @@ import type { AgentEventBody } from "../../schemas/events.ts";
 import type { RunnerToPlatform } from "../../schemas/runner.ts";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
 import { AGENT_PLACEHOLDER_TOKEN } from "../../container/runner/gateway-proxy.ts";
-import {
-  cleanupTempDirs,
-  settingsFor,
-  startFakePlatform,
-  startRunner,
-  type FakePlatform,
-  type RunnerHandle,
-} from "./runner-harness.ts";
+import { cleanupTempDirs, settingsFor, startFakePlatform, startRunner, type FakePlatform, type RunnerHandle } from "./runner-harness.ts";
 
 const RUNNER_TOKEN = "runner-token-e2e-0123456789";
 const GATEWAY_TOKEN = "gateway-session-token-e2e";
@@ -91,7 +84,13 @@ describe("runner end to end, bypassPermissions", () => {
 
   beforeAll(async () => {
     platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
-    runner = await startRunner({ platformUrl: platform.url, sessionId, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: GATEWAY_TOKEN });
+    runner = await startRunner({
+      platformUrl: platform.url,
+      sessionId,
+      token: RUNNER_TOKEN,
+      modelUrl: model.url,
+      gatewayToken: GATEWAY_TOKEN,
+    });
   });
   afterAll(async () => {
     await runner?.stop();
@@ -178,9 +177,7 @@ describe("runner end to end, bypassPermissions", () => {
   it("interrupts a slow turn; the same process takes the next prompt", async () => {
     const from = mark(platform);
     prompt("[[scenario:slow chunks=20 delay=200]]");
-    await platform.waitFor("init of the slow turn", () =>
-      eventsBetween(platform, from).some((e) => e.event.type === "system"),
-    );
+    await platform.waitFor("init of the slow turn", () => eventsBetween(platform, from).some((e) => e.event.type === "system"));
     await new Promise((r) => setTimeout(r, 600));
     const interruptedAt = Date.now();
     platform.send({ type: "interrupt" });
@@ -209,9 +206,7 @@ describe("runner end to end, bypassPermissions", () => {
     await platform.waitFor("three results", () =>
       eventsBetween(platform, from).filter((e) => e.event.type === "result").length === 3 ? true : undefined,
     );
-    await platform.waitFor("idle", () =>
-      platform.frames.slice(from).some((f) => f.type === "turn_state" && f.state === "idle"),
-    );
+    await platform.waitFor("idle", () => platform.frames.slice(from).some((f) => f.type === "turn_state" && f.state === "idle"));
     const states = framesOf(platform, "turn_state", from).map((f) => f.state);
     expect(states).toEqual(["running", "idle"]); // one busy stretch, no idle between queued prompts
     const texts = assistantText(eventsBetween(platform, from));
@@ -299,7 +294,13 @@ describe("runner end to end, default permission mode", () => {
 
   beforeAll(async () => {
     platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("default") });
-    runner = await startRunner({ platformUrl: platform.url, sessionId, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: GATEWAY_TOKEN });
+    runner = await startRunner({
+      platformUrl: platform.url,
+      sessionId,
+      token: RUNNER_TOKEN,
+      modelUrl: model.url,
+      gatewayToken: GATEWAY_TOKEN,
+    });
     await platform.waitFor("hello", () => framesOf(platform, "hello")[0]);
   });
   afterAll(async () => {
@@ -362,7 +363,13 @@ describe("runner resuming a conversation that is gone", () => {
     const sessionId = "sess_runner_lost_resume";
     const settings = { ...settingsFor("bypassPermissions"), resume_agent_session_id: "3f1ac1c4-8c0e-4a8f-9d0e-000000000000" };
     const platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings });
-    const runner = await startRunner({ platformUrl: platform.url, sessionId, token: RUNNER_TOKEN, modelUrl: model.url, gatewayToken: GATEWAY_TOKEN });
+    const runner = await startRunner({
+      platformUrl: platform.url,
+      sessionId,
+      token: RUNNER_TOKEN,
+      modelUrl: model.url,
+      gatewayToken: GATEWAY_TOKEN,
+    });
     try {
       await platform.waitFor("hello", () => framesOf(platform, "hello")[0]);
       platform.send({ type: "prompt", prompt_id: "r1", text: "[[scenario:recall]]" });
@@ -384,7 +391,13 @@ describe("runner authentication", () => {
   it("keeps retrying with backoff while its token is refused", async () => {
     const sessionId = "sess_runner_badtoken";
     const platform = await startFakePlatform({ sessionId, token: "the-right-token", settings: settingsFor("default") });
-    const runner = await startRunner({ platformUrl: platform.url, sessionId, token: "a-wrong-token", modelUrl: model.url, gatewayToken: GATEWAY_TOKEN });
+    const runner = await startRunner({
+      platformUrl: platform.url,
+      sessionId,
+      token: "a-wrong-token",
+      modelUrl: model.url,
+      gatewayToken: GATEWAY_TOKEN,
+    });
     try {
       await platform.waitFor("two refused upgrades", () => platform.rejectedUpgrades >= 2, 10_000);
       expect(platform.connections).toBe(0);

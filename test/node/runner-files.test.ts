@@ -15,7 +15,13 @@ import { cleanupTempDirs, tempDir } from "./runner-harness.ts";
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A stand-in for the blob routes: GET serves `blobs`, PUT stores into `received` (checking Content-Length). */
-type BlobServer = { url: string; blobs: Map<string, { status?: number; body: Buffer; length?: number }>; received: Map<string, { length: string | undefined; body: Buffer }>; putStatus: number; close(): Promise<void> };
+type BlobServer = {
+  url: string;
+  blobs: Map<string, { status?: number; body: Buffer; length?: number }>;
+  received: Map<string, { length: string | undefined; body: Buffer }>;
+  putStatus: number;
+  close(): Promise<void>;
+};
 
 async function startBlobServer(): Promise<BlobServer> {
   const state: BlobServer = { url: "", blobs: new Map(), received: new Map(), putStatus: 200, close: async () => {} };
@@ -23,7 +29,8 @@ async function startBlobServer(): Promise<BlobServer> {
     const key = req.url ?? "/";
     if (req.method === "GET") {
       const blob = state.blobs.get(key);
-      if (!blob) return res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "file_not_found", message: "gone" }));
+      if (!blob)
+        return res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "file_not_found", message: "gone" }));
       res.writeHead(blob.status ?? 200, { "content-length": String(blob.length ?? blob.body.byteLength) });
       return res.end(blob.body);
     }
@@ -32,7 +39,10 @@ async function startBlobServer(): Promise<BlobServer> {
     req.on("end", () => {
       state.received.set(key, { length: req.headers["content-length"], body: Buffer.concat(chunks) });
       if (state.putStatus === 200) res.writeHead(200, { "content-type": "application/json" }).end('{"stored":true}');
-      else res.writeHead(state.putStatus, { "content-type": "application/json" }).end(JSON.stringify({ error: "file_too_large", message: "files are limited to 100 MB" }));
+      else
+        res
+          .writeHead(state.putStatus, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: "file_too_large", message: "files are limited to 100 MB" }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -59,7 +69,11 @@ async function setup(connected = true) {
   mkdirSync(outside);
   const results: FileResultFrame[] = [];
   const link = { connected };
-  const transfers = new WorkspaceTransfers({ workspaceDir: workspace, log: quiet, send: (frame) => link.connected && results.push(frame) > 0 });
+  const transfers = new WorkspaceTransfers({
+    workspaceDir: workspace,
+    log: quiet,
+    send: (frame) => link.connected && results.push(frame) > 0,
+  });
   const result = async (transferId: string): Promise<FileResultFrame> => {
     for (let i = 0; i < 400; i++) {
       const found = results.find((r) => r.transfer_id === transferId);

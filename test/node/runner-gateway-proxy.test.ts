@@ -21,7 +21,12 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      seen.push({ url: req.url ?? "", authorization: req.headers.authorization, apiKey: req.headers["x-api-key"] as string | undefined, body });
+      seen.push({
+        url: req.url ?? "",
+        authorization: req.headers.authorization,
+        apiKey: req.headers["x-api-key"] as string | undefined,
+        body,
+      });
       res.writeHead(200, { "content-type": "application/json", "request-id": "req_1" });
       res.end(JSON.stringify({ ok: true }));
     });
@@ -46,7 +51,12 @@ describe("gateway proxy", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("request-id")).toBe("req_1");
     expect(await response.json()).toEqual({ ok: true });
-    expect(seen.at(-1)).toEqual({ url: "/v1/gateway/sessions/sess_1/v1/messages?beta=true", authorization: `Bearer ${TOKEN}`, apiKey: undefined, body: '{"hello":"model"}' });
+    expect(seen.at(-1)).toEqual({
+      url: "/v1/gateway/sessions/sess_1/v1/messages?beta=true",
+      authorization: `Bearer ${TOKEN}`,
+      apiKey: undefined,
+      body: '{"hello":"model"}',
+    });
   });
 
   it("refuses paths that would leave the gateway's prefix, however they are spelled", async () => {
@@ -65,7 +75,11 @@ describe("gateway proxy", () => {
   });
 
   it("answers 502 in Anthropic's shape when the gateway cannot be reached", async () => {
-    const dead = await startGatewayProxy({ gatewayUrl: "http://127.0.0.1:9/v1/gateway/sessions/x", token: TOKEN, log: createLogger("test", "error") });
+    const dead = await startGatewayProxy({
+      gatewayUrl: "http://127.0.0.1:9/v1/gateway/sessions/x",
+      token: TOKEN,
+      log: createLogger("test", "error"),
+    });
     try {
       const response = await fetch(`${dead.url}/v1/messages`, { method: "POST", body: "{}" });
       expect(response.status).toBe(502);

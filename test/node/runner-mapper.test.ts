@@ -101,8 +101,16 @@ describe("ClaudeStreamMapper", () => {
       { event: { type: "tool_result", payload: { is_error: true, tool_use_id: "toolu_8d996d9e7b8274373db90" } } },
     ]);
     expect(mapClaudeMessage(line("interruptedNotice"))).toEqual([]);
-    expect(flattenToolContent([{ type: "text", text: "a" }, { type: "text", text: "b" }])).toBe("a\nb");
-    const image = [{ type: "text", text: "a" }, { type: "image", source: { type: "base64", data: "xx" } }];
+    expect(
+      flattenToolContent([
+        { type: "text", text: "a" },
+        { type: "text", text: "b" },
+      ]),
+    ).toBe("a\nb");
+    const image = [
+      { type: "text", text: "a" },
+      { type: "image", source: { type: "base64", data: "xx" } },
+    ];
     expect(flattenToolContent(image)).toEqual(image);
     expect(flattenToolContent(undefined)).toBe("");
   });
@@ -160,14 +168,24 @@ describe("ClaudeStreamMapper", () => {
 
   it("answers other control requests itself", () => {
     expect(
-      mapClaudeMessage({ type: "control_request", request_id: "r1", request: { subtype: "elicitation", mcp_server_name: "x", message: "?" } }),
+      mapClaudeMessage({
+        type: "control_request",
+        request_id: "r1",
+        request: { subtype: "elicitation", mcp_server_name: "x", message: "?" },
+      }),
     ).toEqual([
-      { kind: "reply", message: { type: "control_response", response: { subtype: "success", request_id: "r1", response: { action: "decline" } } } },
+      {
+        kind: "reply",
+        message: { type: "control_response", response: { subtype: "success", request_id: "r1", response: { action: "decline" } } },
+      },
     ]);
     expect(mapClaudeMessage({ type: "control_request", request_id: "r2", request: { subtype: "hook_callback" } })).toEqual([
       {
         kind: "reply",
-        message: { type: "control_response", response: { subtype: "error", request_id: "r2", error: "unsupported control request: hook_callback" } },
+        message: {
+          type: "control_response",
+          response: { subtype: "error", request_id: "r2", error: "unsupported control request: hook_callback" },
+        },
       },
     ]);
   });
@@ -217,13 +235,37 @@ describe("ClaudeCommand", () => {
       mcpConfigPath: "/tmp/mcp.json",
     });
     expect(args).toEqual([
-      "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
-      "--permission-prompt-tool", "stdio", "--permission-mode", "default",
+      "-p",
+      "--input-format",
+      "stream-json",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-prompt-tool",
+      "stdio",
+      "--permission-mode",
+      "default",
       // The platform's hook decides every call; no settings file or .mcp.json the agent can write is read.
-      "--settings", HOOK, "--setting-sources", "", "--strict-mcp-config",
-      "--allowedTools", "Read", "Bash(npm run:*)", "--disallowedTools", "WebFetch",
-      "--model", "claude-x", "--max-turns", "5", "--max-budget-usd", "1.5",
-      "--mcp-config", "/tmp/mcp.json", "--resume", "fbc700a2-480a-47f9-86ce-7fce1409a198",
+      "--settings",
+      HOOK,
+      "--setting-sources",
+      "",
+      "--strict-mcp-config",
+      "--allowedTools",
+      "Read",
+      "Bash(npm run:*)",
+      "--disallowedTools",
+      "WebFetch",
+      "--model",
+      "claude-x",
+      "--max-turns",
+      "5",
+      "--max-budget-usd",
+      "1.5",
+      "--mcp-config",
+      "/tmp/mcp.json",
+      "--resume",
+      "fbc700a2-480a-47f9-86ce-7fce1409a198",
     ]);
     const older = buildClaudeCommand(settings, { capabilities: { maxBudgetUsd: false }, baseEnv: {}, isRoot: false, hookSettings: HOOK });
     expect(older.args).not.toContain("--max-budget-usd");
@@ -231,7 +273,13 @@ describe("ClaudeCommand", () => {
 
   it("never puts a resume id that is not a Claude Code session id into argv", () => {
     for (const resumeId of ["--settings=/workspace/evil.json", "-x", "abc", "fbc700a2-480a-47f9-86ce-7fce1409a198 --x"]) {
-      const { args } = buildClaudeCommand(settings, { capabilities: { maxBudgetUsd: true }, baseEnv: {}, isRoot: false, hookSettings: HOOK, resumeId });
+      const { args } = buildClaudeCommand(settings, {
+        capabilities: { maxBudgetUsd: true },
+        baseEnv: {},
+        isRoot: false,
+        hookSettings: HOOK,
+        resumeId,
+      });
       expect(args, resumeId).not.toContain("--resume");
       expect(args, resumeId).not.toContain(resumeId);
     }

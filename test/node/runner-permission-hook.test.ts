@@ -23,10 +23,21 @@ let gateUrl = "";
 beforeAll(async () => (gateUrl = await gate.start()));
 afterAll(() => gate.close());
 
-const hookInput = { session_id: "s", cwd: "/workspace", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "echo x" }, tool_use_id: "toolu_1" };
+const hookInput = {
+  session_id: "s",
+  cwd: "/workspace",
+  hook_event_name: "PreToolUse",
+  tool_name: "Bash",
+  tool_input: { command: "echo x" },
+  tool_use_id: "toolu_1",
+};
 
 /** Runs the hook command from the `--settings` JSON through sh, as Claude Code does (the gate runs in this process). */
-function runHook(url: string, input: unknown = hookInput, env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runHook(
+  url: string,
+  input: unknown = hookInput,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const settings = JSON.parse(hookSettingsJson(process.execPath, url));
   const hook = settings.hooks.PreToolUse[0];
   expect(hook.matcher).toBe("*");
@@ -45,7 +56,12 @@ describe("the permission hook", () => {
     const out = await runHook(gateUrl);
     expect(out.status).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({
-      hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow", permissionDecisionReason: "", updatedInput: { command: "echo y" } },
+      hookSpecificOutput: {
+        hookEventName: "PreToolUse",
+        permissionDecision: "allow",
+        permissionDecisionReason: "",
+        updatedInput: { command: "echo y" },
+      },
     });
     expect(calls.at(-1)).toMatchObject({ tool_name: "Bash", tool_input: { command: "echo x" }, tool_use_id: "toolu_1" });
   });
@@ -54,13 +70,19 @@ describe("the permission hook", () => {
     answer = { decision: "deny", reason: "denied by Bash(echo:*)" };
     const out = await runHook(gateUrl);
     expect(out.status).toBe(0);
-    expect(JSON.parse(out.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: "denied by Bash(echo:*)" });
+    expect(JSON.parse(out.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: "denied by Bash(echo:*)",
+    });
   });
 
   it("ignores NODE_OPTIONS naming code the agent could have written", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "hook-env-"));
     const evil = path.join(dir, "evil.cjs");
-    writeFileSync(evil, `process.stdout.write(JSON.stringify({hookSpecificOutput:{hookEventName:"PreToolUse",permissionDecision:"allow"}})); process.exit(0);`);
+    writeFileSync(
+      evil,
+      `process.stdout.write(JSON.stringify({hookSpecificOutput:{hookEventName:"PreToolUse",permissionDecision:"allow"}})); process.exit(0);`,
+    );
     answer = { decision: "deny", reason: "the platform said no" };
     const out = await runHook(gateUrl, hookInput, { NODE_OPTIONS: `--require ${evil}` });
     rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,9 @@ describe("takeRunnerSecrets", () => {
     const empty = path.join(dir, "empty.json");
     writeFileSync(empty, JSON.stringify({ RUNNER_TOKEN: "" }));
     expect(() => takeRunnerSecrets({ RUNNER_SECRETS_FILE: empty })).toThrow(/must hold/);
-    expect(() => takeRunnerSecrets({ RUNNER_SECRETS_FILE: path.join(dir, "missing.json") })).toThrow(/cannot open RUNNER_SECRETS_FILE: ENOENT/);
+    expect(() => takeRunnerSecrets({ RUNNER_SECRETS_FILE: path.join(dir, "missing.json") })).toThrow(
+      /cannot open RUNNER_SECRETS_FILE: ENOENT/,
+    );
   });
 });
 
@@ -139,17 +141,25 @@ describe("local sandbox host: the token reaches the runner in a file, and nothin
 
   it("deletes the secrets file itself when the runner dies before reading it", async () => {
     const otherRoot = await tempDir("secrets-root-dead-");
-    const broken = await startSandboxHost({ port: 0, token: HOST_TOKEN, root: otherRoot, runnerMain: path.join(otherRoot, "missing-main.ts") });
+    const broken = await startSandboxHost({
+      port: 0,
+      token: HOST_TOKEN,
+      root: otherRoot,
+      runnerMain: path.join(otherRoot, "missing-main.ts"),
+    });
     try {
       const sessionId = "sess_secrets_dead";
       const { status } = await create(sessionId, "http://127.0.0.1:9", broken);
       expect(status).toBe(201);
       const deadline = Date.now() + 10_000;
       const state = async (): Promise<{ running: boolean }> =>
-        (await (await fetch(`${broken.url}/sandboxes/${sessionId}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).json()) as { running: boolean };
+        (await (await fetch(`${broken.url}/sandboxes/${sessionId}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).json()) as {
+          running: boolean;
+        };
       while ((await state()).running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       // The exit handler's delete runs just after the exit the state reports.
-      while (readdirSync(path.join(otherRoot, SECRETS_DIR_NAME)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (readdirSync(path.join(otherRoot, SECRETS_DIR_NAME)).length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(readdirSync(path.join(otherRoot, SECRETS_DIR_NAME))).toEqual([]);
     } finally {
       await broken.close();

@@ -117,7 +117,12 @@ describe("sandbox host", () => {
     const first = await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) });
     expect(first.status).toBe(201);
     const created = SandboxCreated.parse(first.json);
-    expect(created).toEqual({ session_id: sessionId, workspace_dir: path.join(root, sessionId, "workspace"), pid: expect.any(Number), running: true });
+    expect(created).toEqual({
+      session_id: sessionId,
+      workspace_dir: path.join(root, sessionId, "workspace"),
+      pid: expect.any(Number),
+      running: true,
+    });
     // Idempotent: the running sandbox is returned, not a second one.
     const again = await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) });
     expect(again).toEqual({ status: 200, json: created });
@@ -159,11 +164,16 @@ describe("sandbox host", () => {
     const sessionId = "sess_host_runner_dies";
     const platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
     platforms.push(platform);
-    const created = SandboxCreated.parse((await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) })).json);
+    const created = SandboxCreated.parse(
+      (await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) })).json,
+    );
     await platform.waitFor("hello", () => platform.frames.some((f) => f.type === "hello"));
     await runTurn(platform, "p1", '[[scenario:bash command="echo started > started.txt; sleep 300 > /dev/null 2>&1 & echo $! > bg.pid"]]');
     const background = Number(readFileSync(path.join(created.workspace_dir, "bg.pid"), "utf8"));
-    const claude = execFileSync("ps", ["-o", "pid=", "--ppid", String(created.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+    const claude = execFileSync("ps", ["-o", "pid=", "--ppid", String(created.pid)], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     expect(claude).toHaveLength(1);
     expect(alive(background)).toBe(true);
 
@@ -180,7 +190,9 @@ describe("sandbox host", () => {
     const sessionId = "sess_host_restart";
     const platform = await startFakePlatform({ sessionId, token: RUNNER_TOKEN, settings: settingsFor("bypassPermissions") });
     platforms.push(platform);
-    const first = SandboxCreated.parse((await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) })).json);
+    const first = SandboxCreated.parse(
+      (await api("POST", "/sandboxes", { session_id: sessionId, env: runnerEnv(sessionId, platform) })).json,
+    );
     await platform.waitFor("hello", () => platform.frames.some((f) => f.type === "hello"));
     await runTurn(platform, "p1", '[[scenario:write path=keep.txt content="kept"]]');
     await api("DELETE", `/sandboxes/${sessionId}`);

@@ -28,7 +28,11 @@ function scriptedFetch(...answers: (Response | Error)[]) {
 
 describe("REST core", () => {
   it("retries an idempotent GET after a network error and a 503, then validates the answer", async () => {
-    const { fetch, calls } = scriptedFetch(new TypeError("fetch failed"), json(503, { error: "unavailable", message: "try later" }), json(200, STATUS));
+    const { fetch, calls } = scriptedFetch(
+      new TypeError("fetch failed"),
+      json(503, { error: "unavailable", message: "try later" }),
+      json(200, STATUS),
+    );
     const client = createClient({ baseUrl: `${BASE}/`, token: "t", fetch, retry: { retries: 3, minDelayMs: 1 } });
     expect(await client.auth.credentialStatus()).toEqual(STATUS);
     expect(calls.map((c) => c.url)).toEqual(Array(3).fill(`${BASE}/v1/auth/claude/status`));
@@ -44,7 +48,10 @@ describe("REST core", () => {
   });
 
   it("waits what Retry-After asks on a 429 before retrying", async () => {
-    const { fetch, calls } = scriptedFetch(json(429, { error: "rate_limited", message: "slow down" }, { "retry-after": "1" }), json(200, STATUS));
+    const { fetch, calls } = scriptedFetch(
+      json(429, { error: "rate_limited", message: "slow down" }, { "retry-after": "1" }),
+      json(200, STATUS),
+    );
     const client = createClient({ baseUrl: BASE, token: "t", fetch, retry: { retries: 1, minDelayMs: 1 } });
     await client.auth.credentialStatus();
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(990);
@@ -75,8 +82,21 @@ describe("REST core", () => {
   });
 
   it("walks cursor pages lazily", async () => {
-    const summary = (id: string) => ({ id, name: null, status: "ended", ui_state: "Ended", needs_attention: false, dormant: false, created_at: "2026-01-01T00:00:00.000Z", terminated_at: null, end_reason: null });
-    const { fetch, calls } = scriptedFetch(json(200, { sessions: [summary("a"), summary("b")], next_cursor: "c1" }), json(200, { sessions: [summary("c")], next_cursor: null }));
+    const summary = (id: string) => ({
+      id,
+      name: null,
+      status: "ended",
+      ui_state: "Ended",
+      needs_attention: false,
+      dormant: false,
+      created_at: "2026-01-01T00:00:00.000Z",
+      terminated_at: null,
+      end_reason: null,
+    });
+    const { fetch, calls } = scriptedFetch(
+      json(200, { sessions: [summary("a"), summary("b")], next_cursor: "c1" }),
+      json(200, { sessions: [summary("c")], next_cursor: null }),
+    );
     const client = createClient({ baseUrl: BASE, token: "t", fetch });
     const ids: string[] = [];
     for await (const session of client.sessions.all({ status: "ended", limit: 2 })) ids.push(session.id);
@@ -186,7 +206,17 @@ describe("session socket", () => {
     const first = FakeSocket.all[0]!;
     expect(first.url).toBe("wss://platform.test/v1/ws/sessions/s1?ticket=wst_1");
     first.open();
-    first.emit("message", { data: JSON.stringify({ type: "history", seq: null, payload: { messages: [{ type: "session_status", seq: 1, payload: status("Running"), timestamp: new Date().toISOString(), session_id: "s1" }] }, timestamp: new Date().toISOString(), session_id: "s1" }) });
+    first.emit("message", {
+      data: JSON.stringify({
+        type: "history",
+        seq: null,
+        payload: {
+          messages: [{ type: "session_status", seq: 1, payload: status("Running"), timestamp: new Date().toISOString(), session_id: "s1" }],
+        },
+        timestamp: new Date().toISOString(),
+        session_id: "s1",
+      }),
+    });
     first.frame("session_status", 2, status("Waiting"));
     first.serverClose(1006);
     socket.prompt("while away");
@@ -207,7 +237,16 @@ describe("session socket", () => {
   it("drops a connection that skips a seq and resumes from the last delivered one", async () => {
     FakeSocket.all = [];
     const seen: (number | null)[] = [];
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 10, fetch: withTickets(), WebSocket: FakeSocket, reconnect: { minDelayMs: 1, maxDelayMs: 5 }, handlers: { any: (_f, ctx) => seen.push(ctx.seq) } });
+    const socket = createSessionWebSocket({
+      baseUrl: BASE,
+      token: "jwt",
+      sessionId: "s1",
+      afterSeq: 10,
+      fetch: withTickets(),
+      WebSocket: FakeSocket,
+      reconnect: { minDelayMs: 1, maxDelayMs: 5 },
+      handlers: { any: (_f, ctx) => seen.push(ctx.seq) },
+    });
     await until(() => FakeSocket.all.length === 1, "first socket");
     FakeSocket.all[0]!.open();
     FakeSocket.all[0]!.frame("session_status", 11, status("Running"));
@@ -224,7 +263,16 @@ describe("session socket", () => {
   it("does not reconnect after 4100 (ended), and passes unknown event types to `any` only", async () => {
     FakeSocket.all = [];
     const types: string[] = [];
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "s1", afterSeq: 0, fetch: withTickets(), WebSocket: FakeSocket, reconnect: { minDelayMs: 1 }, handlers: { any: (f) => types.push(f.type) } });
+    const socket = createSessionWebSocket({
+      baseUrl: BASE,
+      token: "jwt",
+      sessionId: "s1",
+      afterSeq: 0,
+      fetch: withTickets(),
+      WebSocket: FakeSocket,
+      reconnect: { minDelayMs: 1 },
+      handlers: { any: (f) => types.push(f.type) },
+    });
     await until(() => FakeSocket.all.length === 1, "socket");
     FakeSocket.all[0]!.open();
     FakeSocket.all[0]!.frame("brand_new_event", 1, { anything: true });
@@ -242,7 +290,14 @@ describe("session socket", () => {
   it("treats a refused upgrade (an error without a close event, as Node 22 reports it) as final after asking REST why", async () => {
     FakeSocket.all = [];
     const { fetch, calls } = scriptedFetch(json(404, { error: "not_found", message: "session not found" }));
-    const socket = createSessionWebSocket({ baseUrl: BASE, token: "jwt", sessionId: "gone", WebSocket: FakeSocket, fetch: withTickets(fetch), reconnect: { minDelayMs: 1 } });
+    const socket = createSessionWebSocket({
+      baseUrl: BASE,
+      token: "jwt",
+      sessionId: "gone",
+      WebSocket: FakeSocket,
+      fetch: withTickets(fetch),
+      reconnect: { minDelayMs: 1 },
+    });
     await until(() => FakeSocket.all.length === 1, "socket");
     FakeSocket.all[0]!.readyState = 3;
     FakeSocket.all[0]!.emit("error", {});

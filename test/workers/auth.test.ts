@@ -7,7 +7,10 @@ import type { Env } from "../../platform/env.ts";
 import { call, mintToken, newUser, registeredUser } from "./helpers.ts";
 
 /** Signs a token the way the external identity provider would. */
-async function idpToken(claims: { sub: string; email: string; email_verified?: boolean }, overrides: { issuer?: string; audience?: string } = {}): Promise<string> {
+async function idpToken(
+  claims: { sub: string; email: string; email_verified?: boolean },
+  overrides: { issuer?: string; audience?: string } = {},
+): Promise<string> {
   const key = await importJWK(JSON.parse(env.TEST_IDP_PRIVATE_JWK), "RS256");
   return new SignJWT({ email: claims.email, ...(claims.email_verified === undefined ? {} : { email_verified: claims.email_verified }) })
     .setProtectedHeader({ alg: "RS256", kid: "idp-key-1" })
@@ -55,7 +58,9 @@ describe("identity", () => {
     expect((await call("POST", "/v1/register", { token: good })).status).toBe(200);
     expect((await call("GET", "/v1/auth/claude/status", { token: good })).status).toBe(200);
 
-    expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { issuer: "https://evil.example/" }) })).status).toBe(401);
+    expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { issuer: "https://evil.example/" }) })).status).toBe(
+      401,
+    );
     expect((await call("GET", "/v1/auth/claude/status", { token: await idpToken(user, { audience: "another-app" }) })).status).toBe(401);
   });
 
@@ -82,7 +87,10 @@ describe("identity", () => {
         const response = await app.fetch(new Request(`http://platform.test${path}`, { headers }), misconfigured, ctx);
         await waitOnExecutionContext(ctx);
         expect(response.status, `${missing} ${path}`).toBe(503);
-        expect(await response.json()).toEqual({ error: "server_misconfigured", message: `AUTH_JWKS_URL is set, so ${missing} must be set too` });
+        expect(await response.json()).toEqual({
+          error: "server_misconfigured",
+          message: `AUTH_JWKS_URL is set, so ${missing} must be set too`,
+        });
       }
     }
   });
@@ -102,10 +110,15 @@ describe("identity", () => {
 
   it("registers the caller on the credential routes (the product's client never calls /v1/register first), under the same domain rule", async () => {
     const statusFirst = await mintToken(newUser());
-    expect((await call("GET", "/v1/auth/claude/status", { token: statusFirst })).body).toEqual({ has_credentials: false, credential_type: null, created_at: null });
+    expect((await call("GET", "/v1/auth/claude/status", { token: statusFirst })).body).toEqual({
+      has_credentials: false,
+      credential_type: null,
+      created_at: null,
+    });
     const profiles = (await call("GET", "/v1/profiles", { token: statusFirst })).body.profiles;
     expect(profiles.map((p: any) => p.name)).toEqual(["Default", "Full Permissions"]);
-    const registeredAt = (await call("POST", "/v1/register", { token: statusFirst, headers: { "content-type": "application/json" } })).body.registered_at;
+    const registeredAt = (await call("POST", "/v1/register", { token: statusFirst, headers: { "content-type": "application/json" } })).body
+      .registered_at;
     expect(typeof registeredAt).toBe("string");
 
     const keyFirst = await mintToken(newUser());

@@ -7,7 +7,11 @@ const API_KEY = "sk-ant-api03-SECRET-VALUE-never-to-be-seen-again-0123456789";
 describe("Claude API key", () => {
   it("stores a key sealed at rest and only ever reports its type", async () => {
     const { user, token } = await registeredUser();
-    expect((await call("GET", "/v1/auth/claude/status", { token })).body).toEqual({ has_credentials: false, credential_type: null, created_at: null });
+    expect((await call("GET", "/v1/auth/claude/status", { token })).body).toEqual({
+      has_credentials: false,
+      credential_type: null,
+      created_at: null,
+    });
 
     const stored = await call("POST", "/v1/auth/claude/apikey", { token, body: { api_key: API_KEY } });
     expect(stored.status).toBe(200);
@@ -28,7 +32,13 @@ describe("Claude API key", () => {
 
   it("rejects keys that do not start with sk-ant-, and unknown fields", async () => {
     const { token } = await registeredUser();
-    for (const body of [{ api_key: "pk-live-0123456789abcdefghij" }, { api_key: "" }, {}, { api_key: API_KEY, extra: 1 }, { api_key: 42 }]) {
+    for (const body of [
+      { api_key: "pk-live-0123456789abcdefghij" },
+      { api_key: "" },
+      {},
+      { api_key: API_KEY, extra: 1 },
+      { api_key: 42 },
+    ]) {
       const answer = await call("POST", "/v1/auth/claude/apikey", { token, body });
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(answer.body.error).toBe("invalid_request");
@@ -74,11 +84,19 @@ describe("Claude Max OAuth (PKCE)", () => {
     const { user, token } = await registeredUser();
     const flow = await startFlow(token);
     // Claude's page shows `code#state`; the fake accepts only the code built for this challenge.
-    const done = await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}#${flow.state}` } });
+    const done = await call("POST", "/v1/auth/claude/code", {
+      token,
+      body: { session_id: flow.id, code: `good-${flow.challenge}#${flow.state}` },
+    });
     expect(done.status).toBe(200);
     expect(done.body).toEqual({ success: true, status: "completed", message: expect.any(String) });
-    expect((await call("GET", "/v1/auth/claude/status", { token })).body).toMatchObject({ has_credentials: true, credential_type: "oauth_token" });
-    const row = await env.DB.prepare("SELECT ciphertext FROM claude_credentials WHERE user_id = ?").bind(user.sub).first<{ ciphertext: string }>();
+    expect((await call("GET", "/v1/auth/claude/status", { token })).body).toMatchObject({
+      has_credentials: true,
+      credential_type: "oauth_token",
+    });
+    const row = await env.DB.prepare("SELECT ciphertext FROM claude_credentials WHERE user_id = ?")
+      .bind(user.sub)
+      .first<{ ciphertext: string }>();
     expect(row!.ciphertext).not.toContain("sk-ant-oat01");
     // The flow cannot be replayed.
     const replay = await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}` } });
@@ -91,13 +109,18 @@ describe("Claude Max OAuth (PKCE)", () => {
     const refused = await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: "wrong-code" } });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({ error: "oauth_exchange_failed", message: expect.stringContaining("Invalid authorization code") });
-    const mismatch = await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}#other-state` } });
+    const mismatch = await call("POST", "/v1/auth/claude/code", {
+      token,
+      body: { session_id: flow.id, code: `good-${flow.challenge}#other-state` },
+    });
     expect(mismatch.body.error).toBe("oauth_state_mismatch");
     expect((await call("GET", "/v1/auth/claude/url?session_id=does-not-exist", { token })).status).toBe(404);
     expect((await call("GET", "/v1/auth/claude/url", { token })).status).toBe(400);
     expect((await call("GET", "/v1/auth/claude/status", { token })).body.has_credentials).toBe(false);
     // A failed attempt leaves the flow usable for the right code.
-    expect((await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}` } })).status).toBe(200);
+    expect(
+      (await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}` } })).status,
+    ).toBe(200);
   });
 
   it("another user cannot read or complete someone else's flow", async () => {
@@ -105,13 +128,18 @@ describe("Claude Max OAuth (PKCE)", () => {
     const bob = await registeredUser();
     const flow = await startFlow(alice.token);
     expect((await call("GET", `/v1/auth/claude/url?session_id=${flow.id}`, { token: bob.token })).status).toBe(404);
-    expect((await call("POST", "/v1/auth/claude/code", { token: bob.token, body: { session_id: flow.id, code: `good-${flow.challenge}` } })).status).toBe(404);
+    expect(
+      (await call("POST", "/v1/auth/claude/code", { token: bob.token, body: { session_id: flow.id, code: `good-${flow.challenge}` } }))
+        .status,
+    ).toBe(404);
   });
 
   it("expired flows answer 410", async () => {
     const { token } = await registeredUser();
     const flow = await startFlow(token);
-    await env.DB.prepare("UPDATE oauth_flows SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - 1000).toISOString(), flow.id).run();
+    await env.DB.prepare("UPDATE oauth_flows SET expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), flow.id)
+      .run();
     const answer = await call("POST", "/v1/auth/claude/code", { token, body: { session_id: flow.id, code: `good-${flow.challenge}` } });
     expect(answer.status).toBe(410);
     expect(answer.body.error).toBe("oauth_expired");

@@ -2,7 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { call } from "./helpers.ts";
-import { TestSocket, createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
+import { type TestSocket, createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
 
 /** A user, one of their sessions, and its (simulated) runner, connected. */
 export async function runningSession(): Promise<{ token: string; sub: string; id: string; runner: TestSocket }> {
@@ -28,8 +28,16 @@ export function patternBytes(n: number, seed = 0): Uint8Array {
 }
 
 /** Reserves an upload over REST and PUTs `bytes`; returns the ticket. */
-export async function uploadBytes(token: string, sessionId: string, filename: string, bytes: Uint8Array): Promise<{ upload_url: string; upload_id: string; target_path: string; expires_at: string }> {
-  const ticket = await call("POST", `/v1/io/sessions/${sessionId}/upload`, { token, body: { filename, content_type: "text/plain", size: bytes.byteLength } });
+export async function uploadBytes(
+  token: string,
+  sessionId: string,
+  filename: string,
+  bytes: Uint8Array,
+): Promise<{ upload_url: string; upload_id: string; target_path: string; expires_at: string }> {
+  const ticket = await call("POST", `/v1/io/sessions/${sessionId}/upload`, {
+    token,
+    body: { filename, content_type: "text/plain", size: bytes.byteLength },
+  });
   expect(ticket.status, JSON.stringify(ticket.body)).toBe(200);
   const put = await putBytes(ticket.body.upload_url, bytes);
   expect(put.status, await put.clone().text()).toBe(200);

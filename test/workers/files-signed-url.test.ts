@@ -10,7 +10,10 @@ const BASE = "http://platform.test";
 const KEY = blobKey({ sessionId: "sess_1", kind: "uploads", id: "up_1", name: "a b.txt" });
 const inOneMinute = () => Math.floor(Date.now() / 1000) + 60;
 
-async function signed(grant: Partial<BlobGrant> = {}, secrets: { CREDENTIALS_KEY?: string; FILES_SIGNING_KEY?: string } = env): Promise<URL> {
+async function signed(
+  grant: Partial<BlobGrant> = {},
+  secrets: { CREDENTIALS_KEY?: string; FILES_SIGNING_KEY?: string } = env,
+): Promise<URL> {
   const key = await blobSigningKey(secrets);
   return new URL(await signBlobUrl(key, BASE, { method: "PUT", key: KEY, expiresAt: inOneMinute(), length: 5, ...grant }));
 }
@@ -82,7 +85,10 @@ describe("signed URLs", () => {
     const valid = await signed({ key: blobKey({ sessionId: "sess_r", kind: "uploads", id: "up_r", name: "r.txt" }) });
     const tamperedSig = new URL(valid);
     tamperedSig.searchParams.set("sig", flip(valid.searchParams.get("sig")!));
-    const expired = await signed({ key: blobKey({ sessionId: "sess_r", kind: "uploads", id: "up_r", name: "r.txt" }), expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    const expired = await signed({
+      key: blobKey({ sessionId: "sess_r", kind: "uploads", id: "up_r", name: "r.txt" }),
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+    });
     for (const [url, code] of [
       [tamperedSig, "invalid_signature"],
       [expired, "url_expired"],
@@ -106,18 +112,27 @@ describe("path rules", () => {
     expect(sanitizeFilename("../../x/.env")).toBe(".env");
     expect(sanitizeFilename("dir\\sub\\ü.txt")).toBe("ü.txt");
     expect(sanitizeFilename("e\u0301.txt")).toBe("\u00e9.txt");
-    for (const bad of ["", " ", ".", "..", "a/", "tab\there", "del\u007f", "c1\u0085", "é".repeat(128)]) expect(sanitizeFilename(bad), JSON.stringify(bad)).toBeNull();
+    for (const bad of ["", " ", ".", "..", "a/", "tab\there", "del\u007f", "c1\u0085", "é".repeat(128)])
+      expect(sanitizeFilename(bad), JSON.stringify(bad)).toBeNull();
   });
 
   it("workspace paths resolve `.` and `..` and never leave the workspace", () => {
     expect(workspaceSegments("out/report.txt")).toEqual(["out", "report.txt"]);
     expect(workspaceSegments("/workspace/out/../x//y/./z")).toEqual(["x", "y", "z"]);
-    for (const bad of ["/workspace", "/", "..", "../x", "x/../..", "/etc/passwd", "/workspace2/x", "a\u0000b"]) expect(workspaceSegments(bad), bad).toBeNull();
+    for (const bad of ["/workspace", "/", "..", "../x", "x/../..", "/etc/passwd", "/workspace2/x", "a\u0000b"])
+      expect(workspaceSegments(bad), bad).toBeNull();
   });
 
   it("blob keys parse only in the shape the platform builds", () => {
     expect(parseBlobKey(KEY)).toEqual({ sessionId: "sess_1", kind: "uploads", id: "up_1", name: "a b.txt" });
-    for (const bad of ["sessions/s/archives/i/x", "sessions/s/uploads/i", "sessions/s/uploads/i/x/y", "other/s/uploads/i/x", "sessions/s/uploads/i/..", "sessions/s!/uploads/i/x"]) {
+    for (const bad of [
+      "sessions/s/archives/i/x",
+      "sessions/s/uploads/i",
+      "sessions/s/uploads/i/x/y",
+      "other/s/uploads/i/x",
+      "sessions/s/uploads/i/..",
+      "sessions/s!/uploads/i/x",
+    ]) {
       expect(parseBlobKey(bad), bad).toBeNull();
     }
   });

@@ -47,7 +47,8 @@ describe("uploads over REST", () => {
 
   it("sanitises the name: only its last segment, trimmed; nothing usable is a 400", async () => {
     const { token, id } = await runningSession();
-    const upload = (filename: string) => call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename, content_type: "text/plain", size: 1 } });
+    const upload = (filename: string) =>
+      call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename, content_type: "text/plain", size: 1 } });
     expect((await upload("../../etc/passwd")).body.target_path).toBe("/workspace/uploads/passwd");
     expect((await upload("C:\\Users\\me\\notes.txt ")).body.target_path).toBe("/workspace/uploads/notes.txt");
     for (const bad of ["..", "dir/..", "dir/", "bell\u0007.txt", "new\nline", "x".repeat(256), "\ud800a.txt", "a\udc00.txt"]) {
@@ -55,22 +56,34 @@ describe("uploads over REST", () => {
       expect(answer.status, bad).toBe(400);
       expect(answer.body.error).toBe("invalid_filename");
     }
-    const strict = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "a.txt", content_type: "text/plain", size: 1, path: "x" } });
+    const strict = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "a.txt", content_type: "text/plain", size: 1, path: "x" },
+    });
     expect(strict.status).toBe(400);
   });
 
   it("declared over 100 MB is 413; exactly 100 MB is fine", async () => {
     const { token, id } = await runningSession();
-    const over = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "big.bin", content_type: "application/octet-stream", size: MAX_FILE_BYTES + 1 } });
+    const over = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "big.bin", content_type: "application/octet-stream", size: MAX_FILE_BYTES + 1 },
+    });
     expect(over.status).toBe(413);
     expect(over.body.error).toBe("file_too_large");
-    const limit = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "big.bin", content_type: "application/octet-stream", size: MAX_FILE_BYTES } });
+    const limit = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "big.bin", content_type: "application/octet-stream", size: MAX_FILE_BYTES },
+    });
     expect(limit.status).toBe(200);
   });
 
   it("a PUT must have exactly the declared length: larger 413, shorter 400, none 411; nothing is stored until it does", async () => {
     const { token, id } = await runningSession();
-    const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "ten.txt", content_type: "text/plain", size: 10 } });
+    const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "ten.txt", content_type: "text/plain", size: 10 },
+    });
     const url = ticket.body.upload_url;
 
     const larger = await putBytes(url, patternBytes(11));
@@ -99,7 +112,9 @@ describe("uploads over REST", () => {
     client.send({ type: "upload_request", payload: { request_id: "ws-1", filename: "w.txt", content_type: "text/plain", size: 1 } });
     await client.until((f) => f.some((x) => x.type === "upload_url"), "upload_url");
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: `f${i}.txt`, content_type: "text/plain", size: 1 } })),
+      Array.from({ length: 10 }, (_, i) =>
+        call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: `f${i}.txt`, content_type: "text/plain", size: 1 } }),
+      ),
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(9);
     const limited = answers.find((a) => a.status === 429)!;
@@ -111,14 +126,20 @@ describe("uploads over REST", () => {
     expect(refused.find((x) => x.payload?.request_id === "ws-2").payload.code).toBe("rate_limited");
     // Another session has its own allowance.
     const other = await createSession(token);
-    expect((await call("POST", `/v1/io/sessions/${other}/upload`, { token, body: { filename: "a.txt", content_type: "text/plain", size: 1 } })).status).toBe(200);
+    expect(
+      (await call("POST", `/v1/io/sessions/${other}/upload`, { token, body: { filename: "a.txt", content_type: "text/plain", size: 1 } }))
+        .status,
+    ).toBe(200);
     client.close();
   });
 
   it("completing needs the bytes first, a known upload, and a connected runner", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token); // starting: no runner has connected
-    const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "a.txt", content_type: "text/plain", size: 3 } });
+    const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "a.txt", content_type: "text/plain", size: 3 },
+    });
     const early = await call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.body.upload_id } });
     expect(early.status).toBe(409);
     expect(early.body.error).toBe("upload_incomplete");
@@ -136,7 +157,13 @@ describe("uploads over REST", () => {
     const ticket = await uploadBytes(token, id, "a.txt", patternBytes(5));
     const completing = call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.upload_id } });
     const frame = await runner.next("fetch_file");
-    runner.send({ type: "file_result", transfer_id: frame.transfer_id, ok: false, reason: "io_error", error: "uploads is not a directory" });
+    runner.send({
+      type: "file_result",
+      transfer_id: frame.transfer_id,
+      ok: false,
+      reason: "io_error",
+      error: "uploads is not a directory",
+    });
     const answer = await completing;
     expect(answer.status).toBe(502);
     expect(answer.body).toEqual({ error: "file_transfer_failed", message: expect.stringContaining("uploads is not a directory") });
@@ -154,7 +181,10 @@ describe("downloads over REST", () => {
     expect(frame.path).toBe("out/report.txt");
     expect(objectKey(frame.url)).toMatch(new RegExp(`^sessions/${id}/downloads/[A-Za-z0-9_-]+/report\\.txt$`));
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    expect(answer.body).toMatchObject({ download_url: expect.stringMatching(/^http:\/\/platform\.test\/v1\/io\/blobs\//), size: bytes.byteLength });
+    expect(answer.body).toMatchObject({
+      download_url: expect.stringMatching(/^http:\/\/platform\.test\/v1\/io\/blobs\//),
+      size: bytes.byteLength,
+    });
 
     const file = await fetchUrl(answer.body.download_url);
     expect(file.status).toBe(200);
@@ -179,7 +209,10 @@ describe("downloads over REST", () => {
     const asked = runner.frames.filter((f) => f.type === "send_file").length;
     const limited = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "one-more.bin" } });
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ error: "rate_limited", message: expect.stringContaining(`at most ${DOWNLOADS_PER_MINUTE} downloads per minute`) });
+    expect(limited.body).toEqual({
+      error: "rate_limited",
+      message: expect.stringContaining(`at most ${DOWNLOADS_PER_MINUTE} downloads per minute`),
+    });
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
     const client = await clientSocket(id, token);
@@ -192,7 +225,18 @@ describe("downloads over REST", () => {
 
   it("paths outside the workspace are 400 before the runner is asked", async () => {
     const { token, id, runner } = await runningSession();
-    for (const path of ["../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../b", "/workspace", ".", "/workspacex/file", "bad\u0000name", "\ud800a.txt", "dir/\udfff"]) {
+    for (const path of [
+      "../etc/passwd",
+      "/etc/passwd",
+      "/workspace/../etc/passwd",
+      "a/../../b",
+      "/workspace",
+      ".",
+      "/workspacex/file",
+      "bad\u0000name",
+      "\ud800a.txt",
+      "dir/\udfff",
+    ]) {
       const answer = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path } });
       expect(answer.status, path).toBe(400);
       expect(answer.body.error, path).toBe("invalid_path");
@@ -234,13 +278,18 @@ describe("ownership", () => {
       expect(answer.status, route).toBe(404);
       expect(answer.body.error).toBe("not_found");
     }
-    expect((await call("POST", `/v1/io/sessions/${id}/upload`, { body: { filename: "a.txt", content_type: "text/plain", size: 1 } })).status).toBe(401);
+    expect(
+      (await call("POST", `/v1/io/sessions/${id}/upload`, { body: { filename: "a.txt", content_type: "text/plain", size: 1 } })).status,
+    ).toBe(401);
   });
 
   it("an ended session refuses new transfers with session_not_running", async () => {
     const { token, id } = await runningSession();
     await call("DELETE", `/v1/sessions/${id}`, { token });
-    const answer = await call("POST", `/v1/io/sessions/${id}/upload`, { token, body: { filename: "a.txt", content_type: "text/plain", size: 1 } });
+    const answer = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "a.txt", content_type: "text/plain", size: 1 },
+    });
     expect(answer.status).toBe(409);
     expect(answer.body.error).toBe("session_not_running");
   });
@@ -248,7 +297,10 @@ describe("ownership", () => {
   it("deleting an ended session's record deletes its uploads and downloads from R2", async () => {
     const { token, id, runner } = await runningSession();
     await uploadBytes(token, id, "never-completed.txt", patternBytes(3));
-    await Promise.all([call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "out.txt" } }), answerSendFile(runner, patternBytes(4))]);
+    await Promise.all([
+      call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "out.txt" } }),
+      answerSendFile(runner, patternBytes(4)),
+    ]);
     expect((await env.FILES.list({ prefix: `sessions/${id}/` })).objects).toHaveLength(2);
     await call("DELETE", `/v1/sessions/${id}`, { token });
     expect((await call("DELETE", `/v1/sessions/${id}/record`, { token })).body).toEqual({ deleted: true });
@@ -263,9 +315,16 @@ describe("files over the WebSocket", () => {
     const watcher = await clientSocket(id, token);
     const bytes = patternBytes(4_096, 7);
 
-    client.send({ type: "upload_request", payload: { request_id: "r1", filename: "notes.bin", content_type: "application/octet-stream", size: bytes.byteLength } });
+    client.send({
+      type: "upload_request",
+      payload: { request_id: "r1", filename: "notes.bin", content_type: "application/octet-stream", size: bytes.byteLength },
+    });
     const ticket = (await client.until((f) => f.some((x) => x.type === "upload_url"), "upload_url")).find((x) => x.type === "upload_url");
-    expect(ticket).toMatchObject({ seq: null, session_id: id, payload: { request_id: "r1", target_path: "/workspace/uploads/notes.bin", upload_id: expect.any(String) } });
+    expect(ticket).toMatchObject({
+      seq: null,
+      session_id: id,
+      payload: { request_id: "r1", target_path: "/workspace/uploads/notes.bin", upload_id: expect.any(String) },
+    });
     expect((await putBytes(ticket.payload.upload_url, bytes)).status).toBe(200);
 
     client.send({ type: "upload_complete", payload: { request_id: "r2", upload_id: ticket.payload.upload_id } });
@@ -279,13 +338,17 @@ describe("files over the WebSocket", () => {
     const from = runner.frames.length;
     client.send({ type: "download_request", payload: { request_id: "r3", path: "uploads/notes.bin" } });
     await answerSendFile(runner, bytes, from);
-    const link = (await client.until((f) => f.some((x) => x.type === "download_url"), "download_url")).find((x) => x.type === "download_url");
+    const link = (await client.until((f) => f.some((x) => x.type === "download_url"), "download_url")).find(
+      (x) => x.type === "download_url",
+    );
     expect(link).toMatchObject({ seq: null, payload: { request_id: "r3", size: bytes.byteLength } });
     expect(new Uint8Array(await (await fetchUrl(link.payload.download_url)).arrayBuffer())).toEqual(bytes);
     expect(watcher.frames.some((x) => x.type === "upload_url" || x.type === "download_url")).toBe(false);
 
     client.send({ type: "download_request", payload: { request_id: "r4", path: "../../etc/passwd" } });
-    const refused = (await client.until((f) => f.some((x) => x.payload?.request_id === "r4"), "r4 error")).find((x) => x.payload?.request_id === "r4");
+    const refused = (await client.until((f) => f.some((x) => x.payload?.request_id === "r4"), "r4 error")).find(
+      (x) => x.payload?.request_id === "r4",
+    );
     expect(refused).toMatchObject({ type: "error", seq: null, payload: { code: "invalid_path" } });
 
     // A lone surrogate has no UTF-8 form: a clear refusal, not a failed transfer.

@@ -9,7 +9,12 @@ import { MODEL, gateway, messagesBody, receivedWith, sessionWith, usageOf } from
 
 /** A streamed answer of `chunks` text deltas, `delay` ms apart. */
 function slowBody(chunks: number, delay: number): string {
-  return JSON.stringify({ model: MODEL, max_tokens: 1024, stream: true, messages: [{ role: "user", content: `[[scenario:slow chunks=${chunks} delay=${delay}]]` }] });
+  return JSON.stringify({
+    model: MODEL,
+    max_tokens: 1024,
+    stream: true,
+    messages: [{ role: "user", content: `[[scenario:slow chunks=${chunks} delay=${delay}]]` }],
+  });
 }
 
 /** The text of every content delta in an event stream the client received. */
@@ -22,7 +27,10 @@ function streamedText(sse: string): string {
 }
 
 /** Reads a streamed answer until `enough` holds for what arrived; the stream stays open. */
-async function readUntil(response: Response, enough: (sse: string) => boolean): Promise<{ reader: ReadableStreamDefaultReader<Uint8Array>; sse: string }> {
+async function readUntil(
+  response: Response,
+  enough: (sse: string) => boolean,
+): Promise<{ reader: ReadableStreamDefaultReader<Uint8Array>; sse: string }> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let sse = "";
@@ -83,7 +91,10 @@ describe("model gateway budget", () => {
     const refused = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("one too many", false) });
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect((await refused.json<any>()).error).toEqual({ type: "rate_limit_error", message: expect.stringContaining(`at most ${MAX_CONCURRENT_MODEL_CALLS}`) });
+    expect((await refused.json<any>()).error).toEqual({
+      type: "rate_limit_error",
+      message: expect.stringContaining(`at most ${MAX_CONCURRENT_MODEL_CALLS}`),
+    });
     expect(await receivedWith(s.secret)).toHaveLength(MAX_CONCURRENT_MODEL_CALLS);
 
     // Reading one answer to its end settles it (in the background): a slot opens again.
@@ -106,7 +117,11 @@ describe("model gateway budget", () => {
 
   it("gives the slot back at once when a call fails, so failures never exhaust the cap", async () => {
     const s = await sessionWith("api_key");
-    const failing = JSON.stringify({ model: MODEL, max_tokens: 1024, messages: [{ role: "user", content: "[[scenario:error status=529]]" }] });
+    const failing = JSON.stringify({
+      model: MODEL,
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "[[scenario:error status=529]]" }],
+    });
     for (let i = 0; i <= MAX_CONCURRENT_MODEL_CALLS; i++) {
       const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: failing });
       expect(response.status, `call ${i + 1}`).toBe(529);

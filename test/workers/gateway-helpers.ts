@@ -29,7 +29,9 @@ export async function sessionWith(credential: "api_key" | "oauth_token", body: R
     env.DB,
     await keyringFrom(env),
     user.sub,
-    credential === "api_key" ? { type: "api_key", api_key: secret } : { type: "oauth_token", access_token: secret, refresh_token: null, expires_at: null },
+    credential === "api_key"
+      ? { type: "api_key", api_key: secret }
+      : { type: "oauth_token", access_token: secret, refresh_token: null, expires_at: null },
     new Date().toISOString(),
   );
   const id = await createSession(token, body);
@@ -48,7 +50,10 @@ export function messagesBody(text: string, stream: boolean): string {
 }
 
 /** Calls the gateway the way Claude Code does: POST with its headers and the gateway token. */
-export function gateway(url: string, init: { token?: string | null; body?: BodyInit; method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function gateway(
+  url: string,
+  init: { token?: string | null; body?: BodyInit; method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {
     "anthropic-version": "2023-06-01",
     "anthropic-beta": "claude-code-20250219",
@@ -86,4 +91,3 @@ export async function recordOf(id: string, token: string, done: (record: any) =>
 export async function usageOf(id: string, token: string, done: (usage: any) => boolean): Promise<any> {
   return (await recordOf(id, token, (record) => done(record.usage))).usage;
 }
-

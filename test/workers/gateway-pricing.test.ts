@@ -1,10 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { CACHE_READ_MULTIPLIER, CACHE_WRITE_1H_MULTIPLIER, CACHE_WRITE_5M_MULTIPLIER, costOf, priceOf, type TokenUsage } from "../../worker/gateway/pricing.ts";
+import {
+  CACHE_READ_MULTIPLIER,
+  CACHE_WRITE_1H_MULTIPLIER,
+  CACHE_WRITE_5M_MULTIPLIER,
+  costOf,
+  priceOf,
+  type TokenUsage,
+} from "../../worker/gateway/pricing.ts";
 
 const MILLION = 1_000_000;
 
 function usage(fields: Partial<TokenUsage>): TokenUsage {
-  return { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation_1h_input_tokens: 0, ...fields };
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_1h_input_tokens: 0,
+    ...fields,
+  };
 }
 
 describe("model pricing", () => {
@@ -43,13 +57,20 @@ describe("model pricing", () => {
     expect(CACHE_READ_MULTIPLIER).toBe(0.1);
     // Sonnet: $3.75 per million 5-minute writes, $6 per million 1-hour writes, $0.30 per million reads.
     expect(costOf("claude-sonnet-4-5", usage({ cache_creation_input_tokens: MILLION }))).toBeCloseTo(3.75, 10);
-    expect(costOf("claude-sonnet-4-5", usage({ cache_creation_input_tokens: MILLION, cache_creation_1h_input_tokens: MILLION }))).toBeCloseTo(6, 10);
+    expect(
+      costOf("claude-sonnet-4-5", usage({ cache_creation_input_tokens: MILLION, cache_creation_1h_input_tokens: MILLION })),
+    ).toBeCloseTo(6, 10);
     expect(costOf("claude-sonnet-4-5", usage({ cache_read_input_tokens: MILLION }))).toBeCloseTo(0.3, 10);
     // Mixed writes: half each way.
-    expect(costOf("claude-opus-4-6", usage({ cache_creation_input_tokens: 2 * MILLION, cache_creation_1h_input_tokens: MILLION }))).toBeCloseTo(6.25 + 10, 10);
+    expect(
+      costOf("claude-opus-4-6", usage({ cache_creation_input_tokens: 2 * MILLION, cache_creation_1h_input_tokens: MILLION })),
+    ).toBeCloseTo(6.25 + 10, 10);
   });
 
   it("never prices more 1-hour writes than writes", () => {
-    expect(costOf("claude-sonnet-4-5", usage({ cache_creation_input_tokens: 10, cache_creation_1h_input_tokens: 1000 }))).toBeCloseTo((10 * 6) / MILLION, 14);
+    expect(costOf("claude-sonnet-4-5", usage({ cache_creation_input_tokens: 10, cache_creation_1h_input_tokens: 1000 }))).toBeCloseTo(
+      (10 * 6) / MILLION,
+      14,
+    );
   });
 });

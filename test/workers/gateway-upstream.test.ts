@@ -52,7 +52,9 @@ describe("upstream request headers", () => {
 
   it("passes only betas billed at the priced rates, stripping the rest (1M context, fast mode, unknown ones)", () => {
     const sent = "claude-code-20250219, context-1m-2025-08-07,fast-mode-2026-02-01, effort-2025-11-24,made-up-beta-2030-01-01";
-    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": sent }), API_KEY).get("anthropic-beta")).toBe("claude-code-20250219,effort-2025-11-24");
+    expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": sent }), API_KEY).get("anthropic-beta")).toBe(
+      "claude-code-20250219,effort-2025-11-24",
+    );
     expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), API_KEY).get("anthropic-beta")).toBeNull();
     expect(upstreamHeaders(claudeCodeHeaders({ "anthropic-beta": "context-1m-2025-08-07" }), OAUTH).get("anthropic-beta")).toBe(OAUTH_BETA);
   });
@@ -137,7 +139,11 @@ describe("request body cap", () => {
   });
 
   it("refuses a declared length past the cap before reading, and cuts off a body that goes past it", async () => {
-    const lying = new Request("http://x/", { method: "POST", body: "x", headers: { "content-length": String(MAX_GATEWAY_BODY_BYTES + 1) } });
+    const lying = new Request("http://x/", {
+      method: "POST",
+      body: "x",
+      headers: { "content-length": String(MAX_GATEWAY_BODY_BYTES + 1) },
+    });
     expect(cappedGatewayBody(lying)).toBeNull();
     const chunks = ["hel", "lo", "!", "never sent"];
     const stream = new ReadableStream<Uint8Array>({

@@ -37,7 +37,13 @@ const RECORDED_SSE = [
 
 const EXPECTED: MeteredCall = {
   model: "claude-sonnet-4-5-20250929",
-  usage: { input_tokens: 472, output_tokens: 89, cache_creation_input_tokens: 2048, cache_read_input_tokens: 15360, cache_creation_1h_input_tokens: 2048 },
+  usage: {
+    input_tokens: 472,
+    output_tokens: 89,
+    cache_creation_input_tokens: 2048,
+    cache_read_input_tokens: 15360,
+    cache_creation_1h_input_tokens: 2048,
+  },
 };
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -76,7 +82,15 @@ describe("usage meter on a streamed answer", () => {
   });
 
   it("gives the same answer one byte at a time, and in random chunkings", () => {
-    expect(meter("sse", splitAt(data, Array.from({ length: data.length - 1 }, (_, i) => i + 1)))).toEqual(EXPECTED);
+    expect(
+      meter(
+        "sse",
+        splitAt(
+          data,
+          Array.from({ length: data.length - 1 }, (_, i) => i + 1),
+        ),
+      ),
+    ).toEqual(EXPECTED);
     const random = lcg(42);
     for (let round = 0; round < 200; round++) {
       const cuts = Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * data.length)).sort((a, b) => a - b);
@@ -87,12 +101,16 @@ describe("usage meter on a streamed answer", () => {
   it("understands CRLF and CR line breaks, even when a chunk ends between CR and LF", () => {
     for (const lineBreak of ["\r\n", "\r"]) {
       const variant = bytes(RECORDED_SSE.replaceAll("\n", lineBreak));
-      for (let at = 0; at <= variant.length; at++) expect(meter("sse", splitAt(variant, [at])), `${JSON.stringify(lineBreak)} at ${at}`).toEqual(EXPECTED);
+      for (let at = 0; at <= variant.length; at++)
+        expect(meter("sse", splitAt(variant, [at])), `${JSON.stringify(lineBreak)} at ${at}`).toEqual(EXPECTED);
     }
   });
 
   it("keeps message_start's counts when message_delta leaves them null", () => {
-    const older = RECORDED_SSE.replace('"usage":{"input_tokens":472,"cache_creation_input_tokens":2048,"cache_read_input_tokens":15360,"output_tokens":89}', '"usage":{"input_tokens":null,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"output_tokens":89}');
+    const older = RECORDED_SSE.replace(
+      '"usage":{"input_tokens":472,"cache_creation_input_tokens":2048,"cache_read_input_tokens":15360,"output_tokens":89}',
+      '"usage":{"input_tokens":null,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"output_tokens":89}',
+    );
     expect(older).not.toBe(RECORDED_SSE);
     expect(meter("sse", [bytes(older)])).toEqual(EXPECTED);
   });
@@ -132,7 +150,9 @@ describe("usage meter on a streamed answer", () => {
   });
 
   it("reads usage from a stream whose events carry no names", () => {
-    const unnamed = RECORDED_SSE.split("\n").filter((line) => !line.startsWith("event:")).join("\n");
+    const unnamed = RECORDED_SSE.split("\n")
+      .filter((line) => !line.startsWith("event:"))
+      .join("\n");
     expect(meter("sse", [bytes(unnamed)])).toEqual(EXPECTED);
   });
 });
@@ -146,10 +166,26 @@ describe("usage meter on a JSON answer", () => {
     content: [{ type: "text", text: "Bonjour à tous 👋" }],
     stop_reason: "end_turn",
     stop_sequence: null,
-    usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: null, cache_read_input_tokens: 3, cache_creation: null, service_tier: "standard" },
+    usage: {
+      input_tokens: 12,
+      output_tokens: 7,
+      cache_creation_input_tokens: null,
+      cache_read_input_tokens: 3,
+      cache_creation: null,
+      service_tier: "standard",
+    },
   };
   const data = bytes(JSON.stringify(message));
-  const expected = { model: "claude-haiku-4-5-20251001", usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 3, cache_creation_1h_input_tokens: 0 } };
+  const expected = {
+    model: "claude-haiku-4-5-20251001",
+    usage: {
+      input_tokens: 12,
+      output_tokens: 7,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 3,
+      cache_creation_1h_input_tokens: 0,
+    },
+  };
 
   it("reads model and usage, whatever byte the body is split at", () => {
     for (let at = 0; at <= data.length; at++) expect(meter("json", splitAt(data, [at])), `split at ${at}`).toEqual(expected);

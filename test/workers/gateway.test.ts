@@ -18,7 +18,10 @@ import { MODEL, allReceived, gateway, messagesBody, receivedWith, sessionWith, r
 describe("model gateway", () => {
   it("forwards a streamed call with the user's API key, never the gateway token, and records its usage", async () => {
     const s = await sessionWith("api_key");
-    const response = await gateway(`${s.baseUrl}/v1/messages?beta=true`, { token: s.gatewayToken, body: messagesBody("Hello through the gateway", true) });
+    const response = await gateway(`${s.baseUrl}/v1/messages?beta=true`, {
+      token: s.gatewayToken,
+      body: messagesBody("Hello through the gateway", true),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const sse = await response.text();
@@ -37,14 +40,25 @@ describe("model gateway", () => {
 
     const expected = received!.usage!;
     const usage = await usageOf(s.id, s.token, (u) => u.output_tokens > 0);
-    expect(usage).toMatchObject({ input_tokens: expected.input_tokens, output_tokens: expected.output_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
-    expect(usage.cost_usd).toBeCloseTo(costOf(MODEL, { ...expected, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation_1h_input_tokens: 0 }), 6);
+    expect(usage).toMatchObject({
+      input_tokens: expected.input_tokens,
+      output_tokens: expected.output_tokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    });
+    expect(usage.cost_usd).toBeCloseTo(
+      costOf(MODEL, { ...expected, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation_1h_input_tokens: 0 }),
+      6,
+    );
     expect(usage.cost_usd).toBeGreaterThan(0);
   });
 
   it("meters non-streaming calls too, adding to the session's usage", async () => {
     const s = await sessionWith("api_key");
-    for (const [text, stream] of [["first answer", true], ["second answer, not streamed", false]] as const) {
+    for (const [text, stream] of [
+      ["first answer", true],
+      ["second answer, not streamed", false],
+    ] as const) {
       const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody(text, stream) });
       expect(response.status).toBe(200);
       await response.arrayBuffer();
@@ -60,7 +74,10 @@ describe("model gateway", () => {
 
   it("accepts the gateway token as x-api-key too", async () => {
     const s = await sessionWith("api_key");
-    const response = await gateway(`${s.baseUrl}/v1/messages`, { headers: { "x-api-key": s.gatewayToken }, body: messagesBody("via x-api-key", false) });
+    const response = await gateway(`${s.baseUrl}/v1/messages`, {
+      headers: { "x-api-key": s.gatewayToken },
+      body: messagesBody("via x-api-key", false),
+    });
     expect(response.status).toBe(200);
     expect((await receivedWith(s.secret))[0]!.headers["x-api-key"]).toBe(s.secret);
   });
@@ -93,7 +110,12 @@ describe("model gateway", () => {
   it("streams the answer as it comes instead of buffering it", async () => {
     const s = await sessionWith("api_key");
     // The model server sends a text in 4 deltas, 250 ms apart.
-    const body = JSON.stringify({ model: MODEL, max_tokens: 1024, stream: true, messages: [{ role: "user", content: "[[scenario:slow chunks=4 delay=250]]" }] });
+    const body = JSON.stringify({
+      model: MODEL,
+      max_tokens: 1024,
+      stream: true,
+      messages: [{ role: "user", content: "[[scenario:slow chunks=4 delay=250]]" }],
+    });
     const started = Date.now();
     const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body });
     const reader = response.body!.getReader();
@@ -125,7 +147,13 @@ describe("model gateway", () => {
 
   it("serves only its allow-list: other paths 404, other methods 405, unknown sessions 401", async () => {
     const s = await sessionWith("api_key");
-    for (const [method, path] of [["GET", "/v1/models"], ["POST", "/v1/complete"], ["POST", "/v1/messages/batches"], ["POST", "/v1/messages/../complete"], ["POST", ""]]) {
+    for (const [method, path] of [
+      ["GET", "/v1/models"],
+      ["POST", "/v1/complete"],
+      ["POST", "/v1/messages/batches"],
+      ["POST", "/v1/messages/../complete"],
+      ["POST", ""],
+    ]) {
       const response = await gateway(`${s.baseUrl}${path}`, { method, token: s.gatewayToken, body: method === "GET" ? undefined : "{}" });
       expect(response.status, `${method} ${path}`).toBe(404);
       expect((await response.json<any>()).error.type).toBe("not_found_error");
@@ -133,7 +161,10 @@ describe("model gateway", () => {
     const get = await gateway(`${s.baseUrl}/v1/messages`, { method: "GET", token: s.gatewayToken });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
-    const unknown = await gateway(`http://platform.test/v1/gateway/sessions/no-such-session/v1/messages`, { token: s.gatewayToken, body: messagesBody("x", false) });
+    const unknown = await gateway(`http://platform.test/v1/gateway/sessions/no-such-session/v1/messages`, {
+      token: s.gatewayToken,
+      body: messagesBody("x", false),
+    });
     expect(unknown.status).toBe(401);
     expect(await receivedWith(s.secret)).toHaveLength(0);
   });
@@ -194,7 +225,10 @@ describe("model gateway", () => {
     expect((await call("DELETE", "/v1/auth/claude", { token: s.token })).body).toEqual({ deleted: true });
     const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: messagesBody("no key", true) });
     expect(response.status).toBe(401);
-    expect((await response.json<any>()).error).toEqual({ type: "authentication_error", message: expect.stringContaining("no Claude credential") });
+    expect((await response.json<any>()).error).toEqual({
+      type: "authentication_error",
+      message: expect.stringContaining("no Claude credential"),
+    });
     expect(await receivedWith(s.secret)).toHaveLength(0);
   });
 
@@ -211,7 +245,10 @@ describe("model gateway", () => {
     });
     const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body: endless });
     expect(response.status).toBe(413);
-    expect((await response.json<any>()).error).toEqual({ type: "invalid_request_error", message: `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes` });
+    expect((await response.json<any>()).error).toEqual({
+      type: "invalid_request_error",
+      message: `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`,
+    });
     // It stopped at the cap (give or take what was in flight), and no complete request went upstream.
     expect(sent).toBeLessThan(MAX_GATEWAY_BODY_BYTES + 8 * chunk.byteLength);
     expect((await receivedWith(s.secret)).filter((request) => request.status === 200)).toHaveLength(0);
@@ -224,7 +261,10 @@ describe("model gateway", () => {
   it("answers a made-up session id from the index, without creating a Durable Object for it", async () => {
     const s = await sessionWith("api_key");
     const unknownId = `no-such-${crypto.randomUUID()}`;
-    const response = await gateway(`http://platform.test/v1/gateway/sessions/${unknownId}/v1/messages`, { token: s.gatewayToken, body: messagesBody("x", false) });
+    const response = await gateway(`http://platform.test/v1/gateway/sessions/${unknownId}/v1/messages`, {
+      token: s.gatewayToken,
+      body: messagesBody("x", false),
+    });
     expect(response.status).toBe(401);
     expect((await response.json<any>()).error.type).toBe("authentication_error");
     const stored = (await listDurableObjectIds(env.SESSION)).map((id) => id.toString());
@@ -234,7 +274,12 @@ describe("model gateway", () => {
 
   it("passes upstream errors through unchanged and records no usage for them", async () => {
     const s = await sessionWith("api_key");
-    const body = JSON.stringify({ model: MODEL, max_tokens: 1024, stream: true, messages: [{ role: "user", content: '[[scenario:error status=529 message="overloaded, try later"]]' }] });
+    const body = JSON.stringify({
+      model: MODEL,
+      max_tokens: 1024,
+      stream: true,
+      messages: [{ role: "user", content: '[[scenario:error status=529 message="overloaded, try later"]]' }],
+    });
     const response = await gateway(`${s.baseUrl}/v1/messages`, { token: s.gatewayToken, body });
     expect(response.status).toBe(529);
     expect(response.headers.get("request-id")).toMatch(/^req_model_server_/);
@@ -253,7 +298,11 @@ describe("model gateway", () => {
     const delta = await client.next("usage_delta");
     expect(delta.seq).toBeGreaterThan(0);
     const usage = await usageOf(s.id, s.token, (u) => u.output_tokens > 0);
-    expect(delta.payload).toMatchObject({ input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_cost_usd: usage.cost_usd });
+    expect(delta.payload).toMatchObject({
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+      total_cost_usd: usage.cost_usd,
+    });
     expect(delta.payload.cost_usd).toBeCloseTo(usage.cost_usd, 10);
     client.close();
   });
@@ -264,7 +313,13 @@ describe("OAuth refresh in the gateway", () => {
   async function expiredOAuthSession(refreshToken: string) {
     const { user, token } = await registeredUser();
     const stale = `sk-ant-oat01-stale-${crypto.randomUUID()}`;
-    await storeCredential(env.DB, await keyringFrom(env), user.sub, { type: "oauth_token", access_token: stale, refresh_token: refreshToken, expires_at: new Date(Date.now() - 60_000).toISOString() }, new Date().toISOString());
+    await storeCredential(
+      env.DB,
+      await keyringFrom(env),
+      user.sub,
+      { type: "oauth_token", access_token: stale, refresh_token: refreshToken, expires_at: new Date(Date.now() - 60_000).toISOString() },
+      new Date().toISOString(),
+    );
     const id = await createSession(token);
     const sandbox = await recordedSandbox(id);
     return { token, stale, baseUrl: sandbox.env.GATEWAY_URL!, gatewayToken: sandbox.env.GATEWAY_TOKEN! };

@@ -4,7 +4,17 @@ import { describe, expect, it } from "vitest";
 import { MAX_LIVE_SESSIONS_PER_USER } from "../../schemas/session.ts";
 import { call } from "./helpers.ts";
 import { fetchUrl } from "./files-helpers.ts";
-import { backdate, clientSocket, createSession, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
+import {
+  backdate,
+  clientSocket,
+  createSession,
+  fireAlarm,
+  openSocket,
+  recordedSandbox,
+  runnerSocket,
+  TestSocket,
+  userWithKey,
+} from "./session-helpers.ts";
 
 const IDLE_MS = 600_000;
 const ARCHIVE = new TextEncoder().encode("pretend this is a tar.gz of the workspace");
@@ -80,7 +90,7 @@ describe("hibernation", () => {
       s.runnerCheckAt = Date.now() - 1; // would ask whether the runner exited (it did: job_completed)
     });
     await fireAlarm(id);
-    expect((await record(token, id))).toMatchObject({ status: "running", dormant: true });
+    expect(await record(token, id)).toMatchObject({ status: "running", dormant: true });
 
     // A prompt wakes it: the sandbox starts again with new tokens.
     client.send({ type: "prompt", payload: { text: "are you there?" } });
@@ -150,9 +160,12 @@ describe("hibernation", () => {
     const configure = await second.next("configure");
     expect(configure.settings.resume_agent_session_id).toBeUndefined();
     await second.next("prompt");
-    const notice = await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "restore_failed"), "restore_failed");
+    const notice = await client.until(
+      (f) => f.some((x) => x.type === "system" && x.payload.subtype === "restore_failed"),
+      "restore_failed",
+    );
     expect(JSON.stringify(notice)).toContain("tar exited with 2");
-    expect((await record(token, id))).toMatchObject({ status: "running", dormant: false });
+    expect(await record(token, id)).toMatchObject({ status: "running", dormant: false });
     second.close();
     client.close();
   });
@@ -166,7 +179,7 @@ describe("hibernation", () => {
     const frame = await runner.next("archive");
     runner.send({ type: "archive_result", transfer_id: frame.transfer_id, op: "archive", ok: false, error: "disk full" });
     await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "hibernation_failed"), "hibernation_failed");
-    expect((await record(token, id))).toMatchObject({ status: "running", dormant: false });
+    expect(await record(token, id)).toMatchObject({ status: "running", dormant: false });
     expect((await recordedSandbox(id)).stops).toBe(0);
     runner.close();
     client.close();
@@ -188,7 +201,13 @@ describe("hibernation", () => {
     expect(runner.frames.some((f) => f.type === "archive")).toBe(false);
 
     // An approval pending (the turn still running, waiting for it).
-    runner.send({ type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "rm -rf build" }, tool_use_id: "tu1" });
+    runner.send({
+      type: "permission_request",
+      request_id: "r1",
+      tool_name: "Bash",
+      input: { command: "rm -rf build" },
+      tool_use_id: "tu1",
+    });
     await client.next("tool_approval_request");
     runner.send({ type: "turn_state", state: "idle" }); // even an idle turn with a pending approval
     await new Promise((r) => setTimeout(r, 50));
@@ -217,7 +236,7 @@ describe("hibernation", () => {
     expect(await env.FILES.head(key)).not.toBeNull();
     const ended = await call("DELETE", `/v1/sessions/${id}`, { token });
     expect(ended.status).toBeLessThan(300);
-    expect((await record(token, id))).toMatchObject({ status: "ended", dormant: false });
+    expect(await record(token, id)).toMatchObject({ status: "ended", dormant: false });
     expect(await env.FILES.head(key)).not.toBeNull(); // kept until the retention purge
     await backdate(id, (s) => (s.terminatedAt = new Date(Date.now() - 3 * 86_400_000 - 1000).toISOString()));
     await fireAlarm(id);

@@ -18,7 +18,10 @@ describe("history paging", () => {
     const runner = await runnerSocket(id);
     const text = (i: number) => ({ type: "assistant", payload: { content: [{ type: "text", text: `event ${i}` }], model: "m" } });
     for (let first = 1; first <= RUNNER_EVENTS; first += PER_FRAME) {
-      runner.send({ type: "events", items: Array.from({ length: PER_FRAME }, (_, i) => ({ type: "event", rseq: first + i, event: text(first + i) })) });
+      runner.send({
+        type: "events",
+        items: Array.from({ length: PER_FRAME }, (_, i) => ({ type: "event", rseq: first + i, event: text(first + i) })),
+      });
     }
     await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === RUNNER_EVENTS), "the last ack", 20_000);
 

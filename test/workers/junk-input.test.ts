@@ -27,7 +27,9 @@ describe("junk input never causes a 500", () => {
     const seen: string[] = [];
     for (const [template, operations] of Object.entries<Record<string, unknown>>(doc.paths)) {
       for (const method of Object.keys(operations)) {
-        const paths = template.includes("{") ? JUNK_PATH_IDS.map((id) => template.replace(/\{[^}]+\}/g, id)) : [template + "?session_id=%ZZ&limit=-1"];
+        const paths = template.includes("{")
+          ? JUNK_PATH_IDS.map((id) => template.replace(/\{[^}]+\}/g, id))
+          : [template + "?session_id=%ZZ&limit=-1"];
         for (const path of paths) {
           const bodies = method === "get" ? [undefined] : JUNK_BODIES;
           for (const body of bodies) {

@@ -27,7 +27,9 @@ describe("logs", () => {
     } as unknown as D1Database;
     const ctx = createExecutionContext();
     const response = await createApp().fetch(
-      new Request(`http://platform.test/v1/sessions/abc/history?token=${token}&ticket=${ticket}&after_seq=0`, { headers: { authorization: `Bearer ${token}` } }),
+      new Request(`http://platform.test/v1/sessions/abc/history?token=${token}&ticket=${ticket}&after_seq=0`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
       { ...(env as unknown as Env), DB: brokenDb },
       ctx,
     );

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers.ts";
-import { openSocket, recordedSandbox, runnerSocket, TestSocket } from "./session-helpers.ts";
+import { openSocket, recordedSandbox, runnerSocket, type TestSocket } from "./session-helpers.ts";
 
 const OPERATOR = { authorization: "Bearer test-operator-token" };
 
@@ -13,7 +13,10 @@ const OPERATOR = { authorization: "Bearer test-operator-token" };
 const newOrgId = () => `org-${crypto.randomUUID().slice(0, 8)}`;
 
 /** Issues a key for `oid`; returns its id and the headers that act with it. */
-async function issueKey(oid: string, body: Record<string, unknown> = { name: "automation" }): Promise<{ id: string; headers: Record<string, string> }> {
+async function issueKey(
+  oid: string,
+  body: Record<string, unknown> = { name: "automation" },
+): Promise<{ id: string; headers: Record<string, string> }> {
   const created = await call("POST", `/v1/orgs/${oid}/keys`, { headers: OPERATOR, body });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return { id: created.body.id, headers: { authorization: `Bearer ${created.body.key}`, "x-lc-oid": oid } };
@@ -66,19 +69,29 @@ describe("org API key lifecycle", () => {
     expect((await call("GET", "/v1/org/sessions", { headers: past.headers })).status).toBe(401);
     const later = await issueKey(oid, { name: "expires later", expires_at: new Date(Date.now() + 3_600_000).toISOString() });
     expect((await call("GET", "/v1/org/sessions", { headers: later.headers })).status).toBe(200);
-    const now = await call("PUT", `/v1/orgs/${oid}/keys/${later.id}`, { headers: OPERATOR, body: { expires_at: new Date().toISOString() } });
+    const now = await call("PUT", `/v1/orgs/${oid}/keys/${later.id}`, {
+      headers: OPERATOR,
+      body: { expires_at: new Date().toISOString() },
+    });
     expect(now.status).toBe(200);
     expect((await call("GET", "/v1/org/sessions", { headers: later.headers })).status).toBe(401);
-    expect((await call("PUT", `/v1/orgs/${oid}/keys/${past.id}`, { headers: OPERATOR, body: { expires_at: null } })).body.expires_at).toBeNull();
+    expect(
+      (await call("PUT", `/v1/orgs/${oid}/keys/${past.id}`, { headers: OPERATOR, body: { expires_at: null } })).body.expires_at,
+    ).toBeNull();
     expect((await call("GET", "/v1/org/sessions", { headers: past.headers })).status).toBe(200);
-    expect((await call("PUT", `/v1/orgs/${oid}/keys/${past.id}`, { headers: OPERATOR, body: { expires_at: "tomorrow" } })).status).toBe(400);
+    expect((await call("PUT", `/v1/orgs/${oid}/keys/${past.id}`, { headers: OPERATOR, body: { expires_at: "tomorrow" } })).status).toBe(
+      400,
+    );
   });
 
   it("revoking a key closes the sockets it opened (4001), and not those of other keys", async () => {
     const oid = newOrgId();
     const doomed = await issueKey(oid);
     const kept = await issueKey(oid);
-    const created = await call("POST", "/v1/api/sessions", { headers: kept.headers, body: { prompt: "watch me", anthropic_secret: "sk-ant-literal-key-0123456789" } });
+    const created = await call("POST", "/v1/api/sessions", {
+      headers: kept.headers,
+      body: { prompt: "watch me", anthropic_secret: "sk-ant-literal-key-0123456789" },
+    });
     const id = created.body.session.id;
     const doomedSocket = (await openSocket(`/v1/ws/org/sessions/${id}`, doomed.headers)) as TestSocket;
     const keptSocket = (await openSocket(`/v1/ws/org/sessions/${id}`, kept.headers)) as TestSocket;
@@ -105,7 +118,11 @@ describe("org secrets in a session's environment", () => {
     ]);
     const created = await call("POST", "/v1/api/sessions", {
       headers,
-      body: { prompt: "print your env", anthropic_secret: "hive://secret/anthropic-key", environment: { VT: "hive://secret/vt", STOLEN: "hive://secret/anthropic-key" } },
+      body: {
+        prompt: "print your env",
+        anthropic_secret: "hive://secret/anthropic-key",
+        environment: { VT: "hive://secret/vt", STOLEN: "hive://secret/anthropic-key" },
+      },
     });
     expect(created.status).toBe(201);
     const id = created.body.session.id;
@@ -119,7 +136,10 @@ describe("org secrets in a session's environment", () => {
     expect(admission).toMatchObject({ allowed: true, credential: { kind: "org_secret", name: "anthropic-key" } });
     // Rewriting a secret without the grant withdraws it.
     await call("PUT", `/v1/orgs/${oid}/secrets/vt`, { headers, body: { value: "vt-token-2" } });
-    const again = await call("POST", "/v1/api/sessions", { headers, body: { prompt: "x", anthropic_secret: "hive://secret/anthropic-key", environment: { VT: "hive://secret/vt" } } });
+    const again = await call("POST", "/v1/api/sessions", {
+      headers,
+      body: { prompt: "x", anthropic_secret: "hive://secret/anthropic-key", environment: { VT: "hive://secret/vt" } },
+    });
     const second = await runnerSocket(again.body.session.id);
     expect(second.frames.find((f) => f.type === "configure").settings.environment).toEqual({});
   });

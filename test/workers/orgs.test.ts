@@ -19,7 +19,9 @@ async function newOrg(): Promise<{ oid: string; headers: Record<string, string>;
 describe("org API keys and secrets", () => {
   it("issues keys only to the operator and stores only their hash", async () => {
     expect((await call("POST", "/v1/orgs/acme/keys", { body: { name: "x" } })).status).toBe(401);
-    expect((await call("POST", "/v1/orgs/acme/keys", { headers: { authorization: "Bearer wrong" }, body: { name: "x" } })).status).toBe(401);
+    expect((await call("POST", "/v1/orgs/acme/keys", { headers: { authorization: "Bearer wrong" }, body: { name: "x" } })).status).toBe(
+      401,
+    );
     const { oid, key } = await newOrg();
     const row = await env.DB.prepare("SELECT * FROM org_api_keys WHERE org_id = ?").bind(oid).first();
     expect(JSON.stringify(row)).not.toContain(key);
@@ -28,7 +30,14 @@ describe("org API keys and secrets", () => {
   it("keeps secrets sealed, lists names only, and refuses other orgs", async () => {
     const org = await newOrg();
     const other = await newOrg();
-    expect((await call("PUT", `/v1/orgs/${org.oid}/secrets/anthropic-key`, { headers: org.headers, body: { value: "sk-ant-org-secret-value-123" } })).status).toBe(200);
+    expect(
+      (
+        await call("PUT", `/v1/orgs/${org.oid}/secrets/anthropic-key`, {
+          headers: org.headers,
+          body: { value: "sk-ant-org-secret-value-123" },
+        })
+      ).status,
+    ).toBe(200);
     const list = await call("GET", `/v1/orgs/${org.oid}/secrets`, { headers: org.headers });
     expect(list.body.secrets.map((s: any) => s.name)).toEqual(["anthropic-key"]);
     expect(JSON.stringify(list.body)).not.toContain("sk-ant-org-secret");
@@ -39,7 +48,10 @@ describe("org API keys and secrets", () => {
     expect((await call("GET", `/v1/orgs/${org.oid}/secrets`, { headers: { ...org.headers, "x-lc-oid": other.oid } })).status).toBe(401);
     const { token } = await userWithKey();
     expect((await call("GET", `/v1/orgs/${org.oid}/secrets`, { token })).status).toBe(401);
-    expect((await call("DELETE", `/v1/orgs/${org.oid}/secrets/anthropic-key`, { headers: org.headers })).body).toEqual({ name: "anthropic-key", stored: false });
+    expect((await call("DELETE", `/v1/orgs/${org.oid}/secrets/anthropic-key`, { headers: org.headers })).body).toEqual({
+      name: "anthropic-key",
+      stored: false,
+    });
   });
 
   it("refuses user tokens that claim an org owner id", async () => {
@@ -51,14 +63,28 @@ describe("org API keys and secrets", () => {
 describe("org sessions", () => {
   it("run unattended and one-shot, pay with the org secret, and end with org_api_requested when the org deletes them", async () => {
     const org = await newOrg();
-    await call("PUT", `/v1/orgs/${org.oid}/secrets/anthropic-key`, { headers: org.headers, body: { value: "sk-ant-org-paid-key-0123456789" } });
-    await call("PUT", `/v1/orgs/${org.oid}/secrets/vt`, { headers: org.headers, body: { value: "vt-token-xyz", expose_to_sessions: true } });
-    const missing = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { prompt: "triage", anthropic_secret: "hive://secret/nope" } });
+    await call("PUT", `/v1/orgs/${org.oid}/secrets/anthropic-key`, {
+      headers: org.headers,
+      body: { value: "sk-ant-org-paid-key-0123456789" },
+    });
+    await call("PUT", `/v1/orgs/${org.oid}/secrets/vt`, {
+      headers: org.headers,
+      body: { value: "vt-token-xyz", expose_to_sessions: true },
+    });
+    const missing = await call("POST", "/v1/api/sessions", {
+      headers: org.headers,
+      body: { prompt: "triage", anthropic_secret: "hive://secret/nope" },
+    });
     expect(missing.body.error).toBe("secret_not_found");
 
     const created = await call("POST", "/v1/api/sessions", {
       headers: org.headers,
-      body: { prompt: "Investigate the detection", anthropic_secret: "hive://secret/anthropic-key", environment: { VT_API_KEY: "hive://secret/vt" }, name: "mimikatz triage" },
+      body: {
+        prompt: "Investigate the detection",
+        anthropic_secret: "hive://secret/anthropic-key",
+        environment: { VT_API_KEY: "hive://secret/vt" },
+        name: "mimikatz triage",
+      },
     });
     expect(created.status).toBe(201);
     const id = created.body.session.id;
@@ -79,7 +105,11 @@ describe("org sessions", () => {
     expect(admission).toMatchObject({ allowed: true, orgId: org.oid, credential: { kind: "org_secret", name: "anthropic-key" } });
 
     // The org reads it; users cannot.
-    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({ name: "mimikatz triage", lc_auth_type: "org_api_key", region: "local" });
+    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({
+      name: "mimikatz triage",
+      lc_auth_type: "org_api_key",
+      region: "local",
+    });
     expect((await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions.map((s: any) => s.id)).toEqual([id]);
     expect((await call("GET", `/v1/org/sessions/${id}/history`, { headers: org.headers })).body.messages[0].type).toBe("session_status");
     const { token } = await userWithKey();
@@ -98,13 +128,19 @@ describe("org sessions", () => {
     expect((await call("DELETE", `/v1/org/sessions/${id}`, { headers: org.headers })).body).toEqual({ terminated: true });
     const end = await socket.next("session_end");
     expect(end.payload.reason).toBe("org_api_requested");
-    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({ status: "ended", end_reason: "org_api_requested" });
+    expect((await call("GET", `/v1/org/sessions/${id}`, { headers: org.headers })).body.session).toMatchObject({
+      status: "ended",
+      end_reason: "org_api_requested",
+    });
     await runner.next("shutdown");
   });
 
   it("seals a literal key per session, and refuses anything that is neither a key nor a secret reference", async () => {
     const org = await newOrg();
-    const created = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { initial_prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } });
+    const created = await call("POST", "/v1/api/sessions", {
+      headers: org.headers,
+      body: { initial_prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" },
+    });
     const id = created.body.session.id;
     const admission = await env.SESSION.get(env.SESSION.idFromName(id)).admitModelRequest((await recordedSandbox(id)).env.GATEWAY_TOKEN!);
     expect(admission).toMatchObject({ allowed: true, credential: { kind: "sealed" } });
@@ -115,19 +151,36 @@ describe("org sessions", () => {
 
   it("denies an approval nobody answers within APPROVAL_TIMEOUT_SECONDS", async () => {
     const org = await newOrg();
-    const created = await call("POST", "/v1/api/sessions", { headers: org.headers, body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789", permission_mode: "acceptEdits" } });
+    const created = await call("POST", "/v1/api/sessions", {
+      headers: org.headers,
+      body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789", permission_mode: "acceptEdits" },
+    });
     const id = created.body.session.id;
     const runner = await runnerSocket(id);
-    runner.send({ type: "permission_request", request_id: "org-1", tool_name: "Bash", input: { command: "curl x" }, tool_use_id: "tu_org_1" });
+    runner.send({
+      type: "permission_request",
+      request_id: "org-1",
+      tool_name: "Bash",
+      input: { command: "curl x" },
+      tool_use_id: "tu_org_1",
+    });
     const watcher = (await openSocket(`/v1/ws/org/sessions/${id}`, org.headers)) as TestSocket;
-    await watcher.until((f) => f.some((x) => x.type === "history" && x.payload.messages.some((m: any) => m.type === "tool_approval_request")) || f.some((x) => x.type === "tool_approval_request"), "the approval request");
+    await watcher.until(
+      (f) =>
+        f.some((x) => x.type === "history" && x.payload.messages.some((m: any) => m.type === "tool_approval_request")) ||
+        f.some((x) => x.type === "tool_approval_request"),
+      "the approval request",
+    );
     await backdate(id, (s) => {
       for (const pending of s.pending) pending.askedAt = Date.now() - 301_000;
       s.lastHeartbeatAt = Date.now();
     });
     await fireAlarm(id);
     await runner.until((f) => f.some((x) => x.request_id === "org-1"), "the timeout's denial");
-    expect(runner.frames.find((x) => x.request_id === "org-1")).toMatchObject({ behavior: "deny", message: expect.stringContaining("No answer within 300 s") });
+    expect(runner.frames.find((x) => x.request_id === "org-1")).toMatchObject({
+      behavior: "deny",
+      message: expect.stringContaining("No answer within 300 s"),
+    });
   });
 });
 
@@ -137,7 +190,8 @@ describe("org usage", () => {
     const second = await call("POST", `/v1/orgs/${org.oid}/keys`, { headers: OPERATOR, body: { name: "second" } });
     const secondHeaders = { authorization: `Bearer ${second.body.key}`, "x-lc-oid": org.oid };
     const start = async (headers: Record<string, string>) =>
-      (await call("POST", "/v1/api/sessions", { headers, body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } })).body.session.id as string;
+      (await call("POST", "/v1/api/sessions", { headers, body: { prompt: "go", anthropic_secret: "sk-ant-literal-key-0123456789" } })).body
+        .session.id as string;
     const a = await start(org.headers);
     const b = await start(secondHeaders);
     // Real model calls through the gateway, as the sessions' sandboxes make them; each is
@@ -146,7 +200,10 @@ describe("org usage", () => {
     const callModel = async (id: string, text: string) => {
       const before = (await usageOf(id)).output_tokens;
       const sandbox = await recordedSandbox(id);
-      const answer = await gateway(`${sandbox.env.GATEWAY_URL}/v1/messages`, { token: sandbox.env.GATEWAY_TOKEN!, body: messagesBody(text, true) });
+      const answer = await gateway(`${sandbox.env.GATEWAY_URL}/v1/messages`, {
+        token: sandbox.env.GATEWAY_TOKEN!,
+        body: messagesBody(text, true),
+      });
       expect(answer.status).toBe(200);
       await answer.text();
       for (let i = 0; i < 200; i++) {
@@ -165,9 +222,16 @@ describe("org usage", () => {
     const report = await call("GET", "/v1/org/usage", { headers: org.headers });
     expect(report.status).toBe(200);
     expect(usageA.cost_usd).toBeGreaterThan(0);
-    expect(report.body.totals).toMatchObject({ sessions: 2, input_tokens: usageA.input_tokens + usageB.input_tokens, output_tokens: usageA.output_tokens + usageB.output_tokens });
+    expect(report.body.totals).toMatchObject({
+      sessions: 2,
+      input_tokens: usageA.input_tokens + usageB.input_tokens,
+      output_tokens: usageA.output_tokens + usageB.output_tokens,
+    });
     expect(report.body.totals.cost_usd).toBeCloseTo(usageA.cost_usd + usageB.cost_usd, 10);
-    expect(report.body.sessions.find((s: any) => s.id === a)).toMatchObject({ input_tokens: usageA.input_tokens, output_tokens: usageA.output_tokens });
+    expect(report.body.sessions.find((s: any) => s.id === a)).toMatchObject({
+      input_tokens: usageA.input_tokens,
+      output_tokens: usageA.output_tokens,
+    });
     expect(report.body.sessions.find((s: any) => s.id === a).runtime_minutes).toBeGreaterThan(0);
     expect(report.body.sessions.find((s: any) => s.id === b).runtime_minutes).toBe(0); // never started
     const perKey = Object.fromEntries(report.body.keys.map((k: any) => [k.key_id, k]));

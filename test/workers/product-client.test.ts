@@ -17,7 +17,11 @@ describe("the product's client: ai auth claude set-key, then ai chat, then ai se
     const token = await mintToken(newUser());
 
     // `ai auth claude set-key --key ...`: POST v1/auth/claude/apikey {api_key}; reads `success`.
-    const setKey = await call("POST", "/v1/auth/claude/apikey", { token, body: { api_key: "sk-ant-api03-product-client-0123456789" }, headers: JSON_TYPE });
+    const setKey = await call("POST", "/v1/auth/claude/apikey", {
+      token,
+      body: { api_key: "sk-ant-api03-product-client-0123456789" },
+      headers: JSON_TYPE,
+    });
     expect(setKey.status).toBe(200);
     expect(setKey.body.success).toBe(true);
 
@@ -32,7 +36,13 @@ describe("the product's client: ai auth claude set-key, then ai chat, then ai se
     const created = await call("POST", "/v1/sessions", {
       token,
       headers: JSON_TYPE,
-      body: { name: "triage", max_turns: 5, permission_mode: "acceptEdits", allowed_tools: ["Read", "Bash(ls:*)"], denied_tools: ["WebFetch"] },
+      body: {
+        name: "triage",
+        max_turns: 5,
+        permission_mode: "acceptEdits",
+        allowed_tools: ["Read", "Bash(ls:*)"],
+        denied_tools: ["WebFetch"],
+      },
     });
     expect(created.status).toBe(201);
     const id = created.body.session.id;

@@ -38,7 +38,9 @@ async function storedInSessionObject(sessionId: string): Promise<string> {
   const { runInDurableObject } = await import("cloudflare:test");
   const stub = env.SESSION.get(env.SESSION.idFromName(sessionId));
   return runInDurableObject(stub, async (_instance, state) => {
-    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").toArray();
+    const tables = state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'")
+      .toArray();
     const rows = tables.map(({ name }) => state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray());
     return JSON.stringify(rows);
   });
@@ -62,7 +64,10 @@ describe("profile secrets", () => {
   it("a session's record holds names only, its object stores the values sealed, and only the runner's configuration carries them", async () => {
     const { token } = await userWithKey();
     const profile = await call("POST", "/v1/profiles", { token, body: SECRET_PROFILE });
-    const id = await createSession(token, { profile_id: profile.body.profile.id, environment: { ...SECRET_PROFILE.environment, EXTRA: "extra-override-secret" } });
+    const id = await createSession(token, {
+      profile_id: profile.body.profile.id,
+      environment: { ...SECRET_PROFILE.environment, EXTRA: "extra-override-secret" },
+    });
     const record = await call("GET", `/v1/sessions/${id}`, { token });
     expect(record.body.session.profile).toMatchObject({ ...REDACTED, environment: { ...REDACTED.environment, EXTRA: REDACTED_SECRET } });
     expectNoSecret(record.body);
@@ -81,7 +86,12 @@ describe("profile secrets", () => {
 
   it("sending the redaction marker back keeps the stored value; a marker for an unknown name is dropped", async () => {
     const { token } = await userWithKey();
-    const created = (await call("POST", "/v1/profiles", { token, body: { ...SECRET_PROFILE, environment: { ...SECRET_PROFILE.environment, GHOST: REDACTED_SECRET } } })).body.profile;
+    const created = (
+      await call("POST", "/v1/profiles", {
+        token,
+        body: { ...SECRET_PROFILE, environment: { ...SECRET_PROFILE.environment, GHOST: REDACTED_SECRET } },
+      })
+    ).body.profile;
     expect(Object.keys(created.environment)).toEqual(["VT_API_KEY", "REGION"]);
     // A client that read the profile edits one value and sends the rest back as it got them.
     const edited = await call("PUT", `/v1/profiles/${created.id}`, {

@@ -43,7 +43,17 @@ describe("profiles", () => {
   it("fills defaults for omitted fields", async () => {
     const { token } = await registeredUser();
     const { body } = await call("POST", "/v1/profiles", { token, body: { name: "Minimal" } });
-    expect(body.profile).toMatchObject({ permission_mode: "acceptEdits", one_shot: false, allowed_tools: [], denied_tools: [], model: null, max_turns: null, ttl_seconds: null, environment: {}, mcp_servers: {} });
+    expect(body.profile).toMatchObject({
+      permission_mode: "acceptEdits",
+      one_shot: false,
+      allowed_tools: [],
+      denied_tools: [],
+      model: null,
+      max_turns: null,
+      ttl_seconds: null,
+      environment: {},
+      mcp_servers: {},
+    });
   });
 
   it("seals environment and mcp_servers at rest", async () => {
@@ -59,9 +69,18 @@ describe("profiles", () => {
   it("updates only the fields given, clears limits with null, and keeps names unique", async () => {
     const { token } = await registeredUser();
     const created = (await call("POST", "/v1/profiles", { token, body: FULL_PROFILE })).body.profile;
-    const updated = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: "us" } } });
+    const updated = await call("PUT", `/v1/profiles/${created.id}`, {
+      token,
+      body: { max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: "us" } },
+    });
     expect(updated.status).toBe(200);
-    expect(updated.body.profile).toMatchObject({ name: "Investigation", max_turns: null, denied_tools: ["WebFetch"], environment: { REGION: REDACTED_SECRET }, max_budget_usd: 10.5 });
+    expect(updated.body.profile).toMatchObject({
+      name: "Investigation",
+      max_turns: null,
+      denied_tools: ["WebFetch"],
+      environment: { REGION: REDACTED_SECRET },
+      max_budget_usd: 10.5,
+    });
     const taken = await call("PUT", `/v1/profiles/${created.id}`, { token, body: { name: "Default" } });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toBe("profile_name_taken");
@@ -71,7 +90,9 @@ describe("profiles", () => {
 
   it("answers 409 profile_limit for the 11th profile, even when creates race", async () => {
     const { token } = await registeredUser(); // 2 starter profiles
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call("POST", "/v1/profiles", { token, body: { name: `P${i}` } })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call("POST", "/v1/profiles", { token, body: { name: `P${i}` } })),
+    );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(8);
     const refused = answers.filter((a) => a.status === 409);
     expect(refused).toHaveLength(4);

@@ -11,7 +11,16 @@ import { MAX_LIVE_SESSIONS_PER_ORG } from "../../schemas/org.ts";
 import { verifyUserToken } from "../../worker/auth/jwt.ts";
 import { endOfLife } from "../../durable-objects/session/deadlines.ts";
 import { call, mintToken } from "./helpers.ts";
-import { backdate, createSession, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
+import {
+  backdate,
+  createSession,
+  fireAlarm,
+  openSocket,
+  recordedSandbox,
+  runnerSocket,
+  TestSocket,
+  userWithKey,
+} from "./session-helpers.ts";
 
 const key = (fill: number) => Buffer.alloc(32, fill).toString("base64");
 
@@ -20,7 +29,11 @@ async function storedText(sessionId: string): Promise<string> {
   const { runInDurableObject } = await import("cloudflare:test");
   return runInDurableObject(env.SESSION.get(env.SESSION.idFromName(sessionId)), async (_instance, state) => {
     const parts: unknown[] = [...(await state.storage.list()).entries()];
-    const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'").toArray();
+    const tables = state.storage.sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'",
+      )
+      .toArray();
     for (const { name } of tables) parts.push(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray());
     return JSON.stringify(parts);
   });
@@ -109,9 +122,13 @@ describe("session promises", () => {
 describe("org promises", () => {
   it(`allows ${MAX_LIVE_SESSIONS_PER_ORG} live sessions per org, and one more once one ends`, async () => {
     const oid = `org-${crypto.randomUUID().slice(0, 8)}`;
-    const created = await call("POST", `/v1/orgs/${oid}/keys`, { headers: { authorization: "Bearer test-operator-token" }, body: { name: "limit" } });
+    const created = await call("POST", `/v1/orgs/${oid}/keys`, {
+      headers: { authorization: "Bearer test-operator-token" },
+      body: { name: "limit" },
+    });
     const headers = { authorization: `Bearer ${created.body.key}`, "x-lc-oid": oid };
-    const start = () => call("POST", "/v1/api/sessions", { headers, body: { prompt: "triage", anthropic_secret: "sk-ant-literal-key-0123456789" } });
+    const start = () =>
+      call("POST", "/v1/api/sessions", { headers, body: { prompt: "triage", anthropic_secret: "sk-ant-literal-key-0123456789" } });
     // Creation is also rate limited per owner: age the recorded creations so only the live
     // session limit can refuse.
     const { runInDurableObject } = await import("cloudflare:test");

@@ -20,8 +20,20 @@ describe("registration", () => {
       ["Full Permissions", false, "bypassPermissions"],
     ]);
     expect(body.profiles[0].allowed_tools).toEqual([
-      "Read", "Grep", "Glob",
-      "Bash(cat:*)", "Bash(head:*)", "Bash(tail:*)", "Bash(less:*)", "Bash(grep:*)", "Bash(sed:*)", "Bash(awk:*)", "Bash(jq:*)", "Bash(ls:*)", "Bash(find:*)", "Bash(wc:*)",
+      "Read",
+      "Grep",
+      "Glob",
+      "Bash(cat:*)",
+      "Bash(head:*)",
+      "Bash(tail:*)",
+      "Bash(less:*)",
+      "Bash(grep:*)",
+      "Bash(sed:*)",
+      "Bash(awk:*)",
+      "Bash(jq:*)",
+      "Bash(ls:*)",
+      "Bash(find:*)",
+      "Bash(wc:*)",
     ]);
     expect(body.profiles[1].allowed_tools).toEqual([]);
   });

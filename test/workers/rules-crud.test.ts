@@ -9,18 +9,36 @@ const detect = { event: "NEW_PROCESS", op: "contains", path: "event/COMMAND_LINE
 describe("rules CRUD", () => {
   it("stores rules disabled by default, bumps the version on every write, reads, lists and deletes", async () => {
     const org = await orgWithSecret();
-    const first = await call("PUT", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers, body: { detect, respond: [{ action: "report", name: "mimikatz" }] } });
+    const first = await call("PUT", `/v1/orgs/${org.oid}/rules/mimikatz`, {
+      headers: org.headers,
+      body: { detect, respond: [{ action: "report", name: "mimikatz" }] },
+    });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ name: "mimikatz", namespace: "general", enabled: false, version: 1, rule: { detect, respond: [{ action: "report", name: "mimikatz" }] } });
+    expect(first.body).toMatchObject({
+      name: "mimikatz",
+      namespace: "general",
+      enabled: false,
+      version: 1,
+      rule: { detect, respond: [{ action: "report", name: "mimikatz" }] },
+    });
     const enabled = await putRule(org, "mimikatz", { detect });
     expect(enabled).toMatchObject({ enabled: true, version: 2 });
     expect(enabled.rule).toEqual({ detect });
     // A replace without `enabled` keeps the flag.
     const again = await call("PUT", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers, body: { detect } });
     expect(again.body).toMatchObject({ enabled: true, version: 3 });
-    expect((await call("GET", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers })).body).toMatchObject({ name: "mimikatz", version: 3, enabled: true });
+    expect((await call("GET", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers })).body).toMatchObject({
+      name: "mimikatz",
+      version: 3,
+      enabled: true,
+    });
     await putRule(org, "another", { detect, enabled: false });
-    expect((await call("GET", `/v1/orgs/${org.oid}/rules`, { headers: org.headers })).body.rules.map((r: any) => [r.name, r.enabled])).toEqual([["another", false], ["mimikatz", true]]);
+    expect(
+      (await call("GET", `/v1/orgs/${org.oid}/rules`, { headers: org.headers })).body.rules.map((r: any) => [r.name, r.enabled]),
+    ).toEqual([
+      ["another", false],
+      ["mimikatz", true],
+    ]);
     expect((await call("DELETE", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers })).body).toEqual({ deleted: true });
     expect((await call("GET", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers })).status).toBe(404);
     expect((await call("DELETE", `/v1/orgs/${org.oid}/rules/mimikatz`, { headers: org.headers })).status).toBe(404);
@@ -40,9 +58,15 @@ respond:
     name: example-org-lookup
 enabled: true
 `;
-    const answer = await call("PUT", `/v1/orgs/${org.oid}/rules/dns`, { headers: { ...org.headers, "content-type": "application/yaml" }, body: yaml });
+    const answer = await call("PUT", `/v1/orgs/${org.oid}/rules/dns`, {
+      headers: { ...org.headers, "content-type": "application/yaml" },
+      body: yaml,
+    });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ enabled: true, rule: { detect: { "case sensitive": false, value: ".example.org" }, respond: [{ action: "report", name: "example-org-lookup" }] } });
+    expect(answer.body).toMatchObject({
+      enabled: true,
+      rule: { detect: { "case sensitive": false, value: ".example.org" }, respond: [{ action: "report", name: "example-org-lookup" }] },
+    });
   });
 
   it("is per org: another org's key is refused", async () => {
@@ -56,13 +80,41 @@ enabled: true
 
 describe("validation at save", () => {
   it.each([
-    ["unknown operator", { detect: { op: "and", rules: [detect, { op: "iz", path: "event/X", value: 1 }] } }, "invalid_rule", "detect.rules[1].op: unknown operator 'iz'"],
+    [
+      "unknown operator",
+      { detect: { op: "and", rules: [detect, { op: "iz", path: "event/X", value: 1 }] } },
+      "invalid_rule",
+      "detect.rules[1].op: unknown operator 'iz'",
+    ],
     ["bad regex", { detect: { op: "matches", path: "event/X", re: "(a)\\1" } }, "invalid_rule", "detect.re: invalid RE2"],
-    ["unparsable template", { detect, respond: [{ action: "start ai agent", prompt: "{{ .event.PARENT/FILE_PATH }}", anthropic_secret: "hive://secret/anthropic" }] }, "invalid_rule", "respond[0].prompt: template: 1:"],
+    [
+      "unparsable template",
+      {
+        detect,
+        respond: [{ action: "start ai agent", prompt: "{{ .event.PARENT/FILE_PATH }}", anthropic_secret: "hive://secret/anthropic" }],
+      },
+      "invalid_rule",
+      "respond[0].prompt: template: 1:",
+    ],
     ["missing parameter", { detect: { op: "is", path: "event/X" } }, "invalid_rule", "detect: missing parameter 'value'"],
-    ["unsupported resource", { detect: { op: "lookup", path: "event/H", resource: "lcr://api/vt" } }, "unsupported_resource", "detect.resource: unsupported resource"],
-    ["failing unit test", { detect, tests: { match: [[processEvent("notepad.exe")]] } }, "invalid_rule", "tests.match[0]: match test 1 failed"],
-    ["test event of another type", { detect, tests: { match: [[{ routing: { event_type: "DNS_REQUEST" }, event: {} }]] } }, "invalid_rule", "test 1 failed validation: test event type 'DNS_REQUEST' does not match rule's expected event(s): [NEW_PROCESS]"],
+    [
+      "unsupported resource",
+      { detect: { op: "lookup", path: "event/H", resource: "lcr://api/vt" } },
+      "unsupported_resource",
+      "detect.resource: unsupported resource",
+    ],
+    [
+      "failing unit test",
+      { detect, tests: { match: [[processEvent("notepad.exe")]] } },
+      "invalid_rule",
+      "tests.match[0]: match test 1 failed",
+    ],
+    [
+      "test event of another type",
+      { detect, tests: { match: [[{ routing: { event_type: "DNS_REQUEST" }, event: {} }]] } },
+      "invalid_rule",
+      "test 1 failed validation: test event type 'DNS_REQUEST' does not match rule's expected event(s): [NEW_PROCESS]",
+    ],
     ["not a rule", [1, 2], "invalid_rule", "rule: must be a map"],
   ])("%s → 400", async (_name, body, code, message) => {
     const org = await orgWithSecret();
@@ -75,16 +127,22 @@ describe("validation at save", () => {
 
   it("unparsable JSON and YAML are invalid_rule", async () => {
     const org = await orgWithSecret();
-    const json = await call("PUT", `/v1/orgs/${org.oid}/rules/x`, { headers: org.headers, body: "{\"detect\":" });
+    const json = await call("PUT", `/v1/orgs/${org.oid}/rules/x`, { headers: org.headers, body: '{"detect":' });
     expect([json.status, json.body.error]).toEqual([400, "invalid_rule"]);
-    const yaml = await call("PUT", `/v1/orgs/${org.oid}/rules/x`, { headers: { ...org.headers, "content-type": "application/yaml" }, body: "detect: [unclosed" });
+    const yaml = await call("PUT", `/v1/orgs/${org.oid}/rules/x`, {
+      headers: { ...org.headers, "content-type": "application/yaml" },
+      body: "detect: [unclosed",
+    });
     expect([yaml.status, yaml.body.error]).toEqual([400, "invalid_rule"]);
     expect(yaml.body.message).toMatch(/^rule: YAML: /);
   });
 
   it("a passing unit test lets the rule save", async () => {
     const org = await orgWithSecret();
-    await putRule(org, "tested", { detect, tests: { match: [[processEvent("mimikatz.exe")]], non_match: [[processEvent("notepad.exe")]] } });
+    await putRule(org, "tested", {
+      detect,
+      tests: { match: [[processEvent("mimikatz.exe")]], non_match: [[processEvent("notepad.exe")]] },
+    });
   });
 });
 
@@ -102,14 +160,25 @@ respond:
     data: {cmd: event.COMMAND_LINE}
 `;
     const event = processEvent("mimikatz.exe", { event_id: "ev-1" });
-    const answer = await call("POST", `/v1/orgs/${org.oid}/rules/test`, { headers: org.headers, body: { rule, events: [event, processEvent("notepad.exe"), { nope: 1 }] } });
+    const answer = await call("POST", `/v1/orgs/${org.oid}/rules/test`, {
+      headers: org.headers,
+      body: { rule, events: [event, processEvent("notepad.exe"), { nope: 1 }] },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.results).toEqual([
       {
         matched: true,
         actions: [
           { action: "report", name: "mimikatz on ws-1", priority: 4, publish: true },
-          { action: "start ai agent", name: null, prompt: 'Triage mimikatz on ws-1\n\n```json\n{\n  "cmd": "mimikatz.exe"\n}\n```', idempotent_key: "ev-1", debounce_key: null, profile: {}, one_shot: true },
+          {
+            action: "start ai agent",
+            name: null,
+            prompt: 'Triage mimikatz on ws-1\n\n```json\n{\n  "cmd": "mimikatz.exe"\n}\n```',
+            idempotent_key: "ev-1",
+            debounce_key: null,
+            profile: {},
+            one_shot: true,
+          },
         ],
       },
       { matched: false, actions: [] },
@@ -118,7 +187,10 @@ respond:
     const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM org_detections WHERE org_id = ?").bind(org.oid).first<{ n: number }>();
     expect(stored?.n).toBe(0);
     expect((await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions).toEqual([]);
-    const bad = await call("POST", `/v1/orgs/${org.oid}/rules/test`, { headers: org.headers, body: { rule: { detect: { op: "nope" } }, events: [event] } });
+    const bad = await call("POST", `/v1/orgs/${org.oid}/rules/test`, {
+      headers: org.headers,
+      body: { rule: { detect: { op: "nope" } }, events: [event] },
+    });
     expect([bad.status, bad.body.error]).toEqual([400, "invalid_rule"]);
   });
 });

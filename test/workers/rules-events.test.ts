@@ -21,7 +21,13 @@ const agent = {
 describe("events against rules", () => {
   it("a matching event reports and starts exactly one unattended one-shot org session with the rendered prompt", async () => {
     const org = await orgWithSecret();
-    await putRule(org, "mimikatz", { detect, respond: [{ action: "report", name: "mimikatz-seen", priority: 5 }, { ...agent, idempotent_key: "{{ .routing.event_id }}", name: "triage {{ .routing.hostname }}" }] });
+    await putRule(org, "mimikatz", {
+      detect,
+      respond: [
+        { action: "report", name: "mimikatz-seen", priority: 5 },
+        { ...agent, idempotent_key: "{{ .routing.event_id }}", name: "triage {{ .routing.hostname }}" },
+      ],
+    });
     await putRule(org, "disabled", { detect, respond: [{ action: "report", name: "never" }], enabled: false });
     const [result] = await postEvents(org, processEvent("mimikatz.exe sekurlsa", { event_id: "ev-1" }));
     expect(result.matched_rules).toEqual(["mimikatz"]);
@@ -34,11 +40,21 @@ describe("events against rules", () => {
     expect(session).toMatchObject({ name: "triage ws-1", profile: { one_shot: true, max_turns: 5 } });
     expect(JSON.stringify((await recordedSandbox(id)).env)).not.toContain("sk-ant-");
     const runner = await runnerSocket(id);
-    expect((await runner.next("prompt")).text).toBe('Triage mimikatz-seen on ws-1. User: bob\n\n```json\n{\n  "host": "ws-1",\n  "cmd": "mimikatz.exe sekurlsa"\n}\n```');
+    expect((await runner.next("prompt")).text).toBe(
+      'Triage mimikatz-seen on ws-1. User: bob\n\n```json\n{\n  "host": "ws-1",\n  "cmd": "mimikatz.exe sekurlsa"\n}\n```',
+    );
 
     // The detection is listed, and names its rule.
     const listed = (await call("GET", `/v1/orgs/${org.oid}/detections`, { headers: org.headers })).body;
-    expect(listed.detections).toEqual([expect.objectContaining({ detect_id: result.detections[0], cat: "mimikatz-seen", source_rule: "mimikatz", priority: 5, routing: expect.objectContaining({ hostname: "ws-1" }) })]);
+    expect(listed.detections).toEqual([
+      expect.objectContaining({
+        detect_id: result.detections[0],
+        cat: "mimikatz-seen",
+        source_rule: "mimikatz",
+        priority: 5,
+        routing: expect.objectContaining({ hostname: "ws-1" }),
+      }),
+    ]);
 
     // The same idempotent key within 24 h starts none and names the existing session.
     const [dup] = await postEvents(org, processEvent("mimikatz.exe again", { event_id: "ev-1" }));
@@ -82,7 +98,10 @@ describe("events against rules", () => {
   it("a detection-target rule fires once on the first rule's report, and its own report is not fed back", async () => {
     const org = await orgWithSecret();
     await putRule(org, "first", { detect, respond: [{ action: "report", name: "mimikatz-seen" }] });
-    await putRule(org, "chained", { detect: { target: "detection", event: "mimikatz-seen", op: "is", path: "routing/hostname", value: "ws-1" }, respond: [{ action: "report", name: "mimikatz-seen" }] });
+    await putRule(org, "chained", {
+      detect: { target: "detection", event: "mimikatz-seen", op: "is", path: "routing/hostname", value: "ws-1" },
+      respond: [{ action: "report", name: "mimikatz-seen" }],
+    });
     const [result] = await postEvents(org, processEvent("mimikatz"));
     expect(result.matched_rules).toEqual(["first", "chained"]);
     expect(result.detections).toHaveLength(2);
@@ -92,17 +111,27 @@ describe("events against rules", () => {
 
   it("a template failing at run time fails its action; the others still run", async () => {
     const org = await orgWithSecret();
-    await putRule(org, "partial", { detect, respond: [{ action: "report", name: "{{ index .event.COMMAND_LINE 500 }}" }, { action: "report", name: "ok" }] });
+    await putRule(org, "partial", {
+      detect,
+      respond: [
+        { action: "report", name: "{{ index .event.COMMAND_LINE 500 }}" },
+        { action: "report", name: "ok" },
+      ],
+    });
     const [result] = await postEvents(org, processEvent("mimikatz"));
     expect(result.detections).toHaveLength(1);
-    expect(result.failed_actions).toEqual([{ rule: "partial", action: "report", error: expect.stringMatching(/^respond\[0\]\.name: template: /) }]);
+    expect(result.failed_actions).toEqual([
+      { rule: "partial", action: "report", error: expect.stringMatching(/^respond\[0\]\.name: template: /) },
+    ]);
   });
 
   it("a session that cannot start (unknown secret) is reported as failed", async () => {
     const org = await orgWithSecret();
     await putRule(org, "nosecret", { detect, respond: [{ ...agent, anthropic_secret: "hive://secret/missing" }] });
     const [result] = await postEvents(org, processEvent("mimikatz"));
-    expect(result.sessions).toEqual([{ rule: "nosecret", skipped: true, reason: "failed", message: expect.stringContaining("secret_not_found") }]);
+    expect(result.sessions).toEqual([
+      { rule: "nosecret", skipped: true, reason: "failed", message: expect.stringContaining("secret_not_found") },
+    ]);
   });
 });
 
@@ -110,7 +139,9 @@ describe("batches, NDJSON and malformed input", () => {
   it("a batch answers per event; a malformed event does not lose the others", async () => {
     const org = await orgWithSecret();
     await putRule(org, "r", { detect, respond: [{ action: "report", name: "x" }] });
-    const results = await postEvents(org, { events: [processEvent("mimikatz"), { routing: "nope" }, 7, processEvent("calc"), processEvent("mimikatz")] });
+    const results = await postEvents(org, {
+      events: [processEvent("mimikatz"), { routing: "nope" }, 7, processEvent("calc"), processEvent("mimikatz")],
+    });
     expect(results.map((r) => r.detections.length)).toEqual([1, 0, 0, 0, 1]);
     expect(results[1].error).toMatch(/^invalid event/);
     expect(results[2].error).toMatch(/^invalid event/);
@@ -119,14 +150,23 @@ describe("batches, NDJSON and malformed input", () => {
   it("NDJSON is read line by line; bad lines are answered, good ones evaluated", async () => {
     const org = await orgWithSecret();
     await putRule(org, "r", { detect, respond: [{ action: "report", name: "x" }] });
-    const body = [JSON.stringify(processEvent("mimikatz")), "{not json", "", JSON.stringify(processEvent("calc")), JSON.stringify(processEvent("mimikatz"))].join("\n");
+    const body = [
+      JSON.stringify(processEvent("mimikatz")),
+      "{not json",
+      "",
+      JSON.stringify(processEvent("calc")),
+      JSON.stringify(processEvent("mimikatz")),
+    ].join("\n");
     const results = await postEvents(org, body, "application/x-ndjson");
     expect(results.map((r) => r.error ?? r.detections.length)).toEqual([1, "line 2: not valid JSON", 0, 1]);
   });
 
   it("limits and junk: clear 4xx", async () => {
     const org = await orgWithSecret();
-    const tooMany = await call("POST", `/v1/orgs/${org.oid}/events`, { headers: org.headers, body: { events: Array.from({ length: 1001 }, () => processEvent("x")) } });
+    const tooMany = await call("POST", `/v1/orgs/${org.oid}/events`, {
+      headers: org.headers,
+      body: { events: Array.from({ length: 1001 }, () => processEvent("x")) },
+    });
     expect([tooMany.status, tooMany.body.error]).toEqual([413, "too_many_events"]);
     for (const junk of ["not json", "[]", "null", '{"events": 3}', '{"events": [], "more": 1}', '{"routing": 1}']) {
       const answer = await call("POST", `/v1/orgs/${org.oid}/events`, { headers: org.headers, body: junk });

@@ -15,7 +15,9 @@ export async function orgWithSecret(): Promise<TestOrg> {
   const created = await call("POST", `/v1/orgs/${oid}/keys`, { headers: OPERATOR, body: { name: "rules" } });
   expect(created.status).toBe(201);
   const headers = { authorization: `Bearer ${created.body.key}`, "x-lc-oid": oid };
-  expect((await call("PUT", `/v1/orgs/${oid}/secrets/anthropic`, { headers, body: { value: "sk-ant-rules-test-key-0123456789" } })).status).toBe(200);
+  expect(
+    (await call("PUT", `/v1/orgs/${oid}/secrets/anthropic`, { headers, body: { value: "sk-ant-rules-test-key-0123456789" } })).status,
+  ).toBe(200);
   return { oid, headers };
 }
 
@@ -35,7 +37,10 @@ export async function postEvents(org: TestOrg, body: unknown, contentType?: stri
 }
 
 /** A NEW_PROCESS event. */
-export function processEvent(commandLine: string, routing: Record<string, unknown> = {}): { routing: Record<string, unknown>; event: Record<string, unknown> } {
+export function processEvent(
+  commandLine: string,
+  routing: Record<string, unknown> = {},
+): { routing: Record<string, unknown>; event: Record<string, unknown> } {
   return {
     routing: { event_type: "NEW_PROCESS", hostname: "ws-1", sid: "sensor-1", event_id: crypto.randomUUID(), ...routing },
     event: { COMMAND_LINE: commandLine, USER_NAME: "bob" },

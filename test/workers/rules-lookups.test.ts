@@ -12,9 +12,15 @@ const rule = {
 describe("lookups", () => {
   it("are stored per org and matched by rules, with their metadata in templates", async () => {
     const org = await orgWithSecret();
-    const put = await call("PUT", `/v1/orgs/${org.oid}/lookups/bad-hashes`, { headers: org.headers, body: { data: { ABC123: { family: "emotet" } } } });
+    const put = await call("PUT", `/v1/orgs/${org.oid}/lookups/bad-hashes`, {
+      headers: org.headers,
+      body: { data: { ABC123: { family: "emotet" } } },
+    });
     expect(put.status).toBe(200);
-    expect((await call("GET", `/v1/orgs/${org.oid}/lookups/bad-hashes`, { headers: org.headers })).body).toMatchObject({ name: "bad-hashes", data: { ABC123: { family: "emotet" } } });
+    expect((await call("GET", `/v1/orgs/${org.oid}/lookups/bad-hashes`, { headers: org.headers })).body).toMatchObject({
+      name: "bad-hashes",
+      data: { ABC123: { family: "emotet" } },
+    });
     // The rule's own tests run against the stored lookup at save time.
     await putRule(org, "hashes", { ...rule, tests: { match: [[hashEvent("abc123")]], non_match: [[hashEvent("fff")]] } });
     const [hit, miss] = await postEvents(org, { events: [hashEvent("abc123"), hashEvent("fff")] });
@@ -22,7 +28,10 @@ describe("lookups", () => {
     expect(miss.matched_rules).toEqual([]);
     const listed = (await call("GET", `/v1/orgs/${org.oid}/detections`, { headers: org.headers })).body.detections;
     expect(listed.map((d: any) => d.cat)).toEqual(["bad hash: emotet"]);
-    const replay = await call("POST", `/v1/orgs/${org.oid}/rules/test`, { headers: org.headers, body: { rule, events: [hashEvent("ABC123")] } });
+    const replay = await call("POST", `/v1/orgs/${org.oid}/rules/test`, {
+      headers: org.headers,
+      body: { rule, events: [hashEvent("ABC123")] },
+    });
     expect(replay.body.results[0].actions).toEqual([{ action: "report", name: "bad hash: emotet", publish: true }]);
   });
 
@@ -30,7 +39,10 @@ describe("lookups", () => {
     const org = await orgWithSecret();
     const other = await orgWithSecret();
     await call("PUT", `/v1/orgs/${other.oid}/lookups/bad-hashes`, { headers: other.headers, body: { data: { ABC123: {} } } });
-    const answer = await call("PUT", `/v1/orgs/${org.oid}/rules/hashes`, { headers: org.headers, body: { ...rule, tests: { match: [[hashEvent("ABC123")]] } } });
+    const answer = await call("PUT", `/v1/orgs/${org.oid}/rules/hashes`, {
+      headers: org.headers,
+      body: { ...rule, tests: { match: [[hashEvent("ABC123")]] } },
+    });
     expect([answer.status, answer.body.error]).toEqual([400, "invalid_rule"]);
     expect((await call("GET", `/v1/orgs/${org.oid}/lookups/bad-hashes`, { headers: org.headers })).status).toBe(404);
     expect((await call("DELETE", `/v1/orgs/${other.oid}/lookups/bad-hashes`, { headers: other.headers })).body).toEqual({ deleted: true });

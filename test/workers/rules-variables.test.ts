@@ -12,11 +12,11 @@ describe("sensor variables", () => {
     const org = await orgWithSecret();
     await putRule(org, "remember", {
       detect: { event: "NEW_PROCESS", op: "starts with", path: "event/COMMAND_LINE", value: "remember " },
-      respond: [{ action: "add var", name: "seen-bins", value: "{{ index (split \" \" .event.COMMAND_LINE) 1 }}", ttl: 3600 }],
+      respond: [{ action: "add var", name: "seen-bins", value: '{{ index (split " " .event.COMMAND_LINE) 1 }}', ttl: 3600 }],
     });
     await putRule(org, "forget", {
       detect: { event: "NEW_PROCESS", op: "starts with", path: "event/COMMAND_LINE", value: "forget " },
-      respond: [{ action: "del var", name: "seen-bins", value: "{{ index (split \" \" .event.COMMAND_LINE) 1 }}" }],
+      respond: [{ action: "del var", name: "seen-bins", value: '{{ index (split " " .event.COMMAND_LINE) 1 }}' }],
     });
     await putRule(org, "known", {
       detect: { event: "NEW_PROCESS", op: "is", path: "event/COMMAND_LINE", value: "[[seen-bins]]" },
@@ -35,7 +35,13 @@ describe("sensor variables", () => {
 
   it("an event without routing/sid fails the variable action and keeps the others", async () => {
     const org = await orgWithSecret();
-    await putRule(org, "nosid", { detect: { op: "exists", path: "event/X" }, respond: [{ action: "add var", name: "v", value: "1" }, { action: "report", name: "r" }] });
+    await putRule(org, "nosid", {
+      detect: { op: "exists", path: "event/X" },
+      respond: [
+        { action: "add var", name: "v", value: "1" },
+        { action: "report", name: "r" },
+      ],
+    });
     const [result] = await postEvents(org, { routing: { event_type: "T" }, event: { X: 1 } });
     expect(result.failed_actions).toEqual([{ rule: "nosid", action: "add var", error: expect.stringContaining("routing/sid") }]);
     expect(result.detections).toHaveLength(1);
@@ -44,7 +50,14 @@ describe("sensor variables", () => {
   it("values expire after their ttl; 32 values and 16 names are the limits, and an overflow clears the variable", async () => {
     const state = env.ORG_RULE_STATE.get(env.ORG_RULE_STATE.idFromName(`vars-${crypto.randomUUID()}`));
     const t0 = 1_000_000;
-    await state.changeVariables("s1", [{ op: "add", name: "a", value: "x", ttl: 10 }, { op: "add", name: "a", value: "y", ttl: null }], t0);
+    await state.changeVariables(
+      "s1",
+      [
+        { op: "add", name: "a", value: "x", ttl: 10 },
+        { op: "add", name: "a", value: "y", ttl: null },
+      ],
+      t0,
+    );
     expect(await state.variables("s1", t0 + 9_999)).toEqual({ a: ["x", "y"] });
     expect(await state.variables("s1", t0 + 10_000)).toEqual({ a: ["y"] });
     const values = Array.from({ length: 32 }, (_, i) => ({ op: "add" as const, name: "many", value: `v${i}`, ttl: null }));

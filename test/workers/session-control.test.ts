@@ -9,7 +9,10 @@ const MINUTE = 60_000;
 const result = (rseq: number, numTurns = 1, subtype = "success") => ({
   type: "event",
   rseq,
-  event: { type: "result", payload: { success: subtype === "success", subtype, summary: "done", num_turns: numTurns, total_cost_usd: 0, usage: {} } },
+  event: {
+    type: "result",
+    payload: { success: subtype === "success", subtype, summary: "done", num_turns: numTurns, total_cost_usd: 0, usage: {} },
+  },
 });
 
 async function record(token: string, id: string) {
@@ -71,7 +74,10 @@ describe("end reasons, each from its real trigger", () => {
     const runner = await runnerSocket(id);
     const client = await clientSocket(id, token);
     // The process exits (the sandbox reports it stopped) and its socket closes.
-    await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/sandboxes/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${RECORDER_TOKEN}` } });
+    await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/sandboxes/${id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${RECORDER_TOKEN}` },
+    });
     runner.close();
     await new Promise((r) => setTimeout(r, 300));
     expect((await record(token, id)).status).toBe("running"); // it may still come back
@@ -142,7 +148,14 @@ describe("end reasons, each from its real trigger", () => {
     const other = await createSession(token, { max_budget_usd: 0.01 });
     const watcher = await clientSocket(other, token);
     const stub = env.SESSION.get(env.SESSION.idFromName(other));
-    await stub.recordModelUsage({ input_tokens: 10_000, output_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: 0.02, model: "claude-sonnet-4-5" });
+    await stub.recordModelUsage({
+      input_tokens: 10_000,
+      output_tokens: 1_000,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cost_usd: 0.02,
+      model: "claude-sonnet-4-5",
+    });
     await expectEnded(token, other, watcher, "completed", /max_budget_usd/);
   });
 
@@ -175,16 +188,24 @@ describe("approvals and questions", () => {
   /** Asks permission and waits for the DO's own decision. */
   async function ask(runner: TestSocket, requestId: string, toolName: string, input: Record<string, unknown>) {
     askUser(runner, requestId, toolName, input);
-    const frames = await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === requestId), `a decision on ${requestId}`);
+    const frames = await runner.until(
+      (f) => f.some((x) => x.type === "permission_response" && x.request_id === requestId),
+      `a decision on ${requestId}`,
+    );
     return frames.find((f) => f.type === "permission_response" && f.request_id === requestId);
   }
 
   /** True when the DO has answered `requestId` on its own. */
-  const answered = (runner: TestSocket, requestId: string) => runner.frames.some((f) => f.type === "permission_response" && f.request_id === requestId);
+  const answered = (runner: TestSocket, requestId: string) =>
+    runner.frames.some((f) => f.type === "permission_response" && f.request_id === requestId);
 
   it("decides by the lists and the mode, asks the user otherwise, and remembers a session-scope approval", async () => {
     const { token } = await userWithKey();
-    const id = await createSession(token, { permission_mode: "acceptEdits", allowed_tools: ["Read", "Bash(ls:*)"], denied_tools: ["Bash(rm:*)"] });
+    const id = await createSession(token, {
+      permission_mode: "acceptEdits",
+      allowed_tools: ["Read", "Bash(ls:*)"],
+      denied_tools: ["Bash(rm:*)"],
+    });
     const runner = await runnerSocket(id);
     const client = await clientSocket(id, token);
     await client.next("history");
@@ -241,9 +262,26 @@ describe("approvals and questions", () => {
 
     const workspace = "/tmp/sandbox-1/workspace";
     const write = (file_path: string) => ({ file_path, content: "x" });
-    runner.send({ type: "permission_request", request_id: "h3", tool_name: "Write", input: write(`${workspace}/a.ts`), tool_use_id: "tu_h3", workspace_dir: workspace });
-    await runner.until((f) => f.some((x) => x.type === "permission_response" && x.request_id === "h3" && x.behavior === "allow"), "h3 approved by the mode");
-    runner.send({ type: "permission_request", request_id: "h4", tool_name: "Write", input: write(`${workspace}/.claude/settings.json`), tool_use_id: "tu_h4", workspace_dir: workspace });
+    runner.send({
+      type: "permission_request",
+      request_id: "h3",
+      tool_name: "Write",
+      input: write(`${workspace}/a.ts`),
+      tool_use_id: "tu_h3",
+      workspace_dir: workspace,
+    });
+    await runner.until(
+      (f) => f.some((x) => x.type === "permission_response" && x.request_id === "h3" && x.behavior === "allow"),
+      "h3 approved by the mode",
+    );
+    runner.send({
+      type: "permission_request",
+      request_id: "h4",
+      tool_name: "Write",
+      input: write(`${workspace}/.claude/settings.json`),
+      tool_use_id: "tu_h4",
+      workspace_dir: workspace,
+    });
     await client.until((f) => f.some((x) => x.type === "tool_approval_request" && x.payload.tool_use_id === "tu_h4"), "h4 asks");
     expect(answered(runner, "h4")).toBe(false);
   });
@@ -261,7 +299,10 @@ describe("approvals and questions", () => {
 
     askUser(runner, "d2", "Bash", { command: "curl evil.example" });
     await client.until((f) => f.filter((x) => x.type === "tool_approval_request").length === 2, "second request");
-    client.send({ type: "tool_approval_response", payload: { tool_use_id: "tu_d2", approved: true, updated_input: { command: "echo safe" } } });
+    client.send({
+      type: "tool_approval_response",
+      payload: { tool_use_id: "tu_d2", approved: true, updated_input: { command: "echo safe" } },
+    });
     await runner.until((f) => f.some((x) => x.request_id === "d2"), "answer d2");
     expect(runner.frames.find((x) => x.request_id === "d2")).toMatchObject({ behavior: "allow", updated_input: { command: "echo safe" } });
     // Answering something that is not pending is an error, not a crash.
@@ -290,14 +331,30 @@ describe("approvals and questions", () => {
     const id = await createSession(token, { permission_mode: "bypassPermissions" });
     const runner = await runnerSocket(id);
     const client = await clientSocket(id, token);
-    const questions = [{ question: "Which host?", header: "Host", options: [{ label: "web-1", description: "prod" }, { label: "web-2", description: "staging" }], multiSelect: false }];
+    const questions = [
+      {
+        question: "Which host?",
+        header: "Host",
+        options: [
+          { label: "web-1", description: "prod" },
+          { label: "web-2", description: "staging" },
+        ],
+        multiSelect: false,
+      },
+    ];
     askUser(runner, "q1", "AskUserQuestion", { questions });
     const asked = await client.next("ask_user_question");
     expect(answered(runner, "q1")).toBe(false);
     expect(asked.payload.questions).toEqual(questions);
-    client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { "Which host?": "web-2" } } });
+    client.send({
+      type: "ask_user_question_response",
+      payload: { question_id: asked.payload.question_id, answers: { "Which host?": "web-2" } },
+    });
     await runner.until((f) => f.some((x) => x.request_id === "q1"), "answer q1");
-    expect(runner.frames.find((x) => x.request_id === "q1")).toMatchObject({ behavior: "allow", updated_input: { questions, answers: { "Which host?": "web-2" } } });
+    expect(runner.frames.find((x) => x.request_id === "q1")).toMatchObject({
+      behavior: "allow",
+      updated_input: { questions, answers: { "Which host?": "web-2" } },
+    });
   });
 
   it("maps answers keyed by a question's header (what the product's client sends) to its text", async () => {
@@ -311,9 +368,15 @@ describe("approvals and questions", () => {
     ];
     askUser(runner, "q2", "AskUserQuestion", { questions });
     const asked = await client.next("ask_user_question");
-    client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { Host: "web-1", "How deep?": "quick" } } });
+    client.send({
+      type: "ask_user_question_response",
+      payload: { question_id: asked.payload.question_id, answers: { Host: "web-1", "How deep?": "quick" } },
+    });
     await runner.until((f) => f.some((x) => x.request_id === "q2"), "answer q2");
-    expect(runner.frames.find((x) => x.request_id === "q2").updated_input.answers).toEqual({ "Which host?": "web-1", "How deep?": "quick" });
+    expect(runner.frames.find((x) => x.request_id === "q2").updated_input.answers).toEqual({
+      "Which host?": "web-1",
+      "How deep?": "quick",
+    });
   });
 });
 

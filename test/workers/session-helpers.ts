@@ -19,7 +19,9 @@ export async function createSession(token: string, body: Record<string, unknown>
 }
 
 /** What the sandbox of `sessionId` was started with, per the recorder. */
-export async function recordedSandbox(sessionId: string): Promise<{ env: Record<string, string>; starts: number; stops: number; running: boolean }> {
+export async function recordedSandbox(
+  sessionId: string,
+): Promise<{ env: Record<string, string>; starts: number; stops: number; running: boolean }> {
   // The sandbox starts in the background after creation answers; wait for it.
   for (let i = 0; i < 100; i++) {
     const response = await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/_recorded/${sessionId}`);
@@ -92,7 +94,9 @@ export class TestSocket {
 
 /** Opens a WebSocket to the Worker under test; returns the upgrade answer when it is refused. */
 export async function openSocket(path: string, headers: Record<string, string> = {}): Promise<TestSocket | Response> {
-  const response = await exports.default.fetch(new Request(`http://platform.test${path}`, { headers: { upgrade: "websocket", ...headers } }));
+  const response = await exports.default.fetch(
+    new Request(`http://platform.test${path}`, { headers: { upgrade: "websocket", ...headers } }),
+  );
   if (!response.webSocket) return response;
   return new TestSocket(response.webSocket);
 }
@@ -119,11 +123,18 @@ export async function runnerSocket(sessionId: string, instance = "runner-1"): Pr
  * the past so a deadline is due, then lets `runDurableObjectAlarm` fire it: the timers' real
  * code runs, only the clock is skipped.
  */
-export async function backdate(sessionId: string, mutate: (state: import("../../durable-objects/session/session-state.ts").SessionState) => void): Promise<void> {
+export async function backdate(
+  sessionId: string,
+  mutate: (state: import("../../durable-objects/session/session-state.ts").SessionState) => void,
+): Promise<void> {
   const { runInDurableObject } = await import("cloudflare:test");
   const stub = env.SESSION.get(env.SESSION.idFromName(sessionId));
   await runInDurableObject(stub, async (instance) => {
-    const internals = instance as unknown as { state: import("../../durable-objects/session/session-state.ts").SessionState; commit(): void; scheduleAlarm(): Promise<void> };
+    const internals = instance as unknown as {
+      state: import("../../durable-objects/session/session-state.ts").SessionState;
+      commit(): void;
+      scheduleAlarm(): Promise<void>;
+    };
     mutate(internals.state);
     internals.commit();
     await internals.scheduleAlarm();

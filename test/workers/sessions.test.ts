@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, mintToken, registeredUser } from "./helpers.ts";
-import { TestSocket, clientSocket, createSession, openSocket, recordedSandbox, runnerSocket, userWithKey } from "./session-helpers.ts";
+import { type TestSocket, clientSocket, createSession, openSocket, recordedSandbox, runnerSocket, userWithKey } from "./session-helpers.ts";
 
 /** An agent event frame as the runner pushes it. */
 const agentEvent = (rseq: number, type: string, payload: unknown) => ({ type: "event", rseq, event: { type, payload } });
@@ -12,8 +12,20 @@ describe("session lifecycle over REST", () => {
     const created = await call("POST", "/v1/sessions", { token, body: { name: "triage", max_turns: 7, denied_tools: ["WebFetch"] } });
     expect(created.status).toBe(201);
     const session = created.body.session;
-    expect(session).toMatchObject({ name: "triage", status: "starting", ui_state: "Running", needs_attention: false, dormant: false, end_reason: null });
-    expect(session.profile).toMatchObject({ permission_mode: "acceptEdits", max_turns: 7, denied_tools: ["WebFetch"], allowed_tools: expect.arrayContaining(["Read"]) });
+    expect(session).toMatchObject({
+      name: "triage",
+      status: "starting",
+      ui_state: "Running",
+      needs_attention: false,
+      dormant: false,
+      end_reason: null,
+    });
+    expect(session.profile).toMatchObject({
+      permission_mode: "acceptEdits",
+      max_turns: 7,
+      denied_tools: ["WebFetch"],
+      allowed_tools: expect.arrayContaining(["Read"]),
+    });
 
     const sandbox = await recordedSandbox(session.id);
     expect(sandbox.env.SESSION_ID).toBe(session.id);
@@ -133,7 +145,9 @@ describe("the session WebSocket", () => {
     runner.send(agentEvent(2, "tool_use", { id: "tu1", name: "Bash", input: { command: "ls" } }));
     runner.send(agentEvent(2, "tool_use", { id: "tu1", name: "Bash", input: { command: "ls" } })); // a replay after reconnect
     runner.send(agentEvent(3, "tool_result", { tool_use_id: "tu1", content: "a.txt", is_error: false }));
-    runner.send(agentEvent(4, "result", { success: true, subtype: "success", summary: "one file", num_turns: 2, total_cost_usd: 0.01, usage: {} }));
+    runner.send(
+      agentEvent(4, "result", { success: true, subtype: "success", summary: "one file", num_turns: 2, total_cost_usd: 0.01, usage: {} }),
+    );
     runner.send({ type: "turn_state", state: "idle" });
     await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === 4), "ack 4");
 
@@ -161,7 +175,11 @@ describe("the session WebSocket", () => {
 
   it("the record carries the fields the product's client reads: started_at, top-level tools, initial_prompt, exit_code, region, lc_auth_type", async () => {
     const { token } = await userWithKey();
-    const id = await createSession(token, { initial_prompt: "list the files", allowed_tools: ["Read", "Bash(ls:*)"], denied_tools: ["WebFetch"] });
+    const id = await createSession(token, {
+      initial_prompt: "list the files",
+      allowed_tools: ["Read", "Bash(ls:*)"],
+      denied_tools: ["WebFetch"],
+    });
     const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
     expect(record).toMatchObject({
       initial_prompt: "list the files",
@@ -211,7 +229,10 @@ describe("the session WebSocket", () => {
     client.send({ type: "prompt", payload: { text: "first" } });
     await runner.next("prompt");
     client.send({ type: "prompt", payload: { text: "second" } });
-    const queued = await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "message_queued"), "message_queued");
+    const queued = await client.until(
+      (f) => f.some((x) => x.type === "system" && x.payload.subtype === "message_queued"),
+      "message_queued",
+    );
     expect(queued.find((x) => x.type === "system").seq).not.toBeNull();
     expect(runner.frames.filter((f) => f.type === "prompt")).toHaveLength(1);
     // A stale idle (sent before the runner picked the prompt up) must not release the queue.
@@ -231,10 +252,20 @@ describe("the session WebSocket", () => {
     const id = await createSession(token);
     const client = await clientSocket(id, token);
     await client.next("history");
-    const cases = ["not json", JSON.stringify({ type: "launch_missiles" }), JSON.stringify({ type: "prompt", payload: {} }), JSON.stringify({ type: "prompt", payload: { text: "x".repeat(1024 * 1024 + 10) } })];
+    const cases = [
+      "not json",
+      JSON.stringify({ type: "launch_missiles" }),
+      JSON.stringify({ type: "prompt", payload: {} }),
+      JSON.stringify({ type: "prompt", payload: { text: "x".repeat(1024 * 1024 + 10) } }),
+    ];
     for (const frame of cases) client.send(frame);
     const errors = await client.until((f) => f.filter((x) => x.type === "error").length === cases.length, "4 errors");
-    expect(errors.filter((x) => x.type === "error").map((x) => x.payload.code)).toEqual(["invalid_message", "invalid_message", "invalid_message", "message_too_large"]);
+    expect(errors.filter((x) => x.type === "error").map((x) => x.payload.code)).toEqual([
+      "invalid_message",
+      "invalid_message",
+      "invalid_message",
+      "message_too_large",
+    ]);
     expect(errors.filter((x) => x.type === "error").every((x) => x.seq === null)).toBe(true);
     client.send({ type: "heartbeat" });
     client.send({ type: "prompt", payload: { text: "still here" } });
@@ -249,7 +280,12 @@ describe("the session WebSocket", () => {
     const client = await clientSocket(id, token);
     await client.next("history");
     const prompt = (text: string) => JSON.stringify({ type: "prompt", payload: { text } });
-    const invalidBytes = new Uint8Array([...new TextEncoder().encode('{"type":"prompt","payload":{"text":"a'), 0xff, 0xfe, ...new TextEncoder().encode('"}}')]);
+    const invalidBytes = new Uint8Array([
+      ...new TextEncoder().encode('{"type":"prompt","payload":{"text":"a'),
+      0xff,
+      0xfe,
+      ...new TextEncoder().encode('"}}'),
+    ]);
     client.ws.send(invalidBytes);
     client.send(prompt("bad \uFFFD byte"));
     const errors = await client.until((f) => f.filter((x) => x.type === "error").length === 2, "2 errors");
@@ -329,11 +365,29 @@ describe("the session WebSocket", () => {
 describe("capture-profile", () => {
   it("saves a session's effective settings as a new profile, for its owner only", async () => {
     const { token } = await userWithKey();
-    const id = await createSession(token, { permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "eu" } });
-    const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured", description: "from a good session" } });
+    const id = await createSession(token, {
+      permission_mode: "plan",
+      max_turns: 12,
+      allowed_tools: ["Read", "Bash(git:*)"],
+      environment: { REGION: "eu" },
+    });
+    const captured = await call("POST", `/v1/sessions/${id}/capture-profile`, {
+      token,
+      body: { name: "Captured", description: "from a good session" },
+    });
     expect(captured.status).toBe(201);
-    expect(captured.body.profile).toMatchObject({ name: "Captured", description: "from a good session", permission_mode: "plan", max_turns: 12, allowed_tools: ["Read", "Bash(git:*)"], environment: { REGION: "[redacted]" }, is_default: false });
-    expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } })).body.error).toBe("profile_name_taken");
+    expect(captured.body.profile).toMatchObject({
+      name: "Captured",
+      description: "from a good session",
+      permission_mode: "plan",
+      max_turns: 12,
+      allowed_tools: ["Read", "Bash(git:*)"],
+      environment: { REGION: "[redacted]" },
+      is_default: false,
+    });
+    expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "Captured" } })).body.error).toBe(
+      "profile_name_taken",
+    );
     const stranger = await userWithKey();
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token: stranger.token, body: { name: "Mine" } })).status).toBe(404);
     expect((await call("POST", `/v1/sessions/${id}/capture-profile`, { token, body: { name: "" } })).status).toBe(400);
@@ -366,7 +420,10 @@ describe("batched runner events", () => {
     await client.next("history");
     const text = (t: string) => ({ type: "assistant", payload: { content: [{ type: "text", text: t }], model: "m" } });
     runner.send({ type: "event", rseq: 1, event: text("one") });
-    runner.send({ type: "events", items: [1, 2, 3].map((rseq) => ({ type: "event", rseq, event: text(["one", "two", "three"][rseq - 1]!) })) });
+    runner.send({
+      type: "events",
+      items: [1, 2, 3].map((rseq) => ({ type: "event", rseq, event: text(["one", "two", "three"][rseq - 1]!) })),
+    });
     await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === 3), "ack 3");
     await client.until((f) => f.filter((x) => x.type === "assistant").length >= 3, "three events");
     await new Promise((r) => setTimeout(r, 100));

@@ -21,7 +21,11 @@ async function get(path: string, method = "GET"): Promise<{ response: Response; 
     },
   } as unknown as Fetcher;
   const ctx = createExecutionContext();
-  const response = await createApp().fetch(new Request(`http://platform.test${path}`, { method }), { ...(env as unknown as Env), ASSETS }, ctx);
+  const response = await createApp().fetch(
+    new Request(`http://platform.test${path}`, { method }),
+    { ...(env as unknown as Env), ASSETS },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { response, assetCalls };
 }

@@ -48,7 +48,9 @@ describe("socket tickets", () => {
     const id = await createSession(token);
     const ticket = await ticketFor(token);
     // Move its expiry into the past (the clock is what the test skips, not the check).
-    await env.DB.prepare("UPDATE ws_tickets SET expires_at = ? WHERE ticket_hash = ?").bind(Date.now() - 1, await sha256Hex(ticket)).run();
+    await env.DB.prepare("UPDATE ws_tickets SET expires_at = ? WHERE ticket_hash = ?")
+      .bind(Date.now() - 1, await sha256Hex(ticket))
+      .run();
     expect(await openWithTicket(id, ticket)).toEqual({ status: 401, error: "unauthorized" });
   });
 

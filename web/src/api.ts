@@ -73,12 +73,15 @@ export class Api {
   // Profiles (docs/api.md §3)
   listProfiles = async () => (await this.#get<{ profiles: Profile[] }>("/v1/profiles")).profiles;
   createProfile = async (body: ProfileCreate) => (await this.#post<{ profile: Profile }>("/v1/profiles", body, false)).profile;
-  updateProfile = async (id: string, body: ProfileUpdate) => (await this.request<{ profile: Profile }>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true })).profile;
+  updateProfile = async (id: string, body: ProfileUpdate) =>
+    (await this.request<{ profile: Profile }>({ method: "PUT", path: `/v1/profiles/${segment(id)}`, body, idempotent: true })).profile;
   deleteProfile = (id: string) => this.#delete<{ deleted: true }>(`/v1/profiles/${segment(id)}`, false);
-  setDefaultProfile = async (id: string) => (await this.#post<{ profile: Profile }>(`/v1/profiles/${segment(id)}/default`, undefined, true)).profile;
+  setDefaultProfile = async (id: string) =>
+    (await this.#post<{ profile: Profile }>(`/v1/profiles/${segment(id)}/default`, undefined, true)).profile;
 
   // Sessions (docs/api.md §4); a create is repeated only with an idempotent_key (the server then answers the same session).
-  createSession = async (body: SessionCreate) => (await this.#post<{ session: Session }>("/v1/sessions", body, body.idempotent_key !== undefined)).session;
+  createSession = async (body: SessionCreate) =>
+    (await this.#post<{ session: Session }>("/v1/sessions", body, body.idempotent_key !== undefined)).session;
   listSessions = (cursor?: string | null, limit = 50) =>
     this.#get<Out<typeof SessionList>>("/v1/sessions", { limit, cursor: cursor ?? undefined });
   getSession = async (id: string) => (await this.#get<{ session: Session }>(`/v1/sessions/${segment(id)}`)).session;
@@ -92,8 +95,7 @@ export class Api {
     this.#post<UploadTicket>(`/v1/io/sessions/${segment(id)}/upload`, file, false);
   completeUpload = (id: string, upload_id: string) =>
     this.#post<UploadCompleted>(`/v1/io/sessions/${segment(id)}/upload/complete`, { upload_id }, false);
-  requestDownload = (id: string, path: string) =>
-    this.#post<DownloadTicket>(`/v1/io/sessions/${segment(id)}/download`, { path }, true);
+  requestDownload = (id: string, path: string) => this.#post<DownloadTicket>(`/v1/io/sessions/${segment(id)}/download`, { path }, true);
 
   /** A WebSocket URL of a session with a fresh single-use ticket (browsers cannot set headers on upgrades). */
   socketUrl(id: string, afterSeq: number | null): Promise<string> {
@@ -109,7 +111,10 @@ export function hasFileRoutes(base = location.origin): Promise<boolean> {
     .then((r) => (r.ok ? r.json() : null))
     .then((doc: { paths?: Record<string, unknown> } | null) => {
       const paths = Object.keys(doc?.paths ?? {});
-      return paths.some((p) => /^\/v1\/io\/sessions\/\{[^}]+\}\/upload$/.test(p)) && paths.some((p) => /^\/v1\/io\/sessions\/\{[^}]+\}\/download$/.test(p));
+      return (
+        paths.some((p) => /^\/v1\/io\/sessions\/\{[^}]+\}\/upload$/.test(p)) &&
+        paths.some((p) => /^\/v1\/io\/sessions\/\{[^}]+\}\/download$/.test(p))
+      );
     })
     .catch(() => false);
   return fileRoutes;
@@ -120,7 +125,14 @@ export function tokenClaims(token: string): { email: string | null; sub: string 
   try {
     const part = token.split(".")[1];
     if (!part) return { email: null, sub: null, exp: null };
-    const json = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=")));
+    const json = JSON.parse(
+      atob(
+        part
+          .replace(/-/g, "+")
+          .replace(/_/g, "/")
+          .padEnd(Math.ceil(part.length / 4) * 4, "="),
+      ),
+    );
     return {
       email: typeof json.email === "string" ? json.email : null,
       sub: typeof json.sub === "string" ? json.sub : null,

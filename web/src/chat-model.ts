@@ -32,9 +32,36 @@ export type Item =
       waiting: boolean;
     }
   | { kind: "approval"; key: string; seq: number; sig: string; payload: ToolApprovalRequestPayload; state: RequestState }
-  | { kind: "question"; key: string; seq: number; sig: string; payload: AskUserQuestionPayload; state: RequestState; answers: Record<string, string> | null }
-  | { kind: "notice"; key: string; seq: number; sig: string; subtype: string; text: string; tone: "muted" | "info" | "warn" | "error"; jump: string | null }
-  | { kind: "result"; key: string; seq: number; sig: string; success: boolean; subtype: string; summary: string; turns: number; cost: number }
+  | {
+      kind: "question";
+      key: string;
+      seq: number;
+      sig: string;
+      payload: AskUserQuestionPayload;
+      state: RequestState;
+      answers: Record<string, string> | null;
+    }
+  | {
+      kind: "notice";
+      key: string;
+      seq: number;
+      sig: string;
+      subtype: string;
+      text: string;
+      tone: "muted" | "info" | "warn" | "error";
+      jump: string | null;
+    }
+  | {
+      kind: "result";
+      key: string;
+      seq: number;
+      sig: string;
+      success: boolean;
+      subtype: string;
+      summary: string;
+      turns: number;
+      cost: number;
+    }
   | { kind: "end"; key: string; seq: number; sig: string; reason: string; detail: string | null };
 
 /** What this client answered (kept until the page reloads; the server has the truth). */
@@ -89,7 +116,17 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
         items.push({ kind: "assistant", key: `s${e.seq}`, seq: e.seq, sig: "", blocks: e.payload.content, time: e.timestamp });
         break;
       case "tool_use": {
-        const item: Extract<Item, { kind: "tool" }> = { kind: "tool", key: `tool:${e.payload.id}`, seq: e.seq, sig: "", id: e.payload.id, name: e.payload.name, input: e.payload.input, result: null, waiting: false };
+        const item: Extract<Item, { kind: "tool" }> = {
+          kind: "tool",
+          key: `tool:${e.payload.id}`,
+          seq: e.seq,
+          sig: "",
+          id: e.payload.id,
+          name: e.payload.name,
+          input: e.payload.input,
+          result: null,
+          waiting: false,
+        };
         if (tools.has(e.payload.id)) break; // the same call reported twice
         tools.set(e.payload.id, item);
         items.push(item);
@@ -101,7 +138,17 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           tool.result = { content: e.payload.content, is_error: e.payload.is_error };
           tool.waiting = false;
         } else {
-          items.push({ kind: "tool", key: `tool:${e.payload.tool_use_id}`, seq: e.seq, sig: "", id: e.payload.tool_use_id, name: "tool", input: {}, result: { content: e.payload.content, is_error: e.payload.is_error }, waiting: false });
+          items.push({
+            kind: "tool",
+            key: `tool:${e.payload.tool_use_id}`,
+            seq: e.seq,
+            sig: "",
+            id: e.payload.tool_use_id,
+            name: "tool",
+            input: {},
+            result: { content: e.payload.content, is_error: e.payload.is_error },
+            waiting: false,
+          });
         }
         const approval = pending.get(`approval:${e.payload.tool_use_id}`);
         // A tool that ran was approved; one that failed may have been denied or have failed.
@@ -110,7 +157,14 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
       }
       case "tool_approval_request": {
         const key = `approval:${e.payload.tool_use_id}`;
-        const item: Extract<Item, { kind: "approval" }> = { kind: "approval", key, seq: e.seq, sig: "", payload: e.payload, state: "pending" };
+        const item: Extract<Item, { kind: "approval" }> = {
+          kind: "approval",
+          key,
+          seq: e.seq,
+          sig: "",
+          payload: e.payload,
+          state: "pending",
+        };
         items.push(item);
         pending.set(key, item);
         const tool = tools.get(e.payload.tool_use_id);
@@ -119,7 +173,15 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
       }
       case "ask_user_question": {
         const key = `question:${e.payload.question_id}`;
-        const item: Extract<Item, { kind: "question" }> = { kind: "question", key, seq: e.seq, sig: "", payload: e.payload, state: "pending", answers: null };
+        const item: Extract<Item, { kind: "question" }> = {
+          kind: "question",
+          key,
+          seq: e.seq,
+          sig: "",
+          payload: e.payload,
+          state: "pending",
+          answers: null,
+        };
         items.push(item);
         pending.set(key, item);
         break;
@@ -127,7 +189,16 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
       case "system": {
         const p = e.payload;
         if (p.subtype === "message_queued") {
-          const notice: Extract<Item, { kind: "notice" }> = { kind: "notice", key: `s${e.seq}`, seq: e.seq, sig: "", subtype: p.subtype, text: "Message queued: it runs when the agent is free.", tone: "info", jump: null };
+          const notice: Extract<Item, { kind: "notice" }> = {
+            kind: "notice",
+            key: `s${e.seq}`,
+            seq: e.seq,
+            sig: "",
+            subtype: p.subtype,
+            text: "Message queued: it runs when the agent is free.",
+            tone: "info",
+            jump: null,
+          };
           queued.push(notice);
           items.push(notice);
         } else if (p.subtype === "init") {
@@ -135,9 +206,27 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           const model = typeof p["model"] === "string" ? p["model"] : "";
           if (seenModels.has(model)) break;
           seenModels.add(model);
-          items.push({ kind: "notice", key: `s${e.seq}`, seq: e.seq, sig: "", subtype: p.subtype, text: p.message || "Agent started", tone: "muted", jump: null });
+          items.push({
+            kind: "notice",
+            key: `s${e.seq}`,
+            seq: e.seq,
+            sig: "",
+            subtype: p.subtype,
+            text: p.message || "Agent started",
+            tone: "muted",
+            jump: null,
+          });
         } else {
-          items.push({ kind: "notice", key: `s${e.seq}`, seq: e.seq, sig: "", subtype: p.subtype, text: p.message || p.subtype.replaceAll("_", " "), tone: p.subtype === "agent_exited" ? "warn" : "muted", jump: null });
+          items.push({
+            kind: "notice",
+            key: `s${e.seq}`,
+            seq: e.seq,
+            sig: "",
+            subtype: p.subtype,
+            text: p.message || p.subtype.replaceAll("_", " "),
+            tone: p.subtype === "agent_exited" ? "warn" : "muted",
+            jump: null,
+          });
         }
         break;
       }

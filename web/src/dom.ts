@@ -4,11 +4,16 @@
  */
 
 type Child = Node | string | number | null | undefined | false | Child[];
+// biome-ignore lint/suspicious/noExplicitAny: one handler type for every DOM event attribute
 type Handler = (event: any) => void;
 export type Attrs = Record<string, string | number | boolean | null | undefined | Handler | Record<string, string>>;
 
 /** `h("button", { class: "x", onclick: f }, "Label")`. Attributes starting with `on` are listeners. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs) setAttrs(el, attrs);
   append(el, children);
@@ -98,7 +103,8 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
 /** Short, readable form of a tool input: the command, path or pattern a user cares about. */
 export function toolSummary(name: string, input: Record<string, unknown>): string {
   const pick = (k: string) => (typeof input[k] === "string" ? (input[k] as string) : null);
-  const text = pick("command") ?? pick("file_path") ?? pick("path") ?? pick("pattern") ?? pick("url") ?? pick("query") ?? pick("description");
+  const text =
+    pick("command") ?? pick("file_path") ?? pick("path") ?? pick("pattern") ?? pick("url") ?? pick("query") ?? pick("description");
   if (text) return text.length > 160 ? `${text.slice(0, 157)}…` : text;
   if (name === "AskUserQuestion") return "asks a question";
   const json = JSON.stringify(input);

@@ -62,7 +62,16 @@ function buildShell(app: App): Shell {
   const topbar = h(
     "header",
     { class: "topbar" },
-    h("button", { class: "icon-btn menu-btn", "aria-label": "Sessions menu", title: "Sessions", onclick: () => document.body.classList.toggle("drawer-open") }, "☰"),
+    h(
+      "button",
+      {
+        class: "icon-btn menu-btn",
+        "aria-label": "Sessions menu",
+        title: "Sessions",
+        onclick: () => document.body.classList.toggle("drawer-open"),
+      },
+      "☰",
+    ),
     h("a", { class: "brand", href: "/", "data-link": "" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆"), " AI Sessions"),
     h("div", { class: "spacer" }),
     h("a", { class: "btn btn-primary btn-sm", href: "/new", "data-link": "", "data-testid": "new-session" }, "+ New session"),
@@ -140,11 +149,24 @@ function renderHome(app: App): HTMLElement {
     const attention = live.filter((s) => s.needs_attention).length;
     replace(
       el,
-      h("div", { class: "empty-state" },
+      h(
+        "div",
+        { class: "empty-state" },
         h("h1", null, "Your sessions"),
-        h("p", { class: "muted" }, live.length ? `${live.length} live session${live.length === 1 ? "" : "s"}${attention ? `, ${attention} waiting for you` : ""}. Pick one on the left, or start a new one.` : "Start a session: a Claude Code agent in its own sandbox, with real tools."),
+        h(
+          "p",
+          { class: "muted" },
+          live.length
+            ? `${live.length} live session${live.length === 1 ? "" : "s"}${attention ? `, ${attention} waiting for you` : ""}. Pick one on the left, or start a new one.`
+            : "Start a session: a Claude Code agent in its own sandbox, with real tools.",
+        ),
         app.hasCredentials === false
-          ? h("div", { class: "callout warn" }, "Store your Claude API key before starting a session. ", h("a", { href: "/settings", "data-link": "" }, "Go to settings"))
+          ? h(
+              "div",
+              { class: "callout warn" },
+              "Store your Claude API key before starting a session. ",
+              h("a", { href: "/settings", "data-link": "" }, "Go to settings"),
+            )
           : null,
         h("a", { class: "btn btn-primary", href: "/new", "data-link": "" }, "+ New session"),
       ),
@@ -209,21 +231,31 @@ async function signIn(token: string): Promise<void> {
       saveToken(token);
       replace(
         root,
-        renderRegister(api, tokenClaims(token).email, async () => startApp(token), () => {
-          saveToken(null);
-          showSignIn();
-        }),
+        renderRegister(
+          api,
+          tokenClaims(token).email,
+          async () => startApp(token),
+          () => {
+            saveToken(null);
+            showSignIn();
+          },
+        ),
       );
       return;
     }
     saveToken(null);
-    showSignIn(error instanceof AiSessionsError && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message);
+    showSignIn(
+      error instanceof AiSessionsError && error.status === 401 ? `This token was refused: ${error.message}` : (error as Error).message,
+    );
   }
 }
 
 function showSignIn(message?: string): void {
   document.body.dataset.route = "signin";
-  replace(root, renderSignIn((token) => signIn(token), message));
+  replace(
+    root,
+    renderSignIn((token) => signIn(token), message),
+  );
 }
 
 // Links with data-link navigate inside the app.
@@ -251,6 +283,9 @@ const storedWho = stored ? tokenClaims(stored) : null;
 const fragmentWho = fragment ? tokenClaims(fragment) : null;
 if (fragment && stored && storedWho && fragmentWho && (fragmentWho.sub === null || fragmentWho.sub !== storedWho.sub)) {
   // A link naming someone else never replaces the signed-in user without being asked.
-  replace(root, renderSwitchAccount(storedWho, fragmentWho, (switchAccount) => begin(switchAccount ? fragment : stored)));
+  replace(
+    root,
+    renderSwitchAccount(storedWho, fragmentWho, (switchAccount) => begin(switchAccount ? fragment : stored)),
+  );
 } else if (fragment ?? stored) begin((fragment ?? stored)!);
 else showSignIn();

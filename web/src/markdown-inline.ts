@@ -182,7 +182,8 @@ function parseInlineAt(s: string, depth: number): Inline[] {
       if (link) {
         flush();
         const label = parseInlineAt(link.label, depth + 1);
-        if (isSafeHref(link.href)) out.push({ type: "link", href: link.href.trim(), children: label.length ? label : [{ type: "text", text: link.href }] });
+        if (isSafeHref(link.href))
+          out.push({ type: "link", href: link.href.trim(), children: label.length ? label : [{ type: "text", text: link.href }] });
         else out.push(...label);
         i = link.end;
         continue;
@@ -218,7 +219,13 @@ function parseInlineAt(s: string, depth: number): Inline[] {
         continue;
       }
     }
-    if ((c === "*" || c === "_") && s[i + 1] && !/\s/.test(s[i + 1]!) && s[i + 1] !== c && !(c === "_" && i > 0 && /[A-Za-z0-9]/.test(s[i - 1]!))) {
+    if (
+      (c === "*" || c === "_") &&
+      s[i + 1] &&
+      !/\s/.test(s[i + 1]!) &&
+      s[i + 1] !== c &&
+      !(c === "_" && i > 0 && /[A-Za-z0-9]/.test(s[i - 1]!))
+    ) {
       const close = findClose(scan, i + 1, c);
       if (close !== -1) {
         flush();

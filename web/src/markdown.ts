@@ -52,7 +52,10 @@ export function parseMarkdown(text: string): Block[] {
   const rest = text.slice(MAX_MARKDOWN_CHARS);
   return [
     ...blocks,
-    { type: "paragraph", children: [{ type: "text", text: `(${rest.length.toLocaleString("en")} more characters, shown without formatting)` }] },
+    {
+      type: "paragraph",
+      children: [{ type: "text", text: `(${rest.length.toLocaleString("en")} more characters, shown without formatting)` }],
+    },
     { type: "code", lang: "", text: rest },
   ];
 }
@@ -159,7 +162,9 @@ function parseBlocks(lines: string[], depth: number): Block[] {
 
     if (line.includes("|") && i + 1 < lines.length && TABLE_SEP.test(lines[i + 1]!) && lines[i + 1]!.includes("-")) {
       const header = splitRow(line).slice(0, MAX_TABLE_COLUMNS);
-      const align: Align[] = splitRow(lines[i + 1]!).map((c) => (c.startsWith(":") && c.endsWith(":") ? "center" : c.endsWith(":") ? "right" : c.startsWith(":") ? "left" : null));
+      const align: Align[] = splitRow(lines[i + 1]!).map((c) =>
+        c.startsWith(":") && c.endsWith(":") ? "center" : c.endsWith(":") ? "right" : c.startsWith(":") ? "left" : null,
+      );
       i += 2;
       const rows: Inline[][][] = [];
       while (i < lines.length && lines[i]!.trim() !== "" && lines[i]!.includes("|")) {

@@ -67,7 +67,9 @@ export class SessionStore {
       try {
         const page = await this.api.listSessions(null, 50);
         const fresh = new Map(page.sessions.map((s) => [s.id, s]));
-        const older = this.sessions.filter((s) => !fresh.has(s.id) && this.loaded && page.next_cursor !== null && s.created_at < (page.sessions.at(-1)?.created_at ?? ""));
+        const older = this.sessions.filter(
+          (s) => !fresh.has(s.id) && this.loaded && page.next_cursor !== null && s.created_at < (page.sessions.at(-1)?.created_at ?? ""),
+        );
         this.sessions = [...page.sessions, ...older];
         if (!this.loaded || older.length === 0) this.nextCursor = page.next_cursor;
         this.loaded = true;
@@ -126,7 +128,13 @@ export class SessionStore {
   applyStatus(id: string, status: SessionStatusPayload, endReason?: string | null): void {
     const s = this.get(id);
     if (!s) return;
-    const next = { ...s, status: status.status, ui_state: status.ui_state, needs_attention: status.needs_attention, dormant: status.dormant };
+    const next = {
+      ...s,
+      status: status.status,
+      ui_state: status.ui_state,
+      needs_attention: status.needs_attention,
+      dormant: status.dormant,
+    };
     if (endReason !== undefined) next.end_reason = endReason as SessionSummary["end_reason"];
     if (JSON.stringify(next) === JSON.stringify(s)) return;
     Object.assign(s, next);
@@ -159,7 +167,12 @@ export class SessionStore {
           if (frame.type === "session_status") this.applyStatus(id, frame.payload);
           else if (frame.type === "session_end") {
             const s = this.get(id);
-            if (s) this.applyStatus(id, { status: "ended", ui_state: "Ended", needs_attention: false, dormant: s.dormant }, frame.payload.reason);
+            if (s)
+              this.applyStatus(
+                id,
+                { status: "ended", ui_state: "Ended", needs_attention: false, dormant: s.dormant },
+                frame.payload.reason,
+              );
           }
         },
         // The closed watcher stays in the map, so the list's next read cannot reopen it in a loop.

@@ -49,12 +49,20 @@ export class OAuthExchangeError extends Error {}
 
 /** Exchanges an authorization code for tokens at the configured token endpoint. */
 export function exchangeCode(oauth: Config["oauth"], code: string, state: string, verifier: string): Promise<OAuthTokens> {
-  return requestTokens(oauth, { grant_type: "authorization_code", code, state, client_id: oauth.clientId, redirect_uri: oauth.redirectUri, code_verifier: verifier }, "code");
+  return requestTokens(
+    oauth,
+    { grant_type: "authorization_code", code, state, client_id: oauth.clientId, redirect_uri: oauth.redirectUri, code_verifier: verifier },
+    "code",
+  );
 }
 
 /** Trades a refresh token for fresh tokens (the refresh token itself may be rotated). */
 export async function refreshTokens(oauth: Config["oauth"], refreshToken: string): Promise<OAuthTokens> {
-  const tokens = await requestTokens(oauth, { grant_type: "refresh_token", refresh_token: refreshToken, client_id: oauth.clientId }, "refresh token");
+  const tokens = await requestTokens(
+    oauth,
+    { grant_type: "refresh_token", refresh_token: refreshToken, client_id: oauth.clientId },
+    "refresh token",
+  );
   return { ...tokens, refresh_token: tokens.refresh_token ?? refreshToken };
 }
 
@@ -73,7 +81,12 @@ async function requestTokens(oauth: Config["oauth"], grant: Record<string, strin
   }
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (!response.ok) {
-    const reason = typeof body?.error_description === "string" ? body.error_description : typeof body?.error === "string" ? body.error : `HTTP ${response.status}`;
+    const reason =
+      typeof body?.error_description === "string"
+        ? body.error_description
+        : typeof body?.error === "string"
+          ? body.error
+          : `HTTP ${response.status}`;
     throw new OAuthExchangeError(`the token endpoint refused the ${what}: ${reason.slice(0, 200)}`);
   }
   if (typeof body?.access_token !== "string" || body.access_token.length === 0) {

@@ -30,6 +30,7 @@ export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
   const expected = c.env.ORG_ADMIN_TOKEN;
   if (!expected) throw new ApiError(403, "operator_disabled", "ORG_ADMIN_TOKEN is not configured on this deployment");
   // Compare digests so the comparison takes the same time whatever the input.
-  if (!presented || (await sha256Hex(presented)) !== (await sha256Hex(expected))) throw new ApiError(401, "unauthorized", "operator token required");
+  if (!presented || (await sha256Hex(presented)) !== (await sha256Hex(expected)))
+    throw new ApiError(401, "unauthorized", "operator token required");
   await next();
 };

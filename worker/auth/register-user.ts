@@ -22,7 +22,12 @@ export async function registerUser(c: Context<AppEnv>): Promise<string> {
     throw new ApiError(403, "email_domain_not_allowed", "your email domain may not register on this platform");
   }
   // The domain rule means nothing for an address the identity provider has not verified.
-  if (!user.emailVerified) throw new ApiError(403, "email_not_verified", "your identity provider says this email address is not verified; verify it, then register");
+  if (!user.emailVerified)
+    throw new ApiError(
+      403,
+      "email_not_verified",
+      "your identity provider says this email address is not verified; verify it, then register",
+    );
   const existing = await findUser(c.env.DB, user.id);
   if (existing) return existing.registered_at;
 
@@ -30,7 +35,14 @@ export async function registerUser(c: Context<AppEnv>): Promise<string> {
   const ring = await keyringFrom(c.env);
   const starters = await Promise.all(
     STARTER_PROFILES.map((starter, index) =>
-      insertProfileStatement(c.env.DB, ring, { id: newId(), userId: user.id, name: starter.name, isDefault: index === 0, settings: starter.settings, now }),
+      insertProfileStatement(c.env.DB, ring, {
+        id: newId(),
+        userId: user.id,
+        name: starter.name,
+        isDefault: index === 0,
+        settings: starter.settings,
+        now,
+      }),
     ),
   );
   // One transaction: the user and their starter profiles appear together or not at all.

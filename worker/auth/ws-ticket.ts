@@ -14,8 +14,10 @@ export function socketTicket(request: Request): string | null {
 /** The user a ticket was issued to, for the socket of `sessionId`; the ticket is spent whatever the outcome. */
 export async function redeemSocketTicket(env: Env, ticket: string, sessionId: string | null): Promise<AuthUser> {
   const holder = WsTicketValue.safeParse(ticket).success ? await redeemTicket(env.DB, ticket, Date.now()) : null;
-  if (!holder) throw new ApiError(401, "unauthorized", "socket ticket is invalid, expired or already used; ask POST /v1/ws-ticket for a new one");
-  if (holder.sessionId !== null && holder.sessionId !== sessionId) throw new ApiError(403, "forbidden", "this socket ticket was issued for another session");
+  if (!holder)
+    throw new ApiError(401, "unauthorized", "socket ticket is invalid, expired or already used; ask POST /v1/ws-ticket for a new one");
+  if (holder.sessionId !== null && holder.sessionId !== sessionId)
+    throw new ApiError(403, "forbidden", "this socket ticket was issued for another session");
   // Only registered users get tickets, so the email was good enough to register with.
   return { id: holder.userId, email: holder.email, emailVerified: true, expiresAt: holder.tokenExpiresAt };
 }

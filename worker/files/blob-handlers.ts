@@ -33,7 +33,13 @@ export async function putBlob(env: Env, request: Request): Promise<Response> {
   const length = Number(header);
   const limit = grant.length ?? MAX_FILE_BYTES;
   if (length > limit) {
-    return errorResponse(413, "file_too_large", grant.length !== undefined ? `this upload was declared as ${grant.length} bytes; got ${length}` : `files are limited to ${MAX_FILE_BYTES} bytes`);
+    return errorResponse(
+      413,
+      "file_too_large",
+      grant.length !== undefined
+        ? `this upload was declared as ${grant.length} bytes; got ${length}`
+        : `files are limited to ${MAX_FILE_BYTES} bytes`,
+    );
   }
   if (grant.length !== undefined && length !== grant.length) {
     return errorResponse(400, "size_mismatch", `this upload was declared as ${grant.length} bytes; got ${length}`);
@@ -43,7 +49,8 @@ export async function putBlob(env: Env, request: Request): Promise<Response> {
   // first byte too many and tells a body of the wrong length apart from a storage failure.
   const sized = new FixedLengthStream(length);
   const pumped = pumpExactly(request.body, length, sized.writable);
-  const contentType = blob.kind === "uploads" ? chooseContentType(request.headers.get("content-type"), blob.name) : contentTypeFor(blob.name);
+  const contentType =
+    blob.kind === "uploads" ? chooseContentType(request.headers.get("content-type"), blob.name) : contentTypeFor(blob.name);
   const [stored, pump] = await Promise.allSettled([env.FILES.put(grant.key, sized.readable, { httpMetadata: { contentType } }), pumped]);
   if (stored.status === "fulfilled" && pump.status === "fulfilled") return Response.json({ stored: true, size: length });
   if (pump.status === "rejected" && pump.reason instanceof BodyError) {
@@ -65,7 +72,9 @@ async function pumpExactly(body: ReadableStream<Uint8Array> | null, length: numb
   let received = 0;
   try {
     for (;;) {
-      const chunk = reader ? await reader.read().catch((error: Error) => Promise.reject(new BodyError(error.message))) : { done: true as const, value: undefined };
+      const chunk = reader
+        ? await reader.read().catch((error: Error) => Promise.reject(new BodyError(error.message)))
+        : { done: true as const, value: undefined };
       if (chunk.done) break;
       received += chunk.value.byteLength;
       if (received > length) throw new BodyError(`more than ${length} bytes`);

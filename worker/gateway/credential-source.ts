@@ -14,7 +14,12 @@ const OAUTH_REFRESH_MARGIN_MS = 60_000;
  * The user's OAuth credential, refreshed (and stored again, sealed) when it is about to expire.
  * When refreshing fails the old token is used: the upstream's own 401 then tells the user to log in again.
  */
-async function freshOAuth(env: Env, ring: Keyring, userId: string, credential: Extract<CredentialSecret, { type: "oauth_token" }>): Promise<CredentialSecret> {
+async function freshOAuth(
+  env: Env,
+  ring: Keyring,
+  userId: string,
+  credential: Extract<CredentialSecret, { type: "oauth_token" }>,
+): Promise<CredentialSecret> {
   const expiresAt = credential.expires_at ? Date.parse(credential.expires_at) : null;
   if (expiresAt === null || expiresAt - OAUTH_REFRESH_MARGIN_MS > Date.now() || !credential.refresh_token) return credential;
   try {

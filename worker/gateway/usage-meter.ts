@@ -76,7 +76,10 @@ export class UsageMeter {
       return null;
     }
     if (!this.#usage) return null;
-    const usage = this.#format === "sse" && !this.#ended ? { ...this.#usage, output_tokens: Math.max(this.#usage.output_tokens, this.#streamedBytes) } : this.#usage;
+    const usage =
+      this.#format === "sse" && !this.#ended
+        ? { ...this.#usage, output_tokens: Math.max(this.#usage.output_tokens, this.#streamedBytes) }
+        : this.#usage;
     return { model: this.#model ?? "unknown", usage };
   }
 
@@ -158,4 +161,3 @@ function withDelta(current: TokenUsage | null, delta: Partial<MessageDeltaUsage>
     cache_creation_1h_input_tokens: base.cache_creation_1h_input_tokens,
   };
 }
-

@@ -60,7 +60,10 @@ export function renderApiReference(doc: unknown): string {
   }
   const areas = [...byTag].map(([tag, ops]) => `<h2 id="area-${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${ops.join("\n")}`).join("\n");
   const schemas = Object.entries(components.schemas)
-    .map(([name, schema]) => `<section id="schema-${escapeHtml(name)}"><h3><code>${escapeHtml(name)}</code></h3><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></section>`)
+    .map(
+      ([name, schema]) =>
+        `<section id="schema-${escapeHtml(name)}"><h3><code>${escapeHtml(name)}</code></h3><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></section>`,
+    )
     .join("\n");
   const toc = [...byTag.keys()].map((tag) => `<a href="#area-${escapeHtml(tag)}">${escapeHtml(tag)}</a>`).join(" · ");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -15,7 +15,10 @@ import { notFound } from "../../platform/errors.ts";
 export type RouteAuth = "none" | "user" | "registered" | "registering" | "org" | "operator";
 
 /** Everything the API knows about one route. */
-export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface RouteSpec<
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   method: "get" | "post" | "put" | "delete";
   /** Hono-style path, e.g. `/v1/profiles/:id`; every `:param` must be an opaque id. */
   path: string;

@@ -48,7 +48,8 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => {
       const path = issue.path.join(".");
-      if (issue.code === "unrecognized_keys") return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}${path ? ` in ${path}` : ""}`;
+      if (issue.code === "unrecognized_keys")
+        return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}${path ? ` in ${path}` : ""}`;
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join("; ");

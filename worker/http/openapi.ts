@@ -29,7 +29,10 @@ function operation(spec: RouteSpec) {
     parameters.push({ name: match[1], in: "path", required: true, schema: { type: "string" } });
   }
   if (spec.query) {
-    const json = z.toJSONSchema(spec.query, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown>; required?: string[] };
+    const json = z.toJSONSchema(spec.query, { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
     for (const [name, schema] of Object.entries(json.properties ?? {})) {
       parameters.push({ name, in: "query", required: json.required?.includes(name) ?? false, schema });
     }
@@ -65,7 +68,11 @@ export function openApiDocument(version: string): unknown {
   if (cached) return cached;
   z.globalRegistry.add(ErrorBody, { id: "Error" });
   // Bodies are validated as input; the same shapes describe answers, which have no defaults.
-  const components = z.toJSONSchema(z.globalRegistry, { io: "input", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" }) as { schemas: Record<string, unknown> };
+  const components = z.toJSONSchema(z.globalRegistry, {
+    io: "input",
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: "any",
+  }) as { schemas: Record<string, unknown> };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of declaredRoutes) {
     const path = spec.path.replace(/:([A-Za-z_]+)/g, "{$1}");

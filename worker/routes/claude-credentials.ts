@@ -11,7 +11,14 @@ import {
   OAuthUrl,
   OAuthUrlQuery,
 } from "../../schemas/account.ts";
-import { OAUTH_FLOW_TTL_SECONDS, OAuthExchangeError, authorizeUrl, exchangeCode, newPkcePair, splitPastedCode } from "../auth/oauth-pkce.ts";
+import {
+  OAUTH_FLOW_TTL_SECONDS,
+  OAuthExchangeError,
+  authorizeUrl,
+  exchangeCode,
+  newPkcePair,
+  splitPastedCode,
+} from "../auth/oauth-pkce.ts";
 import { readConfig } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
@@ -24,16 +31,37 @@ import { ApiError, notFound } from "../../platform/errors.ts";
 export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
   route(
     app,
-    { method: "post", path: "/v1/auth/claude/apikey", summary: "Store an Anthropic API key (must start with sk-ant-).", tag: "credentials", auth: "registering", body: ApiKeyBody, response: CredentialStored },
+    {
+      method: "post",
+      path: "/v1/auth/claude/apikey",
+      summary: "Store an Anthropic API key (must start with sk-ant-).",
+      tag: "credentials",
+      auth: "registering",
+      body: ApiKeyBody,
+      response: CredentialStored,
+    },
     async (c, { body }) => {
-      await storeCredential(c.env.DB, await keyringFrom(c.env), c.var.user.id, { type: "api_key", api_key: body.api_key }, new Date().toISOString());
+      await storeCredential(
+        c.env.DB,
+        await keyringFrom(c.env),
+        c.var.user.id,
+        { type: "api_key", api_key: body.api_key },
+        new Date().toISOString(),
+      );
       return c.json({ success: true as const, credential_type: "api_key" as const, message: "API key stored" });
     },
   );
 
   route(
     app,
-    { method: "post", path: "/v1/auth/claude/start", summary: "Start the Claude Max OAuth (PKCE) flow.", tag: "credentials", auth: "registering", response: OAuthStarted },
+    {
+      method: "post",
+      path: "/v1/auth/claude/start",
+      summary: "Start the Claude Max OAuth (PKCE) flow.",
+      tag: "credentials",
+      auth: "registering",
+      response: OAuthStarted,
+    },
     async (c) => {
       const config = readConfig(c.env);
       const pkce = await newPkcePair();
@@ -63,16 +91,38 @@ export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/auth/claude/url", summary: "The authorization URL of a started OAuth flow.", tag: "credentials", auth: "registering", query: OAuthUrlQuery, response: OAuthUrl, errors: ["oauth_expired"] },
+    {
+      method: "get",
+      path: "/v1/auth/claude/url",
+      summary: "The authorization URL of a started OAuth flow.",
+      tag: "credentials",
+      auth: "registering",
+      query: OAuthUrlQuery,
+      response: OAuthUrl,
+      errors: ["oauth_expired"],
+    },
     async (c, { query }) => {
       const flow = await liveFlow(c.env, c.var.user.id, query.session_id);
-      return c.json({ status: "ready" as const, url: flow.authorize_url, message: "Open the URL, authorize, and paste the code shown to POST /v1/auth/claude/code." });
+      return c.json({
+        status: "ready" as const,
+        url: flow.authorize_url,
+        message: "Open the URL, authorize, and paste the code shown to POST /v1/auth/claude/code.",
+      });
     },
   );
 
   route(
     app,
-    { method: "post", path: "/v1/auth/claude/code", summary: "Complete the OAuth flow with the authorization code.", tag: "credentials", auth: "registering", body: OAuthCodeBody, response: OAuthCompleted, errors: ["oauth_expired", "oauth_state_mismatch", "oauth_exchange_failed"] },
+    {
+      method: "post",
+      path: "/v1/auth/claude/code",
+      summary: "Complete the OAuth flow with the authorization code.",
+      tag: "credentials",
+      auth: "registering",
+      body: OAuthCodeBody,
+      response: OAuthCompleted,
+      errors: ["oauth_expired", "oauth_state_mismatch", "oauth_exchange_failed"],
+    },
     async (c, { body }) => {
       const userId = c.var.user.id;
       const flow = await liveFlow(c.env, userId, body.session_id);
@@ -98,16 +148,34 @@ export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/auth/claude/status", summary: "Whether a Claude credential is stored (never the credential).", tag: "credentials", auth: "registering", response: CredentialStatus },
+    {
+      method: "get",
+      path: "/v1/auth/claude/status",
+      summary: "Whether a Claude credential is stored (never the credential).",
+      tag: "credentials",
+      auth: "registering",
+      response: CredentialStatus,
+    },
     async (c) => {
       const info = await credentialInfo(c.env.DB, c.var.user.id);
-      return c.json({ has_credentials: info !== null, credential_type: info?.credential_type ?? null, created_at: info?.created_at ?? null });
+      return c.json({
+        has_credentials: info !== null,
+        credential_type: info?.credential_type ?? null,
+        created_at: info?.created_at ?? null,
+      });
     },
   );
 
   route(
     app,
-    { method: "delete", path: "/v1/auth/claude", summary: "Remove the stored Claude credential.", tag: "credentials", auth: "registering", response: CredentialDeleted },
+    {
+      method: "delete",
+      path: "/v1/auth/claude",
+      summary: "Remove the stored Claude credential.",
+      tag: "credentials",
+      auth: "registering",
+      response: CredentialDeleted,
+    },
     async (c) => c.json({ deleted: await deleteCredential(c.env.DB, c.var.user.id) }),
   );
 }

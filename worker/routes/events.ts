@@ -36,7 +36,8 @@ export function eventRoutes(app: Hono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/orgs/:oid/events",
-      summary: "Evaluate events against the org's enabled rules: one {routing, event}, {events: [...]} (≤ 1000), or NDJSON (application/x-ndjson).",
+      summary:
+        "Evaluate events against the org's enabled rules: one {routing, event}, {events: [...]} (≤ 1000), or NDJSON (application/x-ndjson).",
       tag: "rules",
       auth: "org",
       body: EventsPost,
@@ -46,7 +47,9 @@ export function eventRoutes(app: Hono<AppEnv>): void {
     },
     async (c) => {
       const org = c.var.org;
-      const items: Iterable<EventItem> | AsyncIterable<EventItem> = isNdjson(c.req.header("content-type")) ? ndjsonEvents(c.req.raw) : await jsonEvents(c.req.raw);
+      const items: Iterable<EventItem> | AsyncIterable<EventItem> = isNdjson(c.req.header("content-type"))
+        ? ndjsonEvents(c.req.raw)
+        : await jsonEvents(c.req.raw);
       const rules = await loadRuleSet(c.env.DB, org.id);
       const ctx = await evalContext(c.env.DB, org.id, rules.lookups);
       const results: EventResult[] = [];
@@ -59,7 +62,15 @@ export function eventRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/orgs/:oid/detections", summary: "Detections the org's rules reported, newest first.", tag: "rules", auth: "org", query: DetectionsQuery, response: DetectionList },
+    {
+      method: "get",
+      path: "/v1/orgs/:oid/detections",
+      summary: "Detections the org's rules reported, newest first.",
+      tag: "rules",
+      auth: "org",
+      query: DetectionsQuery,
+      response: DetectionList,
+    },
     async (c, { query }) => {
       const limit = query.limit ?? 50;
       const rows = await listDetections(c.env.DB, c.var.org.id, {
@@ -71,7 +82,18 @@ export function eventRoutes(app: Hono<AppEnv>): void {
       const page = rows.slice(0, limit);
       const detections = page.map((r) => {
         const d = JSON.parse(r.body);
-        return { detect_id: r.id, cat: r.cat, source_rule: r.source_rule, routing: d.routing, detect: d.detect, priority: d.priority, detect_mtd: d.detect_mtd, detect_data: d.detect_data, gen_time: d.gen_time, created_at: r.created_at };
+        return {
+          detect_id: r.id,
+          cat: r.cat,
+          source_rule: r.source_rule,
+          routing: d.routing,
+          detect: d.detect,
+          priority: d.priority,
+          detect_mtd: d.detect_mtd,
+          detect_data: d.detect_data,
+          gen_time: d.gen_time,
+          created_at: r.created_at,
+        };
       });
       const last = page.at(-1);
       return c.json({ detections, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.seq) : null });

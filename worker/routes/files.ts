@@ -5,7 +5,14 @@
  */
 import type { Context, Hono } from "hono";
 import type { FileOutcome } from "../../platform/contracts/session.ts";
-import { DownloadRequest, DownloadTicket, UploadCompleteRequest, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
+import {
+  DownloadRequest,
+  DownloadTicket,
+  UploadCompleteRequest,
+  UploadCompleted,
+  UploadRequest,
+  UploadTicket,
+} from "../../schemas/files.ts";
 import { getBlob, putBlob } from "../files/blob-handlers.ts";
 import { BLOB_PATH_PREFIX } from "../../platform/files/signed-url.ts";
 import { declaredRoutes, route, type RouteSpec } from "../http/api.ts";
@@ -32,7 +39,8 @@ export function fileRoutes(app: Hono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/io/sessions/:id/upload",
-      summary: "Reserve an upload (≤ 100 MB, 10 per minute per session): PUT the bytes to `upload_url` (with Content-Length), then call upload/complete.",
+      summary:
+        "Reserve an upload (≤ 100 MB, 10 per minute per session): PUT the bytes to `upload_url` (with Content-Length), then call upload/complete.",
       tag: "files",
       auth: "registered",
       body: UploadRequest,
@@ -73,7 +81,15 @@ export function fileRoutes(app: Hono<AppEnv>): void {
       auth: "registered",
       body: DownloadRequest,
       response: DownloadTicket,
-      errors: ["invalid_path", "file_not_found", "not_a_file", "file_too_large", "session_not_running", "file_transfer_failed", "file_transfer_timeout"],
+      errors: [
+        "invalid_path",
+        "file_not_found",
+        "not_a_file",
+        "file_too_large",
+        "session_not_running",
+        "file_transfer_failed",
+        "file_transfer_timeout",
+      ],
     },
     async (c, { params, body }) => {
       await ownedSession(c, params.id!);
@@ -85,9 +101,23 @@ export function fileRoutes(app: Hono<AppEnv>): void {
   // the route list only document them.
   app.put(`${BLOB_PATH_PREFIX}*`, (c) => putBlob(c.env, c.req.raw));
   app.get(`${BLOB_PATH_PREFIX}*`, (c) => getBlob(c.env, c.req.raw));
-  const blobDoc: Omit<RouteSpec, "method" | "summary"> = { path: `${BLOB_PATH_PREFIX}:key`, tag: "files", auth: "none", errors: ["invalid_signature", "url_expired", "file_not_found"] };
+  const blobDoc: Omit<RouteSpec, "method" | "summary"> = {
+    path: `${BLOB_PATH_PREFIX}:key`,
+    tag: "files",
+    auth: "none",
+    errors: ["invalid_signature", "url_expired", "file_not_found"],
+  };
   declaredRoutes.push(
-    { ...blobDoc, method: "put", summary: "A signed upload URL: the raw bytes, with a Content-Length equal to the declared size (no user auth: the signature is the authorization)." },
-    { ...blobDoc, method: "get", summary: "A signed download URL: the file, as an attachment (no user auth: the signature is the authorization)." },
+    {
+      ...blobDoc,
+      method: "put",
+      summary:
+        "A signed upload URL: the raw bytes, with a Content-Length equal to the declared size (no user auth: the signature is the authorization).",
+    },
+    {
+      ...blobDoc,
+      method: "get",
+      summary: "A signed download URL: the file, as an attachment (no user auth: the signature is the authorization).",
+    },
   );
 }

@@ -14,7 +14,16 @@ function lookupName(raw: string): string {
 export function lookupRoutes(app: Hono<AppEnv>): void {
   route(
     app,
-    { method: "put", path: "/v1/orgs/:oid/lookups/:name", summary: "Create or replace a lookup (hive://lookup/<name>).", tag: "rules", auth: "org", body: LookupPut, maxBodyBytes: MAX_LOOKUP_BYTES, response: LookupInfo },
+    {
+      method: "put",
+      path: "/v1/orgs/:oid/lookups/:name",
+      summary: "Create or replace a lookup (hive://lookup/<name>).",
+      tag: "rules",
+      auth: "org",
+      body: LookupPut,
+      maxBodyBytes: MAX_LOOKUP_BYTES,
+      response: LookupInfo,
+    },
     async (c, { params, body }) => {
       const now = new Date().toISOString();
       await putLookup(c.env.DB, c.var.org.id, lookupName(params.name!), JSON.stringify(body.data), now);
@@ -34,7 +43,14 @@ export function lookupRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "delete", path: "/v1/orgs/:oid/lookups/:name", summary: "Delete a lookup.", tag: "rules", auth: "org", response: LookupDeleted },
+    {
+      method: "delete",
+      path: "/v1/orgs/:oid/lookups/:name",
+      summary: "Delete a lookup.",
+      tag: "rules",
+      auth: "org",
+      response: LookupDeleted,
+    },
     async (c, { params }) => {
       if (!(await deleteLookup(c.env.DB, c.var.org.id, lookupName(params.name!)))) throw notFound("lookup");
       return c.json({ deleted: true as const });

@@ -16,7 +16,14 @@ export function metaRoutes(app: Hono<AppEnv>): void {
   );
   route(
     app,
-    { method: "get", path: "/openapi", summary: "This OpenAPI 3.1 document, generated from the zod schemas.", tag: "meta", auth: "none", response: z.looseObject({}) },
+    {
+      method: "get",
+      path: "/openapi",
+      summary: "This OpenAPI 3.1 document, generated from the zod schemas.",
+      tag: "meta",
+      auth: "none",
+      response: z.looseObject({}),
+    },
     (c) => c.json(openApiDocument(API_VERSION)),
   );
   // The same document as a page for people. Not part of the OpenAPI document itself: it is HTML.

@@ -55,7 +55,8 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   if (path === PROBE_PATH && (method === "GET" || method === "HEAD")) {
     return method === "HEAD" ? new Response(null, { status: 200 }) : Response.json({ message: "model gateway is up" });
   }
-  if (!FORWARDED_PATHS.has(path)) return anthropicError(404, "not_found_error", `${method} ${path || "/"} is not served by the model gateway`);
+  if (!FORWARDED_PATHS.has(path))
+    return anthropicError(404, "not_found_error", `${method} ${path || "/"} is not served by the model gateway`);
   if (method !== "POST") return anthropicError(405, "invalid_request_error", `${path} takes POST`, { allow: "POST" });
 
   const token = gatewayTokenOf(c.req.raw.headers);
@@ -90,11 +91,19 @@ interface Forwarded {
 const unmetered = (response: Response): Forwarded => ({ response, usage: null });
 
 /** Forwards an admitted call upstream with the user's credential. */
-async function forward(c: Context<AppEnv>, sessionId: string, path: string, admission: Extract<ModelAdmission, { allowed: true }>): Promise<Forwarded> {
+async function forward(
+  c: Context<AppEnv>,
+  sessionId: string,
+  path: string,
+  admission: Extract<ModelAdmission, { allowed: true }>,
+): Promise<Forwarded> {
   const body = cappedGatewayBody(c.req.raw);
   if (!body) return unmetered(tooLarge());
   const credential = await resolveCredential(c.env, sessionId, admission);
-  if (!credential) return unmetered(anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"));
+  if (!credential)
+    return unmetered(
+      anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"),
+    );
 
   let upstream: Response;
   try {

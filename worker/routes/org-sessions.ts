@@ -5,10 +5,17 @@
  */
 import type { Hono } from "hono";
 import { OrgSessionCreate, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
-import { HistoryPage, HistoryQuery, SessionAnswer, SessionCreated, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
+import {
+  HistoryPage,
+  HistoryQuery,
+  SessionAnswer,
+  SessionCreated,
+  SessionList,
+  SessionListQuery,
+  SessionTerminated,
+} from "../../schemas/session.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../../platform/errors.ts";
 import { orgUsage } from "../sessions/org-usage.ts";
 import { describeOwned, findOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { sessionStub } from "../sessions/start-session.ts";
@@ -38,31 +45,69 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/org/usage", summary: "The org's runtime minutes, tokens and cost per session, per API key and in total.", tag: "org sessions", auth: "org", query: OrgUsageQuery, response: OrgUsage },
+    {
+      method: "get",
+      path: "/v1/org/usage",
+      summary: "The org's runtime minutes, tokens and cost per session, per API key and in total.",
+      tag: "org sessions",
+      auth: "org",
+      query: OrgUsageQuery,
+      response: OrgUsage,
+    },
     async (c, { query }) => c.json(await orgUsage(c.env.DB, orgOwner(c.var.org.id), query.since ?? null, query.until ?? null)),
   );
 
   route(
     app,
-    { method: "get", path: "/v1/org/sessions", summary: "List the org's sessions, newest first.", tag: "org sessions", auth: "org", query: SessionListQuery, response: SessionList },
+    {
+      method: "get",
+      path: "/v1/org/sessions",
+      summary: "List the org's sessions, newest first.",
+      tag: "org sessions",
+      auth: "org",
+      query: SessionListQuery,
+      response: SessionList,
+    },
     async (c, { query }) => c.json(await listOwned(c.env, orgOwner(c.var.org.id), query)),
   );
 
   route(
     app,
-    { method: "get", path: "/v1/org/sessions/:id", summary: "An org session's record.", tag: "org sessions", auth: "org", response: SessionAnswer },
+    {
+      method: "get",
+      path: "/v1/org/sessions/:id",
+      summary: "An org session's record.",
+      tag: "org sessions",
+      auth: "org",
+      response: SessionAnswer,
+    },
     async (c, { params }) => c.json({ session: await describeOwned(c.env, params.id!, orgOwner(c.var.org.id)) }),
   );
 
   route(
     app,
-    { method: "get", path: "/v1/org/sessions/:id/history", summary: "An org session's stored events.", tag: "org sessions", auth: "org", query: HistoryQuery, response: HistoryPage },
+    {
+      method: "get",
+      path: "/v1/org/sessions/:id/history",
+      summary: "An org session's stored events.",
+      tag: "org sessions",
+      auth: "org",
+      query: HistoryQuery,
+      response: HistoryPage,
+    },
     async (c, { params, query }) => historyOwned(c.env, params.id!, orgOwner(c.var.org.id), query),
   );
 
   route(
     app,
-    { method: "delete", path: "/v1/org/sessions/:id", summary: "Terminate an org session (end_reason org_api_requested).", tag: "org sessions", auth: "org", response: SessionTerminated },
+    {
+      method: "delete",
+      path: "/v1/org/sessions/:id",
+      summary: "Terminate an org session (end_reason org_api_requested).",
+      tag: "org sessions",
+      auth: "org",
+      response: SessionTerminated,
+    },
     async (c, { params }) => {
       await findOwned(c.env, params.id!, orgOwner(c.var.org.id));
       await sessionStub(c.env, params.id!).terminate("org_api_requested", "terminated through the org API");

@@ -28,7 +28,16 @@ const SecretWritten = z.object({ name: z.string(), stored: z.boolean() }).meta({
 export function orgRoutes(app: Hono<AppEnv>): void {
   route(
     app,
-    { method: "post", path: "/v1/orgs/:oid/keys", summary: "Issue an org API key (operator only); the key is shown once.", tag: "orgs", auth: "operator", body: OrgKeyCreate, status: 201, response: OrgKeyCreated },
+    {
+      method: "post",
+      path: "/v1/orgs/:oid/keys",
+      summary: "Issue an org API key (operator only); the key is shown once.",
+      tag: "orgs",
+      auth: "operator",
+      body: OrgKeyCreate,
+      status: 201,
+      response: OrgKeyCreated,
+    },
     async (c, { params, body }) => {
       const id = newId();
       const createdAt = new Date().toISOString();
@@ -40,13 +49,27 @@ export function orgRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/orgs/:oid/keys", summary: "List the org's API keys (operator only): names, dates, last use; never the keys.", tag: "orgs", auth: "operator", response: OrgKeyList },
+    {
+      method: "get",
+      path: "/v1/orgs/:oid/keys",
+      summary: "List the org's API keys (operator only): names, dates, last use; never the keys.",
+      tag: "orgs",
+      auth: "operator",
+      response: OrgKeyList,
+    },
     async (c, { params }) => c.json({ keys: await listOrgKeys(c.env.DB, params.oid!) }),
   );
 
   route(
     app,
-    { method: "delete", path: "/v1/orgs/:oid/keys/:id", summary: "Revoke an org API key (operator only): refused from the next request on; its open sockets close (4001).", tag: "orgs", auth: "operator", response: OrgKeyInfo },
+    {
+      method: "delete",
+      path: "/v1/orgs/:oid/keys/:id",
+      summary: "Revoke an org API key (operator only): refused from the next request on; its open sockets close (4001).",
+      tag: "orgs",
+      auth: "operator",
+      response: OrgKeyInfo,
+    },
     async (c, { params }) => {
       const key = await revokeOrgKey(c.env.DB, params.oid!, params.id!, new Date().toISOString());
       if (!key) throw notFound("key");
@@ -57,7 +80,15 @@ export function orgRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "put", path: "/v1/orgs/:oid/keys/:id", summary: "Set or clear an org API key's expiry (operator only); a time not in the future expires it now.", tag: "orgs", auth: "operator", body: OrgKeyUpdate, response: OrgKeyInfo },
+    {
+      method: "put",
+      path: "/v1/orgs/:oid/keys/:id",
+      summary: "Set or clear an org API key's expiry (operator only); a time not in the future expires it now.",
+      tag: "orgs",
+      auth: "operator",
+      body: OrgKeyUpdate,
+      response: OrgKeyInfo,
+    },
     async (c, { params, body }) => {
       const key = await setOrgKeyExpiry(c.env.DB, params.oid!, params.id!, body.expires_at);
       if (!key) throw notFound("key");
@@ -68,22 +99,52 @@ export function orgRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "put", path: "/v1/orgs/:oid/secrets/:name", summary: "Create or replace an org secret (sealed at rest).", tag: "orgs", auth: "org", body: OrgSecretPut, response: SecretWritten },
+    {
+      method: "put",
+      path: "/v1/orgs/:oid/secrets/:name",
+      summary: "Create or replace an org secret (sealed at rest).",
+      tag: "orgs",
+      auth: "org",
+      body: OrgSecretPut,
+      response: SecretWritten,
+    },
     async (c, { params, body }) => {
-      await putOrgSecret(c.env.DB, await keyringFrom(c.env), c.var.org.id, params.name!, body.value, new Date().toISOString(), body.expose_to_sessions);
+      await putOrgSecret(
+        c.env.DB,
+        await keyringFrom(c.env),
+        c.var.org.id,
+        params.name!,
+        body.value,
+        new Date().toISOString(),
+        body.expose_to_sessions,
+      );
       return c.json({ name: params.name!, stored: true });
     },
   );
 
   route(
     app,
-    { method: "get", path: "/v1/orgs/:oid/secrets", summary: "List the org's secret names (never their values).", tag: "orgs", auth: "org", response: OrgSecretList },
+    {
+      method: "get",
+      path: "/v1/orgs/:oid/secrets",
+      summary: "List the org's secret names (never their values).",
+      tag: "orgs",
+      auth: "org",
+      response: OrgSecretList,
+    },
     async (c) => c.json({ secrets: await listOrgSecrets(c.env.DB, c.var.org.id) }),
   );
 
   route(
     app,
-    { method: "delete", path: "/v1/orgs/:oid/secrets/:name", summary: "Delete an org secret.", tag: "orgs", auth: "org", response: SecretWritten },
+    {
+      method: "delete",
+      path: "/v1/orgs/:oid/secrets/:name",
+      summary: "Delete an org secret.",
+      tag: "orgs",
+      auth: "org",
+      response: SecretWritten,
+    },
     async (c, { params }) => {
       if (!(await deleteOrgSecret(c.env.DB, c.var.org.id, params.name!))) throw notFound("secret");
       return c.json({ name: params.name!, stored: false });

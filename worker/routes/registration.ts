@@ -5,7 +5,6 @@ import { deleteUser } from "../../platform/db/users.ts";
 import { registerUser } from "../auth/register-user.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../../platform/errors.ts";
 import { consumeRate, REGISTRATION_RATE } from "../quota.ts";
 import { sessionStub } from "../sessions/start-session.ts";
 

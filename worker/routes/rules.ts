@@ -6,7 +6,16 @@
 import type { Hono } from "hono";
 import { compileRule, parseRuleText, parseYamlText } from "../../rules/rule/index.ts";
 import {
-  MAX_EVENTS_BODY_BYTES, MAX_RULE_BYTES, MAX_RULES_PER_ORG, RuleDeleted, RuleInfo, RuleList, RuleName, RulePut, RuleTestRequest, RuleTestResult,
+  MAX_EVENTS_BODY_BYTES,
+  MAX_RULE_BYTES,
+  MAX_RULES_PER_ORG,
+  RuleDeleted,
+  RuleInfo,
+  RuleList,
+  RuleName,
+  RulePut,
+  RuleTestRequest,
+  RuleTestResult,
 } from "../../schemas/rules.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { countRules, deleteRule, getRule, listRules, putRule } from "../../platform/db/rules.ts";
@@ -33,7 +42,8 @@ export function ruleRoutes(app: Hono<AppEnv>): void {
     {
       method: "put",
       path: "/v1/orgs/:oid/rules/:name",
-      summary: "Create or replace a rule (JSON, or YAML with Content-Type application/yaml); its tests run first. New rules are disabled unless enabled: true.",
+      summary:
+        "Create or replace a rule (JSON, or YAML with Content-Type application/yaml); its tests run first. New rules are disabled unless enabled: true.",
       tag: "rules",
       auth: "org",
       body: RulePut,
@@ -56,7 +66,14 @@ export function ruleRoutes(app: Hono<AppEnv>): void {
       if (!(await getRule(c.env.DB, c.var.org.id, name)) && (await countRules(c.env.DB, c.var.org.id)) >= MAX_RULES_PER_ORG) {
         throw new ApiError(409, "rule_limit", `at most ${MAX_RULES_PER_ORG} rules per org`);
       }
-      const row = await putRule(c.env.DB, c.var.org.id, name, JSON.stringify(rule), enabled as boolean | undefined, new Date().toISOString());
+      const row = await putRule(
+        c.env.DB,
+        c.var.org.id,
+        name,
+        JSON.stringify(rule),
+        enabled as boolean | undefined,
+        new Date().toISOString(),
+      );
       return c.json(ruleInfo(row));
     },
   );
@@ -69,7 +86,14 @@ export function ruleRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/orgs/:oid/rules/:name", summary: "Read one rule (with enabled, version, updated_at).", tag: "rules", auth: "org", response: RuleInfo },
+    {
+      method: "get",
+      path: "/v1/orgs/:oid/rules/:name",
+      summary: "Read one rule (with enabled, version, updated_at).",
+      tag: "rules",
+      auth: "org",
+      response: RuleInfo,
+    },
     async (c, { params }) => {
       const row = await getRule(c.env.DB, c.var.org.id, ruleName(params.name!));
       if (!row) throw notFound("rule");

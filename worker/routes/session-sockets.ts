@@ -65,14 +65,16 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       {
         method: "get",
         path,
-        summary: "The session's WebSocket (owner, read-write). `?after_seq=N` resumes after event N; otherwise a `history` frame comes first.",
+        summary:
+          "The session's WebSocket (owner, read-write). `?after_seq=N` resumes after event N; otherwise a `history` frame comes first.",
         tag: "websocket",
         auth: "registered",
         socketTicket: true,
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
-      (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false, expiresAt: c.var.user.expiresAt }),
+      (c, { params }) =>
+        clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false, expiresAt: c.var.user.expiresAt }),
     );
   }
 
@@ -88,12 +90,25 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       errors: ["upgrade_required"],
     },
     // The key's id goes with the socket, so revoking the key closes it (routes/orgs.ts).
-    (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: orgOwner(c.var.org.id), readOnly: true, expiresAt: c.var.org.expiresAt, keyId: c.var.org.keyId }),
+    (c, { params }) =>
+      clientUpgrade(c.req.raw, c.env, params.id!, {
+        ownerId: orgOwner(c.var.org.id),
+        readOnly: true,
+        expiresAt: c.var.org.expiresAt,
+        keyId: c.var.org.keyId,
+      }),
   );
 
   route(
     app,
-    { method: "get", path: "/v1/runner/sessions/:id/ws", summary: "The runner's channel (sandbox only; `Authorization: Bearer <runner token>`).", tag: "internal", auth: "none", errors: ["upgrade_required"] },
+    {
+      method: "get",
+      path: "/v1/runner/sessions/:id/ws",
+      summary: "The runner's channel (sandbox only; `Authorization: Bearer <runner token>`).",
+      tag: "internal",
+      auth: "none",
+      errors: ["upgrade_required"],
+    },
     async (c, { params }) => {
       requireUpgrade(c.req.raw);
       if (!(await findSessionRow(c.env.DB, params.id!))) throw notFound("session");

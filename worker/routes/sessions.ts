@@ -1,5 +1,5 @@
 /** Sessions over REST (docs/api.md §4): create, list, read, terminate, delete, history. */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import {
   HistoryPage,
   HistoryQuery,
@@ -15,12 +15,12 @@ import {
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { credentialInfo } from "../../platform/db/credentials.ts";
 import { getDefaultProfile, getProfile } from "../../platform/db/profiles.ts";
-import { deleteSessionRow, type SessionRow } from "../../platform/db/sessions.ts";
+import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
 import { ownedSession } from "../sessions/owners.ts";
-import { describeOwned, findOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
+import { describeOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
 
 export function sessionRoutes(app: Hono<AppEnv>): void {
@@ -44,7 +44,9 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
         throw new ApiError(403, "no_credentials", "store a Claude credential first: POST /v1/auth/claude/apikey or the OAuth flow");
       }
       const ring = await keyringFrom(c.env);
-      const profile = body.profile_id ? await getProfile(c.env.DB, ring, userId, body.profile_id) : await getDefaultProfile(c.env.DB, ring, userId);
+      const profile = body.profile_id
+        ? await getProfile(c.env.DB, ring, userId, body.profile_id)
+        : await getDefaultProfile(c.env.DB, ring, userId);
       if (!profile) throw new ApiError(400, "profile_not_found", body.profile_id ? "no such profile" : "you have no default profile");
       const { id: profileId, name: _name, is_default: _d, created_at: _c, updated_at: _u, ...profileSettings } = profile;
       const { session, reused } = await startSession(
@@ -66,19 +68,41 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/sessions", summary: "List the caller's sessions, newest first.", tag: "sessions", auth: "registered", query: SessionListQuery, response: SessionList },
+    {
+      method: "get",
+      path: "/v1/sessions",
+      summary: "List the caller's sessions, newest first.",
+      tag: "sessions",
+      auth: "registered",
+      query: SessionListQuery,
+      response: SessionList,
+    },
     async (c, { query }) => c.json(await listOwned(c.env, c.var.user.id, query)),
   );
 
   route(
     app,
-    { method: "get", path: "/v1/sessions/:id", summary: "The full session record.", tag: "sessions", auth: "registered", response: SessionAnswer },
+    {
+      method: "get",
+      path: "/v1/sessions/:id",
+      summary: "The full session record.",
+      tag: "sessions",
+      auth: "registered",
+      response: SessionAnswer,
+    },
     async (c, { params }) => c.json({ session: await describeOwned(c.env, params.id!, c.var.user.id) }),
   );
 
   route(
     app,
-    { method: "delete", path: "/v1/sessions/:id", summary: "Terminate the session (end_reason user_requested).", tag: "sessions", auth: "registered", response: SessionTerminated },
+    {
+      method: "delete",
+      path: "/v1/sessions/:id",
+      summary: "Terminate the session (end_reason user_requested).",
+      tag: "sessions",
+      auth: "registered",
+      response: SessionTerminated,
+    },
     async (c, { params }) => {
       await ownedSession(c, params.id!);
       await sessionStub(c.env, params.id!).terminate("user_requested", "terminated by its owner");
@@ -88,7 +112,15 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "delete", path: "/v1/sessions/:id/record", summary: "Delete an ended session's record, events and archive.", tag: "sessions", auth: "registered", response: SessionRecordDeleted, errors: ["session_not_ended"] },
+    {
+      method: "delete",
+      path: "/v1/sessions/:id/record",
+      summary: "Delete an ended session's record, events and archive.",
+      tag: "sessions",
+      auth: "registered",
+      response: SessionRecordDeleted,
+      errors: ["session_not_ended"],
+    },
     async (c, { params }) => {
       const row = await ownedSession(c, params.id!);
       if (row.status !== "ended") throw new ApiError(409, "session_not_ended", "terminate the session before deleting its record");
@@ -100,7 +132,15 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
 
   route(
     app,
-    { method: "get", path: "/v1/sessions/:id/history", summary: "Stored events after after_seq: a page with limit, the whole history without it.", tag: "sessions", auth: "registered", query: HistoryQuery, response: HistoryPage },
+    {
+      method: "get",
+      path: "/v1/sessions/:id/history",
+      summary: "Stored events after after_seq: a page with limit, the whole history without it.",
+      tag: "sessions",
+      auth: "registered",
+      query: HistoryQuery,
+      response: HistoryPage,
+    },
     async (c, { params, query }) => historyOwned(c.env, params.id!, c.var.user.id, query),
   );
 }

@@ -15,7 +15,8 @@ export function wsTicketRoutes(app: Hono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/ws-ticket",
-      summary: "Issue a socket ticket: redeemable once, within 30 s, as `?ticket=` on the caller's session sockets (only `session_id`'s when given).",
+      summary:
+        "Issue a socket ticket: redeemable once, within 30 s, as `?ticket=` on the caller's session sockets (only `session_id`'s when given).",
       tag: "websocket",
       auth: "registered",
       body: WsTicketRequest,
@@ -24,7 +25,11 @@ export function wsTicketRoutes(app: Hono<AppEnv>): void {
     async (c, { body }) => {
       const user = c.var.user;
       if (body.session_id) await findOwned(c.env, body.session_id, user.id);
-      const { ticket, expiresAt } = await issueTicket(c.env.DB, { userId: user.id, email: user.email, sessionId: body.session_id ?? null, tokenExpiresAt: user.expiresAt }, Date.now());
+      const { ticket, expiresAt } = await issueTicket(
+        c.env.DB,
+        { userId: user.id, email: user.email, sessionId: body.session_id ?? null, tokenExpiresAt: user.expiresAt },
+        Date.now(),
+      );
       return c.json({ ticket, expires_at: new Date(expiresAt).toISOString() });
     },
   );

@@ -27,11 +27,13 @@ export async function jsonEvents(request: Request): Promise<EventItem[]> {
     const events = (value as { events: unknown }).events;
     if (!Array.isArray(events)) throw new ApiError(400, "invalid_request", "request body: events must be a list");
     if (Object.keys(value).length !== 1) throw new ApiError(400, "invalid_request", "request body: {events: [...]} takes no other field");
-    if (events.length > MAX_EVENTS_PER_CALL) throw new ApiError(413, "too_many_events", `at most ${MAX_EVENTS_PER_CALL} events per call; send more as NDJSON or in several calls`);
+    if (events.length > MAX_EVENTS_PER_CALL)
+      throw new ApiError(413, "too_many_events", `at most ${MAX_EVENTS_PER_CALL} events per call; send more as NDJSON or in several calls`);
     return events.map(eventItem);
   }
   const one = eventItem(value);
-  if (!one.ok) throw new ApiError(400, "invalid_request", `request body must be one event {routing, event} or {events: [...]}: ${one.error}`);
+  if (!one.ok)
+    throw new ApiError(400, "invalid_request", `request body must be one event {routing, event} or {events: [...]}: ${one.error}`);
   return [one];
 }
 

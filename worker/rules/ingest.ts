@@ -47,7 +47,8 @@ function sessionBody(plan: PlannedAgent): ReturnType<typeof OrgSessionCreate.saf
 
 async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: PlannedAgent): Promise<Outcome> {
   const body = sessionBody(plan);
-  if (!body.success) return { rule, skipped: true, reason: "failed", message: `the rendered session is invalid: ${describeIssues(body.error)}` };
+  if (!body.success)
+    return { rule, skipped: true, reason: "failed", message: `the rendered session is invalid: ${describeIssues(body.error)}` };
   const state = orgState(c, org);
   const request = { idempotentKey: plan.idempotent_key, debounceKey: plan.debounce_key, now: Date.now() };
   let claim = await state.claim(request);
@@ -59,8 +60,10 @@ async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: 
       claim = await state.claim(request);
     }
   }
-  if (claim.outcome === "duplicate") return { rule, skipped: true, reason: "idempotent_key", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
-  if (claim.outcome === "busy") return { rule, skipped: true, reason: "debounced", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
+  if (claim.outcome === "duplicate")
+    return { rule, skipped: true, reason: "idempotent_key", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
+  if (claim.outcome === "busy")
+    return { rule, skipped: true, reason: "debounced", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
   try {
     const { session } = await startOrgSession(c, org, body.data);
     await state.confirm(claim.token, session.id);
@@ -81,11 +84,24 @@ async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: 
 }
 
 async function storeDetection(c: Context<AppEnv>, orgId: string, d: Detection): Promise<void> {
-  await insertDetection(c.env.DB, orgId, { id: d.detect_id, cat: d.cat, sourceRule: d.source_rule, body: JSON.stringify(d), createdAt: new Date(d.gen_time).toISOString() });
+  await insertDetection(c.env.DB, orgId, {
+    id: d.detect_id,
+    cat: d.cat,
+    sourceRule: d.source_rule,
+    body: JSON.stringify(d),
+    createdAt: new Date(d.gen_time).toISOString(),
+  });
 }
 
 /** Carries out the actions of one matched rule, adding to `result`; returns the detections it reported. */
-async function execute(c: Context<AppEnv>, org: AuthOrg, entry: RuleEntry, input: unknown, actions: PlannedAction[], result: EventResult): Promise<Detection[]> {
+async function execute(
+  c: Context<AppEnv>,
+  org: AuthOrg,
+  entry: RuleEntry,
+  input: unknown,
+  actions: PlannedAction[],
+  result: EventResult,
+): Promise<Detection[]> {
   const reported: Detection[] = [];
   for (const a of actions) {
     if ("failed" in a) {
@@ -97,14 +113,23 @@ async function execute(c: Context<AppEnv>, org: AuthOrg, entry: RuleEntry, input
     } else if (a.action === "start ai agent") {
       const outcome = await startAgent(c, org, entry.name, a);
       result.sessions.push(outcome);
-      if (outcome.reason === "failed") result.failed_actions.push({ rule: entry.name, action: a.action, error: outcome.message ?? "failed" });
+      if (outcome.reason === "failed")
+        result.failed_actions.push({ rule: entry.name, action: a.action, error: outcome.message ?? "failed" });
     } else {
       const sid = sensorOf(input);
       if (sid === null) {
-        result.failed_actions.push({ rule: entry.name, action: a.action, error: "the event has no routing/sid: variables belong to a sensor" });
+        result.failed_actions.push({
+          rule: entry.name,
+          action: a.action,
+          error: "the event has no routing/sid: variables belong to a sensor",
+        });
         continue;
       }
-      await orgState(c, org).changeVariables(sid, [{ op: a.action === "add var" ? "add" : "del", name: a.name, value: a.value, ttl: a.ttl }], Date.now());
+      await orgState(c, org).changeVariables(
+        sid,
+        [{ op: a.action === "add var" ? "add" : "del", name: a.name, value: a.value, ttl: a.ttl }],
+        Date.now(),
+      );
     }
   }
   return reported;
@@ -115,7 +140,13 @@ function runOptions(name: string) {
 }
 
 /** Evaluates one event against the org's rules and carries out the matches. */
-export async function ingestEvent(c: Context<AppEnv>, org: AuthOrg, rules: OrgRuleSet, base: EvalContext, input: { routing: Record<string, unknown>; event: unknown }): Promise<EventResult> {
+export async function ingestEvent(
+  c: Context<AppEnv>,
+  org: AuthOrg,
+  rules: OrgRuleSet,
+  base: EvalContext,
+  input: { routing: Record<string, unknown>; event: unknown },
+): Promise<EventResult> {
   const result: EventResult = { matched_rules: [], detections: [], sessions: [], failed_actions: [] };
   // Sensor variables are read once per event, only when a rule reads any ([[name]] values).
   const sid = sensorOf(input);

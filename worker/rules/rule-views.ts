@@ -26,5 +26,13 @@ export function actionView(a: PlannedAction): Record<string, unknown> {
     return rest;
   }
   if (a.action !== "start ai agent") return { ...a };
-  return { action: a.action, name: a.name, prompt: a.prompt, idempotent_key: a.idempotent_key, debounce_key: a.debounce_key, profile: a.profile, one_shot: a.one_shot };
+  return {
+    action: a.action,
+    name: a.name,
+    prompt: a.prompt,
+    idempotent_key: a.idempotent_key,
+    debounce_key: a.debounce_key,
+    profile: a.profile,
+    one_shot: a.one_shot,
+  };
 }

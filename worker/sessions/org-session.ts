@@ -16,14 +16,19 @@ import { orgOwner } from "./owners.ts";
 import { startSession, withOverrides } from "./start-session.ts";
 
 /** Starts (or, for a live session with the same idempotent key, returns) an org session. */
-export async function startOrgSession(c: Context<AppEnv>, org: AuthOrg, body: OrgSessionCreate): Promise<{ session: Session; reused: boolean }> {
+export async function startOrgSession(
+  c: Context<AppEnv>,
+  org: AuthOrg,
+  body: OrgSessionCreate,
+): Promise<{ session: Session; reused: boolean }> {
   const prompt = body.initial_prompt ?? body.prompt;
   if (!prompt) throw new ApiError(400, "invalid_request", "request body: an org session needs a prompt (prompt or initial_prompt)");
   if (body.plugins?.length) throw new ApiError(400, "unknown_plugin", `unknown plugin(s): ${body.plugins.join(", ")}`);
   const ring = await keyringFrom(c.env);
   const secretName = SECRET_REFERENCE.exec(body.anthropic_secret)?.[1];
   if (secretName) {
-    if ((await readOrgSecret(c.env.DB, ring, org.id, secretName)) === null) throw new ApiError(400, "secret_not_found", `no org secret named ${secretName}`);
+    if ((await readOrgSecret(c.env.DB, ring, org.id, secretName)) === null)
+      throw new ApiError(400, "secret_not_found", `no org secret named ${secretName}`);
   } else if (!body.anthropic_secret.startsWith("sk-ant-")) {
     throw new ApiError(400, "invalid_request", "anthropic_secret must be hive://secret/<name> or a key starting with sk-ant-");
   }

@@ -37,7 +37,13 @@ const zero = (): Figures => ({ sessions: 0, runtime_minutes: 0, input_tokens: 0,
 const rounded = (f: Figures): Figures => ({ ...f, runtime_minutes: round(f.runtime_minutes, 2), cost_usd: round(f.cost_usd, 6) });
 
 /** The org's usage for sessions created in [since, until). */
-export async function orgUsage(db: D1Database, ownerId: string, since: string | null, until: string | null, now = Date.now()): Promise<OrgUsage> {
+export async function orgUsage(
+  db: D1Database,
+  ownerId: string,
+  since: string | null,
+  until: string | null,
+  now = Date.now(),
+): Promise<OrgUsage> {
   const { results } = await db
     .prepare(
       `SELECT id, name, status, created_by_key, created_at, started_at, terminated_at, input_tokens, output_tokens, cost_usd

@@ -35,8 +35,16 @@ export async function historyOwned(env: Env, id: string, ownerId: string, query:
 }
 
 /** A page of the owner's sessions, newest first. */
-export async function listOwned(env: Env, ownerId: string, query: z.infer<typeof SessionListQuery>): Promise<{ sessions: SessionSummary[]; next_cursor: string | null }> {
-  const rows = await listSessionRows(env.DB, ownerId, { status: query.status, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+export async function listOwned(
+  env: Env,
+  ownerId: string,
+  query: z.infer<typeof SessionListQuery>,
+): Promise<{ sessions: SessionSummary[]; next_cursor: string | null }> {
+  const rows = await listSessionRows(env.DB, ownerId, {
+    status: query.status,
+    limit: query.limit + 1,
+    after: query.cursor ? decodeCursor(query.cursor) : undefined,
+  });
   const page = rows.slice(0, query.limit);
   return { sessions: page.map(toSummary), next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
 }

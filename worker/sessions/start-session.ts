@@ -44,7 +44,11 @@ export function sessionStub(env: AppEnv["Bindings"], id: string) {
 }
 
 /** Creates and starts a session, or returns the live one created with the same idempotent key. */
-export async function startSession(c: Context<AppEnv>, owner: SessionOwner, request: SessionRequest): Promise<{ session: Session; reused: boolean }> {
+export async function startSession(
+  c: Context<AppEnv>,
+  owner: SessionOwner,
+  request: SessionRequest,
+): Promise<{ session: Session; reused: boolean }> {
   if (request.idempotentKey) {
     const existing = await findLiveByIdempotentKey(c.env.DB, owner.ownerId, request.idempotentKey);
     const record = existing ? await sessionStub(c.env, existing.id).describe() : null;

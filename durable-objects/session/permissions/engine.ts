@@ -35,7 +35,8 @@ export function decideToolUse(call: ToolCall, policy: PermissionPolicy): Permiss
   const denial = denyingPattern(policy.denied, call);
   if (denial !== null) return { decision: "deny", reason: `denied by ${denial}` };
   if (call.toolName === ASK_USER_QUESTION) return { decision: "ask", reason: "only the user can answer a question" };
-  if (BOOKKEEPING_TOOLS.has(call.toolName)) return { decision: "allow", reason: `${call.toolName} touches only the agent's own bookkeeping` };
+  if (BOOKKEEPING_TOOLS.has(call.toolName))
+    return { decision: "allow", reason: `${call.toolName} touches only the agent's own bookkeeping` };
   if (policy.mode === "plan") return decidePlan(call, workspace);
   const coverage = allowCoverage(policy.allowed, call, workspace);
   if (coverage.covered) return { decision: "allow", reason: `allowed by ${coverage.by.join(", ")}` };
@@ -46,7 +47,8 @@ export function decideToolUse(call: ToolCall, policy: PermissionPolicy): Permiss
       const field = FILE_EDIT_TOOLS.get(call.toolName);
       if (field === undefined) return { decision: "ask", reason: `not on the allow list (${coverage.why}): acceptEdits asks` };
       const resolved = call.resolvedPaths?.[field];
-      const unsafe = unsafeEditTarget(call.input[field], workspace) ?? (resolved === undefined ? null : unsafeEditTarget(resolved, workspace));
+      const unsafe =
+        unsafeEditTarget(call.input[field], workspace) ?? (resolved === undefined ? null : unsafeEditTarget(resolved, workspace));
       return unsafe === null
         ? { decision: "allow", reason: `acceptEdits approves the file edit tool ${call.toolName} inside the workspace` }
         : { decision: "ask", reason: `acceptEdits asks: ${unsafe}` };

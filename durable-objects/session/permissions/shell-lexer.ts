@@ -285,7 +285,8 @@ export function lexCommand(source: string): ShellStage[] {
           lexInner("`");
           text += UNKNOWN_TEXT;
         } else if (c === "$" && next === "'") lexAnsiCQuoted();
-        else if (c === "$" && next === '"') pos++; // `$"..."` is a double-quoted string
+        else if (c === "$" && next === '"')
+          pos++; // `$"..."` is a double-quoted string
         else if (c === "$" && next === "(") {
           if (peek(2) === "(") stage.arithmetic = true;
           pos += 2;

@@ -67,7 +67,8 @@ export function redirectionHazard(redirects: readonly ShellRedirection[], worksp
     if (op === "<") continue; // reading a file writes nothing
     if (HARMLESS_TARGETS.has(absolute)) continue;
     // A relative target is relative to a working directory an earlier `cd` may have moved.
-    if (!target.text.startsWith("/") && target.text.split("/").includes("..")) return `redirects to ${target.text}, which climbs out with ..`;
+    if (!target.text.startsWith("/") && target.text.split("/").includes(".."))
+      return `redirects to ${target.text}, which climbs out with ..`;
     const relative = workspaceRelative(absolute, workspace);
     if (relative === null) return `redirects to ${target.text}, outside the workspace`;
     if (isControlPath(relative)) return `redirects to ${target.text}, a control file`;

@@ -27,9 +27,11 @@ export class LocalHostBackend implements SandboxBackend {
   }
 
   async describe(): Promise<RunnerProcessState> {
-    const state = (await this.call("GET", `/sandboxes/${this.sessionId}`, undefined, [404])) as
-      | { running?: boolean; exit_code?: number | null; signal?: string | null }
-      | null;
+    const state = (await this.call("GET", `/sandboxes/${this.sessionId}`, undefined, [404])) as {
+      running?: boolean;
+      exit_code?: number | null;
+      signal?: string | null;
+    } | null;
     return { running: state?.running ?? false, exitCode: state?.exit_code ?? null, signal: state?.signal ?? null };
   }
 
@@ -41,7 +43,8 @@ export class LocalHostBackend implements SandboxBackend {
       signal: AbortSignal.timeout(SANDBOX_HOST_TIMEOUT_MS),
     });
     if (tolerated.includes(response.status)) return null;
-    if (!response.ok) throw new Error(`sandbox host answered ${response.status} to ${method} ${path}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok)
+      throw new Error(`sandbox host answered ${response.status} to ${method} ${path}: ${(await response.text()).slice(0, 200)}`);
     return response.json();
   }
 }

@@ -35,8 +35,11 @@ interface CliRun {
 /** Runs the CLI to completion. */
 function cli(token: string, args: string[], input?: string): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: token, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: token, NO_COLOR: "1" } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(input ?? "");
   });
@@ -82,11 +85,16 @@ describe("non-interactive commands", () => {
     const empty = await cli(token, ["sessions", "list", "--json"]);
     expect(empty.code).toBe(0);
     expect(JSON.parse(empty.stdout)).toEqual({ sessions: [], next_cursor: null });
-    const created = JSON.parse((await cli(token, ["sessions", "create", "--mode", "bypassPermissions", "--name", "from-cli", "--json"])).stdout);
+    const created = JSON.parse(
+      (await cli(token, ["sessions", "create", "--mode", "bypassPermissions", "--name", "from-cli", "--json"])).stdout,
+    );
     const listed = JSON.parse((await cli(token, ["sessions", "list", "--json", "--status", "starting"])).stdout);
     const listedRunning = JSON.parse((await cli(token, ["sessions", "list", "--json", "--all"])).stdout);
     expect([...listed.sessions, ...listedRunning.sessions].map((s: { id: string }) => s.id)).toContain(created.session.id);
-    expect(JSON.parse((await cli(token, ["sessions", "get", created.session.id, "--json"])).stdout)).toMatchObject({ id: created.session.id, name: "from-cli" });
+    expect(JSON.parse((await cli(token, ["sessions", "get", created.session.id, "--json"])).stdout)).toMatchObject({
+      id: created.session.id,
+      name: "from-cli",
+    });
     expect(JSON.parse((await cli(token, ["sessions", "terminate", created.session.id, "--json"])).stdout)).toEqual({ terminated: true });
     const history = JSON.parse((await cli(token, ["sessions", "history", created.session.id, "--json"])).stdout);
     expect(history.messages.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: history.messages.length }, (_, i) => i + 1));
@@ -115,7 +123,9 @@ describe("non-interactive commands", () => {
     const token = await readyUser(platform.baseUrl);
     const client = createClient({ baseUrl: platform.baseUrl, token });
     const session = await client.sessions.create({ permission_mode: "bypassPermissions" });
-    const child = spawn(process.execPath, [CLI, "session", "attach", "--id", session.id, "--json"], { env: { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: token } });
+    const child = spawn(process.execPath, [CLI, "session", "attach", "--id", session.id, "--json"], {
+      env: { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: token },
+    });
     let out = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -126,7 +136,10 @@ describe("non-interactive commands", () => {
     await client.sessions.terminate(session.id);
     expect(await exited).toBe(0);
     socket.close();
-    const frames = out.trim().split("\n").map((line) => JSON.parse(line));
+    const frames = out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const seqs = frames.map((f) => f.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(out).toContain("watched-from-the-cli");
@@ -169,14 +182,21 @@ describe("chat in a real terminal", () => {
     const token = await readyUser(platform.baseUrl);
     const env = [`AI_SESSIONS_URL=${platform.baseUrl}`, `AI_SESSIONS_TOKEN=${token}`];
     const command = `'${process.execPath}' '${CLI}' chat --mode acceptEdits; echo "EXIT=$?"; sleep 600`;
-    const started = spawnSync("tmux", ["-L", TMUX_SOCKET, "new-session", "-d", "-s", "chat", "-x", "120", "-y", "40", ...env.flatMap((e) => ["-e", e]), command], { encoding: "utf8" });
+    const started = spawnSync(
+      "tmux",
+      ["-L", TMUX_SOCKET, "new-session", "-d", "-s", "chat", "-x", "120", "-y", "40", ...env.flatMap((e) => ["-e", e]), command],
+      { encoding: "utf8" },
+    );
     expect(started.status, started.stderr).toBe(0);
     const banner = await untilScreen((s) => /Session (\S+) · acceptEdits/.test(s) && s.includes("\n> "), "the chat prompt");
     const sessionId = /Session (\S+) · acceptEdits/.exec(banner)![1]!;
 
     keys("-l", '[[scenario:bash command="touch cli-approved.txt && echo approved-in-terminal"]]');
     keys("Enter");
-    await untilScreen((s) => s.includes("Allow Bash(touch cli-approved.txt && echo approved-in-terminal)? [y]es / [n]o / [s]ession"), "the approval question");
+    await untilScreen(
+      (s) => s.includes("Allow Bash(touch cli-approved.txt && echo approved-in-terminal)? [y]es / [n]o / [s]ession"),
+      "the approval question",
+    );
     expect(existsSync(path.join(platform.sandbox.root, sessionId, "workspace", "cli-approved.txt"))).toBe(false);
     keys("y", "Enter");
     const done = await untilScreen((s) => s.includes("✓ done"), "the end of the turn");

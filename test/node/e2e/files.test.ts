@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, api, hasResult, readyUser, bootE2E, type E2EPlatform } from "./platform-harness.ts";
+import { Client, api, hasResult, bootE2E, type E2EPlatform } from "./platform-harness.ts";
 
 let platform: E2EPlatform;
 let token: string;
@@ -32,12 +32,23 @@ async function runningSession(): Promise<string> {
 }
 
 /** The REST upload flow: reserve, PUT the bytes, complete. */
-async function upload(sessionId: string, filename: string, bytes: Uint8Array, contentType = "application/octet-stream"): Promise<{ path: string; uploadId: string }> {
-  const ticket = await api(platform.baseUrl, token, "POST", `/v1/io/sessions/${sessionId}/upload`, { filename, content_type: contentType, size: bytes.byteLength });
+async function upload(
+  sessionId: string,
+  filename: string,
+  bytes: Uint8Array,
+  contentType = "application/octet-stream",
+): Promise<{ path: string; uploadId: string }> {
+  const ticket = await api(platform.baseUrl, token, "POST", `/v1/io/sessions/${sessionId}/upload`, {
+    filename,
+    content_type: contentType,
+    size: bytes.byteLength,
+  });
   expect(ticket.status, JSON.stringify(ticket.body)).toBe(200);
   const put = await fetch(ticket.body.upload_url, { method: "PUT", body: bytes, headers: { "content-type": contentType } });
   expect(put.status, await put.clone().text()).toBe(200);
-  const completed = await api(platform.baseUrl, token, "POST", `/v1/io/sessions/${sessionId}/upload/complete`, { upload_id: ticket.body.upload_id });
+  const completed = await api(platform.baseUrl, token, "POST", `/v1/io/sessions/${sessionId}/upload/complete`, {
+    upload_id: ticket.body.upload_id,
+  });
   expect(completed.status, JSON.stringify(completed.body)).toBe(200);
   expect(completed.body).toEqual({ success: true, path: ticket.body.target_path });
   return { path: completed.body.path, uploadId: ticket.body.upload_id };
@@ -125,14 +136,22 @@ describe("files with a real agent", () => {
     const id = await runningSession();
     const client = await Client.connect(platform.baseUrl, token, id);
     const bytes = new Uint8Array(randomBytes(64 * 1024));
-    client.send({ type: "upload_request", payload: { request_id: "u1", filename: "ws.bin", content_type: "application/octet-stream", size: bytes.byteLength } });
+    client.send({
+      type: "upload_request",
+      payload: { request_id: "u1", filename: "ws.bin", content_type: "application/octet-stream", size: bytes.byteLength },
+    });
     const ticket = (await client.until((f) => f.some((x) => x.type === "upload_url"), "upload_url")).find((x) => x.type === "upload_url");
     expect(ticket).toMatchObject({ seq: null, payload: { request_id: "u1", target_path: "/workspace/uploads/ws.bin" } });
     expect((await fetch(ticket.payload.upload_url, { method: "PUT", body: bytes })).status).toBe(200);
     client.send({ type: "upload_complete", payload: { request_id: "u2", upload_id: ticket.payload.upload_id } });
-    await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "file_uploaded" && x.payload.request_id === "u2"), "file_uploaded");
+    await client.until(
+      (f) => f.some((x) => x.type === "system" && x.payload.subtype === "file_uploaded" && x.payload.request_id === "u2"),
+      "file_uploaded",
+    );
     client.send({ type: "download_request", payload: { request_id: "d1", path: "uploads/ws.bin" } });
-    const link = (await client.until((f) => f.some((x) => x.type === "download_url"), "download_url")).find((x) => x.type === "download_url");
+    const link = (await client.until((f) => f.some((x) => x.type === "download_url"), "download_url")).find(
+      (x) => x.type === "download_url",
+    );
     expect(link).toMatchObject({ seq: null, payload: { request_id: "d1", size: bytes.byteLength } });
     expect(new Uint8Array(await (await fetch(link.payload.download_url)).arrayBuffer())).toEqual(bytes);
     client.close();

@@ -16,7 +16,9 @@ afterAll(async () => platform?.stop());
 
 /** The sandbox host's view of the session's runner process. */
 async function sandboxRunning(id: string): Promise<boolean> {
-  const response = await fetch(`${platform.sandbox.url}/sandboxes/${id}`, { headers: { authorization: `Bearer ${platform.sandbox.token}` } });
+  const response = await fetch(`${platform.sandbox.url}/sandboxes/${id}`, {
+    headers: { authorization: `Bearer ${platform.sandbox.token}` },
+  });
   if (!response.ok) throw new Error(`sandbox host answered ${response.status}`);
   return ((await response.json()) as { running: boolean }).running;
 }
@@ -38,7 +40,10 @@ describe("hibernation with a real agent", () => {
     expect(dormantStatus.payload).toMatchObject({ status: "running", ui_state: "Waiting" });
     for (let i = 0; (await sandboxRunning(id)) && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await sandboxRunning(id)).toBe(false);
-    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({ status: "running", dormant: true });
+    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({
+      status: "running",
+      dormant: true,
+    });
 
     // The local sandbox host keeps a stopped sandbox's directories; a container does not. Wipe
     // them, so only the archive can bring the file and the conversation back.
@@ -63,7 +68,12 @@ describe("hibernation with a real agent", () => {
     const mark = client.stored().length;
     client.send({ type: "prompt", payload: { text: "[[scenario:recall]]" } });
     await client.until(hasResult(mark), "the recall turn", 60_000);
-    const recalled = JSON.stringify(client.stored().slice(mark).filter((x) => x.type === "assistant"));
+    const recalled = JSON.stringify(
+      client
+        .stored()
+        .slice(mark)
+        .filter((x) => x.type === "assistant"),
+    );
     expect(recalled).toContain("scenario:write path=kept.txt");
     expect(recalled).toContain("scenario:read path=kept.txt");
     client.close();

@@ -24,7 +24,11 @@ async function session(settings: Record<string, unknown>): Promise<{ id: string;
 
 const file = (id: string, name: string) => path.join(platform.sandbox.root, id, "workspace", name);
 const approvals = (c: Client) => c.stored().filter((f) => f.type === "tool_approval_request");
-const toolResults = (c: Client, from: number) => c.stored().slice(from).filter((f) => f.type === "tool_result");
+const toolResults = (c: Client, from: number) =>
+  c
+    .stored()
+    .slice(from)
+    .filter((f) => f.type === "tool_result");
 const prompt = (c: Client, text: string) => c.send({ type: "prompt", payload: { text } });
 const deny = (c: Client, request: any, message: string) =>
   c.send({ type: "tool_approval_response", payload: { tool_use_id: request.payload.tool_use_id, approved: false, message } });
@@ -51,7 +55,11 @@ describe("every tool call is the platform's to decide", () => {
     prompt(client, '[[scenario:bash command="echo platform-decides"]]');
     await client.until(() => approvals(client).length === 1, "an approval request for echo");
     const request = approvals(client)[0];
-    expect(request.payload).toMatchObject({ tool_name: "Bash", tool_input: { command: "echo platform-decides" }, session_patterns: ["Bash(echo:*)"] });
+    expect(request.payload).toMatchObject({
+      tool_name: "Bash",
+      tool_input: { command: "echo platform-decides" },
+      session_patterns: ["Bash(echo:*)"],
+    });
     deny(client, request, "not this one");
     await client.until(hasResult(), "the turn's result");
     const [result] = toolResults(client, 0);

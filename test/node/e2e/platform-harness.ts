@@ -61,7 +61,13 @@ export async function e2eToken(name = `u${randomBytes(6).toString("hex")}`): Pro
 }
 
 /** Calls the platform's REST API. */
-export async function api(base: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  base: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(base + route, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -112,7 +118,8 @@ export class Client {
   async until(predicate: (frames: any[]) => boolean, what: string, timeoutMs = 45_000): Promise<any[]> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.frames)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.map((f) => [f.seq, f.type])).slice(0, 2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.map((f) => [f.seq, f.type])).slice(0, 2000)}`);
       await new Promise((r) => setTimeout(r, 25));
     }
     return this.frames;
@@ -134,4 +141,10 @@ export class Client {
 }
 
 /** True once a `result` event arrived after index `from` of the stored events. */
-export const hasResult = (from = 0) => (frames: any[]) => frames.filter((f) => f.seq !== null).slice(from).some((f) => f.type === "result");
+export const hasResult =
+  (from = 0) =>
+  (frames: any[]) =>
+    frames
+      .filter((f) => f.seq !== null)
+      .slice(from)
+      .some((f) => f.type === "result");

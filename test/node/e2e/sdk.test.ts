@@ -118,7 +118,10 @@ describe("REST", () => {
     const url = await client.auth.oauthUrl(started.oauth_session_id);
     expect(url.status).toBe("ready");
     expect(url.url).toMatch(/^https?:\/\//);
-    expect(await failure(client.auth.submitOAuthCode(started.oauth_session_id, "some-code#not-the-state"))).toMatchObject({ status: 400, code: "oauth_state_mismatch" });
+    expect(await failure(client.auth.submitOAuthCode(started.oauth_session_id, "some-code#not-the-state"))).toMatchObject({
+      status: 400,
+      code: "oauth_state_mismatch",
+    });
     expect(await failure(client.auth.oauthUrl("unknown-flow-id"))).toMatchObject({ status: 404 });
 
     expect(await client.auth.deleteCredential()).toEqual({ deleted: true });
@@ -142,7 +145,10 @@ describe("REST", () => {
     expect(await client.profiles.setDefault(created.id)).toMatchObject({ id: created.id, is_default: true });
     expect(await failure(client.profiles.delete(created.id))).toMatchObject({ status: 409, code: "default_profile" });
     expect(await failure(client.profiles.create({ name: "Investigation" }))).toMatchObject({ status: 409, code: "profile_name_taken" });
-    expect(await failure(client.profiles.create({ name: "typo", allowed_tool: ["Read"] } as never))).toMatchObject({ status: 400, code: "invalid_request" });
+    expect(await failure(client.profiles.create({ name: "typo", allowed_tool: ["Read"] } as never))).toMatchObject({
+      status: 400,
+      code: "invalid_request",
+    });
 
     await client.profiles.setDefault(starters[0]!.id);
     expect(await client.profiles.delete(created.id)).toEqual({ deleted: true });
@@ -151,7 +157,12 @@ describe("REST", () => {
 
   it("sessions: create (idempotent key), list pages, get, history, terminate, delete the record", async () => {
     const client = await readyClient();
-    const a = await client.sessions.create({ name: "first", idempotent_key: "job-1", permission_mode: "bypassPermissions", initial_prompt: "[[scenario:text text=hello]]" });
+    const a = await client.sessions.create({
+      name: "first",
+      idempotent_key: "job-1",
+      permission_mode: "bypassPermissions",
+      initial_prompt: "[[scenario:text text=hello]]",
+    });
     expect(a).toMatchObject({ name: "first", status: "starting" });
     expect((await client.sessions.create({ idempotent_key: "job-1" })).id).toBe(a.id);
     const b = await client.sessions.create({ name: "second" });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, api, hasResult, readyUser, bootE2E, type E2EPlatform } from "./platform-harness.ts";
+import { Client, api, hasResult, bootE2E, type E2EPlatform } from "./platform-harness.ts";
 
 let platform: E2EPlatform;
 let token: string;
@@ -54,7 +54,10 @@ describe("tool permissions with a real agent", () => {
     expect(existsSync(file(id, "asked.txt"))).toBe(false); // nothing ran before the answer
     const request = approvals(client)[0];
     expect(request.payload.tool_name).toBe("Bash");
-    client.send({ type: "tool_approval_response", payload: { tool_use_id: request.payload.tool_use_id, approved: true, approval_scope: "session" } });
+    client.send({
+      type: "tool_approval_response",
+      payload: { tool_use_id: request.payload.tool_use_id, approved: true, approval_scope: "session" },
+    });
     await client.until(hasResult(from), "bash result");
     expect(readFileSync(file(id, "asked.txt"), "utf8")).toBe("first\n");
 
@@ -76,7 +79,7 @@ describe("tool permissions with a real agent", () => {
     const denied = await session({ permission_mode: "bypassPermissions", denied_tools: ["Bash(touch:*)", "Write"] });
     denied.client.send({ type: "prompt", payload: { text: '[[scenario:bash command="touch denied.txt"]]' } });
     await denied.client.until(hasResult(), "bash result");
-    let from = denied.client.stored().length;
+    const from = denied.client.stored().length;
     denied.client.send({ type: "prompt", payload: { text: '[[scenario:write path=denied.md content="no"]]' } });
     await denied.client.until(hasResult(from), "write result");
     expect(existsSync(file(denied.id, "denied.txt"))).toBe(false);
@@ -107,9 +110,16 @@ describe("tool permissions with a real agent", () => {
     const asked = client.stored().find((f) => f.type === "ask_user_question");
     expect(asked.payload.questions[0].question).toBe("Which host first?");
     expect(asked.payload.questions[0].options.map((o: any) => o.label)).toEqual(["web-1", "web-2"]);
-    client.send({ type: "ask_user_question_response", payload: { question_id: asked.payload.question_id, answers: { "Which host first?": "web-2" } } });
+    client.send({
+      type: "ask_user_question_response",
+      payload: { question_id: asked.payload.question_id, answers: { "Which host first?": "web-2" } },
+    });
     await client.until(hasResult(), "result");
-    const text = client.stored().filter((f) => f.type === "assistant").map((f) => JSON.stringify(f.payload.content)).join(" ");
+    const text = client
+      .stored()
+      .filter((f) => f.type === "assistant")
+      .map((f) => JSON.stringify(f.payload.content))
+      .join(" ");
     expect(text).toContain("web-2");
     client.close();
   });
@@ -124,11 +134,22 @@ describe("turn control with a real agent", () => {
     await new Promise((r) => setTimeout(r, 300));
     client.send({ type: "interrupt" });
     await client.until(hasResult(), "the interrupted turn's result");
-    await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > f.find((y: any) => y.type === "result").seq), "idle");
+    await client.until(
+      (f) =>
+        f.some(
+          (x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > f.find((y: any) => y.type === "result").seq,
+        ),
+      "idle",
+    );
     const from = client.stored().length;
     client.send({ type: "prompt", payload: { text: "What did I ask? [[scenario:recall]]" } });
     await client.until(hasResult(from), "the next turn");
-    const recall = client.stored().slice(from).filter((f) => f.type === "assistant").map((f) => JSON.stringify(f.payload.content)).join(" ");
+    const recall = client
+      .stored()
+      .slice(from)
+      .filter((f) => f.type === "assistant")
+      .map((f) => JSON.stringify(f.payload.content))
+      .join(" ");
     expect(recall).toContain("Start the slow job");
     // A tool that kept running would write late.txt 4 s after it started: wait past that.
     await new Promise((r) => setTimeout(r, Math.max(0, toolStarted + 5_500 - Date.now())));
@@ -139,11 +160,17 @@ describe("turn control with a real agent", () => {
   it("a prompt sent during a turn is queued and runs next, in order", async () => {
     const { client } = await session({ permission_mode: "bypassPermissions" });
     client.send({ type: "prompt", payload: { text: "[[scenario:slow chunks=8 delay=100]]" } });
-    await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Running" && x.payload.status === "running"), "running");
+    await client.until(
+      (f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Running" && x.payload.status === "running"),
+      "running",
+    );
     client.send({ type: "prompt", payload: { text: "second [[scenario:text text=second-answer]]" } });
     await client.until((f) => f.some((x) => x.type === "system" && x.payload.subtype === "message_queued"), "message_queued");
     await client.until((f) => f.filter((x) => x.type === "result").length === 2, "two results");
-    const texts = client.stored().filter((f) => f.type === "assistant").map((f) => JSON.stringify(f.payload.content));
+    const texts = client
+      .stored()
+      .filter((f) => f.type === "assistant")
+      .map((f) => JSON.stringify(f.payload.content));
     expect(texts.at(-1)).toContain("second-answer");
     client.close();
   });

@@ -57,13 +57,16 @@ describe("a session with a real Claude Code agent", () => {
     const watcher = await Client.connect(platform.baseUrl, token, id);
     const flaky = await Client.connect(platform.baseUrl, token, id);
     await flaky.until((f) => f.some((x) => x.type === "history"), "history");
-    flaky.send({ type: "prompt", payload: { text: '[[scenario:multi rounds=4]]' } });
+    flaky.send({ type: "prompt", payload: { text: "[[scenario:multi rounds=4]]" } });
     await flaky.until((f) => f.some((x) => x.type === "tool_use"), "first tool_use");
     const lastSeen = Math.max(...flaky.stored().map((f) => f.seq));
     flaky.kill();
 
     await watcher.until(hasResult(), "result on the watcher");
-    await watcher.until((f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > lastSeen), "the turn to settle");
+    await watcher.until(
+      (f) => f.some((x) => x.type === "session_status" && x.payload.ui_state === "Waiting" && x.seq > lastSeen),
+      "the turn to settle",
+    );
     const resumed = await Client.connect(platform.baseUrl, token, id, `&after_seq=${lastSeen}`);
     const all = watcher.stored();
     const expected = all.filter((f) => f.seq > lastSeen);
@@ -71,7 +74,12 @@ describe("a session with a real Claude Code agent", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(resumed.frames.some((f) => f.type === "history")).toBe(false);
     // Exactly the missed events, each once, identical to what the watcher saw live.
-    expect(resumed.stored().map((f) => [f.seq, f.type])).toEqual(watcher.stored().filter((f) => f.seq > lastSeen).map((f) => [f.seq, f.type]));
+    expect(resumed.stored().map((f) => [f.seq, f.type])).toEqual(
+      watcher
+        .stored()
+        .filter((f) => f.seq > lastSeen)
+        .map((f) => [f.seq, f.type]),
+    );
     expect(resumed.stored().filter((f) => f.type === "tool_result").length).toBe(4);
 
     const fresh = await Client.connect(platform.baseUrl, token, id);
@@ -91,7 +99,10 @@ describe("a session with a real Claude Code agent", () => {
     const before = client.stored().length;
     client.send({ type: "prompt", payload: { text: "What did I say? [[scenario:recall]]" } });
     await client.until(hasResult(before), "second result");
-    const answer = client.stored().slice(before).find((f) => f.type === "assistant");
+    const answer = client
+      .stored()
+      .slice(before)
+      .find((f) => f.type === "assistant");
     expect(JSON.stringify(answer.payload.content)).toContain("favourite colour is teal");
     client.close();
   });
@@ -117,7 +128,11 @@ describe("a session with a real Claude Code agent", () => {
     const url = `${platform.baseUrl}/v1/gateway/sessions/${id}/v1/messages`;
     const body = JSON.stringify({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
     const before = platform.modelServer!.requests.length;
-    const attempts: Record<string, string>[] = [{ authorization: `Bearer ${agentCredential}` }, { "x-api-key": agentCredential! }, { authorization: "Bearer gt_wrong" }];
+    const attempts: Record<string, string>[] = [
+      { authorization: `Bearer ${agentCredential}` },
+      { "x-api-key": agentCredential! },
+      { authorization: "Bearer gt_wrong" },
+    ];
     for (const headers of attempts) {
       const replayed = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
       expect(replayed.status, JSON.stringify(headers)).toBe(401);
@@ -141,7 +156,8 @@ describe("a session with a real Claude Code agent", () => {
     const client = await Client.connect(platform.baseUrl, token, id);
     client.send({ type: "prompt", payload: { text: "[[scenario:text text=ready]]" } });
     await client.until(hasResult(), "result");
-    const sandbox = async (): Promise<any> => (await fetch(`${platform.sandbox.url}/sandboxes/${id}`, { headers: { authorization: `Bearer ${platform.sandbox.token}` } })).json();
+    const sandbox = async (): Promise<any> =>
+      (await fetch(`${platform.sandbox.url}/sandboxes/${id}`, { headers: { authorization: `Bearer ${platform.sandbox.token}` } })).json();
     expect((await sandbox()).running).toBe(true);
 
     const stranger = await readyUser(platform.baseUrl);
@@ -157,6 +173,9 @@ describe("a session with a real Claude Code agent", () => {
     const deadline = Date.now() + 10_000;
     while ((await sandbox()).running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect((await sandbox()).running).toBe(false);
-    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({ status: "ended", end_reason: "user_requested" });
+    expect((await api(platform.baseUrl, token, "GET", `/v1/sessions/${id}`)).body.session).toMatchObject({
+      status: "ended",
+      end_reason: "user_requested",
+    });
   });
 });

@@ -8,7 +8,15 @@ import { ev, matches, NOW } from "./detect-helpers.ts";
 
 type Case = [string, Record<string, unknown>, unknown, boolean];
 
-const proc = ev({ FILE_PATH: "C:\\Windows\\System32\\cmd.exe", COMMAND_LINE: "cmd.exe -e -e -e", PROCESS_ID: 4242, USER: "Bob", FLAG: true, EMPTY: "", NIL: null });
+const proc = ev({
+  FILE_PATH: "C:\\Windows\\System32\\cmd.exe",
+  COMMAND_LINE: "cmd.exe -e -e -e",
+  PROCESS_ID: 4242,
+  USER: "Bob",
+  FLAG: true,
+  EMPTY: "",
+  NIL: null,
+});
 
 const cases: Case[] = [
   // is (Q2): numbers and numeric strings compare as numbers; booleans with "true"/"false".
@@ -41,7 +49,12 @@ const cases: Case[] = [
   ["ends with: case", { op: "ends with", path: "event/FILE_PATH", value: "CMD.EXE" }, proc, false],
   ["ends with: case insensitive", { op: "ends with", path: "event/FILE_PATH", value: "CMD.EXE", "case sensitive": false }, proc, true],
   // matches (Q1): RE2, unanchored, case-insensitive unless `case sensitive: true`.
-  ["matches: docs example", { op: "matches", path: "event/FILE_PATH", re: "\\\\temp\\\\[^\\\\]+\\.ps1$" }, ev({ FILE_PATH: "C:\\Temp\\x.ps1" }), true],
+  [
+    "matches: docs example",
+    { op: "matches", path: "event/FILE_PATH", re: "\\\\temp\\\\[^\\\\]+\\.ps1$" },
+    ev({ FILE_PATH: "C:\\Temp\\x.ps1" }),
+    true,
+  ],
   ["matches: anchored no", { op: "matches", path: "event/FILE_PATH", re: "^temp" }, ev({ FILE_PATH: "C:\\Temp\\x.ps1" }), false],
   ["matches: unanchored search", { op: "matches", path: "event/COMMAND_LINE", re: "-e\\s-e" }, proc, true],
   ["matches: insensitive by default", { op: "matches", path: "event/USER", re: "^bob$" }, proc, true],
@@ -67,12 +80,27 @@ const cases: Case[] = [
   ["length of map = keys", { op: "is greater than", path: "event/M", value: 1, "length of": true }, ev({ M: { a: 1, b: 2 } }), true],
   ["length of list", { op: "is lower than", path: "event/L", value: 3, "length of": true }, ev({ L: [1, 2, 3] }), false],
   // string distance (Q31): Levenshtein ≤ max, code points, honours case sensitive.
-  ["string distance: docs example", { op: "string distance", path: "event/DOMAIN_NAME", value: ["example.org"], max: 1 }, ev({ DOMAIN_NAME: "exampIe.org" }), true],
-  ["string distance: too far", { op: "string distance", path: "event/DOMAIN_NAME", value: "example.org", max: 1 }, ev({ DOMAIN_NAME: "exampIe.orq" }), false],
+  [
+    "string distance: docs example",
+    { op: "string distance", path: "event/DOMAIN_NAME", value: ["example.org"], max: 1 },
+    ev({ DOMAIN_NAME: "exampIe.org" }),
+    true,
+  ],
+  [
+    "string distance: too far",
+    { op: "string distance", path: "event/DOMAIN_NAME", value: "example.org", max: 1 },
+    ev({ DOMAIN_NAME: "exampIe.orq" }),
+    false,
+  ],
   ["string distance: inclusive max", { op: "string distance", path: "event/D", value: "abc", max: 2 }, ev({ D: "xyc" }), true],
   ["string distance: code points", { op: "string distance", path: "event/D", value: "héllo", max: 1 }, ev({ D: "hello" }), true],
   ["string distance: case sensitive", { op: "string distance", path: "event/D", value: "ABC", max: 0 }, ev({ D: "abc" }), false],
-  ["string distance: case insensitive", { op: "string distance", path: "event/D", value: "ABC", max: 0, "case sensitive": false }, ev({ D: "abc" }), true],
+  [
+    "string distance: case insensitive",
+    { op: "string distance", path: "event/D", value: "ABC", max: 0, "case sensitive": false },
+    ev({ D: "abc" }),
+    true,
+  ],
   // is older than (Q30): > 1e11 is ms, else seconds.
   ["older: seconds", { op: "is older than", path: "event/T", seconds: 3600 }, ev({ T: NOW / 1000 - 7200 }), true],
   ["older: seconds, too recent", { op: "is older than", path: "event/T", seconds: 3600 }, ev({ T: NOW / 1000 - 60 }), false],

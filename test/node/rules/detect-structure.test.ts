@@ -50,18 +50,36 @@ describe("scope (Q6)", () => {
   const rule = (port: number) => ({
     op: "scope",
     path: "event/NETWORK_ACTIVITY/",
-    rule: { op: "and", rules: [{ op: "is", path: "event/DESTINATION/PORT", value: port }, { op: "is public address", path: "event/SOURCE/IP_ADDRESS" }] },
+    rule: {
+      op: "and",
+      rules: [
+        { op: "is", path: "event/DESTINATION/PORT", value: port },
+        { op: "is public address", path: "event/SOURCE/IP_ADDRESS" },
+      ],
+    },
   });
   it("requires both conditions of the same element", () => {
     expect(matches(rule(3389), net)).toBe(true);
     // Port 443 is on the connection from a private address: no single element has both.
     expect(matches(rule(443), net)).toBe(false);
     // Without scope the two conditions are met by different elements.
-    expect(matches({ op: "and", rules: rule(443).rule.rules.map((r) => ({ ...r, path: r.path.replace("event/", "event/NETWORK_ACTIVITY/") })) }, net)).toBe(true);
+    expect(
+      matches(
+        { op: "and", rules: rule(443).rule.rules.map((r) => ({ ...r, path: r.path.replace("event/", "event/NETWORK_ACTIVITY/") })) },
+        net,
+      ),
+    ).toBe(true);
   });
   it("bare relative paths and routing/ inside scope", () => {
-    expect(matches({ op: "scope", path: "event/NETWORK_ACTIVITY", rule: { op: "is", path: "DESTINATION/PORT", value: 443 } }, net)).toBe(true);
-    expect(matches({ op: "scope", path: "event/NETWORK_ACTIVITY", rule: { op: "is", path: "routing/event_type", value: "NETWORK_CONNECTIONS" } }, net)).toBe(true);
+    expect(matches({ op: "scope", path: "event/NETWORK_ACTIVITY", rule: { op: "is", path: "DESTINATION/PORT", value: 443 } }, net)).toBe(
+      true,
+    );
+    expect(
+      matches(
+        { op: "scope", path: "event/NETWORK_ACTIVITY", rule: { op: "is", path: "routing/event_type", value: "NETWORK_CONNECTIONS" } },
+        net,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -70,17 +88,29 @@ describe("selectors", () => {
   it.each([
     ["event: exact", { event: "DNS_REQUEST", op: "ends with", path: "event/DOMAIN_NAME", value: ".example.org" }, true],
     ["event: another type", { event: "NEW_PROCESS", op: "exists", path: "event/DOMAIN_NAME" }, false],
-    ["event: case-sensitive even with case sensitive false", { event: "dns_request", op: "exists", path: "event/DOMAIN_NAME", "case sensitive": false }, false],
+    [
+      "event: case-sensitive even with case sensitive false",
+      { event: "dns_request", op: "exists", path: "event/DOMAIN_NAME", "case sensitive": false },
+      false,
+    ],
     ["events: list", { events: ["NEW_PROCESS", "DNS_REQUEST"], op: "exists", path: "event/DOMAIN_NAME" }, true],
     ["not does not escape the selector", { event: "NEW_PROCESS", op: "exists", path: "event/X", not: true }, false],
-    ["nested event of another type is false (Q33)", { op: "or", rules: [{ event: "NEW_PROCESS", op: "exists", path: "event/DOMAIN_NAME" }] }, false],
+    [
+      "nested event of another type is false (Q33)",
+      { op: "or", rules: [{ event: "NEW_PROCESS", op: "exists", path: "event/DOMAIN_NAME" }] },
+      false,
+    ],
     ["no selector sees every event", { op: "exists", path: "event/DOMAIN_NAME" }, true],
   ])("%s", (_name, detect, want) => {
     expect(matches(detect, dns)).toBe(want);
   });
 
   it("target detection selects by report name; '*' selects all (Q9)", () => {
-    const detection = { cat: "example-org-lookup", routing: { hostname: "kiosk-7", event_type: "DNS_REQUEST" }, detect: { event: {}, routing: {} } };
+    const detection = {
+      cat: "example-org-lookup",
+      routing: { hostname: "kiosk-7", event_type: "DNS_REQUEST" },
+      detect: { event: {}, routing: {} },
+    };
     const docs = { target: "detection", event: "example-org-lookup", op: "is", path: "routing/hostname", value: "kiosk-7" };
     expect(matches(docs, detection)).toBe(true);
     expect(matches({ ...docs, event: "other" }, detection)).toBe(false);
@@ -96,15 +126,30 @@ describe("transforms", () => {
     ["file name", { op: "is", path: "event/FILE_PATH", value: "cmd.exe", "file name": true }, { FILE_PATH: "C:\\Windows\\cmd.exe" }, true],
     ["file name, slash", { op: "is", path: "event/FILE_PATH", value: "bash", "file name": true }, { FILE_PATH: "/usr/bin/bash" }, true],
     ["file name, no separator", { op: "is", path: "event/FILE_PATH", value: "bash", "file name": true }, { FILE_PATH: "bash" }, true],
-    ["file name + case", { op: "starts with", path: "event/FILE_PATH", value: "CMD", "file name": true, "case sensitive": false }, { FILE_PATH: "C:\\Windows\\cmd.exe" }, true],
+    [
+      "file name + case",
+      { op: "starts with", path: "event/FILE_PATH", value: "CMD", "file name": true, "case sensitive": false },
+      { FILE_PATH: "C:\\Windows\\cmd.exe" },
+      true,
+    ],
     ["sub domain 0:2", { op: "is", path: "event/D", value: "www.example", "sub domain": "0:2" }, { D: "www.example.org" }, true],
     ["sub domain -1", { op: "is", path: "event/D", value: "org", "sub domain": "-1" }, { D: "www.example.org" }, true],
     ["sub domain 1:", { op: "is", path: "event/D", value: "example.org", "sub domain": "1:" }, { D: "www.example.org" }, true],
     ["sub domain -2:", { op: "is", path: "event/D", value: "example.org", "sub domain": "-2:" }, { D: "a.b.example.org" }, true],
     ["sub domain : tests each label", { op: "is", path: "event/D", value: "example", "sub domain": ":" }, { D: "www.example.org" }, true],
     ["sub domain : no label", { op: "is", path: "event/D", value: "exam", "sub domain": ":" }, { D: "www.example.org" }, false],
-    ["sub domain + matches", { op: "matches", path: "event/D", re: "^[a-z0-9]{20,}$", "sub domain": "0" }, { D: "aaaaaaaaaaaaaaaaaaaaaaaa.evil.com" }, true],
-    ["sub domain + string distance", { op: "string distance", path: "event/D", value: "google.com", max: 1, "sub domain": "-2:" }, { D: "mail.gooogle.com" }, true],
+    [
+      "sub domain + matches",
+      { op: "matches", path: "event/D", re: "^[a-z0-9]{20,}$", "sub domain": "0" },
+      { D: "aaaaaaaaaaaaaaaaaaaaaaaa.evil.com" },
+      true,
+    ],
+    [
+      "sub domain + string distance",
+      { op: "string distance", path: "event/D", value: "google.com", max: 1, "sub domain": "-2:" },
+      { D: "mail.gooogle.com" },
+      true,
+    ],
   ])("%s", (_name, detect, event, want) => {
     expect(matches(detect, ev(event))).toBe(want);
   });
@@ -130,18 +175,53 @@ describe("value modifiers (Q17)", () => {
 });
 
 describe("lookup (Q13)", () => {
-  const table = { "ABCDEF": { family: "emotet", score: 90 }, "123456": { family: "benign", score: 1 } };
+  const table = { ABCDEF: { family: "emotet", score: 90 }, "123456": { family: "benign", score: 1 } };
   const lookup = (name: string) => (name === "bad-hashes" ? table : undefined);
   it.each([
     ["key present", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes" }, "ABCDEF", true],
     ["key absent", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes" }, "FFFF", false],
     ["case sensitive by default", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes" }, "abcdef", false],
-    ["case sensitive false", { op: "lookup", path: "event/HASH", resource: "lcr://lookup/bad-hashes", "case sensitive": false }, "abcdef", true],
+    [
+      "case sensitive false",
+      { op: "lookup", path: "event/HASH", resource: "lcr://lookup/bad-hashes", "case sensitive": false },
+      "abcdef",
+      true,
+    ],
     ["lookup/NAME form", { op: "lookup", path: "event/HASH", resource: "lookup/bad-hashes" }, "ABCDEF", true],
     ["unknown lookup", { op: "lookup", path: "event/HASH", resource: "hive://lookup/other" }, "ABCDEF", false],
-    ["metadata_rules", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes", metadata_rules: { op: "is greater than", path: "score", value: 50 } }, "123456", false],
-    ["metadata_rules true", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes", metadata_rules: { op: "is greater than", path: "/score", value: 50 } }, "ABCDEF", true],
-    ["metadata_rules on /", { op: "lookup", path: "event/HASH", resource: "hive://lookup/bad-hashes", metadata_rules: { op: "is greater than", path: "/", value: 1, "length of": true } }, "ABCDEF", true],
+    [
+      "metadata_rules",
+      {
+        op: "lookup",
+        path: "event/HASH",
+        resource: "hive://lookup/bad-hashes",
+        metadata_rules: { op: "is greater than", path: "score", value: 50 },
+      },
+      "123456",
+      false,
+    ],
+    [
+      "metadata_rules true",
+      {
+        op: "lookup",
+        path: "event/HASH",
+        resource: "hive://lookup/bad-hashes",
+        metadata_rules: { op: "is greater than", path: "/score", value: 50 },
+      },
+      "ABCDEF",
+      true,
+    ],
+    [
+      "metadata_rules on /",
+      {
+        op: "lookup",
+        path: "event/HASH",
+        resource: "hive://lookup/bad-hashes",
+        metadata_rules: { op: "is greater than", path: "/", value: 1, "length of": true },
+      },
+      "ABCDEF",
+      true,
+    ],
   ])("%s", (_name, detect, hash, want) => {
     expect(matches(detect, ev({ HASH: hash }), { lookup })).toBe(want);
   });
@@ -154,7 +234,13 @@ describe("lookup (Q13)", () => {
 
 describe("times (Q11)", () => {
   // Weekdays 09:00–17:00 in New York; NOW is Thursday 12:00 UTC = 07:00 EST.
-  const window = (start: number, end: number, tz = "America/New_York") => ({ day_of_week_start: 2, day_of_week_end: 6, time_of_day_start: start, time_of_day_end: end, tz });
+  const window = (start: number, end: number, tz = "America/New_York") => ({
+    day_of_week_start: 2,
+    day_of_week_end: 6,
+    time_of_day_start: start,
+    time_of_day_end: end,
+    tz,
+  });
   const at = (ms: number) => ev({ X: 1 }, { event_time: ms });
   it.each([
     ["outside hours", [window(900, 1700)], NOW, false],
@@ -175,7 +261,20 @@ describe("times (Q11)", () => {
 
 describe("rejected at compile time, naming the path", () => {
   it.each([
-    ["unknown operator", { op: "and", rules: [{ op: "is", path: "a", value: 1 }, { op: "is", path: "b", value: 1 }, { op: "equals", path: "c" }] }, "detect.rules[2].op", "invalid_rule", /unknown operator 'equals'/],
+    [
+      "unknown operator",
+      {
+        op: "and",
+        rules: [
+          { op: "is", path: "a", value: 1 },
+          { op: "is", path: "b", value: 1 },
+          { op: "equals", path: "c" },
+        ],
+      },
+      "detect.rules[2].op",
+      "invalid_rule",
+      /unknown operator 'equals'/,
+    ],
     ["missing op", { op: "or", rules: [{ path: "x" }] }, "detect.rules[0]", "invalid_rule", /missing parameter 'op'/],
     ["missing value", { op: "is", path: "event/X" }, "detect", "invalid_rule", /missing parameter 'value'/],
     ["missing path", { op: "contains", value: "x" }, "detect", "invalid_rule", /missing parameter 'path'/],
@@ -187,16 +286,44 @@ describe("rejected at compile time, naming the path", () => {
     ["unknown platform", { op: "is platform", name: "Windows" }, "detect.name", "invalid_rule", /unknown platform/],
     ["non-numeric comparison value", { op: "is greater than", path: "event/X", value: "big" }, "detect.value", "invalid_rule", /number/],
     ["bad sub domain", { op: "is", path: "event/D", value: "x", "sub domain": "a:b" }, "detect.sub domain", "invalid_rule", /slice/],
-    ["bad time zone", { op: "exists", path: "event/X", times: [{ day_of_week_start: 1, day_of_week_end: 7, time_of_day_start: 0, time_of_day_end: 2359, tz: "Mars/Base" }] }, "detect.times[0].tz", "invalid_rule", /time zone/],
+    [
+      "bad time zone",
+      {
+        op: "exists",
+        path: "event/X",
+        times: [{ day_of_week_start: 1, day_of_week_end: 7, time_of_day_start: 0, time_of_day_end: 2359, tz: "Mars/Base" }],
+      },
+      "detect.times[0].tz",
+      "invalid_rule",
+      /time zone/,
+    ],
     ["empty and", { op: "and", rules: [] }, "detect.rules", "invalid_rule", /at least one/],
     ["scope without rule", { op: "scope", path: "event/X" }, "detect", "invalid_rule", /'rule'/],
     ["not a boolean", { op: "exists", path: "event/X", not: "yes" }, "detect.not", "invalid_rule", /true or false/],
-    ["api lookup", { op: "lookup", path: "event/HASH", resource: "lcr://api/vt" }, "detect.resource", "unsupported_resource", /unsupported resource/],
+    [
+      "api lookup",
+      { op: "lookup", path: "event/HASH", resource: "lcr://api/vt" },
+      "detect.resource",
+      "unsupported_resource",
+      /unsupported resource/,
+    ],
     ["external", { op: "external", resource: "lcr://detection/x" }, "detect.op", "unsupported_resource", /resource/],
     ["yara", { op: "yara", resource: "lcr://yara/x" }, "detect.op", "unsupported_resource", /resource/],
     ["artifact target", { target: "artifact", op: "exists", path: "text" }, "detect.target", "unsupported_resource", /not supported/],
     ["unknown target", { target: "edrr", op: "exists", path: "x" }, "detect.target", "invalid_rule", /unknown target/],
-    ["stateful (not yet)", { event: "NEW_PROCESS", op: "ends with", path: "event/FILE_PATH", value: "winword.exe", "with child": { op: "exists", path: "event/X" } }, "detect.with child", "invalid_rule", /stateful/],
+    [
+      "stateful (not yet)",
+      {
+        event: "NEW_PROCESS",
+        op: "ends with",
+        path: "event/FILE_PATH",
+        value: "winword.exe",
+        "with child": { op: "exists", path: "event/X" },
+      },
+      "detect.with child",
+      "invalid_rule",
+      /stateful/,
+    ],
     ["node not a map", { op: "or", rules: ["x"] }, "detect.rules[0]", "invalid_rule", /detection node/],
   ])("%s", (_name, detect, path, code, message) => {
     const e = compileError(detect);

@@ -26,18 +26,23 @@ describe("bodies", () => {
 detect: {event: DNS_REQUEST, op: ends with, path: event/DOMAIN_NAME, value: .example.org, case sensitive: false}
 respond: [{action: report, name: example-org-lookup}]
 `);
-    const fromJson = parseRuleText(JSON.stringify({ detect, respond: [{ action: "report", name: "example-org-lookup" }] }), "application/json");
+    const fromJson = parseRuleText(
+      JSON.stringify({ detect, respond: [{ action: "report", name: "example-org-lookup" }] }),
+      "application/json",
+    );
     expect(fromJson).toEqual({ ok: true, value: fromYaml });
     expect(compileRule(fromYaml).ok).toBe(true);
   });
   it("YAML hex is a number, as in the routing docs", () => {
-    expect(yaml("detect: {op: is, path: routing/plat, value: 0x10000000}")).toEqual({ detect: { op: "is", path: "routing/plat", value: 0x10000000 } });
+    expect(yaml("detect: {op: is, path: routing/plat, value: 0x10000000}")).toEqual({
+      detect: { op: "is", path: "routing/plat", value: 0x10000000 },
+    });
   });
   it("broken text says where", () => {
     const y = parseRuleText("detect: {op: is\n  path: [", "application/yaml");
     expect(y.ok).toBe(false);
     expect(y.ok ? "" : y.message).toMatch(/^YAML: .*line \d+/);
-    const j = parseRuleText("{\"detect\": ", "application/json");
+    const j = parseRuleText('{"detect": ', "application/json");
     expect(j.ok ? "" : j.message).toMatch(/^JSON: /);
   });
   it("duplicate YAML keys are an error, not a silent overwrite", () => {
@@ -54,34 +59,160 @@ describe("rejections name the offending node", () => {
     ["not a map", "x", "rule", "invalid_rule", /must be a map/],
     ["no detect", { respond: [] }, "detect", "invalid_rule", /missing 'detect'/],
     ["unknown top-level key", { detect, respnd: [] }, "respnd", "invalid_rule", /unknown key/],
-    ["unknown operator, deep", { detect: { op: "and", rules: [detect, { op: "or", rules: [detect, { op: "iss", path: "x", value: 1 }] }] } }, "detect.rules[1].rules[1].op", "invalid_rule", /unknown operator 'iss'/],
+    [
+      "unknown operator, deep",
+      { detect: { op: "and", rules: [detect, { op: "or", rules: [detect, { op: "iss", path: "x", value: 1 }] }] } },
+      "detect.rules[1].rules[1].op",
+      "invalid_rule",
+      /unknown operator 'iss'/,
+    ],
     ["bad regex", { detect: { op: "matches", path: "event/X", re: "a(?<!b)" } }, "detect.re", "invalid_rule", /RE2/],
     ["missing parameter", { detect: { op: "starts with", path: "event/X" } }, "detect", "invalid_rule", /missing parameter 'value'/],
-    ["unsupported resource", { detect: { op: "lookup", path: "event/X", resource: "lcr://api/vt" } }, "detect.resource", "unsupported_resource", /unsupported resource/],
+    [
+      "unsupported resource",
+      { detect: { op: "lookup", path: "event/X", resource: "lcr://api/vt" } },
+      "detect.resource",
+      "unsupported_resource",
+      /unsupported resource/,
+    ],
     ["respond not a list", { detect, respond: { action: "report" } }, "respond", "invalid_rule", /list of actions/],
     ["action without name", { detect, respond: [{ name: "x" }] }, "respond[0]", "invalid_rule", /missing parameter 'action'/],
-    ["unknown action", { detect, respond: [{ action: "reprot", name: "x" }] }, "respond[0].action", "invalid_rule", /unknown action 'reprot'/],
+    [
+      "unknown action",
+      { detect, respond: [{ action: "reprot", name: "x" }] },
+      "respond[0].action",
+      "invalid_rule",
+      /unknown action 'reprot'/,
+    ],
     ["unserved action", { detect, respond: [{ action: "isolate network" }] }, "respond[0].action", "invalid_rule", /not supported/],
     ["report without name", { detect, respond: [{ action: "report" }] }, "respond[0]", "invalid_rule", /missing parameter 'name'/],
-    ["unparsable report name", { detect, respond: [{ action: "report", name: "x {{ .event.PARENT/FILE_PATH }}" }] }, "respond[0].name", "invalid_rule", /template: 1:\d+/],
-    ["unparsable metadata template", { detect, respond: [{ action: "report", name: "x", metadata: { a: { b: "{{ if }}" } } }] }, "respond[0].metadata.a.b", "invalid_rule", /template/],
-    ["non-integer priority", { detect, respond: [{ action: "report", name: "x", priority: "high" }] }, "respond[0].priority", "invalid_rule", /integer/],
-    ["suppression", { detect, respond: [{ action: "report", name: "x", suppression: { max_count: 1, period: "1h" } }] }, "respond[0].suppression", "invalid_rule", /not supported yet/],
-    ["agent without prompt", { detect, respond: [{ ...agent, prompt: undefined }] }, "respond[0]", "invalid_rule", /missing parameter 'prompt'/],
-    ["agent without secret", { detect, respond: [{ ...agent, anthropic_secret: undefined }] }, "respond[0]", "invalid_rule", /missing parameter 'anthropic_secret'/],
-    ["agent bad secret", { detect, respond: [{ ...agent, anthropic_secret: "secret://x" }] }, "respond[0].anthropic_secret", "invalid_rule", /hive:\/\/secret/],
-    ["agent unparsable prompt", { detect, respond: [{ action: "report", name: "x" }, { ...agent, prompt: "{{ .detect.cat " }] }, "respond[1].prompt", "invalid_rule", /template/],
-    ["agent unparsable data", { detect, respond: [{ ...agent, data: { host: "{{ .routing.hostname }" } }] }, "respond[0].data.host", "invalid_rule", /template/],
-    ["agent unparsable idempotent_key", { detect, respond: [{ ...agent, idempotent_key: "{{ end }}" }] }, "respond[0].idempotent_key", "invalid_rule", /template/],
-    ["agent bad profile", { detect, respond: [{ ...agent, profile: { permission_mode: "yolo" } }] }, "respond[0].profile.permission_mode", "invalid_rule", /./],
-    ["agent unknown profile key", { detect, respond: [{ ...agent, profile: { max_turns: 3, turbo: true } }] }, "respond[0].profile", "invalid_rule", /turbo/],
+    [
+      "unparsable report name",
+      { detect, respond: [{ action: "report", name: "x {{ .event.PARENT/FILE_PATH }}" }] },
+      "respond[0].name",
+      "invalid_rule",
+      /template: 1:\d+/,
+    ],
+    [
+      "unparsable metadata template",
+      { detect, respond: [{ action: "report", name: "x", metadata: { a: { b: "{{ if }}" } } }] },
+      "respond[0].metadata.a.b",
+      "invalid_rule",
+      /template/,
+    ],
+    [
+      "non-integer priority",
+      { detect, respond: [{ action: "report", name: "x", priority: "high" }] },
+      "respond[0].priority",
+      "invalid_rule",
+      /integer/,
+    ],
+    [
+      "suppression",
+      { detect, respond: [{ action: "report", name: "x", suppression: { max_count: 1, period: "1h" } }] },
+      "respond[0].suppression",
+      "invalid_rule",
+      /not supported yet/,
+    ],
+    [
+      "agent without prompt",
+      { detect, respond: [{ ...agent, prompt: undefined }] },
+      "respond[0]",
+      "invalid_rule",
+      /missing parameter 'prompt'/,
+    ],
+    [
+      "agent without secret",
+      { detect, respond: [{ ...agent, anthropic_secret: undefined }] },
+      "respond[0]",
+      "invalid_rule",
+      /missing parameter 'anthropic_secret'/,
+    ],
+    [
+      "agent bad secret",
+      { detect, respond: [{ ...agent, anthropic_secret: "secret://x" }] },
+      "respond[0].anthropic_secret",
+      "invalid_rule",
+      /hive:\/\/secret/,
+    ],
+    [
+      "agent unparsable prompt",
+      {
+        detect,
+        respond: [
+          { action: "report", name: "x" },
+          { ...agent, prompt: "{{ .detect.cat " },
+        ],
+      },
+      "respond[1].prompt",
+      "invalid_rule",
+      /template/,
+    ],
+    [
+      "agent unparsable data",
+      { detect, respond: [{ ...agent, data: { host: "{{ .routing.hostname }" } }] },
+      "respond[0].data.host",
+      "invalid_rule",
+      /template/,
+    ],
+    [
+      "agent unparsable idempotent_key",
+      { detect, respond: [{ ...agent, idempotent_key: "{{ end }}" }] },
+      "respond[0].idempotent_key",
+      "invalid_rule",
+      /template/,
+    ],
+    [
+      "agent bad profile",
+      { detect, respond: [{ ...agent, profile: { permission_mode: "yolo" } }] },
+      "respond[0].profile.permission_mode",
+      "invalid_rule",
+      /./,
+    ],
+    [
+      "agent unknown profile key",
+      { detect, respond: [{ ...agent, profile: { max_turns: 3, turbo: true } }] },
+      "respond[0].profile",
+      "invalid_rule",
+      /turbo/,
+    ],
     ["agent unknown parameter", { detect, respond: [{ ...agent, promt: "x" }] }, "respond[0].promt", "invalid_rule", /unknown parameter/],
-    ["add var without name", { detect, respond: [{ action: "add var", value: "x" }] }, "respond[0]", "invalid_rule", /missing parameter 'name'/],
-    ["add var without value", { detect, respond: [{ action: "add var", name: "v" }] }, "respond[0]", "invalid_rule", /missing parameter 'value'/],
-    ["add var bad ttl", { detect, respond: [{ action: "add var", name: "v", value: "x", ttl: -1 }] }, "respond[0].ttl", "invalid_rule", /seconds/],
+    [
+      "add var without name",
+      { detect, respond: [{ action: "add var", value: "x" }] },
+      "respond[0]",
+      "invalid_rule",
+      /missing parameter 'name'/,
+    ],
+    [
+      "add var without value",
+      { detect, respond: [{ action: "add var", name: "v" }] },
+      "respond[0]",
+      "invalid_rule",
+      /missing parameter 'value'/,
+    ],
+    [
+      "add var bad ttl",
+      { detect, respond: [{ action: "add var", name: "v", value: "x", ttl: -1 }] },
+      "respond[0].ttl",
+      "invalid_rule",
+      /seconds/,
+    ],
     ["del var with ttl", { detect, respond: [{ action: "del var", name: "v", ttl: 5 }] }, "respond[0].ttl", "invalid_rule", /no ttl/],
-    ["add var unparsable value", { detect, respond: [{ action: "add var", name: "v", value: "{{ .x" }] }, "respond[0].value", "invalid_rule", /template/],
-    ["agent definition mode", { detect, respond: [{ action: "start ai agent", definition: "hive://ai_agent/triage" }] }, "respond[0].definition", "unsupported_resource", /definition mode/],
+    [
+      "add var unparsable value",
+      { detect, respond: [{ action: "add var", name: "v", value: "{{ .x" }] },
+      "respond[0].value",
+      "invalid_rule",
+      /template/,
+    ],
+    [
+      "agent definition mode",
+      { detect, respond: [{ action: "start ai agent", definition: "hive://ai_agent/triage" }] },
+      "respond[0].definition",
+      "unsupported_resource",
+      /definition mode/,
+    ],
   ])("%s", (_name, body, path, code, message) => {
     const r = rejection(body);
     expect([r.path, r.code]).toEqual([path, code]);
@@ -140,7 +271,14 @@ tests:
   });
   it("a match test that does not match blocks the save", () => {
     const body = yaml(cobalt) as { tests: { match: unknown[][] } };
-    body.tests.match.push([{ event: { EVENT: { EventData: { PipeName: "\\lsass" }, System: { Channel: "Microsoft-Windows-Sysmon/Operational", _event_id: "17" } } }, routing: { event_type: "WEL" } }]);
+    body.tests.match.push([
+      {
+        event: {
+          EVENT: { EventData: { PipeName: "\\lsass" }, System: { Channel: "Microsoft-Windows-Sysmon/Operational", _event_id: "17" } },
+        },
+        routing: { event_type: "WEL" },
+      },
+    ]);
     const r = rejection(body);
     expect([r.path, r.message]).toEqual(["tests.match[3]", "tests.match[3]: match test 4 failed: no event matched the rule"]);
   });
@@ -148,17 +286,32 @@ tests:
     const body = yaml(cobalt) as { tests: { non_match: unknown[][] } };
     body.tests.non_match.push([
       { event: {}, routing: { event_type: "WEL" } },
-      { event: { EVENT: { EventData: { PipeName: "\\demoagent_11" }, System: { Channel: "microsoft-windows-sysmon/operational", _event_id: 18 } } }, routing: { event_type: "WEL" } },
+      {
+        event: {
+          EVENT: { EventData: { PipeName: "\\demoagent_11" }, System: { Channel: "microsoft-windows-sysmon/operational", _event_id: 18 } },
+        },
+        routing: { event_type: "WEL" },
+      },
     ]);
     const r = rejection(body);
-    expect([r.path, r.message]).toEqual(["tests.non_match[3][1]", "tests.non_match[3][1]: non_match test 4 failed: event 2 matched the rule"]);
+    expect([r.path, r.message]).toEqual([
+      "tests.non_match[3][1]",
+      "tests.non_match[3][1]: non_match test 4 failed: event 2 matched the rule",
+    ]);
   });
   it("a match event of another type is the product's validation error", () => {
-    const r = rejection({ detect, tests: { match: [[{ event: { DOMAIN_NAME: "a.example.org" }, routing: { event_type: "NEW_PROCESS" } }]] } });
-    expect(r.message).toBe("tests.match[0]: test 1 failed validation: test event type 'NEW_PROCESS' does not match rule's expected event(s): [DNS_REQUEST]");
+    const r = rejection({
+      detect,
+      tests: { match: [[{ event: { DOMAIN_NAME: "a.example.org" }, routing: { event_type: "NEW_PROCESS" } }]] },
+    });
+    expect(r.message).toBe(
+      "tests.match[0]: test 1 failed validation: test event type 'NEW_PROCESS' does not match rule's expected event(s): [DNS_REQUEST]",
+    );
   });
   it("tests are not run when not asked (replays)", () => {
-    expect(compileRule({ detect, tests: { match: [[{ event: {}, routing: { event_type: "DNS_REQUEST" } }]] } }, { runTests: false }).ok).toBe(true);
+    expect(
+      compileRule({ detect, tests: { match: [[{ event: {}, routing: { event_type: "DNS_REQUEST" } }]] } }, { runTests: false }).ok,
+    ).toBe(true);
   });
   it("malformed tests", () => {
     expect(rejection({ detect, tests: { match: [{ event: {} }] } }).path).toBe("tests.match");

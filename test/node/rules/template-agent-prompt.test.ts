@@ -52,14 +52,23 @@ describe("renderAgentPrompt", () => {
         "Look.\n\n```json\n" +
         '{\n  "pid": 4242,\n  "when": 1657925305984,\n  "tags": [\n    "edr"\n  ],\n  "parent": null,\n' +
         '  "trigger_rule": "credential-dumping-suspect",\n  "detection_name": "odd-shell",\n  "id": "d-77",\n  "owner": "soc"\n}\n```',
-      data: { pid: 4242, when: 1657925305984, tags: ["edr"], parent: null, trigger_rule: "credential-dumping-suspect", detection_name: "odd-shell", id: "d-77", owner: "soc" },
+      data: {
+        pid: 4242,
+        when: 1657925305984,
+        tags: ["edr"],
+        parent: null,
+        trigger_rule: "credential-dumping-suspect",
+        detection_name: "odd-shell",
+        id: "d-77",
+        owner: "soc",
+      },
     });
   });
 
   it("sees the event both as .event and as .detect.detect.event", () => {
-    expect(prompt({ prompt: "{{ .event.FILE_PATH | base }} = {{ .detect.detect.event.FILE_PATH | base }}; prio {{ .detect.priority }}" })).toBe(
-      "cmd.exe = cmd.exe; prio 3",
-    );
+    expect(
+      prompt({ prompt: "{{ .event.FILE_PATH | base }} = {{ .detect.detect.event.FILE_PATH | base }}; prio {{ .detect.priority }}" }),
+    ).toBe("cmd.exe = cmd.exe; prio 3");
   });
 
   it("joins the record's and the rule's prompts with a blank line (definition mode)", () => {

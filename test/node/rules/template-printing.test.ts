@@ -16,7 +16,11 @@ describe("printing values like Go's fmt %v", () => {
     ["{{.ms}} {{.neg}} {{.half}} {{.tiny}}", { ms: 1657925305984, neg: -42, half: 1.5, tiny: 0.000001 }, "1657925305984 -42 1.5 1e-06"],
     // float64 %v is %g with the shortest digits and an exponent when it is below -4 or at
     // least 6 (so 123456789.5 prints 1.234567895e+08); integers beyond int64 are float64.
-    ["{{.big}} {{.g}} {{.p}} {{.q}}", { big: 12345678901234567890, g: 123456789.5, p: 0.1, q: 0.00001 }, "1.2345678901234567e+19 1.234567895e+08 0.1 1e-05"],
+    [
+      "{{.big}} {{.g}} {{.p}} {{.q}}",
+      { big: 12345678901234567890, g: 123456789.5, p: 0.1, q: 0.00001 },
+      "1.2345678901234567e+19 1.234567895e+08 0.1 1e-05",
+    ],
     // Maps print as map[k:v …] with keys sorted (Go sorts map keys when printing).
     ["{{.m}}", { m: { z: 1, a: "x", M: true } }, "map[M:true a:x z:1]"],
     // Slices print as [a b c]; a nil element inside a container prints <nil>.
@@ -33,7 +37,7 @@ describe("printing values like Go's fmt %v", () => {
   });
 
   it("prints a missing map key as nothing (a decision: Go would print <no value>)", () => {
-    expect(render("[{{.missing}}] [{{.a.missing.deeper}}] [{{index .a \"nope\"}}]", { a: {} })).toBe("[] [] []");
+    expect(render('[{{.missing}}] [{{.a.missing.deeper}}] [{{index .a "nope"}}]', { a: {} })).toBe("[] [] []");
   });
 
   it.each([

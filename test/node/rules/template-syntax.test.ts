@@ -13,7 +13,11 @@ describe("control structures", () => {
     ["{{if .a}}A{{else if .b}}B{{else}}C{{end}}", { b: 0 }, "C"],
     ["{{if .a}}A{{end}}", { a: "x" }, "A"],
     // Go's truth: empty string, zero, empty list/map, nil and missing are false.
-    ["{{if .s}}s{{end}}{{if .z}}z{{end}}{{if .l}}l{{end}}{{if .m}}m{{end}}{{if .n}}n{{end}}{{if .x}}x{{end}}", { s: "", z: 0, l: [], m: {}, n: null }, ""],
+    [
+      "{{if .s}}s{{end}}{{if .z}}z{{end}}{{if .l}}l{{end}}{{if .m}}m{{end}}{{if .n}}n{{end}}{{if .x}}x{{end}}",
+      { s: "", z: 0, l: [], m: {}, n: null },
+      "",
+    ],
     ["{{if .s}}s{{end}}{{if .z}}z{{end}}{{if .l}}l{{end}}{{if .m}}m{{end}}", { s: " ", z: 0.5, l: [0], m: { k: null } }, "szlm"],
     ["{{range .l}}[{{.}}]{{else}}empty{{end}}", { l: [1, "two", 3.5] }, "[1][two][3.5]"],
     ["{{range .l}}[{{.}}]{{else}}empty{{end}}", { l: [] }, "empty"],
@@ -54,7 +58,7 @@ describe("variables and pipelines", () => {
     ['{{(index .l 0).a}} {{(index .l 0).a | printf "%q"}}', { l: [{ a: "b" }] }, 'b "b"'],
     ["{{$.a.b}} {{$v := .a}}{{$v.b}}", { a: { b: "c" } }, "c c"],
     // Pipelines and parenthesised calls can span lines inside an action.
-    ["{{ printf \"%s=%d\"\n  .k\n  (len .l) }}", { k: "n", l: [1, 2] }, "n=2"],
+    ['{{ printf "%s=%d"\n  .k\n  (len .l) }}', { k: "n", l: [1, 2] }, "n=2"],
   ])("%s", (src, data, want) => {
     expect(render(src, data)).toBe(want);
   });
@@ -105,7 +109,7 @@ describe("parse errors say where and what", () => {
     ['{{ "a".b }}', 'template: 1:4: unexpected . after term "\\"a\\""'],
     ["{{ }}", "template: 1:4: missing value for command"],
     ['{{ "\\q" }}', 'template: 1:4: invalid syntax in string "\\q"'],
-    ["{{ define \"x\" }}{{ end }}", "template: 1:4: {{define}} is not supported in rule templates"],
+    ['{{ define "x" }}{{ end }}', "template: 1:4: {{define}} is not supported in rule templates"],
     ["{{range $a, $b, $c := .l}}{{end}}", "template: 1:15: range can only initialize variables"],
     ["{{ $a, $b := .l }}", "template: 1:6: too many declarations in command"],
   ])("%j", (src, want) => {
@@ -120,7 +124,11 @@ describe("render errors say where and what", () => {
     ["{{1 2}}", {}, "template: 1:3: executing at <1 2>: can't give argument to non-function 1"],
     ["{{nil}}", {}, "template: 1:3: executing at <nil>: nil is not a command"],
     ["{{range .s}}x{{end}}", { s: "abc" }, "template: 1:9: executing at <.s>: range can't iterate over abc"],
-    ["line1\nline2 {{ .a.b.c }} {{ index .x 1 }}", { x: [] }, "template: 2:23: executing at <index .x 1>: error calling index: index out of range: 1"],
+    [
+      "line1\nline2 {{ .a.b.c }} {{ index .x 1 }}",
+      { x: [] },
+      "template: 2:23: executing at <index .x 1>: error calling index: index out of range: 1",
+    ],
   ])("%j", (src, data, want) => {
     expect(renderError(src, data)).toBe(want);
   });
@@ -129,6 +137,8 @@ describe("render errors say where and what", () => {
     const l = Array.from({ length: 100 }, (_, i) => i);
     const src = "{{range .l}}{{range $.l}}{{range $.l}}{{end}}{{end}}{{end}}";
     expect(renderError(src, { l }, { maxSteps: 50_000 })).toContain("evaluation exceeds 50000 steps");
-    expect(renderError("{{range .l}}{{range $.l}}xxxxxxxxxx{{end}}{{end}}", { l }, { maxOutputChars: 1000 })).toContain("output exceeds 1000 characters");
+    expect(renderError("{{range .l}}{{range $.l}}xxxxxxxxxx{{end}}{{end}}", { l }, { maxOutputChars: 1000 })).toContain(
+      "output exceeds 1000 characters",
+    );
   });
 });

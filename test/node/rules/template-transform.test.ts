@@ -128,13 +128,23 @@ describe("compileTransformMap", () => {
   it("can treat selector-like strings as literals (free-form fields such as report metadata)", () => {
     const c = compileTransformMap({ author: "event.by.design", note: "on {{ .routing.hostname }}" }, "metadata", { selectors: false });
     if (!c.ok) throw new Error(c.message);
-    expect(renderTransformMap(c.compiled, input)).toEqual({ ok: true, value: { author: "event.by.design", note: "on win-2016.corp.internal" } });
+    expect(renderTransformMap(c.compiled, input)).toEqual({
+      ok: true,
+      value: { author: "event.by.design", note: "on win-2016.corp.internal" },
+    });
   });
 
   it("renders the documented extension request and suppression key shapes", () => {
-    const withMtd = { ...input, event: { ...input.event, PROCESS_ID: 4242, USER_NAME: "bob" }, routing: { ...input.routing, sid: "s-1" }, mtd: { lcr___api_ip_geo: { country: { iso_code: "FR" } } } };
+    const withMtd = {
+      ...input,
+      event: { ...input.event, PROCESS_ID: 4242, USER_NAME: "bob" },
+      routing: { ...input.routing, sid: "s-1" },
+      mtd: { lcr___api_ip_geo: { country: { iso_code: "FR" } } },
+    };
     expect(ok({ sid: "{{ .routing.sid }}", pid: "event.PROCESS_ID" }, withMtd)).toEqual({ sid: "s-1", pid: 4242 });
-    expect(ok({ keys: ["first-country", "{{ .event.USER_NAME }}", "{{ .mtd.lcr___api_ip_geo.country.iso_code }}"] }, withMtd)).toEqual({ keys: ["first-country", "bob", "FR"] });
+    expect(ok({ keys: ["first-country", "{{ .event.USER_NAME }}", "{{ .mtd.lcr___api_ip_geo.country.iso_code }}"] }, withMtd)).toEqual({
+      keys: ["first-country", "bob", "FR"],
+    });
   });
 
   it("compiles once and renders for many inputs", () => {
@@ -144,6 +154,10 @@ describe("compileTransformMap", () => {
       const r = renderTransformMap(c.compiled, { routing: { hostname, event_time: 1 } });
       return r.ok ? r.value : r.message;
     });
-    expect(hosts).toEqual([{ host: "a", t: 1 }, { host: "b", t: 1 }, { host: "c", t: 1 }]);
+    expect(hosts).toEqual([
+      { host: "a", t: 1 },
+      { host: "b", t: 1 },
+      { host: "c", t: 1 },
+    ]);
   });
 });

@@ -54,7 +54,11 @@ describe("decodeClientFrame", () => {
 
   it("names what is wrong: not JSON, unknown type, bad payload", () => {
     expect(decodeClientFrame("{nope")).toEqual({ ok: false, code: "invalid_message", message: "frame is not valid JSON" });
-    expect(decodeClientFrame(JSON.stringify({ hello: 1 }))).toEqual({ ok: false, code: "invalid_message", message: "frame needs a known 'type'" });
+    expect(decodeClientFrame(JSON.stringify({ hello: 1 }))).toEqual({
+      ok: false,
+      code: "invalid_message",
+      message: "frame needs a known 'type'",
+    });
     const bad = decodeClientFrame(JSON.stringify({ type: "prompt", payload: { text: "   " } }));
     expect(bad).toMatchObject({ ok: false, code: "invalid_message" });
     expect(bad.ok ? "" : bad.message).toMatch(/^invalid 'prompt' frame: prompt text is empty/);
@@ -64,7 +68,10 @@ describe("decodeClientFrame", () => {
     const invalidUtf8 = { ok: false, code: "invalid_message", message: "frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
     // A text frame arrives already decoded, the bad byte replaced by U+FFFD.
     expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\uFFFDb"}}')).toEqual(invalidUtf8);
-    expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\\ufffdb"}}')).toEqual({ ok: true, frame: { type: "prompt", payload: { text: "a\uFFFDb" } } });
+    expect(decodeClientFrame('{"type":"prompt","payload":{"text":"a\\ufffdb"}}')).toEqual({
+      ok: true,
+      frame: { type: "prompt", payload: { text: "a\uFFFDb" } },
+    });
   });
 });
 
@@ -81,13 +88,31 @@ describe("recordFrame", () => {
 
 describe("socket helpers", () => {
   it("builds a client attachment from the forwarded headers", () => {
-    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "k1" })).toEqual({ kind: "client", userId: "u1", readOnly: true, expiresAt: 1700, keyId: "k1" });
-    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null, keyId: null })).toEqual({ kind: "client", userId: "", readOnly: false, expiresAt: null, keyId: null });
+    expect(clientAttachment({ user: "u1", readOnly: "1", expiresAt: "1700", keyId: "k1" })).toEqual({
+      kind: "client",
+      userId: "u1",
+      readOnly: true,
+      expiresAt: 1700,
+      keyId: "k1",
+    });
+    expect(clientAttachment({ user: null, readOnly: null, expiresAt: null, keyId: null })).toEqual({
+      kind: "client",
+      userId: "",
+      readOnly: false,
+      expiresAt: null,
+      keyId: null,
+    });
   });
 
   it("builds an unstored reply envelope with a null seq", () => {
     const frame = JSON.parse(replyEnvelope("s1", { type: "error", payload: { code: "rate_limited", message: "slow down" } }, new Date(0)));
-    expect(frame).toEqual({ type: "error", timestamp: "1970-01-01T00:00:00.000Z", session_id: "s1", seq: null, payload: { code: "rate_limited", message: "slow down" } });
+    expect(frame).toEqual({
+      type: "error",
+      timestamp: "1970-01-01T00:00:00.000Z",
+      session_id: "s1",
+      seq: null,
+      payload: { code: "rate_limited", message: "slow down" },
+    });
   });
 
   it("treats a runner as ready only after its hello", () => {

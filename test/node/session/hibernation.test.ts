@@ -1,7 +1,14 @@
 // Hibernation steps (durable-objects/session/hibernation.ts) without workerd: when prompts wait,
 // waking, the runner's archive and restore results, and steps that time out.
 import { describe, expect, it } from "vitest";
-import { archiveKey, holdsPrompts, onArchiveResult, onStepTimeout, wake, wakeForPrompt } from "../../../durable-objects/session/hibernation.ts";
+import {
+  archiveKey,
+  holdsPrompts,
+  onArchiveResult,
+  onStepTimeout,
+  wake,
+  wakeForPrompt,
+} from "../../../durable-objects/session/hibernation.ts";
 import { sessionState } from "./state-fixture.ts";
 
 const archiving = { phase: "archiving" as const, transferId: "t1", since: 0 };
@@ -37,20 +44,36 @@ describe("onArchiveResult", () => {
 
   it("goes dormant once the archive is stored and nothing waits", () => {
     const state = sessionState({ hibernation: archiving, lastHeartbeatAt: 5 });
-    expect(onArchiveResult(state, { type: "archive_result", transfer_id: "t1", op: "archive", ok: true, size: 10 })).toEqual([{ kind: "status" }, { kind: "sleep" }]);
-    expect(state).toMatchObject({ dormant: true, hibernation: null, lastHeartbeatAt: null, archive: { key: archiveKey("s_test"), size: 10 } });
+    expect(onArchiveResult(state, { type: "archive_result", transfer_id: "t1", op: "archive", ok: true, size: 10 })).toEqual([
+      { kind: "status" },
+      { kind: "sleep" },
+    ]);
+    expect(state).toMatchObject({
+      dormant: true,
+      hibernation: null,
+      lastHeartbeatAt: null,
+      archive: { key: archiveKey("s_test"), size: 10 },
+    });
   });
 
   it("stays awake when work arrived while archiving, keeping the archive", () => {
     const state = sessionState({ hibernation: archiving, queue: [{ id: "p1", text: "hi" }] });
-    expect(onArchiveResult(state, { type: "archive_result", transfer_id: "t1", op: "archive", ok: true, size: 10 })).toEqual([{ kind: "pump" }]);
+    expect(onArchiveResult(state, { type: "archive_result", transfer_id: "t1", op: "archive", ok: true, size: 10 })).toEqual([
+      { kind: "pump" },
+    ]);
     expect(state).toMatchObject({ dormant: false, hibernation: null, archive: { size: 10 } });
   });
 
   it("stays awake and says why when the archive failed", () => {
     const state = sessionState({ hibernation: archiving });
     expect(onArchiveResult(state, { type: "archive_result", transfer_id: "t1", op: "archive", ok: false, error: "disk full" })).toEqual([
-      { kind: "emit", event: { type: "system", payload: { subtype: "hibernation_failed", message: "The session stays awake: the workspace could not be archived: disk full." } } },
+      {
+        kind: "emit",
+        event: {
+          type: "system",
+          payload: { subtype: "hibernation_failed", message: "The session stays awake: the workspace could not be archived: disk full." },
+        },
+      },
       { kind: "pump" },
       { kind: "alarm" },
     ]);
@@ -60,7 +83,10 @@ describe("onArchiveResult", () => {
   it("configures the runner after a restore, starting a new conversation when it failed", () => {
     const restoring = { phase: "restoring" as const, transferId: "t2", since: 0 };
     const ok = sessionState({ dormant: true, hibernation: restoring, agentSessionId: "a1" });
-    expect(onArchiveResult(ok, { type: "archive_result", transfer_id: "t2", op: "restore", ok: true, size: 10 })).toEqual([{ kind: "status" }, { kind: "configure" }]);
+    expect(onArchiveResult(ok, { type: "archive_result", transfer_id: "t2", op: "restore", ok: true, size: 10 })).toEqual([
+      { kind: "status" },
+      { kind: "configure" },
+    ]);
     expect(ok).toMatchObject({ dormant: false, hibernation: null, agentSessionId: "a1" });
     const failed = sessionState({ dormant: true, hibernation: restoring, agentSessionId: "a1" });
     const effects = onArchiveResult(failed, { type: "archive_result", transfer_id: "t2", op: "restore", ok: false, error: "corrupt" });

@@ -5,17 +5,24 @@ import { describe, expect, it } from "vitest";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "../../../durable-objects/session/runner-frames.ts";
 import { sessionState } from "./state-fixture.ts";
 
-const assistant = (rseq: number, text: string) => ({ type: "event" as const, rseq, event: { type: "assistant" as const, payload: { content: [{ type: "text", text }], model: "m" } } });
-const result = (rseq: number, subtype: string, turns: number) => ({
+const assistant = (rseq: number, text: string) => ({
   type: "event" as const,
   rseq,
-  event: { type: "result", payload: { subtype, num_turns: turns, is_error: false, total_cost_usd: 0, duration_ms: 1, usage: {} } },
-}) as never;
+  event: { type: "assistant" as const, payload: { content: [{ type: "text", text }], model: "m" } },
+});
+const result = (rseq: number, subtype: string, turns: number) =>
+  ({
+    type: "event" as const,
+    rseq,
+    event: { type: "result", payload: { subtype, num_turns: turns, is_error: false, total_cost_usd: 0, duration_ms: 1, usage: {} } },
+  }) as never;
 
 describe("decodeRunnerFrame", () => {
   it("accepts a known frame and drops anything else", () => {
     expect(decodeRunnerFrame(JSON.stringify({ type: "heartbeat" }))).toEqual({ type: "heartbeat" });
-    expect(decodeRunnerFrame(new TextEncoder().encode(JSON.stringify({ type: "turn_state", state: "idle" })).buffer as ArrayBuffer)).toEqual({ type: "turn_state", state: "idle" });
+    expect(
+      decodeRunnerFrame(new TextEncoder().encode(JSON.stringify({ type: "turn_state", state: "idle" })).buffer as ArrayBuffer),
+    ).toEqual({ type: "turn_state", state: "idle" });
     expect(decodeRunnerFrame("{")).toBeNull();
     expect(decodeRunnerFrame(JSON.stringify({ type: "turn_state", state: "asleep" }))).toBeNull();
   });
@@ -29,7 +36,13 @@ describe("greetRunner", () => {
   });
 
   it("restarts the numbering and requeues the prompt in flight for a new runner process", () => {
-    const state = sessionState({ runnerInstance: "i1", lastRseq: 7, inflight: { id: "p1", text: "a" }, queue: [{ id: "p2", text: "b" }], startedAt: "earlier" });
+    const state = sessionState({
+      runnerInstance: "i1",
+      lastRseq: 7,
+      inflight: { id: "p1", text: "a" },
+      queue: [{ id: "p2", text: "b" }],
+      startedAt: "earlier",
+    });
     expect(greetRunner(state, { type: "hello", runner_version: "1" }, new Date(0))).toBe("unknown");
     expect(state).toMatchObject({ runnerInstance: "unknown", lastRseq: 0, inflight: null, startedAt: "earlier" });
     expect(state.queue.map((p) => p.id)).toEqual(["p1", "p2"]);
@@ -51,7 +64,9 @@ describe("ingestEvents", () => {
 describe("agentExited", () => {
   it("fails the session when the agent could not run at all", () => {
     const state = sessionState();
-    expect(agentExited(state, { type: "agent_exited", code: 1, signal: null, error: "no binary" })).toEqual([{ kind: "end", reason: "failed", detail: "the agent could not run: no binary" }]);
+    expect(agentExited(state, { type: "agent_exited", code: 1, signal: null, error: "no binary" })).toEqual([
+      { kind: "end", reason: "failed", detail: "the agent could not run: no binary" },
+    ]);
     expect(state.errorMessage).toBe("no binary");
   });
 
@@ -60,7 +75,13 @@ describe("agentExited", () => {
     expect(agentExited(state, { type: "agent_exited", code: null, signal: "SIGKILL" })).toEqual([
       {
         kind: "emit",
-        event: { type: "system", payload: { subtype: "agent_exited", message: "The agent process exited (SIGKILL); it restarts with the conversation on the next prompt." } },
+        event: {
+          type: "system",
+          payload: {
+            subtype: "agent_exited",
+            message: "The agent process exited (SIGKILL); it restarts with the conversation on the next prompt.",
+          },
+        },
       },
       { kind: "ui", change: { uiState: "Waiting" } },
     ]);

@@ -19,7 +19,11 @@ const SETTINGS: ProfileSettings = {
 };
 
 /** A running session created at `now`, changed by `change` and with settings overridden by `settings`. */
-export function sessionState(change: Partial<SessionState> = {}, settings: Partial<ProfileSettings> = {}, now = new Date("2026-01-01T00:00:00Z")): SessionState {
+export function sessionState(
+  change: Partial<SessionState> = {},
+  settings: Partial<ProfileSettings> = {},
+  now = new Date("2026-01-01T00:00:00Z"),
+): SessionState {
   const state = initialState(
     {
       id: "s_test",

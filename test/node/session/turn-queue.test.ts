@@ -27,7 +27,9 @@ describe("admitPrompt", () => {
 describe("enqueuePrompt", () => {
   it("stores the prompt as a user event and queues it without a notice when the agent is free", () => {
     const state = sessionState();
-    expect(enqueuePrompt(state, { id: "p1", text: "hi" }, true)).toEqual([{ kind: "emit", event: { type: "user", payload: { content: "hi" } } }]);
+    expect(enqueuePrompt(state, { id: "p1", text: "hi" }, true)).toEqual([
+      { kind: "emit", event: { type: "user", payload: { content: "hi" } } },
+    ]);
     expect(state.queue).toEqual([{ id: "p1", text: "hi" }]);
   });
 
@@ -35,7 +37,10 @@ describe("enqueuePrompt", () => {
     const busy = sessionState({ inflight: { id: "p0", text: "first" } });
     expect(enqueuePrompt(busy, { id: "p1", text: "second" }, true)[1]).toEqual({
       kind: "emit",
-      event: { type: "system", payload: { subtype: "message_queued", message: "Message queued: it runs when the agent is free.", queue_length: 1 } },
+      event: {
+        type: "system",
+        payload: { subtype: "message_queued", message: "Message queued: it runs when the agent is free.", queue_length: 1 },
+      },
     });
     expect(enqueuePrompt(sessionState(), { id: "p1", text: "x" }, false)).toHaveLength(2);
     expect(enqueuePrompt(sessionState({ status: "starting" }), { id: "p1", text: "x" }, false)).toHaveLength(1);
@@ -44,7 +49,12 @@ describe("enqueuePrompt", () => {
 
 describe("dispatch", () => {
   it("sends one prompt at a time and holds the rest while a turn runs or an ask waits", () => {
-    const state = sessionState({ queue: [{ id: "p1", text: "a" }, { id: "p2", text: "b" }] });
+    const state = sessionState({
+      queue: [
+        { id: "p1", text: "a" },
+        { id: "p2", text: "b" },
+      ],
+    });
     expect(mayDispatch(state)).toBe(true);
     expect(dispatchNext(state)).toEqual([
       { kind: "runner", frame: { type: "prompt", prompt_id: "p1", text: "a" } },
@@ -52,7 +62,14 @@ describe("dispatch", () => {
     ]);
     expect(state.inflight).toEqual({ id: "p1", text: "a" });
     expect(mayDispatch(state)).toBe(false);
-    expect(mayDispatch(sessionState({ queue: [{ id: "p", text: "a" }], pending: [{ requestId: "r", kind: "question", answerId: "q_r", toolName: "AskUserQuestion", input: {}, askedAt: 0 }] }))).toBe(false);
+    expect(
+      mayDispatch(
+        sessionState({
+          queue: [{ id: "p", text: "a" }],
+          pending: [{ requestId: "r", kind: "question", answerId: "q_r", toolName: "AskUserQuestion", input: {}, askedAt: 0 }],
+        }),
+      ),
+    ).toBe(false);
     expect(mayDispatch(sessionState({ queue: [{ id: "p", text: "a" }], status: "ended" }))).toBe(false);
     expect(mayDispatch(null)).toBe(false);
   });

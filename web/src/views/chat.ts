@@ -79,9 +79,22 @@ export class ChatView {
         toast("Interrupt sent");
       },
     });
-    this.#fileInput = h("input", { type: "file", class: "hidden", "data-testid": "upload-input", onchange: () => void this.#uploadSelected() });
+    this.#fileInput = h("input", {
+      type: "file",
+      class: "hidden",
+      "data-testid": "upload-input",
+      onchange: () => void this.#uploadSelected(),
+    });
     this.#stream.append(this.#earlier, this.#empty, this.#items);
-    this.el = h("section", { class: "chat", "data-testid": "chat", "data-session-id": sessionId }, this.#header, this.#banner, this.#stream, this.#composer.el, this.#fileInput);
+    this.el = h(
+      "section",
+      { class: "chat", "data-testid": "chat", "data-session-id": sessionId },
+      this.#header,
+      this.#banner,
+      this.#stream,
+      this.#composer.el,
+      this.#fileInput,
+    );
     this.#renderHeader();
     void this.#load();
   }
@@ -116,7 +129,16 @@ export class ChatView {
       if (this.#destroyed) return;
       if (error instanceof AiSessionsError && error.status === 404) {
         this.#socket.close();
-        replace(this.el, h("div", { class: "empty-state" }, h("h1", null, "Session not found"), h("p", { class: "muted" }, "It may have been deleted or purged after its retention period."), h("a", { class: "btn", href: "/", "data-link": "" }, "Back to sessions")));
+        replace(
+          this.el,
+          h(
+            "div",
+            { class: "empty-state" },
+            h("h1", null, "Session not found"),
+            h("p", { class: "muted" }, "It may have been deleted or purged after its retention period."),
+            h("a", { class: "btn", href: "/", "data-link": "" }, "Back to sessions"),
+          ),
+        );
         return;
       }
       toast((error as Error).message, "error");
@@ -146,8 +168,19 @@ export class ChatView {
     this.#events.push(event);
     if (event.type === "session_status") this.#app.store.applyStatus(this.sessionId, event.payload);
     if (event.type === "session_end" && this.#record) {
-      this.#record = { ...this.#record, status: "ended", ui_state: "Ended", needs_attention: false, end_reason: event.payload.reason, end_detail: event.payload.detail };
-      this.#app.store.applyStatus(this.sessionId, { status: "ended", ui_state: "Ended", needs_attention: false, dormant: this.#record.dormant }, event.payload.reason);
+      this.#record = {
+        ...this.#record,
+        status: "ended",
+        ui_state: "Ended",
+        needs_attention: false,
+        end_reason: event.payload.reason,
+        end_detail: event.payload.detail,
+      };
+      this.#app.store.applyStatus(
+        this.sessionId,
+        { status: "ended", ui_state: "Ended", needs_attention: false, dormant: this.#record.dormant },
+        event.payload.reason,
+      );
     }
     this.#scheduleRender();
   }
@@ -228,7 +261,16 @@ export class ChatView {
     this.#renderEarlier();
     const hasConversation = this.#derived.items.some((i) => i.kind !== "notice" || i.subtype !== "init");
     if (hasConversation || this.#ended) replace(this.#empty);
-    else if (!this.#empty.firstChild) replace(this.#empty, h("h2", null, "Start the conversation"), h("p", null, "Ask the agent to investigate, run tools or write files. Tool calls show up as cards you can open; approvals and questions appear here for you to answer."));
+    else if (!this.#empty.firstChild)
+      replace(
+        this.#empty,
+        h("h2", null, "Start the conversation"),
+        h(
+          "p",
+          null,
+          "Ask the agent to investigate, run tools or write files. Tool calls show up as cards you can open; approvals and questions appear here for you to answer.",
+        ),
+      );
     this.#renderHeader();
     this.#renderComposer();
     if (nearBottom || this.#stickToBottom) {
@@ -242,7 +284,11 @@ export class ChatView {
     if (first !== null && first > 1) {
       replace(
         this.#earlier,
-        h("button", { class: "btn btn-ghost btn-sm", disabled: this.#loadingEarlier, onclick: () => void this.#loadEarlier() }, this.#loadingEarlier ? "Loading…" : `Load ${first - 1} earlier event${first === 2 ? "" : "s"}`),
+        h(
+          "button",
+          { class: "btn btn-ghost btn-sm", disabled: this.#loadingEarlier, onclick: () => void this.#loadEarlier() },
+          this.#loadingEarlier ? "Loading…" : `Load ${first - 1} earlier event${first === 2 ? "" : "s"}`,
+        ),
       );
     } else replace(this.#earlier);
   }

@@ -19,8 +19,21 @@ export function renderNewSession(app: App): HTMLElement {
     h("option", { value: "" }, "As the profile says"),
     PERMISSION_MODES.map((m) => h("option", { value: m.value }, m.label)),
   );
-  const name = h("input", { id: "ns-name", name: "name", type: "text", maxlength: 200, placeholder: "e.g. Triage alert 4721", "data-testid": "ns-name" });
-  const prompt = h("textarea", { id: "ns-prompt", name: "prompt", rows: 4, placeholder: "What should the agent do? (optional: you can also write in the chat)", "data-testid": "ns-prompt" });
+  const name = h("input", {
+    id: "ns-name",
+    name: "name",
+    type: "text",
+    maxlength: 200,
+    placeholder: "e.g. Triage alert 4721",
+    "data-testid": "ns-name",
+  });
+  const prompt = h("textarea", {
+    id: "ns-prompt",
+    name: "prompt",
+    rows: 4,
+    placeholder: "What should the agent do? (optional: you can also write in the chat)",
+    "data-testid": "ns-prompt",
+  });
   const error = h("p", { class: "form-error", role: "alert" });
   const submit = h("button", { class: "btn btn-primary", type: "submit", "data-testid": "ns-create" }, "Start session");
   const profileHint = h("p", { class: "help" });
@@ -41,7 +54,10 @@ export function renderNewSession(app: App): HTMLElement {
   void app.api.listProfiles().then(
     (list) => {
       profiles = list;
-      replace(profileSelect, list.map((p) => h("option", { value: p.id, selected: p.is_default }, `${p.name}${p.is_default ? " (default)" : ""}`)));
+      replace(
+        profileSelect,
+        list.map((p) => h("option", { value: p.id, selected: p.is_default }, `${p.name}${p.is_default ? " (default)" : ""}`)),
+      );
       describe();
     },
     (e) => (error.textContent = (e as Error).message),

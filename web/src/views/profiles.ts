@@ -9,8 +9,17 @@ export function renderProfiles(app: App): HTMLElement {
   const page = h("section", { class: "page" });
   const list = h("div", { class: "profile-grid", "data-testid": "profile-list" }, h("p", { class: "muted" }, "Loading…"));
   page.append(
-    h("div", { class: "page-head" }, h("h1", null, "Profiles"), h("a", { class: "btn btn-primary", href: "/profiles/new", "data-link": "", "data-testid": "new-profile" }, "+ New profile")),
-    h("p", { class: "muted" }, "Saved session settings: tools allowed and denied, permission mode, limits. Up to 10; the default one is used when you start a session without choosing."),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", null, "Profiles"),
+      h("a", { class: "btn btn-primary", href: "/profiles/new", "data-link": "", "data-testid": "new-profile" }, "+ New profile"),
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      "Saved session settings: tools allowed and denied, permission mode, limits. Up to 10; the default one is used when you start a session without choosing.",
+    ),
     list,
   );
   const draw = async () => {
@@ -27,7 +36,12 @@ export function renderProfiles(app: App): HTMLElement {
         h(
           "article",
           { class: "card profile-card", "data-testid": "profile-card", "data-profile-name": p.name },
-          h("div", { class: "profile-head" }, h("h2", null, p.name), p.is_default ? h("span", { class: "chip chip-accent", "data-testid": "default-chip" }, "Default") : null),
+          h(
+            "div",
+            { class: "profile-head" },
+            h("h2", null, p.name),
+            p.is_default ? h("span", { class: "chip chip-accent", "data-testid": "default-chip" }, "Default") : null,
+          ),
           p.description ? h("p", { class: "muted" }, p.description) : null,
           h(
             "dl",
@@ -46,33 +60,41 @@ export function renderProfiles(app: App): HTMLElement {
             { class: "form-actions" },
             h("a", { class: "btn btn-sm", href: `/profiles/${p.id}`, "data-link": "", "data-testid": "edit-profile" }, "Edit"),
             !p.is_default
-              ? h("button", {
-                  class: "btn btn-sm",
-                  type: "button",
-                  "data-testid": "make-default",
-                  onclick: async () => {
-                    await app.api.setDefaultProfile(p.id);
-                    toast(`${p.name} is now the default`);
-                    void draw();
+              ? h(
+                  "button",
+                  {
+                    class: "btn btn-sm",
+                    type: "button",
+                    "data-testid": "make-default",
+                    onclick: async () => {
+                      await app.api.setDefaultProfile(p.id);
+                      toast(`${p.name} is now the default`);
+                      void draw();
+                    },
                   },
-                }, "Make default")
+                  "Make default",
+                )
               : null,
             !p.is_default
-              ? h("button", {
-                  class: "btn btn-sm btn-danger",
-                  type: "button",
-                  "data-testid": "delete-profile",
-                  onclick: async () => {
-                    if (!confirm(`Delete the profile "${p.name}"?`)) return;
-                    try {
-                      await app.api.deleteProfile(p.id);
-                      toast("Profile deleted");
-                    } catch (e) {
-                      toast((e as Error).message, "error");
-                    }
-                    void draw();
+              ? h(
+                  "button",
+                  {
+                    class: "btn btn-sm btn-danger",
+                    type: "button",
+                    "data-testid": "delete-profile",
+                    onclick: async () => {
+                      if (!confirm(`Delete the profile "${p.name}"?`)) return;
+                      try {
+                        await app.api.deleteProfile(p.id);
+                        toast("Profile deleted");
+                      } catch (e) {
+                        toast((e as Error).message, "error");
+                      }
+                      void draw();
+                    },
                   },
-                }, "Delete")
+                  "Delete",
+                )
               : null,
           ),
         ),
@@ -102,10 +124,15 @@ function parseEnv(text: string): Record<string, string> {
 
 export function renderProfileForm(app: App, id: string | null): HTMLElement {
   const page = h("section", { class: "page narrow" });
-  const field = (label: string, input: HTMLElement, help?: string) => h("div", { class: "field" }, h("label", { for: input.id }, label), input, help ? h("p", { class: "help" }, help) : null);
+  const field = (label: string, input: HTMLElement, help?: string) =>
+    h("div", { class: "field" }, h("label", { for: input.id }, label), input, help ? h("p", { class: "help" }, help) : null);
   const name = h("input", { id: "pf-name", type: "text", required: true, maxlength: 100, "data-testid": "pf-name" });
   const description = h("textarea", { id: "pf-description", rows: 2, maxlength: 500 });
-  const mode = h("select", { id: "pf-mode", "data-testid": "pf-mode" }, PERMISSION_MODES.map((m) => h("option", { value: m.value }, m.label)));
+  const mode = h(
+    "select",
+    { id: "pf-mode", "data-testid": "pf-mode" },
+    PERMISSION_MODES.map((m) => h("option", { value: m.value }, m.label)),
+  );
   const allowed = h("textarea", { id: "pf-allowed", rows: 3, placeholder: "Read\nGrep\nBash(ls:*)", "data-testid": "pf-allowed" });
   const denied = h("textarea", { id: "pf-denied", rows: 2, placeholder: "WebFetch" });
   const model = h("input", { id: "pf-model", type: "text", placeholder: "(platform default)" });
@@ -114,7 +141,12 @@ export function renderProfileForm(app: App, id: string | null): HTMLElement {
   const ttl = h("input", { id: "pf-ttl", type: "number", min: 60, max: 86400, step: 1 });
   const oneShot = h("input", { id: "pf-oneshot", type: "checkbox" });
   const env = h("textarea", { id: "pf-env", rows: 3, placeholder: "NAME=value\nTOKEN=hive://secret/my-token", spellcheck: "false" });
-  const mcp = h("textarea", { id: "pf-mcp", rows: 3, placeholder: '{"tickets": {"type": "http", "url": "https://mcp.example.com"}}', spellcheck: "false" });
+  const mcp = h("textarea", {
+    id: "pf-mcp",
+    rows: 3,
+    placeholder: '{"tickets": {"type": "http", "url": "https://mcp.example.com"}}',
+    spellcheck: "false",
+  });
   const error = h("p", { class: "form-error", role: "alert" });
   const save = h("button", { class: "btn btn-primary", type: "submit", "data-testid": "pf-save" }, id ? "Save" : "Create profile");
 
@@ -129,7 +161,9 @@ export function renderProfileForm(app: App, id: string | null): HTMLElement {
     budget.value = p.max_budget_usd ? String(p.max_budget_usd) : "";
     ttl.value = p.ttl_seconds ? String(p.ttl_seconds) : "";
     oneShot.checked = p.one_shot;
-    env.value = Object.entries(p.environment).map(([k, v]) => `${k}=${v}`).join("\n");
+    env.value = Object.entries(p.environment)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n");
     mcp.value = Object.keys(p.mcp_servers).length ? JSON.stringify(p.mcp_servers, null, 2) : "";
   };
   if (id) {
@@ -181,7 +215,9 @@ export function renderProfileForm(app: App, id: string | null): HTMLElement {
           app.navigate("/profiles");
         } catch (err) {
           error.textContent =
-            err instanceof AiSessionsError && err.code === "profile_limit" ? "You already have 10 profiles; delete one first." : (err as Error).message;
+            err instanceof AiSessionsError && err.code === "profile_limit"
+              ? "You already have 10 profiles; delete one first."
+              : (err as Error).message;
           save.disabled = false;
         }
       },

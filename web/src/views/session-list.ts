@@ -6,10 +6,20 @@ import type { App } from "../app.ts";
 /** The state badge every view uses: Running / Waiting / Ended, plus a trailing alert marker. */
 export function stateBadge(s: Pick<SessionSummary, "ui_state" | "needs_attention" | "dormant">): HTMLElement {
   const cls = s.ui_state === "Running" ? "running" : s.ui_state === "Waiting" ? "waiting" : "ended";
-  const title = s.needs_attention ? `${s.ui_state}, needs your attention` : s.dormant ? `${s.ui_state} (asleep, resumes on your next message)` : s.ui_state;
+  const title = s.needs_attention
+    ? `${s.ui_state}, needs your attention`
+    : s.dormant
+      ? `${s.ui_state} (asleep, resumes on your next message)`
+      : s.ui_state;
   return h(
     "span",
-    { class: `badge badge-${cls}${s.needs_attention ? " badge-attention" : ""}`, title, "data-testid": "state-badge", "data-state": s.ui_state, "data-attention": s.needs_attention ? "true" : "false" },
+    {
+      class: `badge badge-${cls}${s.needs_attention ? " badge-attention" : ""}`,
+      title,
+      "data-testid": "state-badge",
+      "data-state": s.ui_state,
+      "data-attention": s.needs_attention ? "true" : "false",
+    },
     h("span", { class: "dot", "aria-hidden": "true" }),
     s.ui_state,
     s.needs_attention ? h("span", { class: "alert-mark", "aria-label": "needs attention" }, "!") : null,
@@ -54,7 +64,13 @@ function row(s: SessionSummary, activeId: string | null): HTMLElement {
         "span",
         { class: "session-meta" },
         stateBadge(s),
-        h("span", { class: "muted small" }, s.status === "ended" ? `${endReasonText(s.end_reason)} · ${relativeTime(s.terminated_at ?? s.created_at)}` : relativeTime(s.created_at)),
+        h(
+          "span",
+          { class: "muted small" },
+          s.status === "ended"
+            ? `${endReasonText(s.end_reason)} · ${relativeTime(s.terminated_at ?? s.created_at)}`
+            : relativeTime(s.created_at),
+        ),
       ),
     ),
   );
@@ -68,14 +84,33 @@ export function renderSessionList(app: App, host: HTMLElement, activeId: string 
     const list = h(
       "nav",
       { class: "session-list", "data-testid": "session-list" },
-      h("div", { class: "list-head" }, h("h2", null, "Sessions"), h("a", { class: "btn btn-primary btn-sm", href: "/new", "data-link": "" }, "+ New")),
+      h(
+        "div",
+        { class: "list-head" },
+        h("h2", null, "Sessions"),
+        h("a", { class: "btn btn-primary btn-sm", href: "/new", "data-link": "" }, "+ New"),
+      ),
       !store.loaded ? h("p", { class: "muted pad" }, store.error ?? "Loading…") : null,
       store.loaded && store.sessions.length === 0 ? h("p", { class: "muted pad" }, "No sessions yet.") : null,
       live.length ? h("h3", { class: "list-group" }, "Live") : null,
-      live.length ? h("ul", null, live.map((s) => row(s, activeId))) : null,
+      live.length
+        ? h(
+            "ul",
+            null,
+            live.map((s) => row(s, activeId)),
+          )
+        : null,
       ended.length ? h("h3", { class: "list-group" }, "Ended") : null,
-      ended.length ? h("ul", null, ended.map((s) => row(s, activeId))) : null,
-      store.nextCursor ? h("button", { class: "btn btn-ghost btn-block", onclick: () => void store.loadMore() }, "Load older sessions") : null,
+      ended.length
+        ? h(
+            "ul",
+            null,
+            ended.map((s) => row(s, activeId)),
+          )
+        : null,
+      store.nextCursor
+        ? h("button", { class: "btn btn-ghost btn-block", onclick: () => void store.loadMore() }, "Load older sessions")
+        : null,
       store.error && store.loaded ? h("p", { class: "form-error pad" }, store.error) : null,
     );
     replace(host, list);

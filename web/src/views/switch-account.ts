@@ -25,10 +25,24 @@ export function renderSwitchAccount(
       h("div", { class: "auth-brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆"), " AI Sessions"),
       h("h1", { id: "switch-title" }, "Switch account?"),
       h("p", null, "You are signed in as ", h("strong", { "data-testid": "current-account" }, describe(current)), "."),
-      h("p", null, "The link you opened would sign you in as ", h("strong", { "data-testid": "offered-account" }, describe(offered)), " instead."),
+      h(
+        "p",
+        null,
+        "The link you opened would sign you in as ",
+        h("strong", { "data-testid": "offered-account" }, describe(offered)),
+        " instead.",
+      ),
       h("p", { class: "muted" }, "Only switch if you asked for this link yourself."),
-      h("button", { class: "btn btn-primary btn-block", type: "button", "data-testid": "stay", onclick: () => choose(false) }, `Stay signed in as ${describe(current)}`),
-      h("button", { class: "btn btn-block", type: "button", "data-testid": "switch", onclick: () => choose(true) }, `Switch to ${describe(offered)}`),
+      h(
+        "button",
+        { class: "btn btn-primary btn-block", type: "button", "data-testid": "stay", onclick: () => choose(false) },
+        `Stay signed in as ${describe(current)}`,
+      ),
+      h(
+        "button",
+        { class: "btn btn-block", type: "button", "data-testid": "switch", onclick: () => choose(true) },
+        `Switch to ${describe(offered)}`,
+      ),
     ),
   );
 }

@@ -14,21 +14,51 @@ export function renderApproval(ctx: ChatContext, item: Extract<Item, { kind: "ap
     ctx.rerender();
   };
   const preview = tool_name === "Bash" && typeof tool_input["command"] === "string" ? `$ ${tool_input["command"]}` : prettyJson(tool_input);
-  const outcome: Record<string, string> = { approved: "Approved", approved_session: `Approved for this session (${pattern})`, denied: "Denied", resolved: "Answered", answered: "Answered" };
+  const outcome: Record<string, string> = {
+    approved: "Approved",
+    approved_session: `Approved for this session (${pattern})`,
+    denied: "Denied",
+    resolved: "Answered",
+    answered: "Answered",
+  };
   return h(
     "div",
     { class: `request-card ${item.state === "pending" ? "pending" : "settled"}`, "data-testid": "approval-card", "data-state": item.state },
-    h("div", { class: "request-head" }, h("span", { class: "request-icon", "aria-hidden": "true" }, "⚠"), h("strong", null, `Allow ${tool_name}?`), item.state !== "pending" ? h("span", { class: "muted small" }, outcome[item.state]) : null),
+    h(
+      "div",
+      { class: "request-head" },
+      h("span", { class: "request-icon", "aria-hidden": "true" }, "⚠"),
+      h("strong", null, `Allow ${tool_name}?`),
+      item.state !== "pending" ? h("span", { class: "muted small" }, outcome[item.state]) : null,
+    ),
     h("pre", { class: "tool-pre" }, preview),
     item.state === "pending" && !ctx.ended
       ? h(
           "div",
           { class: "request-actions" },
-          h("button", { class: "btn btn-primary btn-sm", type: "button", "data-testid": "approve-once", onclick: () => answer(true, "once") }, "Allow once"),
+          h(
+            "button",
+            { class: "btn btn-primary btn-sm", type: "button", "data-testid": "approve-once", onclick: () => answer(true, "once") },
+            "Allow once",
+          ),
           pattern
-            ? h("button", { class: "btn btn-sm", type: "button", "data-testid": "approve-session", title: `Adds ${pattern} to this session's allow list`, onclick: () => answer(true, "session") }, `Allow ${pattern} for session`)
+            ? h(
+                "button",
+                {
+                  class: "btn btn-sm",
+                  type: "button",
+                  "data-testid": "approve-session",
+                  title: `Adds ${pattern} to this session's allow list`,
+                  onclick: () => answer(true, "session"),
+                },
+                `Allow ${pattern} for session`,
+              )
             : null,
-          h("button", { class: "btn btn-sm btn-danger", type: "button", "data-testid": "deny", onclick: () => answer(false, "once") }, "Deny"),
+          h(
+            "button",
+            { class: "btn btn-sm btn-danger", type: "button", "data-testid": "deny", onclick: () => answer(false, "once") },
+            "Deny",
+          ),
         )
       : null,
   );

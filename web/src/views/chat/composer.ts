@@ -24,7 +24,11 @@ export class Composer {
       oninput: () => this.autosize(),
     });
     this.#sendBtn = h("button", { class: "btn btn-primary", type: "submit", "data-testid": "send" }, "Send");
-    this.#stopBtn = h("button", { class: "btn btn-warn", type: "button", title: "Interrupt the agent", "data-testid": "interrupt", onclick: () => on.interrupt() }, "■ Stop");
+    this.#stopBtn = h(
+      "button",
+      { class: "btn btn-warn", type: "button", title: "Interrupt the agent", "data-testid": "interrupt", onclick: () => on.interrupt() },
+      "■ Stop",
+    );
     this.el = h(
       "form",
       {

@@ -40,8 +40,18 @@ export function renderHeader(app: App, el: HTMLElement, s: HeaderState, actions:
       h(
         "div",
         { class: "chat-sub" },
-        status ? stateBadge({ ui_state: s.ended ? "Ended" : status.ui_state, needs_attention: !s.ended && status.needs_attention, dormant: status.dormant }) : null,
-        h("span", { class: `conn-dot conn-${s.connection}`, title: CONNECTION_TEXT[s.connection], "aria-label": CONNECTION_TEXT[s.connection] }),
+        status
+          ? stateBadge({
+              ui_state: s.ended ? "Ended" : status.ui_state,
+              needs_attention: !s.ended && status.needs_attention,
+              dormant: status.dormant,
+            })
+          : null,
+        h("span", {
+          class: `conn-dot conn-${s.connection}`,
+          title: CONNECTION_TEXT[s.connection],
+          "aria-label": CONNECTION_TEXT[s.connection],
+        }),
         s.record?.profile ? h("span", { class: "muted small", title: "Permission mode" }, s.record.profile.permission_mode) : null,
         cost > 0 ? h("span", { class: "muted small", title: "Cost so far", "data-testid": "cost" }, `$${cost.toFixed(4)}`) : null,
         s.ended && s.record?.end_reason ? h("span", { class: "muted small" }, `ended: ${endReasonText(s.record.end_reason)}`) : null,
@@ -50,10 +60,57 @@ export function renderHeader(app: App, el: HTMLElement, s: HeaderState, actions:
     h(
       "div",
       { class: "chat-actions" },
-      files ? h("button", { class: "btn btn-sm", type: "button", title: "Upload a file into the session's workspace", "data-testid": "upload", onclick: () => actions.upload() }, "⇧ Upload") : null,
-      s.filesAvailable ? h("button", { class: "btn btn-sm", type: "button", title: "Download a file from the workspace", "data-testid": "download", disabled: s.ended && !s.filesAvailable, onclick: () => actions.askDownload() }, "⇩ Download") : null,
-      !s.ended ? h("button", { class: "btn btn-sm btn-danger", type: "button", "data-testid": "terminate", onclick: () => void terminate(app, s.sessionId, actions) }, "Terminate") : null,
-      s.ended ? h("button", { class: "btn btn-sm btn-danger", type: "button", "data-testid": "delete-record", onclick: () => void deleteRecord(app, s.sessionId) }, "Delete") : null,
+      files
+        ? h(
+            "button",
+            {
+              class: "btn btn-sm",
+              type: "button",
+              title: "Upload a file into the session's workspace",
+              "data-testid": "upload",
+              onclick: () => actions.upload(),
+            },
+            "⇧ Upload",
+          )
+        : null,
+      s.filesAvailable
+        ? h(
+            "button",
+            {
+              class: "btn btn-sm",
+              type: "button",
+              title: "Download a file from the workspace",
+              "data-testid": "download",
+              disabled: s.ended && !s.filesAvailable,
+              onclick: () => actions.askDownload(),
+            },
+            "⇩ Download",
+          )
+        : null,
+      !s.ended
+        ? h(
+            "button",
+            {
+              class: "btn btn-sm btn-danger",
+              type: "button",
+              "data-testid": "terminate",
+              onclick: () => void terminate(app, s.sessionId, actions),
+            },
+            "Terminate",
+          )
+        : null,
+      s.ended
+        ? h(
+            "button",
+            {
+              class: "btn btn-sm btn-danger",
+              type: "button",
+              "data-testid": "delete-record",
+              onclick: () => void deleteRecord(app, s.sessionId),
+            },
+            "Delete",
+          )
+        : null,
     ),
   );
 }

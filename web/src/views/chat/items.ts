@@ -12,7 +12,12 @@ import { prettyJson, renderTool } from "./tool-card.ts";
 export function renderItem(ctx: ChatContext, item: Item): HTMLElement {
   switch (item.kind) {
     case "user":
-      return h("div", { class: "msg msg-user", "data-testid": "msg-user" }, h("div", { class: "bubble" }, h("div", { class: "plain" }, item.text)), h("div", { class: "msg-time" }, relativeTime(item.time)));
+      return h(
+        "div",
+        { class: "msg msg-user", "data-testid": "msg-user" },
+        h("div", { class: "bubble" }, h("div", { class: "plain" }, item.text)),
+        h("div", { class: "msg-time" }, relativeTime(item.time)),
+      );
     case "assistant":
       return h("div", { class: "msg msg-assistant", "data-testid": "msg-assistant" }, ...item.blocks.map(renderBlock));
     case "tool":
@@ -27,7 +32,16 @@ export function renderItem(ctx: ChatContext, item: Item): HTMLElement {
         { class: `notice notice-${item.tone}`, "data-testid": `notice-${item.subtype}` },
         h("span", null, item.text),
         item.subtype === "message_queued" && item.jump
-          ? h("button", { class: "btn btn-sm btn-link", type: "button", "data-testid": "jump-to-pending", onclick: () => ctx.scrollToKey(item.jump!) }, "Show pending request ↑")
+          ? h(
+              "button",
+              {
+                class: "btn btn-sm btn-link",
+                type: "button",
+                "data-testid": "jump-to-pending",
+                onclick: () => ctx.scrollToKey(item.jump!),
+              },
+              "Show pending request ↑",
+            )
           : null,
       );
     case "result":
@@ -39,14 +53,25 @@ export function renderItem(ctx: ChatContext, item: Item): HTMLElement {
         !item.success && item.summary ? h("div", { class: "plain small" }, item.summary) : null,
       );
     case "end":
-      return h("div", { class: "session-ended", "data-testid": "session-ended" }, h("strong", null, "Session ended"), ` — ${endReasonText(item.reason)}`, item.detail ? h("div", { class: "muted small" }, item.detail) : null);
+      return h(
+        "div",
+        { class: "session-ended", "data-testid": "session-ended" },
+        h("strong", null, "Session ended"),
+        ` — ${endReasonText(item.reason)}`,
+        item.detail ? h("div", { class: "muted small" }, item.detail) : null,
+      );
   }
 }
 
 function renderBlock(block: ContentBlock): HTMLElement {
   if (block.type === "text" && typeof block["text"] === "string") return renderMarkdown(block["text"] as string);
   if (block.type === "thinking" && typeof block["thinking"] === "string") {
-    return h("details", { class: "thinking" }, h("summary", null, "Thinking"), h("div", { class: "plain muted" }, block["thinking"] as string));
+    return h(
+      "details",
+      { class: "thinking" },
+      h("summary", null, "Thinking"),
+      h("div", { class: "plain muted" }, block["thinking"] as string),
+    );
   }
   if (block.type === "redacted_thinking") return h("div", { class: "muted small" }, "(thinking redacted)");
   return h("details", { class: "raw-block" }, h("summary", null, block.type), h("pre", null, prettyJson(block)));

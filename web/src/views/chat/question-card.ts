@@ -49,7 +49,12 @@ export function renderQuestion(ctx: ChatContext, item: Extract<Item, { kind: "qu
               refresh();
             },
           }),
-          h("span", { class: "option-text" }, h("strong", null, o.label), o.description ? h("span", { class: "muted small" }, o.description) : null),
+          h(
+            "span",
+            { class: "option-text" },
+            h("strong", null, o.label),
+            o.description ? h("span", { class: "muted small" }, o.description) : null,
+          ),
         ),
       ),
       pending ? other : null,
@@ -73,8 +78,23 @@ export function renderQuestion(ctx: ChatContext, item: Extract<Item, { kind: "qu
         ctx.rerender();
       },
     },
-    h("div", { class: "request-head" }, h("span", { class: "request-icon", "aria-hidden": "true" }, "?"), h("strong", null, questions.length === 1 ? "The agent asks" : `The agent asks ${questions.length} questions`), !pending ? h("span", { class: "muted small" }, "Answered") : null),
-    pending ? questions.map(renderOne) : questions.map((q) => h("div", { class: "question answered" }, h("div", null, q.question), answered?.[q.question] ? h("div", { class: "answer" }, "→ ", answered[q.question]!) : null)),
+    h(
+      "div",
+      { class: "request-head" },
+      h("span", { class: "request-icon", "aria-hidden": "true" }, "?"),
+      h("strong", null, questions.length === 1 ? "The agent asks" : `The agent asks ${questions.length} questions`),
+      !pending ? h("span", { class: "muted small" }, "Answered") : null,
+    ),
+    pending
+      ? questions.map(renderOne)
+      : questions.map((q) =>
+          h(
+            "div",
+            { class: "question answered" },
+            h("div", null, q.question),
+            answered?.[q.question] ? h("div", { class: "answer" }, "→ ", answered[q.question]!) : null,
+          ),
+        ),
     pending ? h("div", { class: "request-actions" }, submit) : null,
   );
   refresh();
