@@ -223,7 +223,8 @@ function startApp(token: string): void {
 async function signIn(token: string): Promise<void> {
   const api = new Api(token);
   try {
-    await api.credentialStatus();
+    // A registered-only route: the credential routes now register on the way, so they cannot tell.
+    await api.listProfiles();
     saveToken(token);
     startApp(token);
   } catch (error) {
