@@ -45,15 +45,11 @@ export const STARTER_PROFILES: { name: string; settings: ProfileSettings }[] = [
     settings: {
       ...DEFAULT_SETTINGS,
       description: "Read-only tools run without asking; edits are auto-approved; anything else asks you.",
-      // The product's documented Default: Read and these read-only Bash prefixes (issue 11). Grep
-      // and Glob are kept (read-only). Caution, as bash-command.ts says of prefixes: `find`, `awk`
-      // and `sed` have forms that run commands (`find -exec`, awk's `system()`, sed's `e`).
-      allowed_tools: [
-        "Read",
-        "Grep",
-        "Glob",
-        ...["cat", "head", "tail", "less", "grep", "sed", "awk", "jq", "ls", "find", "wc"].map((c) => `Bash(${c}:*)`),
-      ],
+      // The product's documented Default (Read and read-only Bash prefixes), less `find`, `awk`
+      // and `sed`: each has a form that runs any command (`find -exec`, awk's `system()`, sed's
+      // `e`), so allowing the prefix would let a prompt-injected agent run anything unasked.
+      // They ask instead. Grep and Glob are kept (read-only).
+      allowed_tools: ["Read", "Grep", "Glob", ...["cat", "head", "tail", "less", "grep", "jq", "ls", "wc"].map((c) => `Bash(${c}:*)`)],
     },
   },
   {

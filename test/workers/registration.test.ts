@@ -28,11 +28,8 @@ describe("registration", () => {
       "Bash(tail:*)",
       "Bash(less:*)",
       "Bash(grep:*)",
-      "Bash(sed:*)",
-      "Bash(awk:*)",
       "Bash(jq:*)",
       "Bash(ls:*)",
-      "Bash(find:*)",
       "Bash(wc:*)",
     ]);
     expect(body.profiles[1].allowed_tools).toEqual([]);
