@@ -21,7 +21,12 @@ import { backoffDelay, type RetryOptions } from "./retry.ts";
 import { finalVerdict } from "./session-probe.ts";
 import { SeqTracker } from "./seq-tracker.ts";
 import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_RECONNECT,
+  MISSING_CLOSE_GRACE_MS,
+  WS_OPEN,
   jsonCodec,
+  type Connection,
   type CloseInfo,
   type EventContext,
   type SessionSocketOptions,
@@ -34,21 +39,6 @@ import {
 import type { ClientFrameLike, ProtocolFrame, WireFrame } from "./wire.ts";
 
 export * from "./socket-types.ts";
-
-const DEFAULT_RECONNECT: Required<RetryOptions> = { retries: Number.POSITIVE_INFINITY, minDelayMs: 500, maxDelayMs: 15_000 };
-const DEFAULT_HEARTBEAT_MS = 30_000;
-const WS_OPEN = 1;
-/** How long after an error a close event may still come before the socket assumes it never will. */
-const MISSING_CLOSE_GRACE_MS = 250;
-
-/** One connection attempt. */
-interface Connection {
-  ws: WebSocketLike;
-  afterSeq: number | null;
-  opened: boolean;
-  /** Set after a gap or a release: the rest of this connection's frames are ignored. */
-  discarding: boolean;
-}
 
 /** A live, self-healing connection to one session. */
 export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFrameLike = ClientFrameLike> {
@@ -184,7 +174,11 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
     try {
       url = await this.#options.url(afterSeq);
     } catch (error) {
-      const refused = new AiSessionsError(0, "unauthorized", `could not get a token: ${String(error)}`, { cause: error });
+      // The URL may need the network (a ticket): a network failure or busy server retries; a refusal is final.
+      const status = error instanceof AiSessionsError ? error.status : 0;
+      if ((status === 0 || status === 429 || status >= 500) && this.#reconnect && this.#failures < this.#reconnect.retries)
+        return this.#scheduleReconnect();
+      const refused = new AiSessionsError(status, "unauthorized", `could not get a socket URL: ${String(error)}`, { cause: error });
       return this.#finish({ code: CLOSE.auth, reason: "no token", willReconnect: false, error: refused });
     }
     if (this.#userClosed || this.#connection) return;

@@ -116,3 +116,21 @@ export const jsonCodec: SocketCodec<WireFrame> = {
   },
   encode: (frame) => frameJson(frame),
 };
+
+/** Reconnect forever, 0.5 s doubling to 15 s. */
+export const DEFAULT_RECONNECT: Required<RetryOptions> = { retries: Number.POSITIVE_INFINITY, minDelayMs: 500, maxDelayMs: 15_000 };
+/** Heartbeat interval: well inside common idle timeouts of proxies. */
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+/** `WebSocket.OPEN`, which not every implementation exposes as a static. */
+export const WS_OPEN = 1;
+/** How long after an error a close event may still come before the socket assumes it never will. */
+export const MISSING_CLOSE_GRACE_MS = 250;
+
+/** One connection attempt. */
+export interface Connection {
+  ws: WebSocketLike;
+  afterSeq: number | null;
+  opened: boolean;
+  /** Set after a gap or a release: the rest of this connection's frames are ignored. */
+  discarding: boolean;
+}

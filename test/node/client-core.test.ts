@@ -349,3 +349,35 @@ describe("frame encoding", () => {
     expect(JSON.parse(text).payload.text).toBe("a\uFFFDb");
   });
 });
+
+describe("socket URLs that need the network (tickets)", () => {
+  it("retries when getting the URL fails for network reasons, and gives up on a refusal", async () => {
+    const server = await sessionServer((socket) => send(socket, history(1)));
+    let calls = 0;
+    const retried = new SessionSocket({
+      sessionId: "s1",
+      url: async (afterSeq) => {
+        calls++;
+        if (calls <= 2) throw new AiSessionsError(0, "network_error", "fetch failed");
+        return server.url(afterSeq);
+      },
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+    });
+    cleanups.push(() => retried.close());
+    await retried.opened;
+    expect(calls).toBe(3);
+    expect(server.connections).toHaveLength(1);
+
+    const refused = new SessionSocket({
+      sessionId: "s1",
+      url: async () => {
+        throw new AiSessionsError(401, "unauthorized", "token refused");
+      },
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+    });
+    cleanups.push(() => refused.close());
+    expect(await refused.closed).toMatchObject({ code: CLOSE.auth, willReconnect: false });
+  });
+});
