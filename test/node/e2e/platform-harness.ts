@@ -51,8 +51,8 @@ export async function bootE2E(vars: Record<string, string> = {}): Promise<{ plat
 }
 
 /** A token for a fresh user of the e2e platform. */
-export async function e2eToken(name = `u${randomBytes(6).toString("hex")}`): Promise<string> {
-  return new SignJWT({ email: `${name}@example.com` })
+export async function e2eToken(name = `u${randomBytes(6).toString("hex")}`, claims: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({ email: `${name}@example.com`, ...claims })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(name)
     .setIssuedAt()
