@@ -69,8 +69,9 @@ describe("non-interactive commands", () => {
     const token = await e2eToken();
     const before = await cli(token, ["auth", "claude", "status", "--json"]);
     expect(before.code).toBe(0);
-    expect(JSON.parse(before.stdout)).toEqual({ registered: false, has_credentials: false, credential_type: null, created_at: null });
-    expect((await cli(token, ["auth", "claude", "status"])).stdout).toContain("no Claude credential");
+    // The credential routes register the caller on the way (as the product's client expects).
+    expect(JSON.parse(before.stdout)).toEqual({ registered: true, has_credentials: false, credential_type: null, created_at: null });
+    expect((await cli(token, ["auth", "claude", "status"])).stdout).toContain("No Claude credential stored");
 
     const bad = await cli(token, ["auth", "claude", "set-key", "--json"], "not-a-key\n");
     expect(bad.code).toBe(1);
