@@ -102,6 +102,8 @@ describe("#token= links", () => {
     const fresher = await e2eToken("bob-same-user", { jti: crypto.randomUUID() });
     expect(fresher).not.toBe(bob);
     expect(await openLink(fresher)).toBe("app");
+    // The app may show the list for the stored token before the link's sign-in has finished.
+    await page.waitForFunction((t) => (globalThis as any).localStorage.getItem("ai-sessions.token") === t, fresher);
     expect(await storedToken(page)).toBe(fresher);
   });
 
