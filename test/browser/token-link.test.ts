@@ -37,9 +37,13 @@ afterAll(async () => {
 const storedToken = (p: Page) => p.evaluate(() => (globalThis as any).localStorage.getItem("ai-sessions.token") as string | null);
 const emailOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).email as string;
 
-/** Forgets any signed-in user (each test starts signed out). */
+/**
+ * Forgets any signed-in user (each test starts signed out). The storage is cleared from a page of
+ * the same origin that runs no app: on the app's own page a sign-in still in flight would store
+ * its token again after the clear.
+ */
 async function signedOut(): Promise<void> {
-  await page.goto(`${platform.baseUrl}/`);
+  await page.goto(`${platform.baseUrl}/healthz`);
   await page.evaluate(() => (globalThis as any).localStorage.clear());
 }
 

@@ -57,7 +57,7 @@ async function sessionServer(onConnection: (socket: ServerSocket, afterSeq: stri
 }
 
 /** Opens a core socket on `url`, recording delivered seqs and the final close. */
-function openSocket(url: (afterSeq: number | null) => string, extra: { heartbeatMs?: number } = {}) {
+function openSocket(url: (afterSeq: number | null) => string, extra: { heartbeatMs?: number } = {}, onClose?: (info: CloseInfo) => void) {
   const delivered: (number | null)[] = [];
   const replayed: boolean[] = [];
   const socket = new SessionSocket({
@@ -71,6 +71,7 @@ function openSocket(url: (afterSeq: number | null) => string, extra: { heartbeat
         delivered.push(frame.seq);
         replayed.push(context.replayed);
       },
+      close: onClose,
     },
     ...extra,
   });
@@ -128,10 +129,17 @@ describe("resuming socket", () => {
       const from = Number(afterSeq);
       for (const seq of [from, from + 1, from + 2]) send(socket, event(seq));
     });
-    const { socket, delivered } = openSocket(server.url);
+    // Prompted the moment the connection is lost (polling the state could miss the short gap).
+    let sentWhileAway = false;
+    const { socket, delivered } = openSocket(server.url, {}, (info) => {
+      if (sentWhileAway) return;
+      sentWhileAway = true;
+      expect(info.willReconnect).toBe(true);
+      expect(socket.state).not.toBe("open");
+      socket.prompt("sent while away");
+    });
     await until(() => delivered.length === 3, "the history");
-    await until(() => socket.state !== "open", "the drop");
-    socket.prompt("sent while away");
+    await until(() => sentWhileAway, "the drop");
     await until(() => delivered.length === 5, "the resumed events");
     expect(server.connections.map((c) => c.afterSeq)).toEqual([null, "3"]);
     expect(delivered).toEqual([1, 2, 3, 4, 5]);
