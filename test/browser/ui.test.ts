@@ -1,45 +1,39 @@
 /**
  * The web UI end to end: the platform on loopback (wrangler dev serving web/dist, the real
  * runner and Claude Code, the scripted model), driven by Debian's Chromium via playwright-core.
- * Screenshots of the main views land in test-artifacts/screenshots/.
+ * Each test has a browser context and a user of its own (ui-harness.ts), so any one of them runs
+ * alone and none depends on what another left behind. Screenshots of the main views land in
+ * test-artifacts/screenshots/.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, BrowserContextOptions } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureWebBuilt } from "../../web/build.ts";
-import { Client, E2E_API_KEY, api, e2eToken, hasResult, startE2EPlatform, type E2EPlatform } from "../node/e2e/platform-harness.ts";
+import {
+  Client,
+  E2E_API_KEY,
+  api,
+  e2eToken,
+  hasResult,
+  readyUser,
+  startE2EPlatform,
+  type E2EPlatform,
+} from "../node/e2e/platform-harness.ts";
 import { CHROMIUM, launchChromium, shot, startProxy } from "./browser-harness.ts";
+import { atLeast, count, expectConversationMatchesLog, newSession, openPage, send, signedInPage } from "./ui-harness.ts";
 
 let platform: E2EPlatform;
 let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let token: string;
-/** Script dialogs (alert) the page opened: agent output must never open one. */
-const alerts: string[] = [];
-/** Answer for the next `prompt()` dialog (the download path). */
-let promptAnswer = "";
 
 const base = () => platform.baseUrl;
 const workspace = (id: string) => path.join(platform.sandbox.root, id, "workspace");
-
-function watchDialogs(p: Page): void {
-  p.on("dialog", (dialog) => {
-    if (dialog.type() === "alert") alerts.push(dialog.message());
-    void (dialog.type() === "prompt" ? dialog.accept(promptAnswer) : dialog.accept());
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   await ensureWebBuilt();
   platform = await startE2EPlatform();
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 820 }, acceptDownloads: true });
-  page = await context.newPage();
-  watchDialogs(page);
-  token = await e2eToken();
 }, 240_000);
 
 afterAll(async () => {
@@ -47,69 +41,30 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-/** Number of elements matching `selector` (evaluated in the page). */
-const count = (p: Page, selector: string) => p.locator(selector).count();
+/** The contexts this test opened, closed after it. */
+const opened: BrowserContext[] = [];
+afterEach(async () => {
+  for (const context of opened.splice(0)) await context.close();
+});
 
-/** Waits until at least `n` elements match `selector`. */
-async function atLeast(p: Page, selector: string, n: number, timeout = 60_000): Promise<void> {
-  await p.waitForFunction(([s, k]) => (globalThis as any).document.querySelectorAll(s).length >= k, [selector, n] as const, { timeout });
+/** A page of this test's own, signed in as a new user with a Claude key. */
+async function user(options?: BrowserContextOptions) {
+  const u = await signedInPage(browser, base(), options);
+  opened.push(u.context);
+  return u;
 }
 
-/** Starts a session from the "New session" form; returns its id. */
-async function newSession(p: Page, mode: "acceptEdits" | "bypassPermissions" | "plan", name: string): Promise<string> {
-  await p.click("[data-testid=session-list] a[href='/new']");
-  await p.waitForSelector("[data-testid=ns-profile] option", { state: "attached" });
-  await p.selectOption("[data-testid=ns-mode]", mode);
-  await p.fill("[data-testid=ns-name]", name);
-  await p.click("[data-testid=ns-create]");
-  await p.waitForURL(/\/sessions\/[A-Za-z0-9_-]+$/);
-  await p.waitForSelector("[data-testid=chat]");
-  return new URL(p.url()).pathname.split("/").pop()!;
-}
-
-async function send(p: Page, text: string): Promise<void> {
-  await p.fill("[data-testid=composer-input]", text);
-  await p.press("[data-testid=composer-input]", "Enter");
-}
-
-/** Every stored event of a session, from the REST history. */
-async function history(id: string): Promise<any[]> {
-  const all: any[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await api(base(), token, "GET", `/v1/sessions/${id}/history?after_seq=${after}&limit=1000`);
-    all.push(...page.body.messages);
-    if (page.body.next_after_seq === null) return all;
-    after = page.body.next_after_seq;
-  }
-}
-
-/** The conversation as the page shows it vs. the server's log: every item once, nothing missing. */
-async function expectConversationMatchesLog(p: Page, id: string): Promise<void> {
-  const log = await history(id);
-  const shown = await p.evaluate(() => {
-    const g = globalThis as any;
-    const items = [...g.document.querySelectorAll("[data-testid=chat-stream] .items > [data-seq]")];
-    return {
-      seqs: items.map((el: any) => Number(el.dataset.seq)),
-      users: g.document.querySelectorAll("[data-testid=msg-user]").length,
-      assistants: g.document.querySelectorAll("[data-testid=msg-assistant]").length,
-      tools: g.document.querySelectorAll("[data-testid=tool-card]").length,
-      results: g.document.querySelectorAll("[data-testid=turn-result]").length,
-      events: g.__aiSessions.events.map((e: any) => e.seq),
-    };
-  });
-  const ofType = (t: string) => log.filter((e) => e.type === t).length;
-  expect(new Set(shown.seqs).size).toBe(shown.seqs.length);
-  expect(shown.events).toEqual(log.map((e) => e.seq));
-  expect(shown.users).toBe(ofType("user"));
-  expect(shown.assistants).toBe(ofType("assistant"));
-  expect(shown.tools).toBe(ofType("tool_use"));
-  expect(shown.results).toBe(ofType("result"));
+/** A page of this test's own with nobody signed in. */
+async function blankPage(options?: BrowserContextOptions) {
+  const u = await openPage(browser, options);
+  opened.push(u.context);
+  return u;
 }
 
 describe("the web UI", () => {
   it("signs in with a token, registers, and stores the Claude API key", async () => {
+    const { page } = await blankPage();
+    const token = await e2eToken();
     await page.goto(base());
     await page.waitForSelector("[data-testid=signin-form]");
     await shot(page, "01-sign-in");
@@ -139,6 +94,7 @@ describe("the web UI", () => {
   });
 
   it("manages profiles: create, validate, edit, make default, delete", async () => {
+    const { page, token } = await user();
     await page.click(".topbar a[href='/profiles']");
     await atLeast(page, "[data-testid=profile-card]", 2);
     expect(await count(page, "[data-testid=profile-card]")).toBe(2);
@@ -179,8 +135,7 @@ describe("the web UI", () => {
   });
 
   it("streams an answer, shows the tool call as a card, and renders agent Markdown without injection", async () => {
-    await page.click(".brand");
-    await page.waitForSelector("[data-testid=session-list]");
+    const { page, token, alerts } = await user();
     await shot(page, "02-session-list-empty");
     const id = await newSession(page, "bypassPermissions", "Streaming");
 
@@ -212,10 +167,11 @@ describe("the web UI", () => {
 
     await page.locator("[data-testid=tool-card] summary").first().scrollIntoViewIfNeeded();
     await shot(page, "03-chat-with-tool-card");
-    await expectConversationMatchesLog(page, id);
+    await expectConversationMatchesLog(page, base(), token, id);
   });
 
   it("approvals: allow once, message queued with a jump to the pending request, deny, allow for the session", async () => {
+    const { page, token } = await user();
     const id = await newSession(page, "acceptEdits", "Approvals");
     const row = `[data-testid=session-row][data-session-id='${id}'] [data-testid=state-badge]`;
 
@@ -280,10 +236,11 @@ describe("the web UI", () => {
     await atLeast(page, "[data-testid=turn-result]", results + 3);
     expect(await count(page, "[data-testid=approval-card]")).toBe(approvals);
     expect(existsSync(path.join(workspace(id), "session-2.txt"))).toBe(true);
-    await expectConversationMatchesLog(page, id);
+    await expectConversationMatchesLog(page, base(), token, id);
   });
 
   it("answers the agent's question", async () => {
+    const { page } = await user();
     await newSession(page, "acceptEdits", "Questions");
     await send(page, '[[scenario:ask question="Which host first?" options="web-01|db-01"]]');
     await page.waitForSelector("[data-testid=question-card][data-state=pending]");
@@ -299,6 +256,8 @@ describe("the web UI", () => {
   });
 
   it("uploads a file the agent reads, and downloads a file the agent wrote", async () => {
+    const u = await user();
+    const { page } = u;
     const id = await newSession(page, "acceptEdits", "Files");
     await page.waitForSelector("[data-testid=upload]");
     // Uploads need the sandbox up: wait for the runner to connect.
@@ -336,13 +295,14 @@ describe("the web UI", () => {
     expect(readFileSync((await file.path())!, "utf8")).toBe("# Findings\nhost web-01 is clean\n");
 
     // And any path through the header's Download button.
-    promptAnswer = "/workspace/uploads/notes.txt";
+    u.promptAnswer = "/workspace/uploads/notes.txt";
     const second = page.waitForEvent("download");
     await page.click("[data-testid=download]");
     expect(readFileSync((await (await second).path())!, "utf8")).toBe("indicator: 45.33.32.156\n");
   });
 
   it("resumes after the browser goes offline mid-turn: the whole conversation, nothing doubled", async () => {
+    const { page, context, token } = await user();
     const id = await newSession(page, "bypassPermissions", "Offline");
     const sockets: string[] = [];
     page.on("websocket", (ws) => {
@@ -374,14 +334,14 @@ describe("the web UI", () => {
     expect(await page.locator("[data-testid=msg-assistant]").last().textContent()).toContain("chunk 30/30");
     expect(sockets.length).toBeGreaterThanOrEqual(1);
     expect(sockets.at(-1)).toMatch(/[?&]after_seq=[1-9]\d*/);
-    await expectConversationMatchesLog(page, id);
+    await expectConversationMatchesLog(page, base(), token, id);
     watcher.close();
   });
 
   it("resumes after the connection is cut for real (TCP proxy), and signs in from a #token= link", async () => {
     const proxy = await startProxy(base());
-    const p = await context.newPage();
-    watchDialogs(p);
+    const token = await readyUser(base());
+    const { page: p } = await blankPage();
     try {
       const id = (await api(base(), token, "POST", "/v1/sessions", { permission_mode: "bypassPermissions", name: "Cut" })).body.session.id;
       await p.goto(`${proxy.url}/sessions/${id}#token=${encodeURIComponent(token)}`);
@@ -402,17 +362,17 @@ describe("the web UI", () => {
 
       await atLeast(p, "[data-testid=turn-result]", 2, 60_000);
       expect(await p.locator("[data-testid=msg-assistant]").last().textContent()).toContain("chunk 25/25");
-      await expectConversationMatchesLog(p, id);
+      await expectConversationMatchesLog(p, base(), token, id);
       const stats = await p.evaluate(() => (globalThis as any).__aiSessions.socket.stats);
       expect(stats.opens).toBeGreaterThanOrEqual(2);
       watcher.close();
     } finally {
-      await p.close();
       await proxy.close();
     }
   });
 
   it("keeps the sidebar live: another session's approval request shows its needs-attention badge", async () => {
+    const { page, token } = await user();
     const other = (await api(base(), token, "POST", "/v1/sessions", { permission_mode: "acceptEdits", name: "Watched" })).body.session.id;
     await page.goto(`${base()}/`);
     const row = `[data-testid=session-row][data-session-id='${other}'] [data-testid=state-badge]`;
@@ -434,6 +394,7 @@ describe("the web UI", () => {
   });
 
   it("interrupts a running turn, terminates the session and deletes its record", async () => {
+    const { page, token } = await user();
     const id = await newSession(page, "bypassPermissions", "Interrupt me");
     await send(page, '[[scenario:bash command="sleep 4 && touch late.txt"]]');
     await page.waitForSelector("[data-testid=tool-card][data-tool-state=running]");
@@ -462,36 +423,39 @@ describe("the web UI", () => {
   });
 
   it("works at phone width (375 px)", async () => {
-    const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    const p = await phone.newPage();
-    watchDialogs(p);
-    try {
-      await p.goto(`${base()}/#token=${encodeURIComponent(token)}`);
-      await p.waitForSelector("[data-testid=session-list] [data-testid=session-row]");
-      await shot(p, "08-phone-sessions");
-      const noOverflow = () => p.evaluate(() => (globalThis as any).document.documentElement.scrollWidth <= 375);
-      expect(await noOverflow()).toBe(true);
+    // A session with a finished tool call to look at, made over the API.
+    const token = await readyUser(base());
+    const id = (await api(base(), token, "POST", "/v1/sessions", { permission_mode: "bypassPermissions", name: "On the phone" })).body
+      .session.id;
+    const client = await Client.connect(base(), token, id);
+    client.send({ type: "prompt", payload: { text: '[[scenario:bash command="echo from-the-phone"]]' } });
+    await client.until(hasResult(), "the turn's result", 60_000);
+    client.close();
 
-      await p.click("[data-testid=session-row]:has-text('Approvals')");
-      await p.waitForSelector("[data-testid=chat] [data-testid=approval-card]");
-      await atLeast(p, "[data-testid=turn-result]", 1);
-      expect(await noOverflow()).toBe(true);
-      const fits = await p.evaluate(() => {
-        const g = globalThis as any;
-        const stream = g.document.querySelector("[data-testid=chat-stream]");
-        const send = g.document.querySelector("[data-testid=send]").getBoundingClientRect();
-        return stream.scrollWidth <= stream.clientWidth && send.right <= 375 && send.bottom <= 740;
-      });
-      expect(fits).toBe(true);
-      await shot(p, "09-phone-chat");
+    const { page: p } = await blankPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await p.goto(`${base()}/#token=${encodeURIComponent(token)}`);
+    await p.waitForSelector("[data-testid=session-list] [data-testid=session-row]");
+    await shot(p, "08-phone-sessions");
+    const noOverflow = () => p.evaluate(() => (globalThis as any).document.documentElement.scrollWidth <= 375);
+    expect(await noOverflow()).toBe(true);
 
-      // The drawer opens the session list over the chat.
-      await p.click(".menu-btn");
-      await p.waitForSelector("body.drawer-open");
-      await p.waitForTimeout(250);
-      await shot(p, "10-phone-drawer");
-    } finally {
-      await phone.close();
-    }
+    await p.click("[data-testid=session-row]:has-text('On the phone')");
+    await p.waitForSelector("[data-testid=chat] [data-testid=tool-card][data-tool=Bash]");
+    await atLeast(p, "[data-testid=turn-result]", 1);
+    expect(await noOverflow()).toBe(true);
+    const fits = await p.evaluate(() => {
+      const g = globalThis as any;
+      const stream = g.document.querySelector("[data-testid=chat-stream]");
+      const send = g.document.querySelector("[data-testid=send]").getBoundingClientRect();
+      return stream.scrollWidth <= stream.clientWidth && send.right <= 375 && send.bottom <= 740;
+    });
+    expect(fits).toBe(true);
+    await shot(p, "09-phone-chat");
+
+    // The drawer opens the session list over the chat.
+    await p.click(".menu-btn");
+    await p.waitForSelector("body.drawer-open");
+    await p.waitForTimeout(250);
+    await shot(p, "10-phone-drawer");
   });
 });
