@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { CredentialStatus, CredentialStored, OAuthCompleted, OAuthStarted, OAuthUrl, Registered } from "../schemas/account.ts";
 import type { HistoryPage, SessionCreate, SessionList } from "../schemas/session.ts";
+import type { OrgSessionCreate, OrgSessionCreated } from "../schemas/org.ts";
 import type { ProfileCreate, ProfileUpdate } from "../schemas/profile.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
@@ -52,3 +53,7 @@ export type OAuthStartedAnswer = z.infer<typeof OAuthStarted>;
 export type OAuthUrlAnswer = z.infer<typeof OAuthUrl>;
 /** Answer of `POST /v1/auth/claude/code`. */
 export type OAuthCompletedAnswer = z.infer<typeof OAuthCompleted>;
+/** Body of `POST /v1/api/sessions` (org API key + `X-LC-OID`), as the product's client sends it. */
+export type OrgSessionCreateInput = z.input<typeof OrgSessionCreate>;
+/** Answer of `POST /v1/api/sessions`. */
+export type OrgSessionCreatedAnswer = z.infer<typeof OrgSessionCreated>;

@@ -4,16 +4,8 @@
  * secret or a literal key. The org reads them over REST and a read-only WebSocket.
  */
 import type { Hono } from "hono";
-import { OrgSessionCreate, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
-import {
-  HistoryPage,
-  HistoryQuery,
-  SessionAnswer,
-  SessionCreated,
-  SessionList,
-  SessionListQuery,
-  SessionTerminated,
-} from "../../schemas/session.ts";
+import { OrgSessionCreate, OrgSessionCreated, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
+import { HistoryPage, HistoryQuery, SessionAnswer, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { orgUsage } from "../sessions/org-usage.ts";
@@ -34,12 +26,13 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       auth: "org",
       body: OrgSessionCreate,
       status: 201,
-      response: SessionCreated,
-      errors: ["secret_not_found", "max_concurrent_sessions", "rate_limited"],
+      response: OrgSessionCreated,
+      errors: ["secret_not_found", "unknown_plugin", "max_concurrent_sessions", "rate_limited"],
     },
     async (c, { body }) => {
       const { session, reused } = await startOrgSession(c, c.var.org, body);
-      return c.json({ session }, reused ? 200 : 201);
+      // The product's client reads `session_id`, `status`, `created_at`; our own clients read `session`.
+      return c.json({ session_id: session.id, status: session.status, created_at: session.created_at, session }, reused ? 200 : 201);
     },
   );
 
