@@ -1,6 +1,6 @@
 /**
  * The session's lifecycle as clients see it: status, UI state and attention flag, the end of a
- * session and what ends one (turn limits, the budget, the runner's exit), and the model
+ * session and what ends one (turn limits, the budgets in dollars and tokens, the runner's exit), and the model
  * gateway's admission check (against the ledger of calls in flight, model-calls.ts). Pure:
  * functions of the session state and one input that update the state in place and return the
  * events or effects (effects.ts) the DO carries out.
@@ -77,8 +77,17 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
   const budget = state.init.settings.max_budget_usd;
   if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
     effects.push({ kind: "end", reason: "completed", detail: `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})` });
+  } else if (tokenBudgetPassed(state)) {
+    // The detail is the field's name, as the product reports this end.
+    effects.push({ kind: "end", reason: "completed", detail: "task_budget_tokens" });
   }
   return effects;
+}
+
+/** Whether the session's input plus output tokens have passed its `task_budget_tokens` (cache tokens do not count). */
+function tokenBudgetPassed(state: SessionState): boolean {
+  const limit = state.init.taskBudgetTokens ?? null;
+  return limit !== null && state.status !== "ended" && state.usage.input_tokens + state.usage.output_tokens > limit;
 }
 
 /**
