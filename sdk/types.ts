@@ -18,6 +18,7 @@ export type {
   ServerEnvelope,
   ServerEventType,
   SessionEndPayload,
+  SessionErrorPayload,
   SessionStatus,
   SessionStatusPayload,
   StoredEnvelope,

@@ -53,7 +53,17 @@ export function endSession(state: SessionState, reason: EndReason, detail: strin
   state.pending = [];
   state.dormant = false; // the archive stays until the record is purged
   state.hibernation = null;
-  return [statusEvent(state), { type: "session_end", payload: { reason, detail } }];
+  const end: StoredEventBody[] = [
+    statusEvent(state),
+    { type: "session_end", payload: { reason, detail, exit_code: state.exitCode ?? null } },
+  ];
+  return reason === "failed" ? [failureEvent(state, detail), ...end] : end;
+}
+
+/** The `session_error` that precedes a `failed` end: what failed, and the specifics (the error, or the exit code). */
+function failureEvent(state: SessionState, detail: string | null): StoredEventBody {
+  const exit = state.exitCode === null || state.exitCode === undefined ? null : `Exit code: ${state.exitCode}`;
+  return { type: "session_error", payload: { error: detail ?? "the session failed", details: state.errorMessage ?? exit } };
 }
 
 /** Ends the session when a finished turn used up `max_turns` or the budget (docs/api.md §4). */

@@ -191,7 +191,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     const afterSeq = resumeCursor(new URL(request.url).searchParams.get("after_seq"));
     if (afterSeq === null) this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
     else for (const envelope of this.log().allAfter(afterSeq)) trySend(server, JSON.stringify(envelope));
-    if (this.state.status === "ended") server.close(CLOSE.ended, "session ended");
+    if (this.state.status === "ended") this.closeEnded(server, afterSeq);
     return new Response(null, { status: 101, webSocket: client });
   }
 

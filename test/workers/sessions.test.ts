@@ -307,17 +307,28 @@ describe("the session WebSocket", () => {
     await client.next("history");
     expect((await call("DELETE", `/v1/sessions/${id}`, { token })).status).toBe(200);
     const end = await client.next("session_end");
-    expect(end.payload).toEqual({ reason: "user_requested", detail: expect.any(String) });
+    expect(end.payload).toEqual({ reason: "user_requested", detail: expect.any(String), exit_code: null });
     expect(await client.closed()).toBe(4100);
     await runner.next("shutdown");
     expect((await recordedSandbox(id)).stops).toBe(1);
     const record = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
     expect(record).toMatchObject({ status: "ended", ui_state: "Ended", end_reason: "user_requested", terminated_at: expect.any(String) });
 
-    // An ended session still shows its history, then closes with 4100.
+    // An ended session still shows its history, then its session_end (what the product's client
+    // waits for), then closes with 4100.
     const late = await clientSocket(id, token);
-    expect((await late.next("history")).payload.messages.at(-1).type).toBe("session_end");
+    const stored = (await late.next("history")).payload.messages.at(-1);
+    expect(stored.type).toBe("session_end");
     expect(await late.closed()).toBe(4100);
+    expect(late.frames.map((f) => f.type)).toEqual(["history", "session_end"]);
+    expect(late.frames[1]).toEqual(stored);
+    // A resuming client gets it once: from its replay, or on its own when it had seen it already.
+    const replaying = await clientSocket(id, token, `after_seq=${stored.seq - 1}`);
+    expect(await replaying.closed()).toBe(4100);
+    expect(replaying.frames).toEqual([stored]);
+    const caughtUp = await clientSocket(id, token, `after_seq=${stored.seq}`);
+    expect(await caughtUp.closed()).toBe(4100);
+    expect(caughtUp.frames).toEqual([stored]);
 
     expect((await call("DELETE", `/v1/sessions/${id}/record`, { token })).body).toEqual({ deleted: true });
     expect((await call("GET", `/v1/sessions/${id}`, { token })).status).toBe(404);
