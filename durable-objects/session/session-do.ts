@@ -32,6 +32,7 @@ import {
   type SessionRpc,
 } from "../../platform/contracts/session.ts";
 import {
+  accessLapsed,
   CLIENT_FRAMES_PER_SECOND,
   CLOSE,
   HISTORY_FRAME_BYTES,
@@ -241,8 +242,8 @@ export class SessionDO extends SessionHost implements SessionRpc {
   // Client frames
 
   private async onClientMessage(ws: WebSocket, client: ClientAttachment, message: string | ArrayBuffer): Promise<void> {
-    // A socket lives no longer than the token that opened it; the client reconnects with a fresh one.
-    if (client.expiresAt !== null && Date.now() > client.expiresAt) return safeClose(ws, CLOSE.auth, "token expired");
+    // An org key's socket lives no longer than the key (user sockets outlive their token: client-sockets.ts).
+    if (accessLapsed(client, Date.now())) return safeClose(ws, CLOSE.auth, "the API key that opened this socket expired");
     if (!withinFrameRate(ws, Date.now())) {
       return this.replyError(ws, "rate_limited", `at most ${CLIENT_FRAMES_PER_SECOND} frames per second per connection`);
     }
