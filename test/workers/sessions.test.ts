@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, mintToken, registeredUser } from "./helpers.ts";
+import { call, registeredUser } from "./helpers.ts";
 import { type TestSocket, clientSocket, createSession, openSocket, recordedSandbox, runnerSocket, userWithKey } from "./session-helpers.ts";
 
 /** An agent event frame as the runner pushes it. */
