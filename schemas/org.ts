@@ -156,3 +156,28 @@ export const OrgUsage = z
   })
   .meta({ id: "OrgUsage" });
 export type OrgUsage = z.infer<typeof OrgUsage>;
+
+/** An identity usage is counted under: the name of the org key that started the session, or the session's owner. */
+export const UsageIdentity = z.string();
+export type UsageIdentity = z.infer<typeof UsageIdentity>;
+
+/** GET /v1/org/usage/identities (the product's `limacharlie ai usage list`). */
+export const UsageIdentities = z.object({ identities: z.array(UsageIdentity) }).meta({ id: "UsageIdentities" });
+
+/** One hour of one identity's model usage: every metered call of its org sessions that hour. */
+export const UsagePoint = z
+  .object({
+    /** The hour's start (ISO-8601 UTC). */
+    hour: Timestamp,
+    requests: z.int(),
+    input_tokens: z.int(),
+    output_tokens: z.int(),
+    cache_creation_input_tokens: z.int(),
+    cache_read_input_tokens: z.int(),
+    cost_usd: z.number(),
+  })
+  .meta({ id: "UsagePoint" });
+export type UsagePoint = z.infer<typeof UsagePoint>;
+
+/** GET /v1/org/usage/identities/{identity} (the product's `limacharlie ai usage get`): hourly points, oldest first. */
+export const IdentityUsage = z.object({ identity: UsageIdentity, usage: z.array(UsagePoint) }).meta({ id: "IdentityUsage" });

@@ -2,7 +2,7 @@
 import type { z } from "zod";
 import type { CredentialStatus, CredentialStored, OAuthCompleted, OAuthStarted, OAuthUrl, Registered } from "../schemas/account.ts";
 import type { HistoryPage, SessionCreate, SessionList } from "../schemas/session.ts";
-import type { OrgSessionCreate, OrgSessionCreated } from "../schemas/org.ts";
+import type { IdentityUsage, OrgSessionCreate, OrgSessionCreated, UsageIdentities } from "../schemas/org.ts";
 import type { ProfileCreate, ProfileUpdate } from "../schemas/profile.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
@@ -58,3 +58,7 @@ export type OAuthCompletedAnswer = z.infer<typeof OAuthCompleted>;
 export type OrgSessionCreateInput = z.input<typeof OrgSessionCreate>;
 /** Answer of `POST /v1/api/sessions`. */
 export type OrgSessionCreatedAnswer = z.infer<typeof OrgSessionCreated>;
+/** Answer of `GET /v1/org/usage/identities`. */
+export type UsageIdentitiesAnswer = z.infer<typeof UsageIdentities>;
+/** Answer of `GET /v1/org/usage/identities/{identity}`: hourly points. */
+export type IdentityUsageAnswer = z.infer<typeof IdentityUsage>;

@@ -4,7 +4,8 @@
  * secret or a literal key. The org reads them over REST and a read-only WebSocket.
  */
 import type { Hono } from "hono";
-import { OrgSessionCreate, OrgSessionCreated, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
+import { IdentityUsage, OrgSessionCreate, OrgSessionCreated, OrgUsage, OrgUsageQuery, UsageIdentities } from "../../schemas/org.ts";
+import { identityUsage, usageIdentities } from "../../platform/db/org-usage-hourly.ts";
 import { HistoryPage, HistoryQuery, SessionAnswer, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
@@ -48,6 +49,39 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       response: OrgUsage,
     },
     async (c, { query }) => c.json(await orgUsage(c.env.DB, orgOwner(c.var.org.id), query.since ?? null, query.until ?? null)),
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/v1/org/usage/identities",
+      summary: "The identities with model usage in the org: org key names (or the owner of a session no key started).",
+      tag: "org sessions",
+      auth: "org",
+      response: UsageIdentities,
+    },
+    async (c) => c.json({ identities: await usageIdentities(c.env.DB, c.var.org.id) }),
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/v1/org/usage/identities/:identity",
+      // An identity is an org key's name, which may hold spaces and other characters.
+      textParams: ["identity"],
+      summary: "One identity's hourly model usage (requests, tokens, cost), oldest hour first; none is an empty list.",
+      tag: "org sessions",
+      auth: "org",
+      query: OrgUsageQuery,
+      response: IdentityUsage,
+    },
+    async (c, { params, query }) =>
+      c.json({
+        identity: params.identity!,
+        usage: await identityUsage(c.env.DB, c.var.org.id, params.identity!, query.since ?? null, query.until ?? null),
+      }),
   );
 
   route(
