@@ -97,9 +97,13 @@ export type OrgSessionProfile = z.infer<typeof OrgSessionProfile>;
  */
 export const OrgSessionCreate = SessionCreate.omit({ profile_id: true })
   .extend({
-    /** `hive://secret/<name>` or a literal `sk-ant-...` key (the product client's name for it). */
+    /**
+     * `hive://secret/<name>` or a literal `sk-ant-...` key. The product's documentation names
+     * this `anthropic_secret` (the ai_agent record's field) while its client sends
+     * `anthropic_key`: the client wins, and the documented name stays an alias.
+     */
     anthropic_key: z.string().max(512).optional(),
-    /** Alias of `anthropic_key`, as D&R rules call it. */
+    /** Alias of `anthropic_key`, as D&R rules and the product's documentation call it. */
     anthropic_secret: z.string().max(512).optional(),
     /** Alias of `initial_prompt`, as the product's client and rule actions call it. */
     prompt: z.string().trim().min(1).max(200_000).optional(),
