@@ -119,5 +119,12 @@ describe("org session create: the product client's body", () => {
     expect(typo.status).toBe(400);
     const both = await post({ prompt: "go", anthropic_key: KEY, anthropic_secret: "hive://secret/other" });
     expect(both.status).toBe(400);
+    // 100 variables at the top level and 100 in the profile are each fine alone, not together.
+    const vars = (prefix: string) => Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`${prefix}_${i}`, "x"]));
+    const tooMany = await post({ prompt: "go", anthropic_key: KEY, environment: vars("TOP"), profile: { environment: vars("NESTED") } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.message).toContain("at most 100 environment variables");
+    const lcExtra = await post({ prompt: "go", anthropic_key: KEY, lc_api_key: "lc-key", profile: { environment: vars("NESTED") } });
+    expect(lcExtra.status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { Context } from "hono";
 import { MAX_LIVE_SESSIONS_PER_ORG, type OrgSessionCreate, SECRET_REFERENCE } from "../../schemas/org.ts";
+import { MAX_ENVIRONMENT_VARIABLES } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { keyringFrom, seal } from "../../platform/crypto/sealed-box.ts";
 import { DEFAULT_SETTINGS } from "../../platform/db/profiles.ts";
@@ -41,6 +42,13 @@ function overridesOf(body: OrgSessionCreate, orgId: string) {
     ...(body.lc_api_key ? { LC_API_KEY: body.lc_api_key, LC_OID: orgId } : {}),
     ...(body.lc_uid ? { LC_UID: body.lc_uid } : {}),
   };
+  // Each map was checked alone; merged they must still fit the one limit.
+  if (Object.keys(environment).length > MAX_ENVIRONMENT_VARIABLES)
+    throw new ApiError(
+      400,
+      "invalid_request",
+      `request body: at most ${MAX_ENVIRONMENT_VARIABLES} environment variables (LC_API_KEY, LC_OID and LC_UID included)`,
+    );
   return { ...body, ...nested, ...(Object.keys(environment).length > 0 ? { environment } : {}) };
 }
 
