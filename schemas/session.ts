@@ -85,7 +85,7 @@ export const SessionCreated = z.object({ session: Session }).meta({ id: "Session
 /** GET /v1/sessions/{id}, GET /v1/org/sessions/{id}. */
 export const SessionAnswer = SessionCreated;
 
-/** One row of GET /v1/sessions. */
+/** One row of GET /v1/sessions (with the fields the product's clients and documentation read in list rows). */
 export const SessionSummary = Session.pick({
   id: true,
   name: true,
@@ -94,8 +94,14 @@ export const SessionSummary = Session.pick({
   needs_attention: true,
   dormant: true,
   created_at: true,
+  started_at: true,
   terminated_at: true,
   end_reason: true,
+  allowed_tools: true,
+  denied_tools: true,
+  exit_code: true,
+  region: true,
+  lc_auth_type: true,
 }).meta({ id: "SessionSummary" });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 

@@ -219,5 +219,6 @@ export function indexFields(state: SessionState): SessionIndexFields {
     input_tokens: state.usage.input_tokens,
     output_tokens: state.usage.output_tokens,
     cost_usd: state.usage.cost_usd,
+    exit_code: state.exitCode ?? null,
   };
 }

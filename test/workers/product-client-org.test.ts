@@ -72,6 +72,15 @@ describe("the product's client with an org API key: ai start-session, then ai se
     expect(list.status, JSON.stringify(list.body)).toBe(200);
     expect(list.body.sessions.map((s: any) => s.id)).toEqual([id]);
     expect(list.body.next_cursor).toBeNull();
+    // The rows carry what the product's documentation shows in them.
+    expect(list.body.sessions[0]).toMatchObject({
+      region: "local",
+      lc_auth_type: "org_api_key",
+      allowed_tools: ["Read", "Bash(limacharlie:*)"],
+      denied_tools: ["WebFetch"],
+      exit_code: null,
+    });
+    expect(Object.hasOwn(list.body.sessions[0], "started_at")).toBe(true);
 
     // `ai session get --id`: reads `session` and its `initial_prompt`.
     const got = await call("GET", `/v1/org/sessions/${id}`, { headers: { ...headers, ...FORM } });

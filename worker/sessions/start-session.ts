@@ -74,6 +74,7 @@ export async function startSession(
       profile_id: request.profileId,
       idempotent_key: request.idempotentKey,
       created_at: new Date().toISOString(),
+      listed: { allowed_tools: request.settings.allowed_tools, denied_tools: request.settings.denied_tools, region: regionName(c.env) },
     });
     // The object stores the settings with their secrets sealed; only the runner's configuration opens them.
     const { settings, sealedSecrets } = await sealSessionSettings(await keyringFrom(c.env), id, request.settings);
