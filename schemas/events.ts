@@ -84,12 +84,24 @@ export const EndReason = z.enum([
 ]);
 export type EndReason = z.infer<typeof EndReason>;
 
-/** `session_end`: the session ended; `detail` says more (e.g. which limit was reached). */
+/**
+ * `session_end`: the session ended; `detail` says more (e.g. which limit was reached),
+ * `exit_code` is the runner process's (null when it has none; events stored before the field
+ * existed read as null).
+ */
 export const SessionEndPayload = z.object({
   reason: EndReason,
   detail: z.string().nullable(),
+  exit_code: z.int().nullable().default(null),
 });
 export type SessionEndPayload = z.infer<typeof SessionEndPayload>;
+
+/** `session_error`: why the session failed, stored just before a `failed` end (the product's docs' shape). */
+export const SessionErrorPayload = z.object({
+  error: z.string(),
+  details: z.string().nullable(),
+});
+export type SessionErrorPayload = z.infer<typeof SessionErrorPayload>;
 
 /** Machine codes of the WebSocket `error` event: the session's own, and the file transfers' (schemas/files.ts). */
 export const WsErrorCode = z.union([
@@ -180,6 +192,7 @@ const systemBody = z.object({ type: z.literal("system"), payload: SystemPayload 
 const resultBody = z.object({ type: z.literal("result"), payload: ResultPayload });
 const sessionStatusBody = z.object({ type: z.literal("session_status"), payload: SessionStatusPayload });
 const sessionEndBody = z.object({ type: z.literal("session_end"), payload: SessionEndPayload });
+const sessionErrorBody = z.object({ type: z.literal("session_error"), payload: SessionErrorPayload });
 const errorBody = z.object({ type: z.literal("error"), payload: ErrorPayload });
 const toolApprovalRequestBody = z.object({
   type: z.literal("tool_approval_request"),
@@ -203,6 +216,7 @@ export const StoredEventBody = z.discriminatedUnion("type", [
   systemBody,
   resultBody,
   sessionStatusBody,
+  sessionErrorBody,
   sessionEndBody,
   toolApprovalRequestBody,
   askUserQuestionBody,
@@ -239,6 +253,7 @@ export const ServerEventBody = z.discriminatedUnion("type", [
   systemBody,
   resultBody,
   sessionStatusBody,
+  sessionErrorBody,
   sessionEndBody,
   errorBody,
   historyBody,

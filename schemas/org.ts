@@ -1,7 +1,8 @@
 /** Organisations over REST (docs/api.md §8): API keys, secrets and the org session API. */
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
-import { SessionCreate } from "./session.ts";
+import { ProfileSettingsFields } from "./profile.ts";
+import { Plugins, Session, SessionCreate, TaskBudgetTokens } from "./session.ts";
 
 /** An org id as clients send it in paths and `X-LC-OID`. */
 export const OrgId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "org ids use letters, digits, '-' and '_'");
@@ -64,17 +65,68 @@ export const OrgSecretInfo = z
 /** GET /v1/orgs/{oid}/secrets. */
 export const OrgSecretList = z.object({ secrets: z.array(OrgSecretInfo) }).meta({ id: "OrgSecretList" });
 
-/** POST /v1/api/sessions: a session for automation, paid for with an org secret or a literal key. */
+/**
+ * The nested `profile` of the product client's `start_session` body (python-limacharlie
+ * `sdk/ai.py`: the ai_agent template's fields plus the caller's overrides). Its fields override
+ * the top-level ones, which this platform's own clients and D&R rules send.
+ */
+export const OrgSessionProfile = z
+  .object({
+    allowed_tools: ProfileSettingsFields.allowed_tools,
+    denied_tools: ProfileSettingsFields.denied_tools,
+    permission_mode: ProfileSettingsFields.permission_mode,
+    model: ProfileSettingsFields.model,
+    max_turns: ProfileSettingsFields.max_turns,
+    max_budget_usd: ProfileSettingsFields.max_budget_usd,
+    task_budget_tokens: TaskBudgetTokens,
+    ttl_seconds: ProfileSettingsFields.ttl_seconds,
+    one_shot: ProfileSettingsFields.one_shot,
+    plugins: Plugins,
+    environment: ProfileSettingsFields.environment,
+    mcp_servers: ProfileSettingsFields.mcp_servers,
+  })
+  .partial()
+  .strict()
+  .meta({ id: "OrgSessionProfile" });
+export type OrgSessionProfile = z.infer<typeof OrgSessionProfile>;
+
+/**
+ * POST /v1/api/sessions: a session for automation, paid for with an org secret or a literal key.
+ * The body the product's client sends (`start_session`): `prompt`, `anthropic_key`,
+ * `trigger_source`, `lc_api_key`, `lc_uid`, `name`, `idempotent_key`, `profile{...}`.
+ */
 export const OrgSessionCreate = SessionCreate.omit({ profile_id: true })
   .extend({
-    /** `hive://secret/<name>` or a literal `sk-ant-...` key. */
-    anthropic_secret: z.string().min(1).max(512),
-    /** Alias of `initial_prompt`, as rule actions call it. */
+    /**
+     * `hive://secret/<name>` or a literal `sk-ant-...` key. The product's documentation names
+     * this `anthropic_secret` (the ai_agent record's field) while its client sends
+     * `anthropic_key`: the client wins, and the documented name stays an alias.
+     */
+    anthropic_key: z.string().max(512).optional(),
+    /** Alias of `anthropic_key`, as D&R rules and the product's documentation call it. */
+    anthropic_secret: z.string().max(512).optional(),
+    /** Alias of `initial_prompt`, as the product's client and rule actions call it. */
     prompt: z.string().trim().min(1).max(200_000).optional(),
+    /** Who started it ("cli", "api", ...): accepted for the product's client, informational only. */
+    trigger_source: z.string().max(64).optional(),
+    /** A LimaCharlie API key for the agent's `limacharlie` CLI: sealed into the session's environment as `LC_API_KEY`. */
+    lc_api_key: z.string().min(1).max(4_096).optional(),
+    /** The LimaCharlie user id that goes with a user API key: sealed into the environment as `LC_UID`. */
+    lc_uid: z.string().min(1).max(256).optional(),
+    profile: OrgSessionProfile.optional(),
   })
   .strict()
   .meta({ id: "OrgSessionCreate" });
 export type OrgSessionCreate = z.infer<typeof OrgSessionCreate>;
+
+/**
+ * The answer to POST /v1/api/sessions: 201 (200 for a live session reused by `idempotent_key`).
+ * `session_id`, `status` and `created_at` are what the product's client reads; `session` (the
+ * full record) is for this platform's own clients.
+ */
+export const OrgSessionCreated = z
+  .object({ session_id: z.string(), status: Session.shape.status, created_at: Timestamp, session: Session })
+  .meta({ id: "OrgSessionCreated" });
 
 /** GET /v1/org/usage query: sessions created in [since, until). */
 export const OrgUsageQuery = z.object({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional() }).strict();
@@ -108,3 +160,28 @@ export const OrgUsage = z
   })
   .meta({ id: "OrgUsage" });
 export type OrgUsage = z.infer<typeof OrgUsage>;
+
+/** An identity usage is counted under: the name of the org key that started the session, or the session's owner. */
+export const UsageIdentity = z.string();
+export type UsageIdentity = z.infer<typeof UsageIdentity>;
+
+/** GET /v1/org/usage/identities (the product's `limacharlie ai usage list`). */
+export const UsageIdentities = z.object({ identities: z.array(UsageIdentity) }).meta({ id: "UsageIdentities" });
+
+/** One hour of one identity's model usage: every metered call of its org sessions that hour. */
+export const UsagePoint = z
+  .object({
+    /** The hour's start (ISO-8601 UTC). */
+    hour: Timestamp,
+    requests: z.int(),
+    input_tokens: z.int(),
+    output_tokens: z.int(),
+    cache_creation_input_tokens: z.int(),
+    cache_read_input_tokens: z.int(),
+    cost_usd: z.number(),
+  })
+  .meta({ id: "UsagePoint" });
+export type UsagePoint = z.infer<typeof UsagePoint>;
+
+/** GET /v1/org/usage/identities/{identity} (the product's `limacharlie ai usage get`): hourly points, oldest first. */
+export const IdentityUsage = z.object({ identity: UsageIdentity, usage: z.array(UsagePoint) }).meta({ id: "IdentityUsage" });

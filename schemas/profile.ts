@@ -21,10 +21,13 @@ export const REDACTED_SECRET = "[redacted]";
 /** Environment variable names as a shell accepts them. */
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "not a valid environment variable name");
 
+/** Environment variables one profile or session may set. */
+export const MAX_ENVIRONMENT_VARIABLES = 100;
+
 /** Env vars for the session; values may reference org secrets as `hive://secret/<name>`. */
-export const Environment = z
-  .record(EnvName, z.string().max(32_768))
-  .refine((env) => Object.keys(env).length <= 100, { message: "at most 100 environment variables" });
+export const Environment = z.record(EnvName, z.string().max(32_768)).refine((env) => Object.keys(env).length <= MAX_ENVIRONMENT_VARIABLES, {
+  message: `at most ${MAX_ENVIRONMENT_VARIABLES} environment variables`,
+});
 
 /** An MCP server reached over HTTP. */
 export const HttpMcpServer = z

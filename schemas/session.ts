@@ -8,6 +8,15 @@ import { ProfileSettings, ProfileSettingsFields } from "./profile.ts";
 /** Live sessions one user may have at once. */
 export const MAX_LIVE_SESSIONS_PER_USER = 10;
 
+/**
+ * `task_budget_tokens`: input plus output tokens the session may use; the gateway ends it
+ * (`completed`, detail `task_budget_tokens`) once they pass it. Per session, not stored in profiles.
+ */
+export const TaskBudgetTokens = z.int().positive().max(100_000_000);
+
+/** `plugins`: the platform ships none, so only an empty list is accepted (a name is a 400 `unknown_plugin`). */
+export const Plugins = z.array(z.string().max(100)).max(50);
+
 /** POST /v1/sessions: every field optional; profile fields override the chosen profile. */
 export const SessionCreate = z
   .object({
@@ -15,8 +24,8 @@ export const SessionCreate = z
     name: z.string().trim().min(1).max(200).optional(),
     initial_prompt: z.string().trim().min(1).max(MAX_PROMPT_CHARS).optional(),
     idempotent_key: z.string().min(1).max(256).optional(),
-    task_budget_tokens: z.int().positive().max(100_000_000).optional(),
-    plugins: z.array(z.string().max(100)).max(50).optional(),
+    task_budget_tokens: TaskBudgetTokens.optional(),
+    plugins: Plugins.optional(),
     ...z.object(ProfileSettingsFields).partial().shape,
   })
   .strict()
@@ -63,6 +72,8 @@ export const Session = z
     region: z.string(),
     /** How the owner authenticated: "jwt" (a user) or "org_api_key" (an org session). */
     lc_auth_type: z.enum(["jwt", "org_api_key"]),
+    /** Input plus output tokens the session may use (null: no limit); passing it ends the session. */
+    task_budget_tokens: z.int().nullable(),
     forked_from_session_id: z.string().nullable(),
     usage: SessionUsage,
   })
@@ -74,7 +85,7 @@ export const SessionCreated = z.object({ session: Session }).meta({ id: "Session
 /** GET /v1/sessions/{id}, GET /v1/org/sessions/{id}. */
 export const SessionAnswer = SessionCreated;
 
-/** One row of GET /v1/sessions. */
+/** One row of GET /v1/sessions (with the fields the product's clients and documentation read in list rows). */
 export const SessionSummary = Session.pick({
   id: true,
   name: true,
@@ -83,8 +94,14 @@ export const SessionSummary = Session.pick({
   needs_attention: true,
   dormant: true,
   created_at: true,
+  started_at: true,
   terminated_at: true,
   end_reason: true,
+  allowed_tools: true,
+  denied_tools: true,
+  exit_code: true,
+  region: true,
+  lc_auth_type: true,
 }).meta({ id: "SessionSummary" });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { CredentialStatus, CredentialStored, OAuthCompleted, OAuthStarted, OAuthUrl, Registered } from "../schemas/account.ts";
 import type { HistoryPage, SessionCreate, SessionList } from "../schemas/session.ts";
+import type { IdentityUsage, OrgSessionCreate, OrgSessionCreated, UsageIdentities } from "../schemas/org.ts";
 import type { ProfileCreate, ProfileUpdate } from "../schemas/profile.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
@@ -17,6 +18,7 @@ export type {
   ServerEnvelope,
   ServerEventType,
   SessionEndPayload,
+  SessionErrorPayload,
   SessionStatus,
   SessionStatusPayload,
   StoredEnvelope,
@@ -52,3 +54,11 @@ export type OAuthStartedAnswer = z.infer<typeof OAuthStarted>;
 export type OAuthUrlAnswer = z.infer<typeof OAuthUrl>;
 /** Answer of `POST /v1/auth/claude/code`. */
 export type OAuthCompletedAnswer = z.infer<typeof OAuthCompleted>;
+/** Body of `POST /v1/api/sessions` (org API key + `X-LC-OID`), as the product's client sends it. */
+export type OrgSessionCreateInput = z.input<typeof OrgSessionCreate>;
+/** Answer of `POST /v1/api/sessions`. */
+export type OrgSessionCreatedAnswer = z.infer<typeof OrgSessionCreated>;
+/** Answer of `GET /v1/org/usage/identities`. */
+export type UsageIdentitiesAnswer = z.infer<typeof UsageIdentities>;
+/** Answer of `GET /v1/org/usage/identities/{identity}`: hourly points. */
+export type IdentityUsageAnswer = z.infer<typeof IdentityUsage>;

@@ -52,6 +52,8 @@ export function renderEvent(frame: ServerEnvelope, style: Style): string | null 
     }
     case "session_end":
       return style.bold(`Session ended: ${frame.payload.reason}${frame.payload.detail ? ` (${frame.payload.detail})` : ""}`);
+    case "session_error":
+      return style.red(`session failed: ${frame.payload.error}${frame.payload.details ? ` (${frame.payload.details})` : ""}`);
     case "error":
       return style.red(`error: ${frame.payload.message} (${frame.payload.code})`);
     case "tool_approval_request":

@@ -25,7 +25,9 @@ export type SocketAttachment =
       kind: "client";
       userId: string;
       readOnly: boolean;
-      expiresAt: number | null /** The org API key that opened it, if any. */;
+      /** When the org API key that opened it expires (epoch ms); null for user sockets and keys without expiry. */
+      expiresAt: number | null;
+      /** The org API key that opened it, if any. */
       keyId?: string | null;
     }
   | { kind: "runner"; instance: string | null };
@@ -127,9 +129,23 @@ export function trySend(ws: WebSocket, data: string): void {
   }
 }
 
-/** Sends `data` to every socket in `sockets`. */
-export function broadcast(sockets: WebSocket[], data: string): void {
-  for (const ws of sockets) trySend(ws, data);
+/**
+ * Whether a client socket's access has lapsed: an org API key with an expiry that has passed.
+ * User sockets carry no expiry (the product's client holds a 1 h token and never reconnects);
+ * they end when their user deregisters, which ends every live session of theirs.
+ */
+export function accessLapsed(attachment: ClientAttachment, now: number): boolean {
+  return attachment.expiresAt !== null && now > attachment.expiresAt;
+}
+
+/** Sends `data` to every socket in `sockets`, except a client whose access lapsed: that one is closed (4001) instead. */
+export function broadcast(sockets: WebSocket[], data: string, now = Date.now()): void {
+  for (const ws of sockets) {
+    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    if (attachment?.kind === "client" && accessLapsed(attachment, now))
+      safeClose(ws, CLOSE.auth, "the API key that opened this socket expired");
+    else trySend(ws, data);
+  }
 }
 
 /** Closes (4001) the client sockets org API key `keyId` opened, once it is revoked; returns how many. */

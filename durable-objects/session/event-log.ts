@@ -91,6 +91,14 @@ export class EventLog {
     return picked.reverse();
   }
 
+  /** The newest stored event of `type`, or null when there is none. */
+  newest(type: StoredEventBody["type"]): StoredEnvelope | null {
+    const row = this.sql
+      .exec<EventRow>(`SELECT seq, type, ts, payload FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1`, type)
+      .toArray()[0];
+    return row ? this.envelope(row) : null;
+  }
+
   private envelope(row: { seq: number; type: string; ts: string; payload: string }): StoredEnvelope {
     return {
       type: row.type,

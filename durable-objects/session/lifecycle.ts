@@ -1,6 +1,6 @@
 /**
  * The session's lifecycle as clients see it: status, UI state and attention flag, the end of a
- * session and what ends one (turn limits, the budget, the runner's exit), and the model
+ * session and what ends one (turn limits, the budgets in dollars and tokens, the runner's exit), and the model
  * gateway's admission check (against the ledger of calls in flight, model-calls.ts). Pure:
  * functions of the session state and one input that update the state in place and return the
  * events or effects (effects.ts) the DO carries out.
@@ -53,7 +53,17 @@ export function endSession(state: SessionState, reason: EndReason, detail: strin
   state.pending = [];
   state.dormant = false; // the archive stays until the record is purged
   state.hibernation = null;
-  return [statusEvent(state), { type: "session_end", payload: { reason, detail } }];
+  const end: StoredEventBody[] = [
+    statusEvent(state),
+    { type: "session_end", payload: { reason, detail, exit_code: state.exitCode ?? null } },
+  ];
+  return reason === "failed" ? [failureEvent(state, detail), ...end] : end;
+}
+
+/** The `session_error` that precedes a `failed` end: what failed, and the specifics (the error, or the exit code). */
+function failureEvent(state: SessionState, detail: string | null): StoredEventBody {
+  const exit = state.exitCode === null || state.exitCode === undefined ? null : `Exit code: ${state.exitCode}`;
+  return { type: "session_error", payload: { error: detail ?? "the session failed", details: state.errorMessage ?? exit } };
 }
 
 /** Ends the session when a finished turn used up `max_turns` or the budget (docs/api.md §4). */
@@ -77,8 +87,17 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
   const budget = state.init.settings.max_budget_usd;
   if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
     effects.push({ kind: "end", reason: "completed", detail: `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})` });
+  } else if (tokenBudgetPassed(state)) {
+    // The detail is the field's name, as the product reports this end.
+    effects.push({ kind: "end", reason: "completed", detail: "task_budget_tokens" });
   }
   return effects;
+}
+
+/** Whether the session's input plus output tokens have passed its `task_budget_tokens` (cache tokens do not count). */
+function tokenBudgetPassed(state: SessionState): boolean {
+  const limit = state.init.taskBudgetTokens ?? null;
+  return limit !== null && state.status !== "ended" && state.usage.input_tokens + state.usage.output_tokens > limit;
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   type SessionRpc,
 } from "../../platform/contracts/session.ts";
 import {
+  accessLapsed,
   CLIENT_FRAMES_PER_SECOND,
   CLOSE,
   HISTORY_FRAME_BYTES,
@@ -191,7 +192,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     const afterSeq = resumeCursor(new URL(request.url).searchParams.get("after_seq"));
     if (afterSeq === null) this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
     else for (const envelope of this.log().allAfter(afterSeq)) trySend(server, JSON.stringify(envelope));
-    if (this.state.status === "ended") server.close(CLOSE.ended, "session ended");
+    if (this.state.status === "ended") this.closeEnded(server, afterSeq);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -241,8 +242,8 @@ export class SessionDO extends SessionHost implements SessionRpc {
   // Client frames
 
   private async onClientMessage(ws: WebSocket, client: ClientAttachment, message: string | ArrayBuffer): Promise<void> {
-    // A socket lives no longer than the token that opened it; the client reconnects with a fresh one.
-    if (client.expiresAt !== null && Date.now() > client.expiresAt) return safeClose(ws, CLOSE.auth, "token expired");
+    // An org key's socket lives no longer than the key (user sockets outlive their token: client-sockets.ts).
+    if (accessLapsed(client, Date.now())) return safeClose(ws, CLOSE.auth, "the API key that opened this socket expired");
     if (!withinFrameRate(ws, Date.now())) {
       return this.replyError(ws, "rate_limited", `at most ${CLIENT_FRAMES_PER_SECOND} frames per second per connection`);
     }

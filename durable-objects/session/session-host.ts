@@ -122,6 +122,17 @@ export abstract class SessionHost extends DurableObject<Env> {
     await Promise.allSettled([sandboxFor(this.env, state.init.id).stop(), quota.releaseSessionSlot(state.init.id), this.syncIndex()]);
   }
 
+  /**
+   * Closes (4100) a client socket that connected to an ended session, after its `session_end`
+   * frame: the product's client learns the end from that frame, not from the close code. A
+   * resuming client whose replay (after `afterSeq`) already carried it does not get it twice.
+   */
+  protected closeEnded(ws: WebSocket, afterSeq: number | null): void {
+    const end = this.log().newest("session_end");
+    if (end && (afterSeq === null || afterSeq >= end.seq)) trySend(ws, JSON.stringify(end));
+    safeClose(ws, CLOSE.ended, "session ended");
+  }
+
   /** The session's deadlines (deadlines.ts); the one alarm is set to the earliest. */
   protected deadlines(): Deadline[] {
     return this.state ? deadlinesOf(this.state, sessionTimers(this.env)) : [];

@@ -198,6 +198,7 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     exit_code: state.exitCode ?? null,
     region: state.init.region ?? "local",
     lc_auth_type: state.init.orgId ? "org_api_key" : "jwt",
+    task_budget_tokens: state.init.taskBudgetTokens ?? null,
     // Redacted again here: states stored before secrets were sealed hold them in clear.
     profile: redactSecrets(state.init.settings),
     forked_from_session_id: null,
@@ -218,5 +219,6 @@ export function indexFields(state: SessionState): SessionIndexFields {
     input_tokens: state.usage.input_tokens,
     output_tokens: state.usage.output_tokens,
     cost_usd: state.usage.cost_usd,
+    exit_code: state.exitCode ?? null,
   };
 }

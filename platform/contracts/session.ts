@@ -38,6 +38,8 @@ export interface SessionInit {
   unattended: boolean;
   /** The deployment's configured name (`REGION`) when the session was made; absent in older states ("local"). */
   region?: string;
+  /** Input plus output tokens the session may use before it ends (`task_budget_tokens`); absent or null: no limit. */
+  taskBudgetTokens?: number | null;
 }
 
 /** Answer of a gateway admission check. */

@@ -15,8 +15,15 @@ export interface SessionRow {
   profile_id: string | null;
   idempotent_key: string | null;
   created_at: string;
+  started_at: string | null;
   terminated_at: string | null;
   end_reason: SessionSummary["end_reason"];
+  /** JSON arrays of the session's effective tool lists. */
+  allowed_tools: string;
+  denied_tools: string;
+  /** Null in rows made before the column existed. */
+  region: string | null;
+  exit_code: number | null;
 }
 
 /** The index row of `id`, whoever owns it. */
@@ -29,13 +36,28 @@ export async function insertSessionRow(
   db: D1Database,
   row: Pick<SessionRow, "id" | "user_id" | "org_id" | "name" | "profile_id" | "idempotent_key" | "created_at"> & {
     created_by_key: string | null;
+    /** The listing fields fixed at creation (the product's clients read them in list rows). */
+    listed?: { allowed_tools: string[]; denied_tools: string[]; region: string };
   },
 ): Promise<void> {
   await db
     .prepare(
-      "INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at, created_by_key) VALUES (?, ?, ?, ?, 'starting', ?, ?, ?, ?)",
+      `INSERT INTO sessions (id, user_id, org_id, name, status, profile_id, idempotent_key, created_at, created_by_key, allowed_tools, denied_tools, region)
+       VALUES (?, ?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(row.id, row.user_id, row.org_id, row.name, row.profile_id, row.idempotent_key, row.created_at, row.created_by_key)
+    .bind(
+      row.id,
+      row.user_id,
+      row.org_id,
+      row.name,
+      row.profile_id,
+      row.idempotent_key,
+      row.created_at,
+      row.created_by_key,
+      JSON.stringify(row.listed?.allowed_tools ?? []),
+      JSON.stringify(row.listed?.denied_tools ?? []),
+      row.listed?.region ?? null,
+    )
     .run();
 }
 
@@ -59,6 +81,7 @@ export interface SessionIndexFields {
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+  exit_code: number | null;
 }
 
 /** Mirrors a session's listing fields into its index row, where GET /v1/sessions reads them. */
@@ -66,7 +89,7 @@ export async function updateSessionIndex(db: D1Database, id: string, f: SessionI
   await db
     .prepare(
       `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
-         started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
+         started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, exit_code = ? WHERE id = ?`,
     )
     .bind(
       f.status,
@@ -79,6 +102,7 @@ export async function updateSessionIndex(db: D1Database, id: string, f: SessionI
       f.input_tokens,
       f.output_tokens,
       f.cost_usd,
+      f.exit_code,
       id,
     )
     .run();
@@ -128,7 +152,14 @@ export function toSummary(row: SessionRow): SessionSummary {
     needs_attention: row.needs_attention === 1,
     dormant: row.dormant === 1,
     created_at: row.created_at,
+    started_at: row.started_at,
     terminated_at: row.terminated_at,
     end_reason: row.end_reason,
+    // What the product's clients and documentation read in list rows (the record has them too).
+    allowed_tools: JSON.parse(row.allowed_tools) as string[],
+    denied_tools: JSON.parse(row.denied_tools) as string[],
+    exit_code: row.exit_code,
+    region: row.region ?? "local",
+    lc_auth_type: row.org_id ? "org_api_key" : "jwt",
   };
 }

@@ -3,18 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { gateway, messagesBody } from "./gateway-helpers.ts";
 import { call, mintToken } from "./helpers.ts";
+import { newOrg, OPERATOR } from "./org-helpers.ts";
 import { backdate, fireAlarm, openSocket, recordedSandbox, runnerSocket, TestSocket, userWithKey } from "./session-helpers.ts";
-
-const OPERATOR = { authorization: "Bearer test-operator-token" };
-
-/** A fresh org with an API key; returns headers that act for it. */
-async function newOrg(): Promise<{ oid: string; headers: Record<string, string>; key: string }> {
-  const oid = `org-${crypto.randomUUID().slice(0, 8)}`;
-  const created = await call("POST", `/v1/orgs/${oid}/keys`, { headers: OPERATOR, body: { name: "automation" } });
-  expect(created.status).toBe(201);
-  expect(created.body.key).toMatch(/^ais_org_/);
-  return { oid, key: created.body.key, headers: { authorization: `Bearer ${created.body.key}`, "x-lc-oid": oid } };
-}
 
 describe("org API keys and secrets", () => {
   it("issues keys only to the operator and stores only their hash", async () => {

@@ -53,6 +53,15 @@ describe("the product's client: ai auth claude set-key, then ai chat, then ai se
     expect(list.status).toBe(200);
     expect(list.body.sessions.map((s: any) => s.id)).toEqual([id]);
     expect(list.body.next_cursor).toBeNull();
+    // The rows carry what the product's documentation shows in them.
+    expect(list.body.sessions[0]).toMatchObject({
+      region: "local",
+      lc_auth_type: "jwt",
+      allowed_tools: ["Read", "Bash(ls:*)"],
+      denied_tools: ["WebFetch"],
+      exit_code: null,
+    });
+    expect(Object.hasOwn(list.body.sessions[0], "started_at")).toBe(true);
 
     // `ai session get`: reads `session`, and its `initial_prompt` (and the record fields it shows).
     const got = await call("GET", `/v1/sessions/${id}`, { token });

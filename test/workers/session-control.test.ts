@@ -84,6 +84,9 @@ describe("end reasons, each from its real trigger", () => {
     await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
     await fireAlarm(id);
     await expectEnded(token, id, client, "job_completed", /runner exited/);
+    // The runner's exit code travels with session_end and stays on the record.
+    expect(client.frames.find((f) => f.type === "session_end").payload.exit_code).toBe(0);
+    expect((await record(token, id)).exit_code).toBe(0);
   });
 
   it("job_completed: the end detail says which signal killed the runner", async () => {
@@ -167,6 +170,20 @@ describe("end reasons, each from its real trigger", () => {
     runner.send({ type: "agent_exited", code: null, signal: null, error: "spawn claude ENOENT" });
     await expectEnded(token, id, client, "failed", /ENOENT/);
     expect((await record(token, id)).error_message).toContain("ENOENT");
+    // A session_error {error, details} comes just before the end (the product's docs' shape).
+    const errorAt = client.frames.findIndex((f) => f.type === "session_error");
+    const endAt = client.frames.findIndex((f) => f.type === "session_end");
+    expect(errorAt).toBeGreaterThan(-1);
+    expect(errorAt).toBeLessThan(endAt);
+    expect(client.frames[errorAt].payload).toEqual({
+      error: "the agent could not run: spawn claude ENOENT",
+      details: "spawn claude ENOENT",
+    });
+    expect(client.frames[endAt].payload).toEqual({
+      reason: "failed",
+      detail: "the agent could not run: spawn claude ENOENT",
+      exit_code: null,
+    });
   });
 
   it("ended sessions are purged after the retention period", async () => {

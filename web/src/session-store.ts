@@ -109,8 +109,14 @@ export class SessionStore {
       needs_attention: session.needs_attention,
       dormant: session.dormant,
       created_at: session.created_at,
+      started_at: session.started_at,
       terminated_at: session.terminated_at,
       end_reason: session.end_reason,
+      allowed_tools: session.allowed_tools,
+      denied_tools: session.denied_tools,
+      exit_code: session.exit_code,
+      region: session.region,
+      lc_auth_type: session.lc_auth_type,
     };
     if (i === -1) this.sessions.unshift(summary);
     else this.sessions[i] = summary;

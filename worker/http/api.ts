@@ -20,8 +20,10 @@ export interface RouteSpec<
   Q extends z.ZodType | undefined = z.ZodType | undefined,
 > {
   method: "get" | "post" | "put" | "delete";
-  /** Hono-style path, e.g. `/v1/profiles/:id`; every `:param` must be an opaque id. */
+  /** Hono-style path, e.g. `/v1/profiles/:id`; every `:param` must be an opaque id, except `textParams`. */
   path: string;
+  /** Params that are names people chose (e.g. an org key's name, spaces and all): any text without control characters, ≤ 256 characters. */
+  textParams?: string[];
   summary: string;
   tag: string;
   auth: RouteAuth;
@@ -60,6 +62,9 @@ const NoBody = z.object({}).strict();
 /** Ids and names in paths: URL-safe characters only (secret names may also hold dots, never a `..`). */
 const PATH_PARAM = /^(?!\.)(?!.*\.\.)[A-Za-z0-9_.-]{1,128}$/;
 
+/** A name in a path (see `textParams`): 1..256 characters, no control characters. */
+const TEXT_PARAM = /^[^\u0000-\u001f\u007f]{1,256}$/;
+
 /** Registers `handler` on `app` for `spec`, with auth and validation in front of it. */
 export function route<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
   app: Hono<AppEnv>,
@@ -76,8 +81,9 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
 
   app.on([spec.method.toUpperCase()], [spec.path], ...guards, async (c) => {
     const params = c.req.param() as Record<string, string>;
-    for (const value of Object.values(params)) {
-      if (!PATH_PARAM.test(value)) throw notFound("resource");
+    for (const [name, value] of Object.entries(params)) {
+      const ok = spec.textParams?.includes(name) ? TEXT_PARAM.test(value) : PATH_PARAM.test(value);
+      if (!ok) throw notFound("resource");
     }
     const query = (spec.query ? validate(spec.query, c.req.query(), "query") : undefined) as Infer<Q>;
     let body = undefined as Infer<B>;

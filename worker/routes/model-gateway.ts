@@ -17,6 +17,7 @@ import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
 import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
 import { findSessionRow } from "../../platform/db/sessions.ts";
+import { addOrgUsage } from "../../platform/db/org-usage-hourly.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -76,7 +77,9 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
     forwarded = await forward(c, sessionId, path, admission);
     return forwarded.response;
   } finally {
-    const settling = settle(session, sessionId, admission.callId, forwarded?.usage ?? null);
+    // Only an org session's calls count in an org's hourly usage: others skip that write.
+    const orgDb = admission.orgId ? c.env.DB : null;
+    const settling = settle(session, sessionId, admission.callId, forwarded?.usage ?? null, orgDb);
     if (forwarded?.usage) c.executionCtx.waitUntil(settling);
     else await settling;
   }
@@ -136,11 +139,23 @@ async function forward(
 const tooLarge = () => anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
 
 /** Once the answer has ended, releases the call's reservation and records what it used. */
-async function settle(session: SessionStub, sessionId: string, callId: string, usage: Promise<MeteredCall | null> | null): Promise<void> {
+async function settle(
+  session: SessionStub,
+  sessionId: string,
+  callId: string,
+  usage: Promise<MeteredCall | null> | null,
+  orgDb: D1Database | null,
+): Promise<void> {
   const call = usage ? await usage : null;
+  const report = call ? usageReport(call) : null;
   try {
-    await session.settleModelCall(callId, call ? usageReport(call) : null);
+    await session.settleModelCall(callId, report);
   } catch (error) {
     console.error(`model gateway: could not settle a call of session ${sessionId}:`, error instanceof Error ? error.message : error);
   }
+  // An org session's call also counts in its identity's hourly usage (GET /v1/org/usage/identities).
+  if (report && orgDb)
+    await addOrgUsage(orgDb, sessionId, report, new Date()).catch((error: unknown) => {
+      console.error(`model gateway: could not record org usage of session ${sessionId}:`, error instanceof Error ? error.message : error);
+    });
 }

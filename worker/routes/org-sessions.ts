@@ -4,16 +4,9 @@
  * secret or a literal key. The org reads them over REST and a read-only WebSocket.
  */
 import type { Hono } from "hono";
-import { OrgSessionCreate, OrgUsage, OrgUsageQuery } from "../../schemas/org.ts";
-import {
-  HistoryPage,
-  HistoryQuery,
-  SessionAnswer,
-  SessionCreated,
-  SessionList,
-  SessionListQuery,
-  SessionTerminated,
-} from "../../schemas/session.ts";
+import { IdentityUsage, OrgSessionCreate, OrgSessionCreated, OrgUsage, OrgUsageQuery, UsageIdentities } from "../../schemas/org.ts";
+import { identityUsage, usageIdentities } from "../../platform/db/org-usage-hourly.ts";
+import { HistoryPage, HistoryQuery, SessionAnswer, SessionList, SessionListQuery, SessionTerminated } from "../../schemas/session.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { orgUsage } from "../sessions/org-usage.ts";
@@ -34,12 +27,13 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       auth: "org",
       body: OrgSessionCreate,
       status: 201,
-      response: SessionCreated,
-      errors: ["secret_not_found", "max_concurrent_sessions", "rate_limited"],
+      response: OrgSessionCreated,
+      errors: ["secret_not_found", "unknown_plugin", "max_concurrent_sessions", "rate_limited"],
     },
     async (c, { body }) => {
       const { session, reused } = await startOrgSession(c, c.var.org, body);
-      return c.json({ session }, reused ? 200 : 201);
+      // The product's client reads `session_id`, `status`, `created_at`; our own clients read `session`.
+      return c.json({ session_id: session.id, status: session.status, created_at: session.created_at, session }, reused ? 200 : 201);
     },
   );
 
@@ -55,6 +49,39 @@ export function orgSessionRoutes(app: Hono<AppEnv>): void {
       response: OrgUsage,
     },
     async (c, { query }) => c.json(await orgUsage(c.env.DB, orgOwner(c.var.org.id), query.since ?? null, query.until ?? null)),
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/v1/org/usage/identities",
+      summary: "The identities with model usage in the org: org key names (or the owner of a session no key started).",
+      tag: "org sessions",
+      auth: "org",
+      response: UsageIdentities,
+    },
+    async (c) => c.json({ identities: await usageIdentities(c.env.DB, c.var.org.id) }),
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/v1/org/usage/identities/:identity",
+      // An identity is an org key's name, which may hold spaces and other characters.
+      textParams: ["identity"],
+      summary: "One identity's hourly model usage (requests, tokens, cost), oldest hour first; none is an empty list.",
+      tag: "org sessions",
+      auth: "org",
+      query: OrgUsageQuery,
+      response: IdentityUsage,
+    },
+    async (c, { params, query }) =>
+      c.json({
+        identity: params.identity!,
+        usage: await identityUsage(c.env.DB, c.var.org.id, params.identity!, query.since ?? null, query.until ?? null),
+      }),
   );
 
   route(

@@ -73,8 +73,9 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         query: ClientSocketQuery,
         errors: ["upgrade_required"],
       },
-      (c, { params }) =>
-        clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false, expiresAt: c.var.user.expiresAt }),
+      // The token's expiry does not bound the socket: the product's client holds a 1 h token and
+      // never reconnects. Deregistration ends the user's sessions, which closes their sockets.
+      (c, { params }) => clientUpgrade(c.req.raw, c.env, params.id!, { ownerId: c.var.user.id, readOnly: false, expiresAt: null }),
     );
   }
 

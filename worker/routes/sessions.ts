@@ -21,7 +21,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../../platform/errors.ts";
 import { ownedSession } from "../sessions/owners.ts";
 import { describeOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
-import { sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
+import { refuseUnknownPlugins, sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
 
 export function sessionRoutes(app: Hono<AppEnv>): void {
   route(
@@ -39,7 +39,7 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
     },
     async (c, { body }) => {
       const userId = c.var.user.id;
-      if (body.plugins?.length) throw new ApiError(400, "unknown_plugin", `unknown plugin(s): ${body.plugins.join(", ")}`);
+      refuseUnknownPlugins(body.plugins);
       if (!(await credentialInfo(c.env.DB, userId))) {
         throw new ApiError(403, "no_credentials", "store a Claude credential first: POST /v1/auth/claude/apikey or the OAuth flow");
       }
@@ -58,6 +58,7 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
           settings: withOverrides(profileSettings, body),
           initialPrompt: body.initial_prompt ?? null,
           idempotentKey: body.idempotent_key ?? null,
+          taskBudgetTokens: body.task_budget_tokens ?? null,
           credential: async () => ({ kind: "user" }),
           unattended: false,
         },

@@ -33,6 +33,8 @@ export interface SessionRequest {
   settings: ProfileSettings;
   initialPrompt: string | null;
   idempotentKey: string | null;
+  /** Input plus output tokens the session may use (`task_budget_tokens`); null: no limit. */
+  taskBudgetTokens: number | null;
   /** Where the model gateway finds the credential; literal keys are sealed per session. */
   credential: (sessionId: string) => Promise<CredentialRef>;
   unattended: boolean;
@@ -72,6 +74,7 @@ export async function startSession(
       profile_id: request.profileId,
       idempotent_key: request.idempotentKey,
       created_at: new Date().toISOString(),
+      listed: { allowed_tools: request.settings.allowed_tools, denied_tools: request.settings.denied_tools, region: regionName(c.env) },
     });
     // The object stores the settings with their secrets sealed; only the runner's configuration opens them.
     const { settings, sealedSecrets } = await sealSessionSettings(await keyringFrom(c.env), id, request.settings);
@@ -85,6 +88,7 @@ export async function startSession(
       sealedSecrets,
       initialPrompt: request.initialPrompt,
       idempotentKey: request.idempotentKey,
+      taskBudgetTokens: request.taskBudgetTokens,
       credential: await request.credential(id),
       region: regionName(c.env),
       platformUrl: (c.env.PLATFORM_URL ?? new URL(c.req.url).origin).replace(/\/$/, ""),
@@ -96,6 +100,14 @@ export async function startSession(
     await deleteSessionRow(c.env.DB, id);
     throw error;
   }
+}
+
+/**
+ * The platform ships no plugins: an empty list (what the product's client sends when its
+ * template has none) is accepted, any name is a clear 400 rather than silently dropped.
+ */
+export function refuseUnknownPlugins(plugins: string[] | undefined): void {
+  if (plugins?.length) throw new ApiError(400, "unknown_plugin", `unknown plugin(s): ${plugins.join(", ")}; this platform has none`);
 }
 
 /** Fields of a create body that override the base settings. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CLIENT_FRAMES_PER_SECOND,
+  broadcast,
   MAX_CLIENT_FRAME_BYTES,
   clientAttachment,
   closeSocketsOfKey,
@@ -130,6 +131,18 @@ describe("socket helpers", () => {
     expect(byKey.closes).toEqual([[4001, "the API key that opened this socket was revoked"]]);
     expect(other.closes).toEqual([]);
     expect(user.closes).toEqual([]);
+  });
+
+  it("broadcasts to every socket but closes (4001), unsent, one whose org key has expired; user sockets carry no expiry", () => {
+    const now = 1_000_000;
+    const lapsed = fakeSocket({ kind: "client", userId: "org:o", readOnly: true, expiresAt: now - 1, keyId: "k1" });
+    const valid = fakeSocket({ kind: "client", userId: "org:o", readOnly: true, expiresAt: now + 1, keyId: "k2" });
+    const user = fakeSocket({ kind: "client", userId: "u", readOnly: false, expiresAt: null });
+    const runner = fakeSocket({ kind: "runner", instance: "i1" });
+    broadcast([lapsed, valid, user, runner], "event", now);
+    expect(lapsed.sent).toEqual([]);
+    expect(lapsed.closes).toEqual([[4001, "the API key that opened this socket expired"]]);
+    for (const ws of [valid, user, runner]) expect(ws.sent).toEqual(["event"]);
   });
 
   it("sends and closes without throwing on a closed socket, and trims the close reason", () => {

@@ -54,7 +54,7 @@ describe("endSession", () => {
     const events = endSession(state, "user_requested", "bye", new Date("2026-01-01T01:00:00Z"));
     expect(events).toEqual([
       { type: "session_status", payload: { status: "ended", ui_state: "Ended", needs_attention: false, dormant: false } },
-      { type: "session_end", payload: { reason: "user_requested", detail: "bye" } },
+      { type: "session_end", payload: { reason: "user_requested", detail: "bye", exit_code: null } },
     ]);
     expect(state).toMatchObject({
       queue: [],
@@ -65,6 +65,15 @@ describe("endSession", () => {
     });
     expect(endSession(state, "failed", null, new Date())).toBeNull();
     expect(state.endReason).toBe("user_requested");
+  });
+
+  it("puts a session_error before a failed end, and the runner's exit code in session_end", () => {
+    const state = sessionState({ exitCode: 3 });
+    expect(endSession(state, "failed", "the sandbox could not be started", new Date())).toEqual([
+      { type: "session_error", payload: { error: "the sandbox could not be started", details: "Exit code: 3" } },
+      { type: "session_status", payload: { status: "ended", ui_state: "Ended", needs_attention: false, dormant: false } },
+      { type: "session_end", payload: { reason: "failed", detail: "the sandbox could not be started", exit_code: 3 } },
+    ]);
   });
 });
 
