@@ -5,16 +5,24 @@
  * prompt is the rendered template with its data block, which runs a tool and ends `completed`;
  * a non-matching event starts none; a repeated idempotent key starts none; a busy debounce key
  * keeps the newest pending start until the live session ends; and a detection-target rule fires
- * on another rule's report.
+ * on another rule's report. The SDK's and the CLI's rule commands run against the same platform.
  */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, isAiSessionsError } from "../../../sdk/index.ts";
 import { E2E_API_KEY, startE2EPlatform, type E2EPlatform } from "./platform-harness.ts";
+
+const CLI = path.resolve(import.meta.dirname, "../../../cli/main.ts");
 
 const OPERATOR_TOKEN = "e2e-operator-token-0123456789";
 const oid = "org-e2e-rules";
 
 let platform: E2EPlatform;
 let headers: Record<string, string>;
+let orgKey: string;
 
 /** Calls the platform as the org (its API key), or as the operator. */
 async function call(method: string, route: string, body?: unknown, as: Record<string, string> = headers) {
@@ -90,7 +98,8 @@ beforeAll(async () => {
   platform = await startE2EPlatform({ ORG_ADMIN_TOKEN: OPERATOR_TOKEN });
   const key = await call("POST", `/v1/orgs/${oid}/keys`, { name: "rules" }, { authorization: `Bearer ${OPERATOR_TOKEN}` });
   expect(key.status, JSON.stringify(key.body)).toBe(201);
-  headers = { authorization: `Bearer ${key.body.key}`, "x-lc-oid": oid };
+  orgKey = key.body.key;
+  headers = { authorization: `Bearer ${orgKey}`, "x-lc-oid": oid };
   expect((await call("PUT", `/v1/orgs/${oid}/secrets/anthropic`, { value: E2E_API_KEY })).status).toBe(200);
 }, 120_000);
 afterAll(async () => platform?.stop());
@@ -186,4 +195,79 @@ describe("rules that start agents, end to end", () => {
     const detections = (await call("GET", `/v1/orgs/${oid}/detections?cat=smb-seen`)).body.detections;
     expect(detections.map((d: any) => d.source_rule)).toEqual(["lateral"]);
   }, 240_000);
+
+  it("the SDK and the CLI push, list, replay, send events to and delete rules, and list detections", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "rules-cli-"));
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const env = { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: orgKey, AI_SESSIONS_ORG: oid, NO_COLOR: "1" };
+        execFile(process.execPath, [CLI, ...args], { env }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    try {
+      const ruleFile = path.join(dir, "dns-watch.yaml");
+      writeFileSync(
+        ruleFile,
+        [
+          "detect:",
+          "  event: DNS_REQUEST",
+          "  op: ends with",
+          "  path: event/DOMAIN_NAME",
+          "  value: .watch.example",
+          "respond:",
+          "  - action: report",
+          "    name: watched {{ .event.DOMAIN_NAME }}",
+          "tests:",
+          "  match: [[{routing: {event_type: DNS_REQUEST}, event: {DOMAIN_NAME: a.watch.example}}]]",
+          "  non_match: [[{routing: {event_type: DNS_REQUEST}, event: {DOMAIN_NAME: a.example}}]]",
+          "",
+        ].join("\n"),
+      );
+      const pushed = await cli("rules", "push", ruleFile, "--enable");
+      expect(pushed, pushed.stderr).toMatchObject({ code: 0, stdout: "Rule dns-watch stored (version 1, enabled).\n" });
+      const listed = await cli("rules", "list", "--json");
+      expect(JSON.parse(listed.stdout).rules).toContainEqual(expect.objectContaining({ name: "dns-watch", enabled: true, version: 1 }));
+
+      const eventsFile = path.join(dir, "events.json");
+      const dns = (domain: string) => ({ routing: { event_type: "DNS_REQUEST", hostname: "ws-9" }, event: { DOMAIN_NAME: domain } });
+      writeFileSync(eventsFile, JSON.stringify([dns("b.watch.example"), dns("b.example")]));
+      const replay = await cli("rules", "test", "dns-watch", eventsFile, "--json");
+      expect(JSON.parse(replay.stdout).results).toEqual([
+        { matched: true, actions: [expect.objectContaining({ action: "report", name: "watched b.watch.example" })] },
+        { matched: false, actions: [] },
+      ]);
+
+      const ndjson = path.join(dir, "events.ndjson");
+      writeFileSync(ndjson, `${JSON.stringify(dns("c.watch.example"))}\n${JSON.stringify(dns("c.example"))}\n`);
+      const sent = await cli("events", "send", ndjson);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stdout).toBe("event 1: matched dns-watch · 1 detection(s)\nevent 2: no match\n");
+      const detections = JSON.parse((await cli("detections", "list", "--cat", "watched c.watch.example", "--json")).stdout).detections;
+      expect(detections).toEqual([expect.objectContaining({ cat: "watched c.watch.example", source_rule: "dns-watch" })]);
+
+      // A rule that does not validate: the CLI fails with the platform's code and the node's path.
+      writeFileSync(ruleFile, "detect: {event: DNS_REQUEST, op: sounds like, path: event/DOMAIN_NAME, value: x}\n");
+      const bad = await cli("rules", "push", ruleFile);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("[invalid_rule]");
+      expect(bad.stderr).toContain("detect.op");
+      expect((await cli("rules", "list", "--org", "")).code).toBe(2);
+
+      // The SDK: a YAML rule as text, one event, a delete.
+      const rules = createClient({ baseUrl: platform.baseUrl, token: orgKey }).rules(oid);
+      const stored = await rules.set("yaml-rule", "enabled: true\ndetect: {event: PING, op: exists, path: event/X}\n");
+      expect(stored).toMatchObject({ name: "yaml-rule", enabled: true, version: 1 });
+      expect(await rules.sendEvents({ routing: { event_type: "PING" }, event: { X: 1 } })).toEqual([
+        { matched_rules: ["yaml-rule"], detections: [], sessions: [], failed_actions: [] },
+      ]);
+      expect(await rules.delete("yaml-rule")).toEqual({ deleted: true });
+      const missing = await rules.get("yaml-rule").catch((error: unknown) => error);
+      expect(isAiSessionsError(missing) && missing.status).toBe(404);
+      expect((await cli("rules", "delete", "dns-watch")).stdout).toBe("Rule dns-watch deleted.\n");
+      expect((await rules.list()).map((r) => r.name)).not.toContain("dns-watch");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
