@@ -10,6 +10,8 @@ export class UsageError extends Error {
 export interface GlobalOptions {
   url?: string;
   token?: string;
+  /** The org the token (then an org API key) acts for: the rules, events and detections commands. */
+  org?: string;
   json: boolean;
   help: boolean;
 }
@@ -17,7 +19,7 @@ export interface GlobalOptions {
 /** Option declarations in parseArgs' format. */
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 
-const GLOBAL_VALUE_OPTIONS = new Set(["url", "token"]);
+const GLOBAL_VALUE_OPTIONS = new Set(["url", "token", "org"]);
 const GLOBAL_FLAGS: Record<string, "json" | "help"> = { "--json": "json", "--help": "help", "-h": "help" };
 
 /** Takes the global options out of `argv`; what remains is the command line proper. */
@@ -39,7 +41,7 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
     if (match && GLOBAL_VALUE_OPTIONS.has(match[1]!)) {
       const value = match[2] ?? argv[++i];
       if (value === undefined || (match[2] === undefined && value.startsWith("--"))) throw new UsageError(`--${match[1]} needs a value`);
-      globals[match[1] as "url" | "token"] = value;
+      globals[match[1] as "url" | "token" | "org"] = value;
       continue;
     }
     rest.push(arg);

@@ -12,6 +12,8 @@ export const DEFAULT_URL = "http://127.0.0.1:8787";
 export interface CliConfig {
   url: string;
   token: string;
+  /** The org id for the org commands (--org or AI_SESSIONS_ORG); null when neither says. */
+  org: string | null;
 }
 
 /** Settings from flags first, then the environment. */
@@ -25,7 +27,7 @@ export function resolveConfig(globals: GlobalOptions, env: Io["env"]): CliConfig
   const token = globals.token ?? env.AI_SESSIONS_TOKEN;
   if (!token)
     throw new UsageError("no token: pass --token or set AI_SESSIONS_TOKEN (locally: npm run -s token -- --email you@example.com)");
-  return { url, token };
+  return { url, token, org: globals.org ?? env.AI_SESSIONS_ORG ?? null };
 }
 
 /** A command's world. */

@@ -36,6 +36,10 @@ export interface RestRequest<T> {
   path: string;
   query?: Query;
   body?: unknown;
+  /** Sends a string `body` as is with this content type (YAML rules, NDJSON events) instead of as JSON. */
+  contentType?: string;
+  /** Headers besides the token's (the org routes' `X-LC-OID`). */
+  headers?: Record<string, string>;
   /** Whether repeating the call cannot do harm; only such calls are retried. */
   idempotent: boolean;
   signal?: AbortSignal | undefined;
@@ -106,12 +110,13 @@ export class RestTransport {
 
   /** Sends the request once. */
   async #send(spec: RestRequest<unknown>): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}`, accept: "application/json" };
-    if (spec.body !== undefined) headers["content-type"] = "application/json";
+    const headers: Record<string, string> = { ...spec.headers, authorization: `Bearer ${await this.token()}`, accept: "application/json" };
+    const raw = spec.contentType !== undefined && typeof spec.body === "string";
+    if (spec.body !== undefined) headers["content-type"] = raw ? (spec.contentType as string) : "application/json";
     return this.fetch(this.url(spec.path, spec.query), {
       method: spec.method,
       headers,
-      body: spec.body === undefined ? null : JSON.stringify(spec.body),
+      body: spec.body === undefined ? null : raw ? (spec.body as string) : JSON.stringify(spec.body),
       signal: spec.signal ?? null,
     });
   }

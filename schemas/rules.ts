@@ -69,6 +69,10 @@ export const SessionOutcome = z
     skipped: z.boolean().optional(),
     reason: z.string().optional().describe("idempotent_key | debounced | failed"),
     session_id: Id.optional().describe("The existing session that made this one unnecessary."),
+    queued: z
+      .boolean()
+      .optional()
+      .describe("Debounced: kept as the key's pending start, which starts when the live session ends unless a newer event replaces it."),
     message: z.string().optional(),
   })
   .meta({ id: "SessionOutcome" });

@@ -5,6 +5,7 @@ import { AuthApi } from "./resources/auth.ts";
 import { FilesApi } from "./resources/files.ts";
 import type { CallOptions } from "./resources/call-options.ts";
 import { ProfilesApi } from "./resources/profiles.ts";
+import { RulesApi } from "./resources/rules.ts";
 import { SessionsApi } from "./resources/sessions.ts";
 import { createSessionWebSocket, type SdkSessionSocket, type SessionSocketOptions } from "./socket/open-socket.ts";
 
@@ -23,6 +24,8 @@ export interface AiSessionsClient {
   readonly sessions: SessionsApi;
   /** Uploads into and downloads out of a session's workspace. */
   readonly files: FilesApi;
+  /** An org's D&R rules, events and detections (the client's token is then that org's API key). */
+  rules(oid: string): RulesApi;
   /** `GET /healthz`. */
   health: AccountApi["health"];
   /** `GET /openapi`. */
@@ -45,6 +48,7 @@ export function createClient(options: ClientOptions): AiSessionsClient {
     profiles: new ProfilesApi(transport),
     sessions: new SessionsApi(transport),
     files: new FilesApi(transport),
+    rules: (oid: string) => new RulesApi(transport, oid),
     health: (call?: CallOptions) => account.health(call),
     openapi: (call?: CallOptions) => account.openapi(call),
     register: (call?: CallOptions) => account.register(call),

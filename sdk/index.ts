@@ -12,6 +12,7 @@ export { FilesApi, type Download, type UploadBody, type UploadOptions } from "./
 export type { ProgressListener, TransferProgress } from "./progress.ts";
 export { ProfilesApi } from "./resources/profiles.ts";
 export { SessionsApi } from "./resources/sessions.ts";
+export { RulesApi, type RuleBody } from "./resources/rules.ts";
 export { createSessionWebSocket, type SdkSessionSocket, type SessionSocketOptions } from "./socket/open-socket.ts";
 export { SessionSocket, type SocketState, type WebSocketConstructor, type WebSocketLike } from "../client-core/session-socket.ts";
 export { socketUrl } from "../client-core/wire.ts";

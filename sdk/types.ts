@@ -4,6 +4,7 @@ import type { CredentialStatus, CredentialStored, OAuthCompleted, OAuthStarted, 
 import type { HistoryPage, SessionCreate, SessionList } from "../schemas/session.ts";
 import type { IdentityUsage, OrgSessionCreate, OrgSessionCreated, UsageIdentities } from "../schemas/org.ts";
 import type { ProfileCreate, ProfileUpdate } from "../schemas/profile.ts";
+import type { DetectionInfo as DetectionInfoSchema } from "../schemas/rules.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
 export type { Session, SessionSummary, SessionUsage } from "../schemas/session.ts";
@@ -30,6 +31,9 @@ export type {
   UsageDeltaPayload,
 } from "../schemas/events.ts";
 export type { PermissionMode } from "../schemas/permissions.ts";
+export type { RuleInfo, EventResult } from "../schemas/rules.ts";
+/** A reported detection (DR.md §7 Q7/Q8). */
+export type DetectionInfo = z.infer<typeof DetectionInfoSchema>;
 export type { DownloadTicket, UploadCompleted, UploadTicket } from "../schemas/files.ts";
 
 /** Body of `POST /v1/sessions`. */

@@ -5,7 +5,7 @@ import type { Env } from "../platform/env.ts";
 export { SessionDO } from "../durable-objects/session/session-do.ts";
 export { SandboxContainer } from "../durable-objects/sandbox-container.ts";
 export { UserQuota } from "../durable-objects/user-quota.ts";
-export { OrgRuleState } from "../durable-objects/org-rule-state.ts";
+export { OrgRuleState } from "./rules/org-rule-state.ts";
 
 const app = createApp();
 

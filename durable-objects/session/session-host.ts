@@ -120,6 +120,11 @@ export abstract class SessionHost extends DurableObject<Env> {
     await this.scheduleAlarm();
     const quota = this.env.USER_QUOTA.get(this.env.USER_QUOTA.idFromName(state.init.userId));
     await Promise.allSettled([sandboxFor(this.env, state.init.id).stop(), quota.releaseSessionSlot(state.init.id), this.syncIndex()]);
+    // A rule's debounce key this session held passes to the key's pending start (its slot is free by now).
+    if (state.init.orgId) {
+      const rules = this.env.ORG_RULE_STATE.get(this.env.ORG_RULE_STATE.idFromName(state.init.orgId));
+      await rules.sessionEnded(state.init.id).catch((error) => console.error(`org rule state: ${String(error)}`));
+    }
   }
 
   /**

@@ -33,13 +33,17 @@ export class CompiledDetection {
   /** Evaluates one input: `{routing, event}` for `edr`, a detection object for `detection`. */
   evaluate(input: unknown, ctx: EvalContext): Evaluation {
     // Only lookup nodes write metadata: rules without one share a frozen empty map.
-    const mtd: Record<string, unknown> = this.lookups.length > 0 ? {} : NO_MTD;
+    if (this.lookups.length === 0) return this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd: NO_MTD }) ? MATCHED : UNMATCHED;
+    const mtd: Record<string, unknown> = {};
     const matched = this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd });
     return { matched, mtd };
   }
 }
 
 const NO_MTD: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/** The answers of rules without lookups, shared (an answer per evaluation is garbage on the hot path). */
+const MATCHED: Evaluation = Object.freeze({ matched: true, mtd: NO_MTD });
+const UNMATCHED: Evaluation = Object.freeze({ matched: false, mtd: NO_MTD });
 
 const TARGETS: readonly string[] = ["edr", "detection"];
 const OTHER_TARGETS: readonly string[] = ["deployment", "artifact", "artifact_event", "schedule", "audit", "billing"];

@@ -102,13 +102,20 @@ function compileOp(op: string, p: Params, fold: boolean, env: CompileEnv): Test 
   const valueOp = VALUE_OPS.get(op);
   if (valueOp) return valueOp(p, fold, env);
   switch (op) {
+    // Plain loops: a callback per evaluation (every/some) is an allocation on the hot path.
     case "and": {
       const kids = compileChildren(p, env);
-      return (s) => kids.every((k) => k(s));
+      return (s) => {
+        for (let i = 0; i < kids.length; i++) if (!(kids[i] as Test)(s)) return false;
+        return true;
+      };
     }
     case "or": {
       const kids = compileChildren(p, env);
-      return (s) => kids.some((k) => k(s));
+      return (s) => {
+        for (let i = 0; i < kids.length; i++) if ((kids[i] as Test)(s)) return true;
+        return false;
+      };
     }
     case "scope":
       return compileScope(p, env);

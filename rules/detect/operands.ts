@@ -4,7 +4,7 @@
  * `<<path>>` lookback into the same event, or a `[[name]]` sensor variable (any member may
  * match; an empty or missing variable matches nothing) — DR.md §3, Q17.
  */
-import { compilePath, type Path, type Visit, walk } from "./path.ts";
+import { compilePath, FAN_OUT, get, MISSING, type Path, type Visit, walk } from "./path.ts";
 import type { Params } from "./params.ts";
 import { applySubDomain, fileName, parseSubDomain, type SubDomain } from "./strings.ts";
 import { type CompileEnv, NO_ELEMENT, type State } from "./types.ts";
@@ -25,6 +25,19 @@ export function resolver(path: Path): Resolver {
   };
 }
 
+/** Like `resolver`, but answers the one value directly (or MISSING, or FAN_OUT: then walk). */
+export function getter(path: Path): (s: State) => unknown {
+  const segs = path.segments;
+  const head = segs[0];
+  const headKey = head?.kind === "key" ? head.key : undefined;
+  return (s) => {
+    if (s.element === NO_ELEMENT) return get(s.doc, segs, 0);
+    if (headKey === "routing") return get(s.input, segs, 0);
+    if (headKey === "event") return get(s.element, segs, 1);
+    return get(s.element, segs, 0);
+  };
+}
+
 /** The event-side values of a node: `visit` sees every candidate; true stops the walk. */
 export type EventSide = (s: State, visit: Visit) => boolean;
 
@@ -33,7 +46,10 @@ export type EventSide = (s: State, visit: Visit) => boolean;
  * (every value operator but `exists` and `length of`, which look at the list itself).
  */
 export function eventSide(p: Params, flatten: boolean, transforms: boolean): EventSide {
-  const res = resolver(compilePath(p.string("path")));
+  const path = compilePath(p.string("path"));
+  const res = resolver(path);
+  // The common case (plain keys, no list on the way, one value) skips the walk and its closures.
+  const fast = getter(path);
   let transform: ((v: unknown, visit: Visit) => boolean) | undefined;
   if (transforms) {
     const fn = p.optionalBool("file name") === true;
@@ -55,22 +71,33 @@ export function eventSide(p: Params, flatten: boolean, transforms: boolean): Eve
       };
     }
   }
-  if (!flatten) return res;
+  if (!flatten)
+    return (s, visit) => {
+      const v = fast(s);
+      if (v === MISSING) return false;
+      return v === FAN_OUT ? res(s, visit) : visit(v);
+    };
   const t = transform;
   return (s, visit) => {
-    const each: Visit = (v) => {
-      if (Array.isArray(v)) {
-        for (const el of v) if (each(el)) return true;
+    const v = fast(s);
+    if (v === MISSING) return false;
+    if (v !== FAN_OUT && !Array.isArray(v)) return t ? t(v, visit) : visit(v);
+    const each: Visit = (x) => {
+      if (Array.isArray(x)) {
+        for (const el of x) if (each(el)) return true;
         return false;
       }
-      return t ? t(v, visit) : visit(v);
+      return t ? t(x, visit) : visit(x);
     };
-    return res(s, each);
+    return v === FAN_OUT ? res(s, each) : each(v);
   };
 }
 
-/** The rule-side values of a node, prepared (string form folded when case-insensitive). */
-export type RuleSide = (s: State) => readonly Prepared[];
+/**
+ * The rule-side values of a node, prepared (string form folded when case-insensitive);
+ * `constant` is set for a literal `value`, so operators can build their visitor once.
+ */
+export type RuleSide = ((s: State) => readonly Prepared[]) & { constant?: Prepared };
 
 const LOOKBACK = /^<<(.+)>>$/;
 const VARIABLE = /^\[\[(.+)\]\]$/;
@@ -99,6 +126,7 @@ export function ruleSide(p: Params, key: string, fold: boolean, env: CompileEnv,
       return (s) => (s.ctx.variable?.(name) ?? []).map((v) => prepare(v, fold));
     }
   }
-  const constant = [prepare(raw, fold)];
-  return () => constant;
+  const value = prepare(raw, fold);
+  const constant = [value];
+  return Object.assign(() => constant, { constant: value });
 }

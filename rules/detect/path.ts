@@ -63,6 +63,28 @@ export function walk(value: unknown, segments: readonly Segment[], i: number, vi
   return false;
 }
 
+/** `get`'s answers besides a value: nothing there, or a list on the way (fan out with `walk`). */
+export const MISSING: unique symbol = Symbol("missing");
+export const FAN_OUT: unique symbol = Symbol("fan out");
+
+/**
+ * The one value at `segments[from..]` under `value` when every segment is a plain key and no
+ * list is met on the way: the common case, walked without recursion or a visitor. Any other
+ * case answers FAN_OUT and the caller walks.
+ */
+export function get(value: unknown, segments: readonly Segment[], from: number): unknown {
+  let v = value;
+  for (let i = from; i < segments.length; i++) {
+    const seg = segments[i] as Segment;
+    if (seg.kind !== "key" || Array.isArray(v)) return FAN_OUT;
+    if (typeof v !== "object" || v === null) return MISSING;
+    // Own keys only: `constructor` of a plain object is not a field of the event.
+    if (!Object.hasOwn(v, seg.key)) return MISSING;
+    v = (v as Record<string, unknown>)[seg.key];
+  }
+  return v;
+}
+
 /** Every value at `path` under `root`, collected (for lookbacks and scope, not the hot path). */
 export function collect(root: unknown, path: Path): unknown[] {
   const out: unknown[] = [];

@@ -4,18 +4,52 @@
  * (Python-style, on `.`-separated labels; `":"` tests each label on its own).
  */
 
+/** Two reusable rows of the distance table (grown on demand): no allocation per comparison. */
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+
+/** The code points of `s` as char codes when it has no surrogate (the common case), else an array of code points. */
+function units(s: string): string | number[] {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return Array.from(s, (ch) => ch.codePointAt(0) as number);
+  }
+  return s;
+}
+
+function at(u: string | number[], i: number): number {
+  return typeof u === "string" ? u.charCodeAt(i) : (u[i] as number);
+}
+
+/**
+ * Levenshtein distance over code points (Q31). With `max`, the answer is exact up to `max`
+ * and some number above `max` beyond it: a row whose every cell exceeds `max` ends the work.
+ */
 export function levenshtein(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
+  const x = units(a);
+  const y = units(b);
   if (Math.abs(x.length - y.length) > max) return max + 1;
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  if (rowA.length <= y.length) {
+    rowA = new Int32Array(y.length + 1);
+    rowB = new Int32Array(y.length + 1);
+  }
+  let prev = rowA;
+  let cur = rowB;
+  for (let j = 0; j <= y.length; j++) prev[j] = j;
   for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
+    cur[0] = i;
+    let best = i;
+    const xc = at(x, i - 1);
     for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      const cost = xc === at(y, j - 1) ? 0 : 1;
+      const v = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      cur[j] = v;
+      if (v < best) best = v;
     }
+    if (best > max) return max + 1;
+    const t = prev;
     prev = cur;
+    cur = t;
   }
   return prev[y.length] as number;
 }

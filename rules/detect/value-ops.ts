@@ -7,6 +7,7 @@ import { RE2JS } from "re2js";
 import { cachedIp, inNetwork, isPrivate, isPublic, type Network, parseNetwork } from "./ip.ts";
 import { eventSide, ruleSide } from "./operands.ts";
 import type { Params } from "./params.ts";
+import { requiredLiteral } from "./regex-literal.ts";
 import { levenshtein } from "./strings.ts";
 import type { CompileEnv, Test } from "./types.ts";
 import { equals, numberOf, type Prepared, prepare, stringOf } from "./values.ts";
@@ -17,6 +18,12 @@ export type OpCompiler = (p: Params, fold: boolean, env: CompileEnv) => Test;
 function pairwise(p: Params, fold: boolean, env: CompileEnv, cmp: (ev: unknown, rv: Prepared) => boolean): Test {
   const events = eventSide(p, true, true);
   const rules = ruleSide(p, "value", fold, env, true);
+  const rv = rules.constant;
+  if (rv) {
+    // A literal value: one visitor for every evaluation.
+    const visit = (ev: unknown) => cmp(ev, rv);
+    return (s) => events(s, visit);
+  }
   return (s) => {
     const rvs = rules(s);
     if (rvs.length === 0) return false;
@@ -27,10 +34,19 @@ function pairwise(p: Params, fold: boolean, env: CompileEnv, cmp: (ev: unknown, 
   };
 }
 
+/** The last string folded, and its fold: the rules of an event fold the same fields again and again. */
+let lastFolded = "";
+let lastFold = "";
+
 /** The event value's string form, folded when case-insensitive. */
 function str(ev: unknown, fold: boolean): string | undefined {
   const s = stringOf(ev);
-  return s !== undefined && fold ? s.toLowerCase() : s;
+  if (s === undefined || !fold) return s;
+  if (s !== lastFolded) {
+    lastFolded = s;
+    lastFold = s.toLowerCase();
+  }
+  return lastFold;
 }
 
 function countOccurrences(hay: string, needle: string, atLeast: number): boolean {
@@ -59,11 +75,19 @@ function matches(p: Params, _fold: boolean): Test {
     return p.fail("re", `invalid RE2 regular expression: ${(e as Error).message}`);
   }
   const events = eventSide(p, true, true);
-  return (s) =>
-    events(s, (ev) => {
-      const e = stringOf(ev);
-      return e !== undefined && re.test(e);
-    });
+  const literal = requiredLiteral(src, flags !== 0);
+  const visit =
+    literal === undefined
+      ? (ev: unknown) => {
+          const e = stringOf(ev);
+          return e !== undefined && re.test(e);
+        }
+      : (ev: unknown) => {
+          // Without the literal no match is possible: skip the regex engine.
+          const e = stringOf(ev);
+          return e !== undefined && (str(e, flags !== 0) as string).includes(literal) && re.test(e);
+        };
+  return (s) => events(s, visit);
 }
 
 function stringDistance(p: Params, fold: boolean): Test {
@@ -73,17 +97,20 @@ function stringDistance(p: Params, fold: boolean): Test {
   const targets = (list as string[]).map((v) => (fold ? v.toLowerCase() : v));
   const max = p.int("max", 0, 1000, true) as number;
   const events = eventSide(p, true, true);
-  return (s) =>
-    events(s, (ev) => {
-      const e = str(ev, fold);
-      return e !== undefined && targets.some((t) => levenshtein(e, t, max) <= max);
-    });
+  const visit = (ev: unknown) => {
+    const e = str(ev, fold);
+    if (e === undefined) return false;
+    for (const t of targets) if (levenshtein(e, t, max) <= max) return true;
+    return false;
+  };
+  return (s) => events(s, visit);
 }
 
 function exists(p: Params): Test {
   const truthy = p.optionalBool("truthy") === true;
   const events = eventSide(p, false, false);
-  return truthy ? (s) => events(s, (v) => v !== null && v !== "") : (s) => events(s, () => true);
+  const visit = truthy ? (v: unknown) => v !== null && v !== "" : () => true;
+  return (s) => events(s, visit);
 }
 
 /** Length in code points (a surrogate pair counts once), without building an array. */
@@ -115,6 +142,14 @@ function compare(greater: boolean): OpCompiler {
     }
     const events = eventSide(p, !useLength, false);
     const rules = ruleSide(p, "value", fold, env, true);
+    const limit = rules.constant?.num;
+    if (limit !== undefined) {
+      const visit = (ev: unknown) => {
+        const n = useLength ? lengthOf(ev) : numberOf(ev);
+        return n !== undefined && (greater ? n > limit : n < limit);
+      };
+      return (s) => events(s, visit);
+    }
     return (s) => {
       const rvs = rules(s);
       return events(s, (ev) => {
@@ -144,22 +179,22 @@ function cidr(p: Params): Test {
   const net = parseNetwork(p.string("cidr").trim()) as Network;
   if (!net) p.fail("cidr", "must be a network such as 10.0.0.0/8 or fc00::/7");
   const events = eventSide(p, true, false);
-  return (s) =>
-    events(s, (ev) => {
-      const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
-      return ip !== undefined && inNetwork(ip, net);
-    });
+  const visit = (ev: unknown) => {
+    const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
+    return ip !== undefined && inNetwork(ip, net);
+  };
+  return (s) => events(s, visit);
 }
 
 function address(pub: boolean, family: 4 | 6 | undefined): OpCompiler {
   return (p) => {
     const events = eventSide(p, true, false);
-    return (s) =>
-      events(s, (ev) => {
-        const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
-        if (!ip || (family !== undefined && ip.v !== family)) return false;
-        return pub ? isPublic(ip) : isPrivate(ip);
-      });
+    const visit = (ev: unknown) => {
+      const ip = typeof ev === "string" ? cachedIp(ev) : undefined;
+      if (!ip || (family !== undefined && ip.v !== family)) return false;
+      return pub ? isPublic(ip) : isPrivate(ip);
+    };
+    return (s) => events(s, visit);
   };
 }
 
@@ -169,7 +204,11 @@ function inValues(p: Params, fold: boolean): Test {
     p.fail("values", "must be a non-empty list of strings, numbers or booleans");
   const prepared = values.map((v) => prepare(v, fold));
   const events = eventSide(p, true, true);
-  return (s) => events(s, (ev) => prepared.some((rv) => equals(ev, rv, fold)));
+  const visit = (ev: unknown) => {
+    for (const rv of prepared) if (equals(ev, rv, fold)) return true;
+    return false;
+  };
+  return (s) => events(s, visit);
 }
 
 /** Operator name → compiler. */

@@ -18,6 +18,11 @@ const agent = {
   profile: { max_turns: 5 },
 };
 
+/** The ids of the org's sessions, live or ended. */
+async function orgSessionIds(org: { headers: Record<string, string> }): Promise<string[]> {
+  return (await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions.map((s: { id: string }) => s.id);
+}
+
 describe("events against rules", () => {
   it("a matching event reports and starts exactly one unattended one-shot org session with the rendered prompt", async () => {
     const org = await orgWithSecret();
@@ -65,7 +70,7 @@ describe("events against rules", () => {
     expect((await call("GET", "/v1/org/sessions", { headers: org.headers })).body.sessions.map((s: any) => s.id)).toEqual([id]);
   });
 
-  it("two racing events with one debounce key start one session; once it ends, the key is free", async () => {
+  it("two racing events with one debounce key start one session; the newest pending one starts when it ends", async () => {
     const org = await orgWithSecret();
     await putRule(org, "debounced", { detect, respond: [{ ...agent, debounce_key: "triage-{{ .routing.sid }}" }] });
     const [a, b] = await Promise.all([postEvents(org, processEvent("mimikatz 1")), postEvents(org, processEvent("mimikatz 2"))]);
@@ -73,17 +78,40 @@ describe("events against rules", () => {
     const started = outcomes.filter((o) => o.id);
     const skipped = outcomes.filter((o) => o.skipped);
     expect(started).toHaveLength(1);
-    expect(skipped).toEqual([expect.objectContaining({ rule: "debounced", skipped: true, reason: "debounced" })]);
+    expect(skipped).toEqual([expect.objectContaining({ rule: "debounced", skipped: true, reason: "debounced", queued: true })]);
+    const live = started[0].id;
     // Another sensor has its own key.
     const [other] = await postEvents(org, processEvent("mimikatz 3", { sid: "sensor-2" }));
     expect(other.sessions[0].id).toEqual(expect.any(String));
-    // While the session lives the key stays taken; when it has ended, the next event starts one.
+    // While the session lives the key stays taken; this newer event replaces the pending one.
     const [held] = await postEvents(org, processEvent("mimikatz 4"));
-    expect(held.sessions).toEqual([{ rule: "debounced", skipped: true, reason: "debounced", session_id: started[0].id }]);
-    expect((await call("DELETE", `/v1/org/sessions/${started[0].id}`, { headers: org.headers })).status).toBe(200);
-    const [after] = await postEvents(org, processEvent("mimikatz 5"));
-    expect(after.sessions[0].id).toEqual(expect.any(String));
-    expect(after.sessions[0].id).not.toBe(started[0].id);
+    expect(held.sessions).toEqual([
+      { rule: "debounced", skipped: true, reason: "debounced", session_id: live, queued: true, message: expect.any(String) },
+    ]);
+    const before = await orgSessionIds(org);
+    expect(before).toHaveLength(2);
+
+    // The live session ends: the newest pending start (mimikatz 4) starts, and only it.
+    expect((await call("DELETE", `/v1/org/sessions/${live}`, { headers: org.headers })).status).toBe(200);
+    const fresh = (await orgSessionIds(org)).filter((id) => !before.includes(id));
+    expect(fresh).toHaveLength(1);
+    const runner = await runnerSocket(fresh[0]!);
+    expect((await runner.next("prompt")).text).toContain('"cmd": "mimikatz 4"');
+    // It holds the key now: the next event waits for it in turn.
+    const [next] = await postEvents(org, processEvent("mimikatz 5"));
+    expect(next.sessions).toEqual([expect.objectContaining({ reason: "debounced", session_id: fresh[0], queued: true })]);
+  });
+
+  it("a debounce key whose session ended with nothing pending is free for the next event", async () => {
+    const org = await orgWithSecret();
+    await putRule(org, "debounced", { detect, respond: [{ ...agent, debounce_key: "triage-{{ .routing.sid }}" }] });
+    const [first] = await postEvents(org, processEvent("mimikatz 1"));
+    const live = first.sessions[0].id;
+    expect((await call("DELETE", `/v1/org/sessions/${live}`, { headers: org.headers })).status).toBe(200);
+    expect(await orgSessionIds(org)).toEqual([live]);
+    const [after] = await postEvents(org, processEvent("mimikatz 2"));
+    expect(after.sessions).toEqual([{ rule: "debounced", id: expect.any(String) }]);
+    expect(after.sessions[0].id).not.toBe(live);
   });
 
   it("racing events with one idempotent key start one session", async () => {

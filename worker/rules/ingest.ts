@@ -12,13 +12,14 @@ import type { EvalContext } from "../../rules/detect/index.ts";
 import { OrgSessionCreate } from "../../schemas/org.ts";
 import type { EventResult } from "../../schemas/rules.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
-import { insertDetection, insertRuleSession } from "../../platform/db/detections.ts";
+import type { RuleSessionStart } from "../../platform/contracts/org-rule-state.ts";
+import { insertDetection } from "../../platform/db/detections.ts";
 import { ApiError } from "../../platform/errors.ts";
 import { describeIssues } from "../http/body.ts";
 import type { AppEnv, AuthOrg } from "../http/app-env.ts";
-import { startOrgSession } from "../sessions/org-session.ts";
 import { sessionStub } from "../sessions/start-session.ts";
 import type { OrgRuleSet, RuleEntry } from "./rule-set.ts";
+import { launchRuleSession } from "./rule-session.ts";
 
 type Outcome = EventResult["sessions"][number];
 
@@ -45,15 +46,24 @@ function sessionBody(plan: PlannedAgent): ReturnType<typeof OrgSessionCreate.saf
   });
 }
 
-async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: PlannedAgent): Promise<Outcome> {
+async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: PlannedAgent, input: unknown): Promise<Outcome> {
   const body = sessionBody(plan);
   if (!body.success)
     return { rule, skipped: true, reason: "failed", message: `the rendered session is invalid: ${describeIssues(body.error)}` };
   const state = orgState(c, org);
-  const request = { idempotentKey: plan.idempotent_key, debounceKey: plan.debounce_key, now: Date.now() };
+  const start: RuleSessionStart = {
+    org: { id: org.id, keyId: org.keyId },
+    origin: new URL(c.req.url).origin,
+    rule,
+    body: body.data,
+    detectionId: detectionOf(plan, input),
+    idempotentKey: plan.idempotent_key,
+    debounceKey: plan.debounce_key,
+  };
+  const request = { idempotentKey: plan.idempotent_key, debounceKey: plan.debounce_key, now: Date.now(), pending: start };
   let claim = await state.claim(request);
   if (claim.outcome === "busy" && claim.sessionId && plan.debounce_key) {
-    // The key's session may have ended since: then it no longer holds the key.
+    // The key's session may have ended without the object hearing of it: then it no longer holds the key.
     const record = await sessionStub(c.env, claim.sessionId).describe();
     if (!record || record.status === "ended") {
       await state.releaseDebounce(plan.debounce_key, claim.sessionId);
@@ -63,24 +73,30 @@ async function startAgent(c: Context<AppEnv>, org: AuthOrg, rule: string, plan: 
   if (claim.outcome === "duplicate")
     return { rule, skipped: true, reason: "idempotent_key", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
   if (claim.outcome === "busy")
-    return { rule, skipped: true, reason: "debounced", ...(claim.sessionId ? { session_id: claim.sessionId } : {}) };
+    return {
+      rule,
+      skipped: true,
+      reason: "debounced",
+      ...(claim.sessionId ? { session_id: claim.sessionId } : {}),
+      queued: true,
+      message: "kept as the key's pending start: it starts when the live session ends, unless a newer event replaces it",
+    };
   try {
-    const { session } = await startOrgSession(c, org, body.data);
-    await state.confirm(claim.token, session.id);
-    await insertRuleSession(c.env.DB, org.id, {
-      sessionId: session.id,
-      ruleName: rule,
-      detectionId: plan.detection_reported ? plan.detection.detect_id : null,
-      idempotentKey: plan.idempotent_key,
-      debounceKey: plan.debounce_key,
-      createdAt: new Date().toISOString(),
-    });
-    return { rule, id: session.id };
+    const id = await launchRuleSession(c.env, start);
+    await state.confirm(claim.token, id);
+    return { rule, id };
   } catch (error) {
     await state.abandon(claim.token);
     if (error instanceof ApiError) return { rule, skipped: true, reason: "failed", message: `${error.code}: ${error.message}` };
     throw error;
   }
+}
+
+/** The detection a session triages: the one its rule reported, else the detection a detection-target rule fired on. */
+function detectionOf(plan: PlannedAgent, input: unknown): string | null {
+  if (plan.detection_reported) return plan.detection.detect_id;
+  const fired = (input as { detect_id?: unknown } | null)?.detect_id;
+  return typeof fired === "string" ? fired : null;
 }
 
 async function storeDetection(c: Context<AppEnv>, orgId: string, d: Detection): Promise<void> {
@@ -111,7 +127,7 @@ async function execute(
       result.detections.push(a.detection.detect_id);
       reported.push(a.detection);
     } else if (a.action === "start ai agent") {
-      const outcome = await startAgent(c, org, entry.name, a);
+      const outcome = await startAgent(c, org, entry.name, a, input);
       result.sessions.push(outcome);
       if (outcome.reason === "failed")
         result.failed_actions.push({ rule: entry.name, action: a.action, error: outcome.message ?? "failed" });

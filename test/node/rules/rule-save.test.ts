@@ -48,6 +48,17 @@ respond: [{action: report, name: example-org-lookup}]
   it("duplicate YAML keys are an error, not a silent overwrite", () => {
     expect(parseRuleText("detect: {op: is}\ndetect: {op: or}\n", "application/yaml").ok).toBe(false);
   });
+  it("an unknown YAML tag is an error, not a string read silently", () => {
+    const y = parseRuleText("detect: {op: is, path: a, value: !!nope x}\n", "application/yaml");
+    expect(y.ok ? "" : y.message).toMatch(/^YAML: Unresolved tag: tag:yaml.org,2002:nope/);
+  });
+  it("an alias bomb is refused", () => {
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ..."bcdefgh".split("").map((k, i) => `${k}: &${k} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`),
+    ];
+    expect(parseRuleText(bomb.join("\n"), "application/yaml").ok).toBe(false);
+  });
   it("respond is optional (Q29)", () => {
     expect(compileRule({ detect }).ok).toBe(true);
   });
