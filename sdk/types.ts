@@ -6,6 +6,7 @@ import type { ProfileCreate, ProfileUpdate } from "../schemas/profile.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
 export type { Session, SessionSummary, SessionUsage } from "../schemas/session.ts";
+export type { ForkPreflight, ForkRequest } from "../schemas/fork.ts";
 export type {
   AskUserQuestionPayload,
   AssistantPayload,
