@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, api, bootE2E, hasResult, type E2EPlatform } from "./platform-harness.ts";
+import { runCli } from "./cli-harness.ts";
 
 let platform: E2EPlatform;
 let token: string;
@@ -120,4 +121,37 @@ describe("fork with a real agent", () => {
     expect(gone.body.error).toBe("archive_gone");
     forkClient.close();
   }, 420_000);
+
+  it("the CLI's sessions fork: --check shows the preflight, a missing MCP server needs --acknowledge", async () => {
+    const created = await call("POST", "/v1/sessions", {
+      name: "Quiet",
+      mcp_servers: { ghost: { type: "http", url: "http://127.0.0.1:9/mcp" } },
+    });
+    const source: string = created.body.session.id;
+    // No prompt: it idles out and sleeps with an archive of an empty workspace and no conversation.
+    const client = await Client.connect(platform.baseUrl, token, source);
+    await client.until((f) => f.some((x) => x.type === "session_status" && x.payload.dormant === true), "dormant", 90_000);
+    client.close();
+
+    const check = await runCli(platform.baseUrl, token, ["sessions", "fork", source, "--check", "--json"]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ is_forkable: true, missing_mcps: ["ghost"], history_available: false });
+
+    const refused = await runCli(platform.baseUrl, token, ["sessions", "fork", source]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--acknowledge ghost");
+
+    const forked = await runCli(platform.baseUrl, token, [
+      "sessions",
+      "fork",
+      source,
+      "--acknowledge",
+      "ghost",
+      "--name",
+      "From the CLI",
+      "--json",
+    ]);
+    expect(forked.code, forked.stderr).toBe(0);
+    expect(JSON.parse(forked.stdout).session).toMatchObject({ name: "From the CLI", forked_from_session_id: source });
+  }, 240_000);
 });
