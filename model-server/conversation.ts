@@ -29,7 +29,8 @@ const REMINDER = /<system-reminder>[\s\S]*?(<\/system-reminder>|$)/g;
 const INTERRUPT = /^\[Request interrupted by user[^\]]*\]$/;
 // Claude Code 2.1.x: " - Primary working directory: /path" (in a system-role message);
 // older versions: "Working directory: /path" (in the system prompt).
-const CWD = /(?:Primary working directory|Working directory):[ \t]*(\S[^\n]*)/;
+// A conversation resumed in another directory (a fork) says "<cwd> (was <old cwd>)": the first is current.
+const CWD = /(?:Primary working directory|Working directory):[ \t]*(\S[^\n]*?)(?:[ \t]+\(was [^\n]*\))?[ \t]*$/gm;
 
 /** Content blocks of a message, whether its content is a string or an array. */
 export function blocksOf(message: MessageParam): ContentBlockParam[] {
@@ -84,10 +85,13 @@ export function viewConversation(body: MessageCreateParams): ConversationView {
     }
   }
 
-  const userTexts = body.messages
-    .filter((m) => m.role === "user")
+  // The newest statement wins: a resumed conversation (a fork, in another directory) still holds
+  // the cwd it was started in, and Claude Code states the current one after it.
+  const top = typeof body.system === "string" ? body.system : (body.system ?? []).map((b) => b.text).join("\n");
+  const texts = body.messages
+    .filter((m) => m.role === "user" || m.role === "system")
     .flatMap((m) => blocksOf(m).flatMap((b) => (b.type === "text" ? [b.text] : [])));
-  const cwd = CWD.exec([systemText(body), ...userTexts].join("\n"))?.[1]?.trim();
+  const cwd = [...[top, ...texts].join("\n").matchAll(CWD)].at(-1)?.[1]?.trim();
 
   return {
     prompts,

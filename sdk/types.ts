@@ -8,6 +8,7 @@ import type { DetectionInfo as DetectionInfoSchema } from "../schemas/rules.ts";
 
 export type { Profile, ProfileSettings, McpServer } from "../schemas/profile.ts";
 export type { Session, SessionSummary, SessionUsage } from "../schemas/session.ts";
+export type { ForkPreflight, ForkRequest } from "../schemas/fork.ts";
 export type {
   AskUserQuestionPayload,
   AssistantPayload,

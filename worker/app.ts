@@ -9,6 +9,7 @@ import { ApiError } from "../platform/errors.ts";
 import { identityConfigProblem } from "../platform/config.ts";
 import { claudeCredentialRoutes } from "./routes/claude-credentials.ts";
 import { fileRoutes } from "./routes/files.ts";
+import { forkRoutes } from "./routes/forks.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelGatewayRoutes } from "./routes/model-gateway.ts";
 import { orgSessionRoutes } from "./routes/org-sessions.ts";
@@ -55,6 +56,7 @@ export function createApp(): Hono<AppEnv> {
   claudeCredentialRoutes(app);
   profileRoutes(app);
   sessionRoutes(app);
+  forkRoutes(app);
   sessionSocketRoutes(app);
   wsTicketRoutes(app);
   orgRoutes(app);

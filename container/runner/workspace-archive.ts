@@ -5,9 +5,11 @@
 // never held in memory, and the upload knows its length (the platform needs a Content-Length).
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
+// A restore puts the conversation under the restoring workspace's own encoded name, whatever
+// directory the archive was made in, so a fork (another session's sandbox) resumes it too.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
@@ -135,20 +137,57 @@ export class WorkspaceArchive {
     if ((await stat(file)).size !== size) throw new Error(`the archive has ${(await stat(file)).size} bytes, expected ${size}`);
     await mkdir(workspaceDir, { recursive: true });
     await runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], this.#opts.agentUser, [0]);
-    await mkdir(claudeConfigDir, { recursive: true });
-    // An archive made before any conversation existed has no `claude` part.
-    await runTar(
-      ["-xzf", file, "-C", claudeConfigDir, "--strip-components=1", "claude"],
-      this.#opts.agentUser,
-      [0],
-      /Not found in archive/,
-    );
+    // The conversation is unpacked beside the config dir's projects first, then moved under the
+    // name of this workspace: an archive made in another directory (a fork's source ran in its own
+    // sandbox) would otherwise be where `--resume` never looks.
+    const staging = path.join(claudeConfigDir, `.restore-${path.basename(file, ".tar.gz")}`);
+    await mkdir(staging, { recursive: true });
+    try {
+      // An archive made before any conversation existed has no `claude` part.
+      await runTar(["-xzf", file, "-C", staging, "--strip-components=1", "claude"], this.#opts.agentUser, [0], /Not found in archive/);
+      await this.#rehome(path.join(staging, "projects"));
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
     return size;
+  }
+
+  /** Moves every project dir unpacked under `unpacked` into this workspace's project dir, merging. */
+  async #rehome(unpacked: string): Promise<void> {
+    const { workspaceDir, claudeConfigDir } = this.#opts;
+    const names = await readdir(unpacked).catch(() => [] as string[]);
+    if (names.length === 0) return;
+    const real = await realpath(workspaceDir).catch(() => workspaceDir);
+    const target = path.join(claudeConfigDir, "projects", encodeProjectDir(real));
+    await mkdir(path.dirname(target), { recursive: true });
+    for (const name of names) {
+      // A link is the alias a previous restore made (below): its directory is in the archive too.
+      if ((await lstat(path.join(unpacked, name))).isSymbolicLink()) continue;
+      await mergeInto(path.join(unpacked, name), target);
+    }
+    // Claude Code may name the workspace by the path it was given rather than the resolved one.
+    const given = path.join(claudeConfigDir, "projects", encodeProjectDir(workspaceDir));
+    if (given !== target && !existsSync(given)) await symlink(target, given);
   }
 
   #report(result: ArchiveResultFrame): void {
     if (!this.#opts.send(result)) this.#unsent.push(result);
   }
+}
+
+/**
+ * Moves `from` to `to`; where both are directories their entries are merged (an entry of `from`
+ * replaces a file of the same name). Renames only, so owners and modes stay as unpacked.
+ */
+async function mergeInto(from: string, to: string): Promise<void> {
+  const existing = await lstat(to).catch(() => null);
+  if (existing?.isDirectory() && (await lstat(from)).isDirectory()) {
+    for (const name of await readdir(from)) await mergeInto(path.join(from, name), path.join(to, name));
+    await rmdir(from);
+    return;
+  }
+  if (existing) await rm(to, { recursive: true, force: true });
+  await rename(from, to);
 }
 
 /**

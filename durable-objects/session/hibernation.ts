@@ -20,10 +20,12 @@
  * DO to carry out; only the archive's signed URLs and its deletion (R2) are done here.
  */
 import { SIGNED_URL_TTL_SECONDS } from "../../schemas/files.ts";
+import type { AgentEventBody } from "../../schemas/events.ts";
 import type { ArchiveResultFrame } from "../../schemas/runner.ts";
+import type { ForkPoint } from "../../platform/contracts/session.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import type { Env } from "../../platform/env.ts";
-import { blobKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
+import { archiveKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
 import { blobSigningKey, signBlobUrl, type BlobMethod } from "../../platform/files/signed-url.ts";
 import type { Effect } from "./effects.ts";
 import type { SessionState } from "./session-state.ts";
@@ -31,10 +33,8 @@ import type { SessionState } from "./session-state.ts";
 /** Signed archive URLs live as long as the step may take (the runner's transfer limit is below it). */
 const ARCHIVE_URL_TTL_SECONDS = Math.max(SIGNED_URL_TTL_SECONDS, 15 * 60);
 
-/** The R2 key of a session's archive: one per session, each hibernation replaces it. */
-export function archiveKey(sessionId: string): string {
-  return blobKey({ sessionId, kind: "archive", id: "latest", name: "workspace.tar.gz" });
-}
+/** The R2 key of a session's archive (blob-keys.ts), re-exported for the steps' readers. */
+export { archiveKey };
 
 /** The session's hibernation steps. */
 export class Hibernation {
@@ -161,4 +161,27 @@ function abandonArchive(state: SessionState, reason: string): Effect[] {
     { kind: "pump" },
     { kind: "alarm" },
   ];
+}
+
+/**
+ * What a fork copies of a session: a fork is a wake of a copy of the archive. Only a session whose
+ * sandbox is down (dormant, or ended) is settled; an awake one (archiving included) is `running`.
+ * The archive counts only while it is the workspace as it is now: the session sleeps, or ended
+ * asleep (one that ended awake lost the work done since its last sleep: no archive to fork).
+ */
+export function forkPointOf(state: SessionState): ForkPoint {
+  const ended = state.status === "ended";
+  const current = ended ? state.endedDormant === true : state.dormant;
+  return { archive: current ? (state.archive ?? null) : null, agentSessionId: state.agentSessionId, running: !ended && !state.dormant };
+}
+
+/** The first event of a fork, saying where it came from. */
+export function forkedEvent(sourceId: string): AgentEventBody {
+  return {
+    type: "system",
+    payload: {
+      subtype: "forked",
+      message: `Forked from session ${sourceId}: its workspace and conversation are restored before the first turn.`,
+    },
+  };
 }

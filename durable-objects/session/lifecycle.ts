@@ -51,6 +51,7 @@ export function endSession(state: SessionState, reason: EndReason, detail: strin
   state.queue = [];
   state.inflight = null;
   state.pending = [];
+  state.endedDormant = state.dormant; // only then is the archive the workspace as it ended (a fork copies it)
   state.dormant = false; // the archive stays until the record is purged
   state.hibernation = null;
   const end: StoredEventBody[] = [

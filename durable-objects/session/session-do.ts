@@ -26,6 +26,7 @@ import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import {
   FORWARD_HEADERS,
   type FileOutcome,
+  type ForkPoint,
   type ModelAdmission,
   type ModelUsage,
   type SessionInit,
@@ -46,7 +47,7 @@ import {
 } from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
-import { onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
+import { forkedEvent, forkPointOf, onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
 import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { ModelCallLedger } from "./model-calls.ts";
@@ -73,6 +74,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     this.state = state;
     this.commit();
     this.emit(statusEvent(this.state!));
+    if (init.forkOf) this.emit(forkedEvent(init.forkOf.sessionId));
     if (init.initialPrompt) this.acceptPrompt(init.initialPrompt);
     await this.scheduleAlarm();
     // The sandbox starts in the background: creation answers `starting` at once.
@@ -88,6 +90,11 @@ export class SessionDO extends SessionHost implements SessionRpc {
   /** The stored settings (secrets redacted) and their sealed secrets; the Worker opens them to capture a profile. */
   async storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null> {
     return this.state ? { settings: this.state.init.settings, sealedSecrets: this.state.init.sealedSecrets ?? null } : null;
+  }
+
+  /** What a fork copies of this session: its archive and conversation, and whether it is settled. */
+  async forkPoint(): Promise<ForkPoint | null> {
+    return this.state ? forkPointOf(this.state) : null;
   }
 
   /** Closes the client sockets an org API key opened: the key was revoked or expired. */

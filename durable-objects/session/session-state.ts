@@ -5,7 +5,7 @@
  */
 import type { EndReason, SessionStatus, UiState } from "../../schemas/events.ts";
 import type { Session, SessionUsage } from "../../schemas/session.ts";
-import type { SessionInit } from "../../platform/contracts/session.ts";
+import type { ArchiveRef, SessionInit } from "../../platform/contracts/session.ts";
 import type { SessionIndexFields } from "../../platform/db/sessions.ts";
 import { redactSecrets } from "../../platform/secrets/profile-secrets.ts";
 
@@ -71,7 +71,9 @@ export interface SessionState {
   /** A hibernation step under way (hibernation.ts); absent or null when none. */
   hibernation?: HibernationStep | null;
   /** The newest workspace archive in R2, kept until the record is deleted. */
-  archive?: { key: string; size: number; at: string } | null;
+  archive?: ArchiveRef | null;
+  /** Whether the session was dormant when it ended: its archive then holds the final workspace. */
+  endedDormant?: boolean;
   /** The runner process's exit code, once it exited with one. */
   exitCode?: number | null;
 }
@@ -96,14 +98,18 @@ export const NO_USAGE: SessionState["usage"] = {
   turns: 0,
 };
 
-/** A fresh state for a session being created. */
+/**
+ * A fresh state for a session being created. A fork starts as a dormant session that is already
+ * waking: its sandbox restores the copied archive on hello and resumes the source's conversation.
+ */
 export function initialState(init: SessionInit, now: Date): SessionState {
+  const fork = init.forkOf ?? null;
   return {
     init,
     status: "starting",
     uiState: "Running",
     needsAttention: false,
-    dormant: false,
+    dormant: fork !== null,
     createdAt: now.toISOString(),
     startedAt: null,
     terminatedAt: null,
@@ -118,7 +124,7 @@ export function initialState(init: SessionInit, now: Date): SessionState {
     runnerInstance: null,
     lastRseq: 0,
     lastHeartbeatAt: null,
-    agentSessionId: null,
+    agentSessionId: fork?.agentSessionId ?? null,
     queue: [],
     inflight: null,
     inflightStarted: false,
@@ -128,7 +134,7 @@ export function initialState(init: SessionInit, now: Date): SessionState {
     turnsFinished: 0,
     lastActivityAt: now.getTime(),
     hibernation: null,
-    archive: null,
+    archive: fork?.archive ?? null,
   };
 }
 
@@ -201,7 +207,7 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     task_budget_tokens: state.init.taskBudgetTokens ?? null,
     // Redacted again here: states stored before secrets were sealed hold them in clear.
     profile: redactSecrets(state.init.settings),
-    forked_from_session_id: null,
+    forked_from_session_id: state.init.forkOf?.sessionId ?? null,
     usage: { ...state.usage, runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10) },
   };
 }

@@ -40,6 +40,33 @@ export interface SessionInit {
   region?: string;
   /** Input plus output tokens the session may use before it ends (`task_budget_tokens`); absent or null: no limit. */
   taskBudgetTokens?: number | null;
+  /** Set when the session is a fork: it starts by restoring this copy of the source's archive. */
+  forkOf?: ForkSeed | null;
+}
+
+/** A workspace archive in R2 (workspace files and Claude Code's transcript, hibernation.ts). */
+export interface ArchiveRef {
+  key: string;
+  size: number;
+  /** When it was made. */
+  at: string;
+}
+
+/** Where a fork starts from: the source, its conversation, and the fork's own copy of the source's archive. */
+export interface ForkSeed {
+  sessionId: string;
+  agentSessionId: string | null;
+  archive: ArchiveRef;
+}
+
+/** What a fork needs of its source (`SessionRpc.forkPoint`). */
+export interface ForkPoint {
+  /** The newest workspace archive; null when the session never hibernated. */
+  archive: ArchiveRef | null;
+  /** Claude Code's session id, for `--resume`; null before the first turn. */
+  agentSessionId: string | null;
+  /** True while the sandbox is up and the workspace changing (awake, or being archived): nothing settled to copy. */
+  running: boolean;
 }
 
 /** Answer of a gateway admission check. */
@@ -100,6 +127,8 @@ export interface SessionRpc extends Rpc.DurableObjectBranded {
   describe(): Promise<Session | null>;
   /** The stored settings (secrets redacted) and their sealed secrets, for capturing them as a profile; null when there is no session. */
   storedSettings(): Promise<{ settings: ProfileSettings; sealedSecrets: string | null } | null>;
+  /** What a fork copies of this session; null when there is no session. */
+  forkPoint(): Promise<ForkPoint | null>;
   /** Closes (4001) the client sockets opened with org API key `keyId`, once it is revoked; answers how many. */
   closeClientsOfKey(keyId: string): Promise<number>;
   /** Ends the session for `reason`; null when there is none. */

@@ -28,6 +28,11 @@ export function blobKey(parts: BlobKey): string {
   return `${sessionPrefix(parts.sessionId)}${parts.kind}/${parts.id}/${parts.name}`;
 }
 
+/** The R2 key of a session's workspace archive: one per session, each hibernation replaces it (a fork starts with a copy of its source's). */
+export function archiveKey(sessionId: string): string {
+  return blobKey({ sessionId, kind: "archive", id: "latest", name: "workspace.tar.gz" });
+}
+
 /** Parses a key this module built; null for anything else (so a URL cannot reach other objects). */
 export function parseBlobKey(key: string): BlobKey | null {
   const [root, sessionId, kind, id, name, ...rest] = key.split("/");

@@ -1,4 +1,4 @@
-/** Sessions over REST: create, list, read, terminate, delete, history (docs/api.md §4). */
+/** Sessions over REST: create, list, read, terminate, delete, history, fork (docs/api.md §4). */
 import type { z } from "zod";
 import type { SessionStatus, StoredEnvelope } from "../../schemas/events.ts";
 import {
@@ -11,6 +11,7 @@ import {
   SessionTerminated,
   type SessionSummary,
 } from "../../schemas/session.ts";
+import { ForkPreflight, type ForkRequest } from "../../schemas/fork.ts";
 import { segment, type RestTransport } from "../../client-core/rest.ts";
 import { validated } from "../validate.ts";
 import { flatten, walkPages } from "../paginate.ts";
@@ -109,6 +110,40 @@ export class SessionsApi {
       idempotent: false,
       ...options,
     });
+  }
+
+  /**
+   * Whether a dormant or ended session can be forked with `profileId` (default: the default
+   * profile), and which of its MCP servers that profile lacks (`missing_mcps`).
+   */
+  forkPreflight(id: string, profileId?: string, options: CallOptions = {}) {
+    return this.#t.request({
+      method: "GET",
+      path: `/v1/sessions/${segment(id)}/fork-preflight`,
+      query: { profile_id: profileId },
+      parse: validated(ForkPreflight),
+      idempotent: true,
+      ...options,
+    });
+  }
+
+  /**
+   * Forks a dormant or ended session into a new one with its workspace and conversation and the
+   * chosen profile's settings; answers the new record. MCP servers the profile lacks must be in
+   * `acknowledge_missing_tools` (else 412); 409 while the source runs, 410 when its archive is gone.
+   */
+  async fork(id: string, body: ForkRequest = {}, options: CallOptions = {}) {
+    // Not retried: a repeat after a lost answer would make a second fork.
+    return (
+      await this.#t.request({
+        method: "POST",
+        path: `/v1/sessions/${segment(id)}/fork`,
+        body,
+        parse: validated(SessionCreated),
+        idempotent: false,
+        ...options,
+      })
+    ).session;
   }
 
   /** One page of stored events after `afterSeq`. */

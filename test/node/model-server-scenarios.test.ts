@@ -87,6 +87,18 @@ describe("scriptReply", () => {
     });
   });
 
+  it("resolves against the current directory of a conversation resumed elsewhere (a fork)", () => {
+    const body = claudeCodeBody([user("[[scenario:read path=kept.txt]]")]);
+    body.messages.splice(1, 1, {
+      role: "system" as "user",
+      content:
+        "# Environment\n - Primary working directory: /sandboxes/fork/workspace (was /sandboxes/source/workspace)\n - Platform: linux",
+    });
+    expect(scriptReply(body)).toMatchObject({
+      blocks: [{ type: "tool_use", name: "Read", input: { file_path: "/sandboxes/fork/workspace/kept.txt" } }],
+    });
+  });
+
   it("answers Claude Code's side requests with plain text, even when they quote a directive", () => {
     const quoted = [user('Write a title for: "[[scenario:bash command=rm]]"')];
     expect(scriptReply(claudeCodeBody(quoted, { max_tokens: 1 }))).toMatchObject({ scenario: "auxiliary", blocks: [{ type: "text" }] });

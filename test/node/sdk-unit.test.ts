@@ -81,6 +81,28 @@ describe("REST core", () => {
     expect(seen).toBe("Bearer fresh");
   });
 
+  it("asks the fork preflight for a profile, and never repeats a fork (a retry could make a second one)", async () => {
+    const preflight = {
+      source_session_id: "s1",
+      source_session_type: "user",
+      source_status: "ended",
+      source_name: null,
+      source_lifetime_days: 3,
+      default_fork_name: "Fork of s1",
+      source_mcp_servers: [],
+      missing_mcps: [],
+      is_forkable: true,
+      is_forkable_reason: "",
+      history_available: true,
+    };
+    const { fetch, calls } = scriptedFetch(json(200, preflight), new TypeError("fetch failed"));
+    const client = createClient({ baseUrl: BASE, token: "t", fetch, retry: { retries: 3, minDelayMs: 1 } });
+    expect(await client.sessions.forkPreflight("s1", "p1")).toEqual(preflight);
+    expect(calls[0]!.url).toBe(`${BASE}/v1/sessions/s1/fork-preflight?profile_id=p1`);
+    await expect(client.sessions.fork("s1", { acknowledge_missing_tools: ["vt"] })).rejects.toMatchObject({ code: "network_error" });
+    expect(calls.map((c) => c.method)).toEqual(["GET", "POST"]);
+  });
+
   it("walks cursor pages lazily", async () => {
     const summary = (id: string) => ({
       id,

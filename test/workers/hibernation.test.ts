@@ -4,58 +4,11 @@ import { describe, expect, it } from "vitest";
 import { MAX_LIVE_SESSIONS_PER_USER } from "../../schemas/session.ts";
 import { call } from "./helpers.ts";
 import { fetchUrl } from "./files-helpers.ts";
-import {
-  backdate,
-  clientSocket,
-  createSession,
-  fireAlarm,
-  openSocket,
-  recordedSandbox,
-  runnerSocket,
-  TestSocket,
-  userWithKey,
-} from "./session-helpers.ts";
-
-const IDLE_MS = 600_000;
-const ARCHIVE = new TextEncoder().encode("pretend this is a tar.gz of the workspace");
+import { ARCHIVE, IDLE_MS, answerArchive, idleOut, newRunner, until } from "./hibernation-helpers.ts";
+import { backdate, clientSocket, createSession, fireAlarm, recordedSandbox, runnerSocket, userWithKey } from "./session-helpers.ts";
 
 async function record(token: string, id: string) {
   return (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
-}
-
-/** Makes the session idle for longer than IDLE_HIBERNATE_SECONDS (default 600) and fires the alarm. */
-async function idleOut(id: string): Promise<void> {
-  await backdate(id, (s) => {
-    s.lastActivityAt = Date.now() - IDLE_MS - 1_000;
-    s.lastHeartbeatAt = Date.now();
-  });
-  await fireAlarm(id);
-}
-
-/** Plays the runner's part of `archive`: PUTs the bytes to the signed URL, reports the result. */
-async function answerArchive(runner: TestSocket, from = 0): Promise<any> {
-  const frame = await runner.next("archive", from);
-  const put = await fetchUrl(frame.url, { method: "PUT", body: ARCHIVE, headers: { "content-length": String(ARCHIVE.byteLength) } });
-  expect(put.status, await put.clone().text()).toBe(200);
-  runner.send({ type: "archive_result", transfer_id: frame.transfer_id, op: "archive", ok: true, size: ARCHIVE.byteLength });
-  return frame;
-}
-
-/** Connects a new runner (the restarted sandbox's, with its new token) and says hello, without waiting for configure. */
-async function newRunner(id: string, instance: string): Promise<TestSocket> {
-  const sandbox = await recordedSandbox(id);
-  const socket = await openSocket(`/v1/runner/sessions/${id}/ws`, { authorization: `Bearer ${sandbox.env.RUNNER_TOKEN}` });
-  if (!(socket instanceof TestSocket)) throw new Error(`runner upgrade refused: ${socket.status}`);
-  socket.send({ type: "hello", runner_version: "test", runner_instance: instance });
-  return socket;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A Claude Code session id, as the runner reports it. */

@@ -10,6 +10,7 @@ import type { CredentialStatus, OAuthStarted, OAuthUrl, Registered } from "../..
 import type { DownloadTicket, UploadCompleted, UploadTicket } from "../../schemas/files.ts";
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../schemas/profile.ts";
 import type { HistoryPage, Session, SessionCreate, SessionList } from "../../schemas/session.ts";
+import type { ForkPreflight, ForkRequest } from "../../schemas/fork.ts";
 import type { z } from "zod";
 
 type Out<T extends z.ZodType> = z.infer<T>;
@@ -87,6 +88,11 @@ export class Api {
   getSession = async (id: string) => (await this.#get<{ session: Session }>(`/v1/sessions/${segment(id)}`)).session;
   terminateSession = (id: string) => this.#delete<{ terminated: true }>(`/v1/sessions/${segment(id)}`, true);
   deleteSessionRecord = (id: string) => this.#delete<{ deleted: true }>(`/v1/sessions/${segment(id)}/record`, false);
+  forkPreflight = (id: string, profile_id?: string) =>
+    this.#get<ForkPreflight>(`/v1/sessions/${segment(id)}/fork-preflight`, profile_id ? { profile_id } : undefined);
+  /** Not repeated: a retry after a lost answer would make a second fork. */
+  forkSession = async (id: string, body: ForkRequest) =>
+    (await this.#post<{ session: Session }>(`/v1/sessions/${segment(id)}/fork`, body, false)).session;
   history = (id: string, afterSeq: number, limit = 500) =>
     this.#get<Out<typeof HistoryPage>>(`/v1/sessions/${segment(id)}/history`, { after_seq: afterSeq, limit });
 

@@ -15,6 +15,7 @@ import { renderSignIn, renderRegister } from "./views/signin.ts";
 import { renderSwitchAccount } from "./views/switch-account.ts";
 import { ChatView } from "./views/chat.ts";
 import { renderNewSession } from "./views/new-session.ts";
+import { renderForkForm } from "./views/chat/fork-form.ts";
 import { renderSettings } from "./views/settings.ts";
 import { renderProfiles, renderProfileForm } from "./views/profiles.ts";
 
@@ -86,6 +87,8 @@ function buildShell(app: App): Shell {
 function parseRoute(pathname: string): { name: string; id?: string } {
   const m = /^\/sessions\/([A-Za-z0-9_-]+)\/?$/.exec(pathname);
   if (m) return { name: "session", id: m[1]! };
+  const f = /^\/sessions\/([A-Za-z0-9_-]+)\/fork\/?$/.exec(pathname);
+  if (f) return { name: "fork", id: f[1]! };
   const p = /^\/profiles\/([A-Za-z0-9_-]+)\/?$/.exec(pathname);
   if (p) return p[1] === "new" ? { name: "profile-new" } : { name: "profile", id: p[1]! };
   switch (pathname.replace(/\/$/, "") || "/") {
@@ -118,6 +121,10 @@ function renderRoute(): void {
         replace(shell.main, current.chat.el);
       }
       document.title = "AI Sessions";
+      return;
+    case "fork":
+      replace(shell.main, renderForkForm(app, route.id!));
+      document.title = "Fork session · AI Sessions";
       return;
     case "new":
       replace(shell.main, renderNewSession(app));

@@ -12,9 +12,6 @@ import {
   SessionRecordDeleted,
   SessionTerminated,
 } from "../../schemas/session.ts";
-import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
-import { credentialInfo } from "../../platform/db/credentials.ts";
-import { getDefaultProfile, getProfile } from "../../platform/db/profiles.ts";
 import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import { route } from "../http/api.ts";
 import type { AppEnv } from "../http/app-env.ts";
@@ -22,6 +19,7 @@ import { ApiError } from "../../platform/errors.ts";
 import { ownedSession } from "../sessions/owners.ts";
 import { describeOwned, historyOwned, listOwned } from "../sessions/session-views.ts";
 import { refuseUnknownPlugins, sessionStub, startSession, withOverrides } from "../sessions/start-session.ts";
+import { chosenProfile, requireClaudeCredential } from "../sessions/user-profile-choice.ts";
 
 export function sessionRoutes(app: Hono<AppEnv>): void {
   route(
@@ -40,15 +38,8 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
     async (c, { body }) => {
       const userId = c.var.user.id;
       refuseUnknownPlugins(body.plugins);
-      if (!(await credentialInfo(c.env.DB, userId))) {
-        throw new ApiError(403, "no_credentials", "store a Claude credential first: POST /v1/auth/claude/apikey or the OAuth flow");
-      }
-      const ring = await keyringFrom(c.env);
-      const profile = body.profile_id
-        ? await getProfile(c.env.DB, ring, userId, body.profile_id)
-        : await getDefaultProfile(c.env.DB, ring, userId);
-      if (!profile) throw new ApiError(400, "profile_not_found", body.profile_id ? "no such profile" : "you have no default profile");
-      const { id: profileId, name: _name, is_default: _d, created_at: _c, updated_at: _u, ...profileSettings } = profile;
+      await requireClaudeCredential(c, userId);
+      const { profileId, settings: profileSettings } = await chosenProfile(c, userId, body.profile_id);
       const { session, reused } = await startSession(
         c,
         { ownerId: userId, orgId: null, keyId: null, liveLimit: MAX_LIVE_SESSIONS_PER_USER },

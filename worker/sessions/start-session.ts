@@ -5,7 +5,8 @@
  */
 import { regionName } from "../../platform/config.ts";
 import type { Context } from "hono";
-import type { CredentialRef } from "../../platform/contracts/session.ts";
+import type { CredentialRef, ForkSeed } from "../../platform/contracts/session.ts";
+import { deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
@@ -38,6 +39,8 @@ export interface SessionRequest {
   /** Where the model gateway finds the credential; literal keys are sealed per session. */
   credential: (sessionId: string) => Promise<CredentialRef>;
   unattended: boolean;
+  /** For a fork: puts the new session's copy of the source's archive in place (fork-session.ts). */
+  forkOf?: (sessionId: string) => Promise<ForkSeed>;
 }
 
 /** The session's Durable Object. */
@@ -76,6 +79,7 @@ export async function startSession(
       created_at: new Date().toISOString(),
       listed: { allowed_tools: request.settings.allowed_tools, denied_tools: request.settings.denied_tools, region: regionName(c.env) },
     });
+    const forkOf = request.forkOf ? await request.forkOf(id) : null;
     // The object stores the settings with their secrets sealed; only the runner's configuration opens them.
     const { settings, sealedSecrets } = await sealSessionSettings(await keyringFrom(c.env), id, request.settings);
     const session = await sessionStub(c.env, id).create({
@@ -93,11 +97,13 @@ export async function startSession(
       region: regionName(c.env),
       platformUrl: (c.env.PLATFORM_URL ?? new URL(c.req.url).origin).replace(/\/$/, ""),
       unattended: request.unattended,
+      forkOf,
     });
     return { session, reused: false };
   } catch (error) {
     await quota.releaseSessionSlot(id);
     await deleteSessionRow(c.env.DB, id);
+    if (request.forkOf) await deletePrefix(c.env.FILES, sessionPrefix(id)); // a fork's copied archive
     throw error;
   }
 }

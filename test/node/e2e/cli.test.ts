@@ -2,16 +2,15 @@
  * The CLI against the real platform: non-interactive commands as child processes (exit codes,
  * --json documents), and `chat` in a real terminal (tmux) answering a tool approval at the prompt.
  */
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../sdk/index.ts";
 import { E2E_API_KEY, e2eToken, readyUser, startE2EPlatform, type E2EPlatform } from "./platform-harness.ts";
+import { CLI, runCli, type CliRun } from "./cli-harness.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
-const CLI = path.join(ROOT, "cli", "main.ts");
 /** A tmux server of this test file only, so nothing else's terminals are touched. */
 const TMUX_SOCKET = `ai-sessions-cli-test-${process.pid}`;
 
@@ -26,23 +25,9 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI to completion. */
 function cli(token: string, args: string[], input?: string): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, AI_SESSIONS_URL: platform.baseUrl, AI_SESSIONS_TOKEN: token, NO_COLOR: "1" } },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input ?? "");
-  });
+  return runCli(platform.baseUrl, token, args, input);
 }
 
 /** The screen of the test's tmux window. */

@@ -99,6 +99,20 @@ export function renderHeader(app: App, el: HTMLElement, s: HeaderState, actions:
             "Terminate",
           )
         : null,
+      // A fork copies the archive a dormant session, or one that ended asleep, keeps; the form shows the preflight.
+      s.ended || status?.dormant
+        ? h(
+            "a",
+            {
+              class: "btn btn-sm",
+              href: `/sessions/${s.sessionId}/fork`,
+              "data-link": "",
+              title: "Start a new session from this one's files and conversation",
+              "data-testid": "fork",
+            },
+            "⑂ Fork",
+          )
+        : null,
       s.ended
         ? h(
             "button",
