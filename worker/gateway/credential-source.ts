@@ -36,16 +36,37 @@ async function freshOAuth(
 /** Binds a literal key given at session creation to that session. */
 export const sessionCredentialContext = (sessionId: string) => `session-credential:${sessionId}`;
 
+/** A user's stored credential, being read ahead of the call's admission. */
+export interface PrefetchedCredential {
+  userId: string;
+  credential: Promise<CredentialSecret | null>;
+}
+
+/**
+ * Starts reading `userId`'s stored credential before the session has admitted the call, so the
+ * two round trips overlap. Nothing is sent anywhere until `resolveCredential` picks it up for an
+ * admitted call; a failed read is retried there.
+ */
+export function prefetchUserCredential(env: Env, userId: string): PrefetchedCredential {
+  const credential = Promise.resolve(env)
+    .then(keyringFrom)
+    .then((ring) => loadCredential(env.DB, ring, userId));
+  credential.catch(() => {}); // unused when the call is refused or paid otherwise
+  return { userId, credential };
+}
+
 /** The credential for one model call, or null when it is gone (deleted key or secret). */
 export async function resolveCredential(
   env: Env,
   sessionId: string,
   owner: { userId: string; orgId: string | null; credential: CredentialRef },
+  prefetched: PrefetchedCredential | null = null,
 ): Promise<CredentialSecret | null> {
   const ring = await keyringFrom(env);
   switch (owner.credential.kind) {
     case "user": {
-      const credential = await loadCredential(env.DB, ring, owner.userId);
+      const early = prefetched?.userId === owner.userId ? await prefetched.credential.catch(() => undefined) : undefined;
+      const credential = early !== undefined ? early : await loadCredential(env.DB, ring, owner.userId);
       return credential?.type === "oauth_token" ? freshOAuth(env, ring, owner.userId, credential) : credential;
     }
     case "org_secret": {

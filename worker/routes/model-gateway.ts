@@ -11,7 +11,7 @@
  */
 import type { Context, Hono } from "hono";
 import { Id } from "../../schemas/common.ts";
-import { resolveCredential } from "../gateway/credential-source.ts";
+import { prefetchUserCredential, resolveCredential, type PrefetchedCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
@@ -63,8 +63,13 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
   // The index first: `idFromName` + a call would create (and store) an object for any id a
   // caller makes up. An unknown session gets the same answer as a wrong token.
-  if (!(await findSessionRow(c.env.DB, sessionId))) return anthropicError(401, "authentication_error", "invalid session gateway token");
+  const row = await findSessionRow(c.env.DB, sessionId);
+  if (!row) return anthropicError(401, "authentication_error", "invalid session gateway token");
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
+  // A user's session is usually paid with that user's stored credential: it is read while the
+  // session decides on admission (one round trip less per model call), and used only once
+  // the call is admitted and paid with that credential (credential-source.ts).
+  const prefetched = row.org_id === null ? prefetchUserCredential(c.env, row.user_id) : null;
   const admission = await session.admitModelRequest(token);
   if (!admission.allowed) return refusalResponse(admission);
 
@@ -73,7 +78,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   // so the caller's next call finds the slot free; a metered one when its stream has ended.
   let forwarded: Forwarded | null = null;
   try {
-    forwarded = await forward(c, sessionId, path, admission);
+    forwarded = await forward(c, sessionId, path, admission, prefetched);
     return forwarded.response;
   } finally {
     const settling = settle(session, sessionId, admission.callId, forwarded?.usage ?? null);
@@ -96,10 +101,11 @@ async function forward(
   sessionId: string,
   path: string,
   admission: Extract<ModelAdmission, { allowed: true }>,
+  prefetched: PrefetchedCredential | null,
 ): Promise<Forwarded> {
   const body = cappedGatewayBody(c.req.raw);
   if (!body) return unmetered(tooLarge());
-  const credential = await resolveCredential(c.env, sessionId, admission);
+  const credential = await resolveCredential(c.env, sessionId, admission, prefetched);
   if (!credential)
     return unmetered(
       anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"),
