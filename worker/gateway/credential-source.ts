@@ -3,7 +3,7 @@ import type { CredentialRef } from "../../platform/contracts/session.ts";
 import { refreshTokens } from "../auth/oauth-pkce.ts";
 import { readConfig } from "../../platform/config.ts";
 import { keyringFrom, open, type Keyring } from "../../platform/crypto/sealed-box.ts";
-import { loadCredential, storeCredential, type CredentialSecret } from "../../platform/db/credentials.ts";
+import { loadCredential, openCredential, storeCredential, type CredentialSecret } from "../../platform/db/credentials.ts";
 import { readOrgSecret } from "../../platform/db/org-secrets.ts";
 import type { Env } from "../../platform/env.ts";
 
@@ -36,23 +36,11 @@ async function freshOAuth(
 /** Binds a literal key given at session creation to that session. */
 export const sessionCredentialContext = (sessionId: string) => `session-credential:${sessionId}`;
 
-/** A user's stored credential, being read ahead of the call's admission. */
+/** A user's sealed credential, read with the session's index row before the call was admitted. */
 export interface PrefetchedCredential {
   userId: string;
-  credential: Promise<CredentialSecret | null>;
-}
-
-/**
- * Starts reading `userId`'s stored credential before the session has admitted the call, so the
- * two round trips overlap. Nothing is sent anywhere until `resolveCredential` picks it up for an
- * admitted call; a failed read is retried there.
- */
-export function prefetchUserCredential(env: Env, userId: string): PrefetchedCredential {
-  const credential = Promise.resolve(env)
-    .then(keyringFrom)
-    .then((ring) => loadCredential(env.DB, ring, userId));
-  credential.catch(() => {}); // unused when the call is refused or paid otherwise
-  return { userId, credential };
+  /** The stored ciphertext, or null when the user has none. */
+  ciphertext: string | null;
 }
 
 /** The credential for one model call, or null when it is gone (deleted key or secret). */
@@ -65,8 +53,12 @@ export async function resolveCredential(
   const ring = await keyringFrom(env);
   switch (owner.credential.kind) {
     case "user": {
-      const early = prefetched?.userId === owner.userId ? await prefetched.credential.catch(() => undefined) : undefined;
-      const credential = early !== undefined ? early : await loadCredential(env.DB, ring, owner.userId);
+      const credential =
+        prefetched?.userId === owner.userId
+          ? prefetched.ciphertext === null
+            ? null
+            : await openCredential(ring, owner.userId, prefetched.ciphertext)
+          : await loadCredential(env.DB, ring, owner.userId);
       return credential?.type === "oauth_token" ? freshOAuth(env, ring, owner.userId, credential) : credential;
     }
     case "org_secret": {

@@ -11,12 +11,12 @@
  */
 import type { Context, Hono } from "hono";
 import { Id } from "../../schemas/common.ts";
-import { prefetchUserCredential, resolveCredential, type PrefetchedCredential } from "../gateway/credential-source.ts";
+import { resolveCredential, type PrefetchedCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
 import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
-import { findSessionRow } from "../../platform/db/sessions.ts";
+import { findGatewaySession } from "../../platform/db/credentials.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -63,13 +63,13 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
   // The index first: `idFromName` + a call would create (and store) an object for any id a
   // caller makes up. An unknown session gets the same answer as a wrong token.
-  const row = await findSessionRow(c.env.DB, sessionId);
+  // A user's session is usually paid with that user's stored credential: its ciphertext comes
+  // with the index row (one round trip less per model call) and is opened only once the call
+  // is admitted and paid with that credential (credential-source.ts).
+  const row = await findGatewaySession(c.env.DB, sessionId);
   if (!row) return anthropicError(401, "authentication_error", "invalid session gateway token");
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
-  // A user's session is usually paid with that user's stored credential: it is read while the
-  // session decides on admission (one round trip less per model call), and used only once
-  // the call is admitted and paid with that credential (credential-source.ts).
-  const prefetched = row.org_id === null ? prefetchUserCredential(c.env, row.user_id) : null;
+  const prefetched: PrefetchedCredential | null = row.org_id === null ? { userId: row.user_id, ciphertext: row.ciphertext } : null;
   const admission = await session.admitModelRequest(token);
   if (!admission.allowed) return refusalResponse(admission);
 
