@@ -18,6 +18,11 @@ import { fanoutSection, promptSection, type Section } from "./sections.ts";
 import { figureRow, writeResults, RESULTS_PATH, type Figure } from "./results.ts";
 import { measureRulesEngine } from "./rules-engine.ts";
 
+// wrangler dev's local trace collector (on by default) records every Durable Object storage
+// call as a span in a SQLite store of its own, in the same workerd process: a dev-only cost
+// that production does not have, and it was most of the relay latency measured here.
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
+
 /** The detect engine's cost per event against parsing the same events (goal: ratio ≤ 1). */
 async function rulesSection(): Promise<Section> {
   const engine = measureRulesEngine();

@@ -142,6 +142,10 @@ export class PlatformChannel {
       headers: { Authorization: `Bearer ${this.#opts.token}` },
       handshakeTimeout: 10_000,
       maxPayload: 16 * 1024 * 1024,
+      // No permessage-deflate: `ws` compresses on the libuv thread pool, which put several
+      // milliseconds between an event and its frame leaving (measured under `npm run bench`),
+      // and cost the sandbox CPU for frames that are mostly small.
+      perMessageDeflate: false,
     });
     this.#ws = ws;
 

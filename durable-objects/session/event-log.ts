@@ -29,14 +29,20 @@ export class EventLog {
     sql.exec(`CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, ts TEXT NOT NULL, payload TEXT NOT NULL)`);
   }
 
-  /** Stores one event with the next seq and returns its envelope. Synchronous: no other request interleaves. */
-  append(event: StoredEventBody): StoredEnvelope {
+  /**
+   * Stores one event with the next seq and returns its envelope as the JSON every client is sent.
+   * The payload is encoded once, for the row and the frame alike (payloads can be large tool
+   * output). Synchronous: no other request interleaves.
+   */
+  append(event: StoredEventBody): string {
     const ts = new Date().toISOString();
     const seq = this.lastSeq() + 1;
     const payload = JSON.stringify(event.payload);
     this.sql.exec(`INSERT INTO events (seq, type, ts, payload) VALUES (?, ?, ?, ?)`, seq, event.type, ts, payload);
     this.last = seq;
-    return { type: event.type, timestamp: ts, session_id: this.sessionId, seq, payload: event.payload } as StoredEnvelope;
+    // Same keys, order and encoding as JSON.stringify of the envelope object.
+    const head = JSON.stringify({ type: event.type, timestamp: ts, session_id: this.sessionId, seq });
+    return `${head.slice(0, -1)},"payload":${payload}}`;
   }
 
   /** The highest seq stored (0 when empty). */

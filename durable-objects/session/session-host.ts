@@ -165,7 +165,7 @@ export abstract class SessionHost extends DurableObject<Env> {
   protected emit(event: StoredEventBody): void {
     const envelope = this.log().append(event);
     if (this.state) this.state.lastActivityAt = Date.now(); // saved with the next commit
-    broadcast(this.ctx.getWebSockets("client"), JSON.stringify(envelope));
+    broadcast(this.ctx.getWebSockets("client"), envelope);
   }
 
   /** Applies UI-visible changes (lifecycle.ts); announces them and updates the index only when something changed. */

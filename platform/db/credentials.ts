@@ -39,7 +39,34 @@ export function credentialInfo(db: D1Database, userId: string): Promise<Credenti
 export async function loadCredential(db: D1Database, ring: Keyring, userId: string): Promise<CredentialSecret | null> {
   const row = await db.prepare("SELECT ciphertext FROM claude_credentials WHERE user_id = ?").bind(userId).first<{ ciphertext: string }>();
   if (!row) return null;
-  return JSON.parse(await open(ring, row.ciphertext, contextFor(userId))) as CredentialSecret;
+  return openCredential(ring, userId, row.ciphertext);
+}
+
+/** Opens a credential ciphertext read from `userId`'s row, for the model gateway only. */
+export async function openCredential(ring: Keyring, userId: string, ciphertext: string): Promise<CredentialSecret> {
+  return JSON.parse(await open(ring, ciphertext, contextFor(userId))) as CredentialSecret;
+}
+
+/** Who owns a session and, for a user's session, that user's sealed credential (null when none). */
+export interface GatewaySessionRow {
+  user_id: string;
+  org_id: string | null;
+  ciphertext: string | null;
+}
+
+/**
+ * The model gateway's one index read per call: whether the session exists, and the sealed
+ * credential it is most likely paid with, read together (the session's admission decides
+ * whether and which credential is used; the ciphertext is opened only after it).
+ */
+export function findGatewaySession(db: D1Database, sessionId: string): Promise<GatewaySessionRow | null> {
+  return db
+    .prepare(
+      `SELECT s.user_id, s.org_id, c.ciphertext FROM sessions s
+       LEFT JOIN claude_credentials c ON c.user_id = s.user_id AND s.org_id IS NULL WHERE s.id = ?`,
+    )
+    .bind(sessionId)
+    .first<GatewaySessionRow>();
 }
 
 /** Removes the user's credential; true when one existed. */

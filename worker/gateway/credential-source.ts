@@ -3,7 +3,7 @@ import type { CredentialRef } from "../../platform/contracts/session.ts";
 import { refreshTokens } from "../auth/oauth-pkce.ts";
 import { readConfig } from "../../platform/config.ts";
 import { keyringFrom, open, type Keyring } from "../../platform/crypto/sealed-box.ts";
-import { loadCredential, storeCredential, type CredentialSecret } from "../../platform/db/credentials.ts";
+import { loadCredential, openCredential, storeCredential, type CredentialSecret } from "../../platform/db/credentials.ts";
 import { readOrgSecret } from "../../platform/db/org-secrets.ts";
 import type { Env } from "../../platform/env.ts";
 
@@ -36,16 +36,29 @@ async function freshOAuth(
 /** Binds a literal key given at session creation to that session. */
 export const sessionCredentialContext = (sessionId: string) => `session-credential:${sessionId}`;
 
+/** A user's sealed credential, read with the session's index row before the call was admitted. */
+export interface PrefetchedCredential {
+  userId: string;
+  /** The stored ciphertext, or null when the user has none. */
+  ciphertext: string | null;
+}
+
 /** The credential for one model call, or null when it is gone (deleted key or secret). */
 export async function resolveCredential(
   env: Env,
   sessionId: string,
   owner: { userId: string; orgId: string | null; credential: CredentialRef },
+  prefetched: PrefetchedCredential | null = null,
 ): Promise<CredentialSecret | null> {
   const ring = await keyringFrom(env);
   switch (owner.credential.kind) {
     case "user": {
-      const credential = await loadCredential(env.DB, ring, owner.userId);
+      const credential =
+        prefetched?.userId === owner.userId
+          ? prefetched.ciphertext === null
+            ? null
+            : await openCredential(ring, owner.userId, prefetched.ciphertext)
+          : await loadCredential(env.DB, ring, owner.userId);
       return credential?.type === "oauth_token" ? freshOAuth(env, ring, owner.userId, credential) : credential;
     }
     case "org_secret": {

@@ -11,13 +11,13 @@
  */
 import type { Context, Hono } from "hono";
 import { Id } from "../../schemas/common.ts";
-import { resolveCredential } from "../gateway/credential-source.ts";
+import { resolveCredential, type PrefetchedCredential } from "../gateway/credential-source.ts";
 import { gatewayTokenOf, refusalResponse } from "../gateway/admission.ts";
 import { anthropicError } from "../gateway/anthropic-error.ts";
 import { meteredBody } from "../gateway/metered-stream.ts";
 import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
-import { findSessionRow } from "../../platform/db/sessions.ts";
 import { addOrgUsage } from "../../platform/db/org-usage-hourly.ts";
+import { findGatewaySession } from "../../platform/db/credentials.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -64,8 +64,13 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   if (!token) return anthropicError(401, "authentication_error", "missing session gateway token");
   // The index first: `idFromName` + a call would create (and store) an object for any id a
   // caller makes up. An unknown session gets the same answer as a wrong token.
-  if (!(await findSessionRow(c.env.DB, sessionId))) return anthropicError(401, "authentication_error", "invalid session gateway token");
+  // A user's session is usually paid with that user's stored credential: its ciphertext comes
+  // with the index row (one round trip less per model call) and is opened only once the call
+  // is admitted and paid with that credential (credential-source.ts).
+  const row = await findGatewaySession(c.env.DB, sessionId);
+  if (!row) return anthropicError(401, "authentication_error", "invalid session gateway token");
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
+  const prefetched: PrefetchedCredential | null = row.org_id === null ? { userId: row.user_id, ciphertext: row.ciphertext } : null;
   const admission = await session.admitModelRequest(token);
   if (!admission.allowed) return refusalResponse(admission);
 
@@ -74,7 +79,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   // so the caller's next call finds the slot free; a metered one when its stream has ended.
   let forwarded: Forwarded | null = null;
   try {
-    forwarded = await forward(c, sessionId, path, admission);
+    forwarded = await forward(c, sessionId, path, admission, prefetched);
     return forwarded.response;
   } finally {
     // Only an org session's calls count in an org's hourly usage: others skip that write.
@@ -99,10 +104,11 @@ async function forward(
   sessionId: string,
   path: string,
   admission: Extract<ModelAdmission, { allowed: true }>,
+  prefetched: PrefetchedCredential | null,
 ): Promise<Forwarded> {
   const body = cappedGatewayBody(c.req.raw);
   if (!body) return unmetered(tooLarge());
-  const credential = await resolveCredential(c.env, sessionId, admission);
+  const credential = await resolveCredential(c.env, sessionId, admission, prefetched);
   if (!credential)
     return unmetered(
       anthropicError(401, "authentication_error", "no Claude credential stored: add an API key or log in with Claude in the platform"),
