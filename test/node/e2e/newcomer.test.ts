@@ -3,12 +3,13 @@
  * start command, a demo session created and prompted over the WebSocket as the README shows, and
  * the report the demo agent writes downloaded by the path its transcript shows.
  *
- * Offline: the clone reuses this checkout's installed node_modules (a symlink) instead of
- * downloading them, and its lockfile is dated like the installed one so the start command's
- * dependency check finds them current (that check's first-run install is not exercised here).
+ * Offline: the clone gets this checkout's installed node_modules as hard links (never a symlink:
+ * an install in the clone would empty the original through it) instead of downloading them, its
+ * lockfile is dated before the installed one so the start command's dependency check finds them
+ * current, and npm is told to stay offline (that check's first-run install is not exercised here).
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,16 +43,17 @@ describe("a newcomer's first run", () => {
   it("fresh clone → the README's start command → a demo session over the WebSocket → the report downloaded by its transcript path", async () => {
     clone = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-newcomer-"));
     execFileSync("git", ["clone", "--quiet", repo, clone]);
-    symlinkSync(path.join(repo, "node_modules"), path.join(clone, "node_modules"), "dir");
-    const installed = statSync(path.join(repo, "node_modules", ".package-lock.json")).mtime;
-    utimesSync(path.join(clone, "package-lock.json"), installed, installed);
+    execFileSync("cp", ["-al", path.join(repo, "node_modules"), path.join(clone, "node_modules")]);
+    const installed = statSync(path.join(clone, "node_modules", ".package-lock.json")).mtime;
+    const before = new Date(installed.getTime() - 60_000);
+    utimesSync(path.join(clone, "package-lock.json"), before, before);
 
     const [command, ...args] = readmeStartCommand(readFileSync(path.join(clone, "README.md"), "utf8"));
     expect([command, ...args]).toEqual(["npm", "start"]);
     const port = await freePort(); // the README's default port may be taken on a shared machine: PORT picks another
     start = spawn(command!, args, {
       cwd: clone,
-      env: { ...process.env, PORT: String(port) },
+      env: { ...process.env, PORT: String(port), npm_config_offline: "true" },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
