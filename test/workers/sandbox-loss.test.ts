@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fetchUrl } from "./files-helpers.ts";
+import { call } from "./helpers.ts";
 import {
   backdate,
   clientSocket,
@@ -91,7 +92,7 @@ describe("a lost sandbox", () => {
     await finishTurn(second, 1);
     await second.until((f) => f.filter((x) => x.type === "prompt").length === 2, "the third prompt");
     expect(second.frames.filter((f) => f.type === "prompt").map((f) => f.text)).toEqual(["two", "three"]);
-    const session = (await (await import("./helpers.ts")).call("GET", `/v1/sessions/${id}`, { token })).body.session;
+    const session = (await call("GET", `/v1/sessions/${id}`, { token })).body.session;
     expect(session).toMatchObject({ status: "running", dormant: false });
     second.close();
     client.close();
