@@ -5,14 +5,21 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { killProcessesWithEnv } from "./process-sweep.ts";
+import { launchWithWorkspace } from "./workspace-mount.ts";
 import { writeRunnerSecrets, type SecretsHandoff } from "./runner-secrets.ts";
+
+/**
+ * Every process of a sandbox inherits this variable with the sandbox's directory as its value:
+ * the sweep finds escaped processes by it (WORKSPACE_DIR is /workspace in every sandbox now).
+ */
+const SANDBOX_MARKER = "AI_SESSIONS_SANDBOX";
 
 /** Where the runner and Claude Code come from. */
 export type RunnerLaunch = { nodeBin: string; runnerMain: string; claudeBin: string; echoLogs: boolean };
 
 // Fixed by the host: the request's env cannot move a sandbox out of its directory, nor point the
 // runner at a secrets file of its choosing (the runner deletes that file).
-const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR", "RUNNER_SECRETS_FILE"];
+const HOST_OWNED = ["HOME", "WORKSPACE_DIR", "CLAUDE_CONFIG_DIR", "TMPDIR", "RUNNER_SECRETS_FILE", SANDBOX_MARKER];
 // Given to the runner in a file, never in its environment (runner-secrets.ts).
 const SECRETS = ["RUNNER_TOKEN", "GATEWAY_TOKEN"];
 
@@ -68,9 +75,11 @@ export class LocalSandbox {
     for (const [name, value] of Object.entries(env)) {
       if (!HOST_OWNED.includes(name) && !SECRETS.includes(name)) childEnv[name] = value;
     }
+    const launched = launchWithWorkspace(this.workspaceDir, launch.nodeBin, [launch.runnerMain]);
     Object.assign(childEnv, {
+      [SANDBOX_MARKER]: this.dir,
       HOME: home,
-      WORKSPACE_DIR: this.workspaceDir,
+      WORKSPACE_DIR: launched.workspace,
       CLAUDE_CONFIG_DIR: path.join(home, ".claude"),
       TMPDIR: tmp,
     });
@@ -91,7 +100,7 @@ export class LocalSandbox {
     // detached: the runner leads a new process group, so stop() reaches everything it started.
     let child: ChildProcess;
     try {
-      child = spawn(launch.nodeBin, [launch.runnerMain], {
+      child = spawn(launched.command, launched.args, {
         cwd: this.dir,
         env: childEnv,
         detached: true,
@@ -121,9 +130,9 @@ export class LocalSandbox {
         log.end();
         // Whatever the runner started dies with it: an orphaned agent would go on calling the
         // model (billed) with nobody reading its output. Claude Code leads its own group, so
-        // the sweep by WORKSPACE_DIR reaches it too (setpriv's parent-death signal normally has).
+        // the sweep by SANDBOX_MARKER reaches it too (setpriv's parent-death signal normally has).
         if (child.pid) signalGroup(child.pid, "SIGKILL");
-        void killProcessesWithEnv("WORKSPACE_DIR", this.workspaceDir).finally(resolve);
+        void killProcessesWithEnv(SANDBOX_MARKER, this.dir).finally(resolve);
       });
       child.once("error", (err) => {
         log.write(`sandbox host: could not start the runner: ${err.message}\n`);
@@ -147,9 +156,9 @@ export class LocalSandbox {
       clearTimeout(timer);
     }
     // Leftovers: group members that outlived the runner, and processes that left the group
-    // (setsid, daemonised shells) but still carry this sandbox's WORKSPACE_DIR.
+    // (setsid, daemonised shells) but still carry this sandbox's marker.
     signalGroup(pgid, "SIGKILL");
-    await killProcessesWithEnv("WORKSPACE_DIR", this.workspaceDir);
+    await killProcessesWithEnv(SANDBOX_MARKER, this.dir);
   }
 }
 

@@ -1,5 +1,5 @@
 // Best-effort sweep of a sandbox's processes that escaped its process group: on Linux every
-// process of a sandbox inherits its unique WORKSPACE_DIR, which /proc/<pid>/environ shows.
+// process of a sandbox inherits its unique marker variable (local-sandbox.ts), which /proc/<pid>/environ shows.
 import { readdir, readFile } from "node:fs/promises";
 
 /** SIGKILLs every process (other than this one) whose initial environment has `name=value`; returns their pids. */

@@ -30,5 +30,7 @@ export type Effect =
   | { kind: "start_sandbox" }
   /** Send the connected runner `configure` and what follows it (after a restore). */
   | { kind: "configure" }
+  /** A turn ended: archive the workspace and the conversation, staying awake (hibernation.ts `checkpoint`). */
+  | { kind: "checkpoint" }
   /** Hibernating: send the runner away and stop the sandbox (the archive holds the workspace). */
   | { kind: "sleep" };

@@ -54,6 +54,19 @@ export class Hibernation {
     return [{ kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
   }
 
+  /**
+   * A turn ended: checkpoint the workspace and the conversation (the same archive hibernation
+   * makes), so a sandbox lost later (a crash, a platform restart) resumes from here with nothing
+   * finished lost. Prompts wait for it (`holdsPrompts`): the archive must not catch a turn half-done.
+   */
+  async checkpoint(state: SessionState, runnerConnected: boolean): Promise<Effect[]> {
+    if (state.status !== "running" || state.dormant || state.hibernation || state.pending.length > 0 || !runnerConnected) return [];
+    const transferId = newId();
+    const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
+    state.hibernation = { phase: "archiving", transferId, since: Date.now(), checkpoint: true };
+    return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+  }
+
   /** Deletes the session's archive from R2 (its record is being deleted). */
   async deleteArchive(sessionId: string): Promise<void> {
     await deletePrefix(this.#env.FILES, `${sessionPrefix(sessionId)}archive/`);
@@ -103,6 +116,7 @@ export function wake(state: SessionState | null): Effect[] {
 export function onArchiveResult(state: SessionState, frame: ArchiveResultFrame): Effect[] {
   const step = state.hibernation;
   if (!step || step.transferId !== frame.transfer_id) return []; // late or repeated
+  if (frame.op === "archive" && step.phase === "archiving" && step.checkpoint) return checkpointDone(state, frame);
   if (frame.op === "archive" && step.phase === "archiving") {
     if (!frame.ok) return abandonArchive(state, `the workspace could not be archived: ${frame.error}`);
     state.archive = { key: archiveKey(state.init.id), size: frame.size, at: new Date().toISOString() };
@@ -123,6 +137,7 @@ export function onStepTimeout(state: SessionState): Effect[] {
   if (!step) return [];
   switch (step.phase) {
     case "archiving":
+      if (step.checkpoint) return checkpointDone(state, { ok: false, error: "the checkpoint did not finish in time" });
       return abandonArchive(state, "the workspace archive did not finish in time");
     case "waking":
       state.hibernation = null;
@@ -130,6 +145,19 @@ export function onStepTimeout(state: SessionState): Effect[] {
     case "restoring":
       return [...awake(state, "the restore did not finish in time"), { kind: "configure" }];
   }
+}
+
+/** A checkpoint's archive arrived (or failed): the session goes on either way, with the next prompt. */
+function checkpointDone(state: SessionState, result: { ok: true; size: number } | { ok: false; error: string }): Effect[] {
+  state.hibernation = null;
+  const effects: Effect[] = [{ kind: "pump" }, { kind: "alarm" }];
+  if (result.ok) state.archive = { key: archiveKey(state.init.id), size: result.size, at: new Date().toISOString() };
+  else {
+    // R2 keeps the previous archive when an upload fails: a lost sandbox resumes from that one.
+    const message = `The workspace checkpoint failed (${result.error}); a lost sandbox would resume from the previous one.`;
+    effects.unshift({ kind: "emit", event: { type: "system", payload: { subtype: "checkpoint_failed", message } } });
+  }
+  return effects;
 }
 
 /** Archive stored: mark dormant, send the runner away, stop the sandbox. */

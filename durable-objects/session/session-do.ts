@@ -52,13 +52,11 @@ import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifec
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { ModelCallLedger } from "./model-calls.ts";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
+import { RUNNER_EXIT_CHECK_MS } from "./sandbox-loss.ts";
 import { SessionHost } from "./session-host.ts";
 import { initialState, toRecord } from "./session-state.ts";
 import { bearerToken, tokenMatches } from "./tokens.ts";
 import { admitPrompt, enqueuePrompt, interruptTurn, onTurnState, PROMPTS_PER_MINUTE } from "./turn-queue.ts";
-
-/** After the runner's socket closes, how long it has to reconnect before we ask whether it exited. */
-const RUNNER_EXIT_CHECK_MS = 3_000;
 
 export class SessionDO extends SessionHost implements SessionRpc {
   /** Model calls in flight: the concurrency cap and budget reservations (model-calls.ts). */

@@ -22,6 +22,7 @@ import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation, holdsPrompts, wakeForPrompt } from "./hibernation.ts";
 import { applyUi, endSession, runnerExitEnd, statusEvent } from "./lifecycle.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
+import { noticeMissingRunner, resumeLostSandbox } from "./sandbox-loss.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, indexFields, type SessionState } from "./session-state.ts";
 import { hashToken, mintToken } from "./tokens.ts";
@@ -47,6 +48,14 @@ export abstract class SessionHost extends DurableObject<Env> {
       reply: (ws, event) => this.reply(ws, event),
     });
     this.hibernation = new Hibernation(env);
+    // After a restart of the runtime the runner's socket is gone without a close: check on it.
+    if (this.state && noticeMissingRunner(this.state, ctx.getWebSockets("runner").length > 0, Date.now())) {
+      const state = this.state;
+      void ctx.blockConcurrencyWhile(async () => {
+        this.store.save(state);
+        await this.scheduleAlarm();
+      });
+    }
   }
 
   /** Forgets the event log of a deleted record (the next session in this object starts afresh). */
@@ -83,6 +92,7 @@ export abstract class SessionHost extends DurableObject<Env> {
       .describe()
       .catch(() => null);
     // The record reports the runner's exit code (what the product's client reads as exit_code).
+    if (sandbox?.lost) return this.apply(resumeLostSandbox(state));
     if (sandbox && !sandbox.running) state.exitCode = sandbox.exitCode;
     await this.perform(runnerExitEnd(sandbox));
   }
@@ -217,6 +227,9 @@ export abstract class SessionHost extends DurableObject<Env> {
           if (runner) await this.configureRunner(runner);
           break;
         }
+        case "checkpoint":
+          await this.apply(await this.hibernation.checkpoint(this.state!, this.runnerSocket() !== null));
+          break;
         case "sleep":
           await this.dismissSandbox();
           break;

@@ -86,6 +86,8 @@ export interface HibernationStep {
   phase: "archiving" | "waking" | "restoring";
   transferId: string;
   since: number;
+  /** An archive made at the end of a turn (checkpoint.ts): the session stays awake after it. */
+  checkpoint?: boolean;
 }
 
 /** Zero usage. */

@@ -104,12 +104,15 @@ export function onTurnState(state: SessionState, turn: "running" | "idle"): Effe
   // A runner reports its state when it (re)connects; an idle sent before it picked up the prompt
   // we just delivered says nothing about that prompt.
   if (state.inflight && !state.inflightStarted) return [];
+  const finished = state.inflight !== null;
   state.inflight = null;
   if (state.init.settings.one_shot && state.turnsFinished > 0 && state.queue.length === 0) {
     return [{ kind: "end", reason: "completed", detail: "one_shot: the task is done" }];
   }
   return [
     { kind: "ui", change: { uiState: state.queue.length ? "Running" : "Waiting" } },
+    // A finished turn is checkpointed before the next prompt goes out (hibernation.ts `checkpoint`).
+    ...(finished ? [{ kind: "checkpoint" } as const] : []),
     { kind: "pump" },
     { kind: "alarm" }, // the idle (hibernation) clock starts now
   ];

@@ -43,6 +43,9 @@ export async function startSandboxRecorder(): Promise<{ url: string; close(): Pr
         dying.signal = url.searchParams.get("signal");
         return send(200, { died: true });
       }
+      // The sandbox host restarted: it no longer knows the sandbox (its runner died with it).
+      const forget = /^\/_forget\/([^/]+)$/.exec(url.pathname);
+      if (req.method === "POST" && forget) return send(200, { forgotten: sandboxes.delete(forget[1]!) });
       if (req.headers.authorization !== `Bearer ${RECORDER_TOKEN}`) return send(401, { error: "unauthorized", message: "bad token" });
       if (req.method === "POST" && url.pathname === "/sandboxes") {
         const body = JSON.parse(raw) as { session_id: string; env: Record<string, string> };

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { decideToolUse, type PermissionPolicy } from "../../durable-objects/session/permissions/engine.ts";
+import { random } from "../fakes/seeded-random.ts";
 
 /** Commands the engine strips as wrappers: they may run around an allowed command. */
 const WRAPPERS = ["timeout", "nice", "nohup", "stdbuf", "xargs"];
@@ -22,18 +23,6 @@ const DENY_CASES = 250;
 
 const root = mkdtempSync(path.join(os.tmpdir(), "permission-fuzz-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HIDDEN = "a[$(touch pwned)]";
 const COMMANDS = ["ls", "cat", "echo", "printf", "test", "[", "read", "declare", "true", "id", "touch", "/usr/bin/touch", "$x", "\\touch"];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxCreated, SandboxState } from "../../schemas/runner.ts";
 import { startModelServer, type ModelServer } from "../../model-server/server.ts";
 import { startSandboxHost, type SandboxHost } from "../../sandbox-host/server.ts";
+import { workspaceMountAvailable } from "../../sandbox-host/workspace-mount.ts";
 import { cleanupTempDirs, settingsFor, startFakePlatform, tempDir, type FakePlatform } from "./runner-harness.ts";
 
 const HOST_TOKEN = "sandbox-host-token-test";
@@ -135,7 +136,9 @@ describe("sandbox host", () => {
     expect(env).not.toContain(SECRET);
     expect(env).not.toContain(RUNNER_TOKEN);
     expect(env).toContain(`HOME=${path.join(root, sessionId, "home")}`);
-    expect(env).toContain(`WORKSPACE_DIR=${created.workspace_dir}`);
+    // The agent's workspace is /workspace, as in the container, wherever a private mount is
+    // possible (root on Linux); elsewhere the real directory (workspace-mount.ts).
+    expect(env).toContain(`WORKSPACE_DIR=${workspaceMountAvailable() ? "/workspace" : created.workspace_dir}`);
     expect(env).toContain("ANTHROPIC_AUTH_TOKEN=gateway-token");
     // No host variable with a distinctive value made it in. PATH is passed on purpose; the
     // agent's shell sets SHELL, PWD and friends itself.

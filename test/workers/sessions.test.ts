@@ -241,6 +241,10 @@ describe("the session WebSocket", () => {
     expect(runner.frames.filter((f) => f.type === "prompt")).toHaveLength(1);
     runner.send({ type: "turn_state", state: "running" });
     runner.send({ type: "turn_state", state: "idle" });
+    // The finished turn is checkpointed first (hibernation.ts): the next prompt waits for it.
+    const checkpoint = await runner.next("archive");
+    expect(runner.frames.filter((f) => f.type === "prompt")).toHaveLength(1);
+    runner.send({ type: "archive_result", transfer_id: checkpoint.transfer_id, op: "archive", ok: true, size: 10 });
     await runner.until((f) => f.filter((x) => x.type === "prompt").length === 2, "second prompt");
     expect(runner.frames.filter((f) => f.type === "prompt").map((f) => f.text)).toEqual(["first", "second"]);
     client.close();

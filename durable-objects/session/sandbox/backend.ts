@@ -14,8 +14,11 @@ export interface SandboxBackend {
   describe(): Promise<RunnerProcessState>;
 }
 
-/** The runner process as its sandbox sees it: `signal` names what killed it, when one did. */
-export type RunnerProcessState = { running: boolean; exitCode: number | null; signal: string | null };
+/**
+ * The runner process as its sandbox sees it: `signal` names what killed it, when one did; `lost`
+ * when the sandbox has no record of it at all (its host restarted: sandbox-loss.ts resumes it).
+ */
+export type RunnerProcessState = { running: boolean; exitCode: number | null; signal: string | null; lost?: boolean };
 
 /** The session's end detail for a runner that is gone: how it died, as far as the sandbox knows. */
 export function runnerExitDetail(state: RunnerProcessState): string {

@@ -19,7 +19,9 @@ export class ContainerBackend implements SandboxBackend {
   }
 
   async describe(): Promise<RunnerProcessState> {
-    // The container reports an exit code only; a signal shows as 128 + its number there.
-    return { ...(await this.container.describe()), signal: null };
+    // The container reports an exit code only; a signal shows as 128 + its number there. Stopped
+    // with no exit code seen: the container went away under the runner (moved, restarted).
+    const state = await this.container.describe();
+    return { ...state, signal: null, lost: !state.running && state.exitCode === null };
   }
 }

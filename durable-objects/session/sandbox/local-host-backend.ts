@@ -32,7 +32,9 @@ export class LocalHostBackend implements SandboxBackend {
       exit_code?: number | null;
       signal?: string | null;
     } | null;
-    return { running: state?.running ?? false, exitCode: state?.exit_code ?? null, signal: state?.signal ?? null };
+    // 404: this host never started the session's sandbox, so the one that did is gone (a restart).
+    if (!state) return { running: false, exitCode: null, signal: null, lost: true };
+    return { running: state.running ?? false, exitCode: state.exit_code ?? null, signal: state.signal ?? null };
   }
 
   private async call(method: string, path: string, body?: unknown, tolerated: number[] = []): Promise<unknown> {

@@ -105,6 +105,13 @@ describe("files with a real agent", () => {
     expect(headers.get("content-disposition")).toContain('filename="report.txt"');
     // The same file by its absolute sandbox path.
     expect((await download(id, "/workspace/out/report.txt")).bytes).toEqual(bytes);
+    // And by the path the transcript shows (issue 14: the process backend showed its host
+    // directory, which the file API refused): the agent works in /workspace here too.
+    const shown: string = events.find((x) => x.type === "tool_use" && x.payload.name === "Write")?.payload.input.file_path;
+    expect(shown).toBe("/workspace/out/report.txt");
+    expect((await download(id, shown)).bytes).toEqual(bytes);
+    const said = JSON.stringify(events.filter((x) => x.type === "assistant").at(-1)?.payload.content);
+    expect(said).toContain(shown);
     client.close();
   });
 

@@ -76,7 +76,8 @@ describe("every tool call is the platform's to decide", () => {
     await client.until(() => approvals(client).length === 1, "an approval request for the settings file");
     const request = approvals(client)[0];
     expect(request.payload.tool_name).toBe("Write");
-    expect(request.payload.tool_input.file_path).toBe(file(id, ".claude/settings.json"));
+    // The agent sees its workspace at /workspace, as in the container (sandbox-host/workspace-mount.ts).
+    expect(request.payload.tool_input.file_path).toBe("/workspace/.claude/settings.json");
     expect(request.payload.session_patterns).toEqual(["Write"]);
     deny(client, request, "no control files");
     await client.until(hasResult(), "the turn's result");

@@ -18,21 +18,32 @@ export const E2E_API_KEY = "sk-ant-api03-e2e-user-key-0123456789abcdef";
 /** A running platform plus a scratch directory for its local state. */
 export interface E2EPlatform extends LocalPlatform {
   stateDir: string;
+  /**
+   * Stops everything (wrangler, the sandbox host and its runners, the model server) as a crash or
+   * Ctrl-C would, and starts it again on the same port with the same local state (D1, R2, Durable
+   * Objects) and secrets: a platform restart. The sandboxes' directories do not survive it.
+   */
+  restart(): Promise<E2EPlatform>;
 }
 
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
 export async function startE2EPlatform(vars: Record<string, string> = {}): Promise<E2EPlatform> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-e2e-"));
+  return launch(stateDir, {
+    JWT_SECRET: E2E_JWT_SECRET,
+    CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
+    ALLOWED_EMAIL_DOMAINS: "example.com",
+    ...vars,
+  });
+}
+
+async function launch(stateDir: string, vars: Record<string, string>, port?: number): Promise<E2EPlatform> {
   const platform = await startLocalPlatform({
     scriptedModel: true,
     persistTo: stateDir,
     verbose: process.env.E2E_VERBOSE === "1",
-    vars: {
-      JWT_SECRET: E2E_JWT_SECRET,
-      CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
-      ALLOWED_EMAIL_DOMAINS: "example.com",
-      ...vars,
-    },
+    vars,
+    ...(port ? { port } : {}),
   });
   return {
     ...platform,
@@ -40,6 +51,10 @@ export async function startE2EPlatform(vars: Record<string, string> = {}): Promi
     stop: async () => {
       await platform.stop();
       rmSync(stateDir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await platform.stop();
+      return launch(stateDir, vars, Number(new URL(platform.baseUrl).port));
     },
   };
 }

@@ -100,8 +100,15 @@ describe("onTurnState", () => {
     const state = sessionState({ inflight: { id: "p1", text: "a" }, queue: [{ id: "p2", text: "b" }] });
     expect(onTurnState(state, "running")).toEqual([{ kind: "ui", change: { uiState: "Running" } }]);
     expect(state.inflightStarted).toBe(true);
-    expect(onTurnState(state, "idle")).toEqual([{ kind: "ui", change: { uiState: "Running" } }, { kind: "pump" }, { kind: "alarm" }]);
+    expect(onTurnState(state, "idle")).toEqual([
+      { kind: "ui", change: { uiState: "Running" } },
+      { kind: "checkpoint" },
+      { kind: "pump" },
+      { kind: "alarm" },
+    ]);
     expect(state.inflight).toBeNull();
+    // An idle with no turn in flight (a runner reconnecting) finished nothing: no checkpoint.
+    expect(onTurnState(state, "idle")).toEqual([{ kind: "ui", change: { uiState: "Running" } }, { kind: "pump" }, { kind: "alarm" }]);
   });
 
   it("ends a one_shot session when its turn is done and nothing is queued", () => {
