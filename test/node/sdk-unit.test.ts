@@ -112,8 +112,14 @@ describe("REST core", () => {
       needs_attention: false,
       dormant: false,
       created_at: "2026-01-01T00:00:00.000Z",
+      started_at: "2026-01-01T00:00:01.000Z",
       terminated_at: null,
       end_reason: null,
+      allowed_tools: [],
+      denied_tools: [],
+      exit_code: null,
+      region: "local",
+      lc_auth_type: "jwt",
     });
     const { fetch, calls } = scriptedFetch(
       json(200, { sessions: [summary("a"), summary("b")], next_cursor: "c1" }),

@@ -122,7 +122,7 @@ describe("chaos", () => {
     const end = (await client.until((f) => f.some((x) => x.type === "session_end"), "session_end", 45_000)).find(
       (x) => x.type === "session_end",
     );
-    expect(end.payload).toEqual({ reason: "job_completed", detail: "the runner was killed by SIGKILL" });
+    expect(end.payload).toEqual({ reason: "job_completed", exit_code: null, detail: "the runner was killed by SIGKILL" });
     expect(client.frames.some((x) => x.type === "result")).toBe(false);
     // Nothing of the sandbox lives on to call the model, and nothing did since the kill.
     expect(sandboxPids(id)).toEqual([]);

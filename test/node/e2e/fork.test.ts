@@ -86,8 +86,9 @@ describe("fork with a real agent", () => {
     await forkClient.until(hasResult(), "the fork's read turn", 120_000);
     const readTurn = forkClient.stored();
     expect(readTurn.some((x) => x.type === "system" && x.payload.subtype === "restore_failed")).toBe(false);
-    // (Claude Code states the fork's own workspace as its directory: the file read is the restored copy.)
-    expect(readTurn.find((x) => x.type === "tool_use")?.payload.input.file_path).toBe(workspaceFile(fork, "kept.txt"));
+    // (The fork's sandbox mounts its own workspace on /workspace, as a container does: the file
+    // read is the restored copy, whose content is checked below.)
+    expect(readTurn.find((x) => x.type === "tool_use")?.payload.input.file_path).toBe("/workspace/kept.txt");
     expect(JSON.stringify(readTurn.find((x) => x.type === "tool_result")?.payload.content)).toContain("forked files survive");
 
     // ...and recalls the word it was told in the source's conversation.
