@@ -6,20 +6,9 @@
  * answered per event without losing the rest of the batch.
  */
 import { describe, expect, it } from "vitest";
+import { random as generator } from "../fakes/seeded-random.ts";
 import { call } from "./helpers.ts";
 import { orgWithSecret, putRule, type TestOrg } from "./rules-helpers.ts";
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED_RULES: Record<string, unknown>[] = [
   {
