@@ -9,11 +9,10 @@
 import { describe, expect, it } from "vitest";
 import { random, runSeed } from "../fakes/seeded-random.ts";
 import { call } from "./helpers.ts";
-import { createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
+import { createSession, runnerSocket, sendRunnerEvents, userWithKey } from "./session-helpers.ts";
 
 /** Events the runner sends; the session adds a few of its own (status changes). */
 const RUNNER_EVENTS = 3_000;
-const PER_FRAME = 100;
 /** Pages read per limit from its random starting point. */
 const PAGES_PER_LIMIT = 2;
 /** Requests in flight at once (the limits are checked side by side). */
@@ -25,14 +24,7 @@ describe("history paging under chaos", () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    const text = (i: number) => ({ type: "assistant", payload: { content: [{ type: "text", text: `event ${i}` }], model: "m" } });
-    for (let first = 1; first <= RUNNER_EVENTS; first += PER_FRAME) {
-      runner.send({
-        type: "events",
-        items: Array.from({ length: PER_FRAME }, (_, i) => ({ type: "event", rseq: first + i, event: text(first + i) })),
-      });
-    }
-    await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === RUNNER_EVENTS), "the last ack", 30_000);
+    await sendRunnerEvents(runner, RUNNER_EVENTS, 30_000);
     // Ended, so the log is final: a live session could still add events (its heartbeat
     // deadline would end it in the middle of the walks).
     expect((await call("DELETE", `/v1/sessions/${id}`, { token })).status).toBe(200);

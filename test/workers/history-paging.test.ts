@@ -5,25 +5,17 @@
  */
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers.ts";
-import { createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
+import { createSession, runnerSocket, sendRunnerEvents, userWithKey } from "./session-helpers.ts";
 
 /** Events the runner sends; the session adds a few of its own (status changes). */
 const RUNNER_EVENTS = 2_400;
-const PER_FRAME = 100;
 
 describe("history paging", () => {
   it("pages through thousands of events with every limit, nothing missing or doubled", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
-    const text = (i: number) => ({ type: "assistant", payload: { content: [{ type: "text", text: `event ${i}` }], model: "m" } });
-    for (let first = 1; first <= RUNNER_EVENTS; first += PER_FRAME) {
-      runner.send({
-        type: "events",
-        items: Array.from({ length: PER_FRAME }, (_, i) => ({ type: "event", rseq: first + i, event: text(first + i) })),
-      });
-    }
-    await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === RUNNER_EVENTS), "the last ack", 20_000);
+    await sendRunnerEvents(runner, RUNNER_EVENTS, 20_000);
 
     const pages = async (limit: number): Promise<number[]> => {
       const seqs: number[] = [];

@@ -119,6 +119,23 @@ export async function runnerSocket(sessionId: string, instance = "runner-1"): Pr
 }
 
 /**
+ * Has the session's runner send `count` assistant text events ("event <i>"), a hundred to a
+ * frame, and waits until the session has stored (acknowledged) the last one.
+ */
+export async function sendRunnerEvents(runner: TestSocket, count: number, timeoutMs: number): Promise<void> {
+  const perFrame = 100;
+  const text = (i: number) => ({ type: "assistant", payload: { content: [{ type: "text", text: `event ${i}` }], model: "m" } });
+  for (let first = 1; first <= count; first += perFrame) {
+    const size = Math.min(perFrame, count - first + 1);
+    runner.send({
+      type: "events",
+      items: Array.from({ length: size }, (_, i) => ({ type: "event", rseq: first + i, event: text(first + i) })),
+    });
+  }
+  await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === count), "the last ack", timeoutMs);
+}
+
+/**
  * Changes the session's stored state inside its Durable Object, e.g. to move a timestamp into
  * the past so a deadline is due, then lets `runDurableObjectAlarm` fire it: the timers' real
  * code runs, only the clock is skipped.
