@@ -6,7 +6,7 @@
 import { RuleError } from "./errors.ts";
 import { compileNode, selectedTypes } from "./node.ts";
 import { isMap, Params } from "./params.ts";
-import { type CompileEnv, type EvalContext, NO_ELEMENT, type Target, type Test } from "./types.ts";
+import { type CompileEnv, type EvalContext, type MutableState, NO_CTX, NO_ELEMENT, type Target, type Test } from "./types.ts";
 
 export interface Evaluation {
   readonly matched: boolean;
@@ -32,12 +32,32 @@ export class CompiledDetection {
 
   /** Evaluates one input: `{routing, event}` for `edr`, a detection object for `detection`. */
   evaluate(input: unknown, ctx: EvalContext): Evaluation {
-    // Only lookup nodes write metadata: rules without one share a frozen empty map.
-    if (this.lookups.length === 0) return this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd: NO_MTD }) ? MATCHED : UNMATCHED;
+    // Only lookup nodes write metadata: rules without one share a frozen empty map, and one
+    // state object (evaluation is synchronous and never re-enters a rule, so it is free again
+    // once the test returns; it is cleared so that no event outlives its evaluation).
+    if (this.lookups.length === 0) {
+      const s = this.#state;
+      s.input = input;
+      s.doc = input;
+      s.ctx = ctx;
+      const matched = this.#test(s);
+      s.input = null;
+      s.doc = null;
+      s.ctx = NO_CTX;
+      return matched ? MATCHED : UNMATCHED;
+    }
     const mtd: Record<string, unknown> = {};
     const matched = this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd });
     return { matched, mtd };
   }
+
+  readonly #state: MutableState = {
+    input: null,
+    doc: null,
+    element: NO_ELEMENT,
+    ctx: NO_CTX,
+    mtd: NO_MTD,
+  };
 }
 
 const NO_MTD: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;

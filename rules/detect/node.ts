@@ -11,7 +11,7 @@ import { eventSide, resolver } from "./operands.ts";
 import { isMap, Params } from "./params.ts";
 import { ARCH_OPS, PLATFORM_SHORTHANDS, PLATFORMS, platformIs } from "./platform.ts";
 import { inWindows, type TimeWindow, zoneFormatter } from "./times.ts";
-import { type CompileEnv, NO_ELEMENT, type State, type Test } from "./types.ts";
+import { type CompileEnv, type MutableState, NO_CTX, NO_ELEMENT, type State, type Test } from "./types.ts";
 import { VALUE_OPS } from "./value-ops.ts";
 import { numberOf, stringOf } from "./values.ts";
 
@@ -80,15 +80,28 @@ function compileScope(p: Params, env: CompileEnv): Test {
   if (!isMap(p.node.rule))
     p.fail(p.has("rule") ? "rule" : null, p.has("rule") ? "must be a detection node" : "missing parameter 'rule' for operator 'scope'");
   const child = compileNode(p.node.rule, p.at("rule"), env);
+  // One state and one visitor per scope node, refilled per evaluation: a node is never
+  // re-entered while it runs (its children are other nodes), and evaluation is synchronous.
+  const inner: MutableState = { input: null, doc: null, element: NO_ELEMENT, ctx: NO_CTX, mtd: {} };
+  const each = (el: unknown) => {
+    inner.element = el;
+    return child(inner);
+  };
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) {
+      for (const el of v) if (each(el)) return true;
+      return false;
+    }
+    return each(v);
+  };
   return (s) => {
-    const each = (el: unknown) => child({ input: s.input, doc: s.doc, element: el, ctx: s.ctx, mtd: s.mtd });
-    return res(s, (v) => {
-      if (Array.isArray(v)) {
-        for (const el of v) if (each(el)) return true;
-        return false;
-      }
-      return each(v);
-    });
+    inner.input = s.input;
+    inner.doc = s.doc;
+    inner.ctx = s.ctx;
+    inner.mtd = s.mtd;
+    const matched = res(s, visit);
+    inner.input = inner.doc = inner.element = null;
+    return matched;
   };
 }
 
