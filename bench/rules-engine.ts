@@ -13,7 +13,8 @@ const TYPES = ["NEW_PROCESS", "DNS_REQUEST", "NETWORK_CONNECTIONS", "FILE_CREATE
 const EVENTS = 20_000;
 const RULES = 120;
 
-function ruleFor(i: number): Record<string, unknown> {
+/** Rule `i` of the realistic set (the NDJSON benchmark stores the same rules). */
+export function ruleFor(i: number): Record<string, unknown> {
   const event = TYPES[i % TYPES.length];
   const k = Math.floor(i / TYPES.length);
   const nodes: Record<string, unknown>[] = [
@@ -46,7 +47,8 @@ function ruleFor(i: number): Record<string, unknown> {
   };
 }
 
-function eventFor(i: number): object {
+/** Event `i`: a realistic EDR event of one of the eight types. */
+export function eventFor(i: number): object {
   const type = TYPES[i % TYPES.length];
   return {
     routing: {
