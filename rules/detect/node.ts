@@ -18,10 +18,17 @@ import { numberOf, stringOf } from "./values.ts";
 /** Keys of stateful rules (DR.md §4.19), not evaluated by this engine yet. */
 const STATEFUL = ["with child", "with descendant", "with events", "is stateless", "report latest event", "within"];
 
+/**
+ * `routing/<key>` of the input, for the keys the engine reads itself (`event_type`, `plat`,
+ * `arch`, `tags`, `event_time`): none is a property of Object or Array prototypes, so a plain
+ * read answers undefined for a list or a missing routing without testing for either (the
+ * hottest read: every rule's event type).
+ */
 function routingField(s: State, key: string): unknown {
-  const input = s.input;
-  if (!isMap(input) || !isMap(input.routing)) return undefined;
-  return input.routing[key];
+  const input = s.input as { routing?: unknown } | null;
+  if (typeof input !== "object" || input === null) return undefined;
+  const routing = input.routing as Record<string, unknown> | null | undefined;
+  return typeof routing === "object" && routing !== null ? routing[key] : undefined;
 }
 
 /** `hive://lookup/NAME`, `lcr://lookup/NAME` or `lookup/NAME` → NAME (Q13/Q14/Q16). */
