@@ -207,6 +207,15 @@ export function selectedTypes(p: Params): string[] | undefined {
 
 /** Compiles the node at `path`. */
 export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
+  return compileNodeParts(raw, path, env).test;
+}
+
+/**
+ * Compiles the node at `path`: its test, and the same test without its `event`/`events`
+ * check (`untyped`), for a caller that has already selected the input by type (a rule set
+ * indexed by the types its roots select).
+ */
+export function compileNodeParts(raw: unknown, path: string, env: CompileEnv): { test: Test; untyped: Test } {
   if (!isMap(raw)) throw new RuleError(path, "must be a detection node (a map with 'op')");
   const p = new Params(raw, path);
   for (const k of STATEFUL) if (p.has(k)) p.fail(k, "stateful rules are not supported yet");
@@ -231,6 +240,7 @@ export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
       return t !== undefined && inWindows(t, windows) && inner(s);
     };
   }
+  const untyped = test;
   const types = selectedTypes(p);
   if (types && !types.includes("*")) {
     const inner = test;
@@ -242,5 +252,5 @@ export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
       return typeof t === "string" && set.has(t) && inner(s);
     };
   }
-  return test;
+  return { test, untyped };
 }

@@ -2,8 +2,9 @@
  * The detect engine's shortcuts decide exactly as the plain definitions do (DR.md §4, §7):
  * `length of` decided by UTF-16 bounds near the limit with surrogate pairs; paths resumed after
  * a list or wildcard instead of walked again from the root, inside and outside `scope`; keys
- * that are also `Object.prototype` names never read the prototype; and rules evaluated one
- * after another (one reused state each) never see a previous event.
+ * that are also `Object.prototype` names never read the prototype; rules evaluated one after
+ * another (one reused state each) never see a previous event; and a rule picked by its type
+ * (the Worker's index) answers as if it had checked the type itself.
  */
 import { describe, expect, it } from "vitest";
 import { compileDetection } from "../../../rules/detect/index.ts";
@@ -104,5 +105,24 @@ describe("a rule evaluated again", () => {
     expect(s.evaluate(ev({ L: [{ X: 1 }] }), { now: NOW }).matched).toBe(true);
     expect(s.evaluate(ev({ L: [{ X: 2 }] }), { now: NOW }).matched).toBe(false);
     expect(s.evaluate(ev({}), { now: NOW }).matched).toBe(false);
+  });
+});
+
+describe("a rule selected by its type", () => {
+  it("skips only its root's type check: the answer is the same for inputs of its type, and nested checks hold (Q33)", () => {
+    const d = compileDetection({
+      events: ["NEW_PROCESS", "EXISTING_PROCESS"],
+      op: "or",
+      rules: [
+        { event: "DNS_REQUEST", op: "exists", path: "event/A" },
+        { op: "is", path: "event/B", value: 1 },
+      ],
+    });
+    const inputs = [ev({ A: 1 }), ev({ B: 1 }), ev({ B: 2 }), ev({ A: 1, B: 1 }, { event_type: "EXISTING_PROCESS" })];
+    for (const input of inputs) expect(d.evaluate(input, { now: NOW }, true).matched).toBe(d.evaluate(input, { now: NOW }).matched);
+    expect(inputs.map((i) => d.evaluate(i, { now: NOW }, true).matched)).toEqual([false, true, false, true]);
+    // The check it skips: an input of another type is the caller's to keep away.
+    expect(d.evaluate(ev({ B: 1 }, { event_type: "DNS_REQUEST" }), { now: NOW }).matched).toBe(false);
+    expect(d.types).toEqual(["NEW_PROCESS", "EXISTING_PROCESS"]);
   });
 });
