@@ -8,7 +8,8 @@
  *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored;
  *   upload  RSS growth of the platform's processes during a 100 MB upload;
  *   wake  dormant session with a 50 MB workspace → first event of the resumed turn, vs cold start;
- *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events.
+ *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events;
+ *          and the Worker's memory while 10,000 NDJSON events stream through the events route.
  */
 import { coldStartSection } from "./cold-start.ts";
 import { historySection } from "./history.ts";
@@ -17,6 +18,7 @@ import { wakeSection } from "./wake.ts";
 import { fanoutSection, promptSection, type Section } from "./sections.ts";
 import { figureRow, writeResults, RESULTS_PATH, type Figure } from "./results.ts";
 import { measureRulesEngine } from "./rules-engine.ts";
+import { rulesNdjsonSection } from "./rules-ndjson.ts";
 
 // wrangler dev's local trace collector (on by default) records every Durable Object storage
 // call as a span in a SQLite store of its own, in the same workerd process: a dev-only cost
@@ -36,15 +38,15 @@ async function rulesSection(): Promise<Section> {
   };
 }
 
-/** Every section, in the order they run. */
-const SECTIONS: Record<string, () => Promise<Section>> = {
+/** Every section (or group of sections), in the order they run. */
+const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   fanout: fanoutSection,
   prompt: promptSection,
   cold_start: coldStartSection,
   history: historySection,
   upload: uploadSection,
   wake: wakeSection,
-  rules: rulesSection,
+  rules: async () => [await rulesSection(), await rulesNdjsonSection()],
 };
 
 const only = process.env.BENCH_ONLY?.split(",")
@@ -61,16 +63,18 @@ const figures: Figure[] = [];
 let number = 0;
 for (const [name, run] of Object.entries(SECTIONS)) {
   if (only && !only.includes(name)) continue;
-  number += 1;
   try {
-    const section = await run();
-    console.log(`${number}. ${section.title}\n`);
-    console.log(`| figure | ${section.columns[0]} | ${section.columns[1]} | ratio |`);
-    console.log("|---|---|---|---|");
-    for (const f of section.figures) console.log(figureRow(f, section.digits));
-    console.log("");
-    figures.push(...section.figures);
+    for (const section of [await run()].flat()) {
+      number += 1;
+      console.log(`${number}. ${section.title}\n`);
+      console.log(`| figure | ${section.columns[0]} | ${section.columns[1]} | ratio |`);
+      console.log("|---|---|---|---|");
+      for (const f of section.figures) console.log(figureRow(f, section.digits));
+      console.log("");
+      figures.push(...section.figures);
+    }
   } catch (error) {
+    number += 1;
     // A section that fails is reported and left out of results.json, never guessed.
     console.log(`${number}. ${name}: not measured (${error instanceof Error ? error.message.split("\n")[0] : String(error)})\n`);
   }

@@ -5,57 +5,18 @@
  * grows a fresh workerd whatever the Worker does; see below). Read from /proc/<pid>/status (VmRSS) every
  * 20 ms, so Linux only. No baseline: the goal is an absolute figure (streamed, not buffered).
  */
-import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { connectFakeRunner, createSession, readyUser, vars } from "./platform.ts";
 import { figure } from "./results.ts";
+import { descendants, rssByProcess, total } from "./rss.ts";
 import type { Section } from "./sections.ts";
 
 /** Bytes uploaded (the API's maximum). */
 const SIZE = 100 * 1024 * 1024;
 /** Bytes written per chunk. */
 const CHUNK = 1024 * 1024;
-
-/** The ids of every process descending from `root` (this benchmark: wrangler, workerd, ...). */
-function descendants(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // The command name is in parentheses and may hold spaces: the parent id follows the last ")".
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [pid, ppid] of parents) if (ppid === parent) found.push(pid), queue.push(pid);
-  }
-  return found;
-}
-
-/** VmRSS in MB of each of `pids`, by "name pid" (a process that ended counts 0). */
-function rssByProcess(pids: number[]): Map<string, number> {
-  const sizes = new Map<string, number>();
-  for (const pid of pids) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const name = /Name:\s+(\S+)/.exec(status)?.[1] ?? "?";
-      sizes.set(`${name} ${pid}`, Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return sizes;
-}
-
-const total = (sizes: Map<string, number>) => [...sizes.values()].reduce((a, b) => a + b, 0);
 
 /** PUTs `SIZE` bytes to `url`, written chunk by chunk with backpressure; resolves with the status. */
 function putStreamed(url: string, contentType: string): Promise<number> {

@@ -149,3 +149,29 @@ export const LookupInfo = z
   .object({ name: z.string(), data: z.record(z.string(), z.unknown()), updated_at: Timestamp })
   .meta({ id: "LookupInfo" });
 export const LookupDeleted = z.object({ deleted: z.literal(true) }).meta({ id: "LookupDeleted" });
+
+/** A session a rule's `start ai agent` action started, with its session's state now. */
+export const RuleSessionInfo = z
+  .object({
+    session_id: Id,
+    rule: z.string(),
+    detection_id: z.string().nullable().describe("The detection the session triages (null: its rule reported none)."),
+    idempotent_key: z.string().nullable(),
+    debounce_key: z.string().nullable(),
+    created_at: Timestamp,
+    name: z.string().nullable(),
+    status: z.enum(["starting", "running", "ended"]),
+    end_reason: z.string().nullable(),
+  })
+  .meta({ id: "RuleSessionInfo" });
+
+export const RuleSessionsQuery = z
+  .object({
+    rule: RuleName.optional(),
+    detection_id: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** GET /v1/orgs/{oid}/rule-sessions: newest first. */
+export const RuleSessionList = z.object({ sessions: z.array(RuleSessionInfo) }).meta({ id: "RuleSessionList" });

@@ -19,6 +19,7 @@ import { registrationRoutes } from "./routes/registration.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { lookupRoutes } from "./routes/lookups.ts";
+import { ruleSessionRoutes } from "./routes/rule-sessions.ts";
 import { sessionSocketRoutes } from "./routes/session-sockets.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { wsTicketRoutes } from "./routes/ws-tickets.ts";
@@ -64,6 +65,7 @@ export function createApp(): Hono<AppEnv> {
   ruleRoutes(app);
   eventRoutes(app);
   lookupRoutes(app);
+  ruleSessionRoutes(app);
   fileRoutes(app);
   modelGatewayRoutes(app);
   return app;

@@ -1,5 +1,6 @@
 /**
- * `rules ...`, `events send`, `detections list`: an org's D&R rules from the command line. They
+ * `rules ...`, `events send`, `detections list`: an org's D&R rules from the command line (and
+ * `rules sessions`, the sessions they started: from a detection to the agent that triaged it). They
  * act for one org: the token is that org's API key and `--org` (or AI_SESSIONS_ORG) its id.
  */
 import { existsSync } from "node:fs";
@@ -176,4 +177,27 @@ const detections: Command = {
   },
 };
 
-export const ruleCommands: readonly Command[] = [push, list, get, remove, test, send, detections];
+const sessions: Command = {
+  path: ["rules", "sessions"],
+  args: "[--rule NAME] [--limit N]",
+  summary: "List the sessions the org's rules started, newest first: rule, detection, state.",
+  options: { rule: { type: "string" }, limit: { type: "string" } },
+  json: true,
+  async run(ctx, { values, positionals }) {
+    expectPositionals(positionals, []);
+    const started = await rulesOf(ctx).sessions({ rule: stringOption(values, "rule"), limit: intOption(values, "limit", 1) });
+    ctx.out.result({ sessions: started }, () => {
+      if (started.length === 0) return "No sessions started by rules.";
+      const rows = started.map((s) => [
+        s.session_id,
+        s.rule,
+        s.detection_id ?? "—",
+        s.status === "ended" ? `ended (${s.end_reason ?? "?"})` : s.status,
+        shortTime(s.created_at),
+      ]);
+      return table(["SESSION", "RULE", "DETECTION", "STATE", "STARTED"], rows);
+    });
+  },
+};
+
+export const ruleCommands: readonly Command[] = [push, list, get, remove, test, send, detections, sessions];

@@ -73,3 +73,43 @@ export async function insertRuleSession(
     .bind(s.sessionId, orgId, s.ruleName, s.detectionId, s.idempotentKey, s.debounceKey, s.createdAt)
     .run();
 }
+
+export interface RuleSessionRow {
+  session_id: string;
+  rule_name: string;
+  detection_id: string | null;
+  idempotent_key: string | null;
+  debounce_key: string | null;
+  created_at: string;
+  name: string | null;
+  status: "starting" | "running" | "ended";
+  end_reason: string | null;
+}
+
+/** The sessions rules started, newest first, with each session's state from the session index. */
+export async function listRuleSessions(
+  db: D1Database,
+  orgId: string,
+  q: { rule?: string; detectionId?: string; limit: number },
+): Promise<RuleSessionRow[]> {
+  const where = ["r.org_id = ?1"];
+  const args: unknown[] = [orgId];
+  if (q.rule !== undefined) {
+    args.push(q.rule);
+    where.push(`r.rule_name = ?${args.length}`);
+  }
+  if (q.detectionId !== undefined) {
+    args.push(q.detectionId);
+    where.push(`r.detection_id = ?${args.length}`);
+  }
+  args.push(q.limit);
+  const { results } = await db
+    .prepare(
+      `SELECT r.session_id, r.rule_name, r.detection_id, r.idempotent_key, r.debounce_key, r.created_at, s.name, s.status, s.end_reason
+       FROM rule_sessions r JOIN sessions s ON s.id = r.session_id
+       WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?${args.length}`,
+    )
+    .bind(...args)
+    .all<RuleSessionRow>();
+  return results;
+}

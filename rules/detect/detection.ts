@@ -4,9 +4,9 @@
  * lookups and sensor variables it reads (so the caller can preload them), and its test.
  */
 import { RuleError } from "./errors.ts";
-import { compileNode, selectedTypes } from "./node.ts";
+import { compileNodeParts, selectedTypes } from "./node.ts";
 import { isMap, Params } from "./params.ts";
-import { type CompileEnv, type EvalContext, NO_ELEMENT, type Target, type Test } from "./types.ts";
+import { type CompileEnv, type EvalContext, type MutableState, NO_CTX, NO_ELEMENT, type Target, type Test } from "./types.ts";
 
 export interface Evaluation {
   readonly matched: boolean;
@@ -21,23 +21,50 @@ export class CompiledDetection {
   readonly lookups: readonly string[];
   readonly variables: readonly string[];
   readonly #test: Test;
+  readonly #untyped: Test;
 
-  constructor(target: Target, types: readonly string[] | undefined, env: CompileEnv, test: Test) {
+  constructor(target: Target, types: readonly string[] | undefined, env: CompileEnv, test: { test: Test; untyped: Test }) {
     this.target = target;
     this.types = types;
     this.lookups = [...env.lookups];
     this.variables = [...env.variables];
-    this.#test = test;
+    this.#test = test.test;
+    this.#untyped = test.untyped;
   }
 
-  /** Evaluates one input: `{routing, event}` for `edr`, a detection object for `detection`. */
-  evaluate(input: unknown, ctx: EvalContext): Evaluation {
-    // Only lookup nodes write metadata: rules without one share a frozen empty map.
-    if (this.lookups.length === 0) return this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd: NO_MTD }) ? MATCHED : UNMATCHED;
+  /**
+   * Evaluates one input: `{routing, event}` for `edr`, a detection object for `detection`.
+   * `selected`: the caller picked this rule for the input's type from `types` (a rule set's
+   * index), so the root's own type check is skipped; it would pass.
+   */
+  evaluate(input: unknown, ctx: EvalContext, selected = false): Evaluation {
+    const test = selected ? this.#untyped : this.#test;
+    // Only lookup nodes write metadata: rules without one share a frozen empty map, and one
+    // state object (evaluation is synchronous and never re-enters a rule, so it is free again
+    // once the test returns; it is cleared so that no event outlives its evaluation).
+    if (this.lookups.length === 0) {
+      const s = this.#state;
+      s.input = input;
+      s.doc = input;
+      s.ctx = ctx;
+      const matched = test(s);
+      s.input = null;
+      s.doc = null;
+      s.ctx = NO_CTX;
+      return matched ? MATCHED : UNMATCHED;
+    }
     const mtd: Record<string, unknown> = {};
-    const matched = this.#test({ input, doc: input, element: NO_ELEMENT, ctx, mtd });
+    const matched = test({ input, doc: input, element: NO_ELEMENT, ctx, mtd });
     return { matched, mtd };
   }
+
+  readonly #state: MutableState = {
+    input: null,
+    doc: null,
+    element: NO_ELEMENT,
+    ctx: NO_CTX,
+    mtd: NO_MTD,
+  };
 }
 
 const NO_MTD: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
@@ -65,7 +92,7 @@ export function compileDetection(raw: unknown, path = "detect"): CompiledDetecti
     target = t as Target;
   }
   const env: CompileEnv = { target, lookups: new Set(), variables: new Set() };
-  const test = compileNode(raw, path, env);
+  const test = compileNodeParts(raw, path, env);
   const types = selectedTypes(p);
   return new CompiledDetection(target, types?.includes("*") ? undefined : types, env, test);
 }

@@ -11,17 +11,24 @@ import { eventSide, resolver } from "./operands.ts";
 import { isMap, Params } from "./params.ts";
 import { ARCH_OPS, PLATFORM_SHORTHANDS, PLATFORMS, platformIs } from "./platform.ts";
 import { inWindows, type TimeWindow, zoneFormatter } from "./times.ts";
-import { type CompileEnv, NO_ELEMENT, type State, type Test } from "./types.ts";
+import { type CompileEnv, type MutableState, NO_CTX, NO_ELEMENT, type State, type Test } from "./types.ts";
 import { VALUE_OPS } from "./value-ops.ts";
 import { numberOf, stringOf } from "./values.ts";
 
 /** Keys of stateful rules (DR.md §4.19), not evaluated by this engine yet. */
 const STATEFUL = ["with child", "with descendant", "with events", "is stateless", "report latest event", "within"];
 
+/**
+ * `routing/<key>` of the input, for the keys the engine reads itself (`event_type`, `plat`,
+ * `arch`, `tags`, `event_time`): none is a property of Object or Array prototypes, so a plain
+ * read answers undefined for a list or a missing routing without testing for either (the
+ * hottest read: every rule's event type).
+ */
 function routingField(s: State, key: string): unknown {
-  const input = s.input;
-  if (!isMap(input) || !isMap(input.routing)) return undefined;
-  return input.routing[key];
+  const input = s.input as { routing?: unknown } | null;
+  if (typeof input !== "object" || input === null) return undefined;
+  const routing = input.routing as Record<string, unknown> | null | undefined;
+  return typeof routing === "object" && routing !== null ? routing[key] : undefined;
 }
 
 /** `hive://lookup/NAME`, `lcr://lookup/NAME` or `lookup/NAME` → NAME (Q13/Q14/Q16). */
@@ -80,15 +87,28 @@ function compileScope(p: Params, env: CompileEnv): Test {
   if (!isMap(p.node.rule))
     p.fail(p.has("rule") ? "rule" : null, p.has("rule") ? "must be a detection node" : "missing parameter 'rule' for operator 'scope'");
   const child = compileNode(p.node.rule, p.at("rule"), env);
+  // One state and one visitor per scope node, refilled per evaluation: a node is never
+  // re-entered while it runs (its children are other nodes), and evaluation is synchronous.
+  const inner: MutableState = { input: null, doc: null, element: NO_ELEMENT, ctx: NO_CTX, mtd: {} };
+  const each = (el: unknown) => {
+    inner.element = el;
+    return child(inner);
+  };
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) {
+      for (const el of v) if (each(el)) return true;
+      return false;
+    }
+    return each(v);
+  };
   return (s) => {
-    const each = (el: unknown) => child({ input: s.input, doc: s.doc, element: el, ctx: s.ctx, mtd: s.mtd });
-    return res(s, (v) => {
-      if (Array.isArray(v)) {
-        for (const el of v) if (each(el)) return true;
-        return false;
-      }
-      return each(v);
-    });
+    inner.input = s.input;
+    inner.doc = s.doc;
+    inner.ctx = s.ctx;
+    inner.mtd = s.mtd;
+    const matched = res(s, visit);
+    inner.input = inner.doc = inner.element = null;
+    return matched;
   };
 }
 
@@ -187,6 +207,15 @@ export function selectedTypes(p: Params): string[] | undefined {
 
 /** Compiles the node at `path`. */
 export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
+  return compileNodeParts(raw, path, env).test;
+}
+
+/**
+ * Compiles the node at `path`: its test, and the same test without its `event`/`events`
+ * check (`untyped`), for a caller that has already selected the input by type (a rule set
+ * indexed by the types its roots select).
+ */
+export function compileNodeParts(raw: unknown, path: string, env: CompileEnv): { test: Test; untyped: Test } {
   if (!isMap(raw)) throw new RuleError(path, "must be a detection node (a map with 'op')");
   const p = new Params(raw, path);
   for (const k of STATEFUL) if (p.has(k)) p.fail(k, "stateful rules are not supported yet");
@@ -211,6 +240,7 @@ export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
       return t !== undefined && inWindows(t, windows) && inner(s);
     };
   }
+  const untyped = test;
   const types = selectedTypes(p);
   if (types && !types.includes("*")) {
     const inner = test;
@@ -222,5 +252,5 @@ export function compileNode(raw: unknown, path: string, env: CompileEnv): Test {
       return typeof t === "string" && set.has(t) && inner(s);
     };
   }
-  return test;
+  return { test, untyped };
 }

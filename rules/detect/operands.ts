@@ -4,7 +4,7 @@
  * `<<path>>` lookback into the same event, or a `[[name]]` sensor variable (any member may
  * match; an empty or missing variable matches nothing) — DR.md §3, Q17.
  */
-import { compilePath, FAN_OUT, get, MISSING, type Path, type Visit, walk } from "./path.ts";
+import { compilePath, FAN_OUT, fanOut, get, MISSING, type Path, type Visit, walk } from "./path.ts";
 import type { Params } from "./params.ts";
 import { applySubDomain, fileName, parseSubDomain, type SubDomain } from "./strings.ts";
 import { type CompileEnv, NO_ELEMENT, type State } from "./types.ts";
@@ -38,6 +38,8 @@ export function getter(path: Path): (s: State) => unknown {
   };
 }
 
+const visitNothing: Visit = () => false;
+
 /** The event-side values of a node: `visit` sees every candidate; true stops the walk. */
 export type EventSide = (s: State, visit: Visit) => boolean;
 
@@ -47,7 +49,6 @@ export type EventSide = (s: State, visit: Visit) => boolean;
  */
 export function eventSide(p: Params, flatten: boolean, transforms: boolean): EventSide {
   const path = compilePath(p.string("path"));
-  const res = resolver(path);
   // The common case (plain keys, no list on the way, one value) skips the walk and its closures.
   const fast = getter(path);
   let transform: ((v: unknown, visit: Visit) => boolean) | undefined;
@@ -71,17 +72,21 @@ export function eventSide(p: Params, flatten: boolean, transforms: boolean): Eve
       };
     }
   }
+  const segs = path.segments;
+  // A walk goes on from where `fast` stopped (the one value reached before a list or a wildcard).
+  const walkOn = (visit: Visit) => {
+    const from = fanOut.value;
+    fanOut.value = undefined;
+    return walk(from, segs, fanOut.at, visit);
+  };
   if (!flatten)
     return (s, visit) => {
       const v = fast(s);
       if (v === MISSING) return false;
-      return v === FAN_OUT ? res(s, visit) : visit(v);
+      return v === FAN_OUT ? walkOn(visit) : visit(v);
     };
   const t = transform;
-  return (s, visit) => {
-    const v = fast(s);
-    if (v === MISSING) return false;
-    if (v !== FAN_OUT && !Array.isArray(v)) return t ? t(v, visit) : visit(v);
+  const flattening = (visit: Visit): Visit => {
     const each: Visit = (x) => {
       if (Array.isArray(x)) {
         for (const el of x) if (each(el)) return true;
@@ -89,7 +94,22 @@ export function eventSide(p: Params, flatten: boolean, transforms: boolean): Eve
       }
       return t ? t(x, visit) : visit(x);
     };
-    return v === FAN_OUT ? res(s, each) : each(v);
+    return each;
+  };
+  // Operators with a literal value pass the same visitor every time: its flattening visitor is
+  // built once, not per event (a closure per evaluation is garbage on the hot path).
+  let lastVisit: Visit | null = null;
+  let lastEach: Visit = visitNothing;
+  return (s, visit) => {
+    const v = fast(s);
+    if (v === MISSING) return false;
+    if (v !== FAN_OUT && !Array.isArray(v)) return t ? t(v, visit) : visit(v);
+    if (visit !== lastVisit) {
+      lastVisit = visit;
+      lastEach = flattening(visit);
+    }
+    const each = lastEach;
+    return v === FAN_OUT ? walkOn(each) : each(v);
   };
 }
 

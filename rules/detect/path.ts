@@ -6,7 +6,12 @@
  * key indexes a list (Q5); a missing key resolves to nothing (Q3); a trailing `/` is ignored.
  */
 
-export type Segment = { kind: "key"; key: string; index: number } | { kind: "any" } | { kind: "deep" };
+/**
+ * `plain`: the key is no property of `Object.prototype`, so reading it from a parsed event's
+ * object is undefined exactly when the object lacks it (JSON has no undefined values), and the
+ * hot path skips the own-property check that keys like `constructor` need.
+ */
+export type Segment = { kind: "key"; key: string; index: number; plain: boolean } | { kind: "any" } | { kind: "deep" };
 
 /** A compiled path: its segments (an empty list is the root itself). */
 export interface Path {
@@ -22,7 +27,7 @@ export function compilePath(source: string): Path {
   const segments: Segment[] = parts.map((p): Segment => {
     if (p === "?") return { kind: "any" };
     if (p === "*") return { kind: "deep" };
-    return { kind: "key", key: p, index: /^\d+$/.test(p) ? Number(p) : -1 };
+    return { kind: "key", key: p, index: /^\d+$/.test(p) ? Number(p) : -1, plain: !(p in Object.prototype) };
   });
   return { source, segments };
 }
@@ -42,8 +47,12 @@ export function walk(value: unknown, segments: readonly Segment[], i: number, vi
       for (const el of value) if (walk(el, segments, i, visit)) return true;
       return false;
     }
-    if (isMap(value) && Object.hasOwn(value, seg.key)) return walk(value[seg.key], segments, i + 1, visit);
-    return false;
+    if (!isMap(value)) return false;
+    if (seg.plain) {
+      const next = value[seg.key];
+      return next !== undefined && walk(next, segments, i + 1, visit);
+    }
+    return Object.hasOwn(value, seg.key) && walk(value[seg.key], segments, i + 1, visit);
   }
   if (seg.kind === "any") {
     if (Array.isArray(value)) {
@@ -68,16 +77,33 @@ export const MISSING: unique symbol = Symbol("missing");
 export const FAN_OUT: unique symbol = Symbol("fan out");
 
 /**
+ * Where the last `get` that answered FAN_OUT stopped: the value reached and the segment it
+ * could not take alone. The caller walks on from there (`walk(fanOut.value, segments,
+ * fanOut.at, visit)`) instead of from the root again; evaluation is synchronous, so nothing
+ * runs between the two.
+ */
+export const fanOut: { value: unknown; at: number } = { value: undefined, at: 0 };
+
+/**
  * The one value at `segments[from..]` under `value` when every segment is a plain key and no
  * list is met on the way: the common case, walked without recursion or a visitor. Any other
- * case answers FAN_OUT and the caller walks.
+ * case answers FAN_OUT (see `fanOut`) and the caller walks.
  */
 export function get(value: unknown, segments: readonly Segment[], from: number): unknown {
   let v = value;
   for (let i = from; i < segments.length; i++) {
     const seg = segments[i] as Segment;
-    if (seg.kind !== "key" || Array.isArray(v)) return FAN_OUT;
+    if (seg.kind !== "key" || Array.isArray(v)) {
+      fanOut.value = v;
+      fanOut.at = i;
+      return FAN_OUT;
+    }
     if (typeof v !== "object" || v === null) return MISSING;
+    if (seg.plain) {
+      v = (v as Record<string, unknown>)[seg.key];
+      if (v === undefined) return MISSING;
+      continue;
+    }
     // Own keys only: `constructor` of a plain object is not a field of the event.
     if (!Object.hasOwn(v, seg.key)) return MISSING;
     v = (v as Record<string, unknown>)[seg.key];

@@ -29,6 +29,12 @@ export interface State {
   readonly mtd: Record<string, unknown>;
 }
 
+/** A state an evaluation refills instead of allocating one (see CompiledDetection.evaluate, `scope`). */
+export type MutableState = { -readonly [K in keyof State]: State[K] };
+
+/** The context of a reusable state between evaluations (it holds no caller's data then). */
+export const NO_CTX: EvalContext = Object.freeze({ now: 0 });
+
 /** A compiled node. */
 export type Test = (s: State) => boolean;
 

@@ -34,19 +34,29 @@ function pairwise(p: Params, fold: boolean, env: CompileEnv, cmp: (ev: unknown, 
   };
 }
 
-/** The last string folded, and its fold: the rules of an event fold the same fields again and again. */
-let lastFolded = "";
-let lastFold = "";
+/**
+ * The last strings folded, and their folds: the rules of an event fold the same few fields
+ * (command line, file path, domain) again and again, interleaved, so one slot would thrash.
+ */
+const FOLD_SLOTS = 4;
+const folded: string[] = new Array(FOLD_SLOTS).fill("");
+const folds: string[] = new Array(FOLD_SLOTS).fill("");
+let nextSlot = 0;
+
+function foldOf(s: string): string {
+  for (let i = 0; i < FOLD_SLOTS; i++) if (folded[i] === s) return folds[i] as string;
+  const f = s.toLowerCase();
+  folded[nextSlot] = s;
+  folds[nextSlot] = f;
+  nextSlot = (nextSlot + 1) % FOLD_SLOTS;
+  return f;
+}
 
 /** The event value's string form, folded when case-insensitive. */
 function str(ev: unknown, fold: boolean): string | undefined {
   const s = stringOf(ev);
   if (s === undefined || !fold) return s;
-  if (s !== lastFolded) {
-    lastFolded = s;
-    lastFold = s.toLowerCase();
-  }
-  return lastFold;
+  return foldOf(s);
 }
 
 function countOccurrences(hay: string, needle: string, atLeast: number): boolean {
@@ -133,6 +143,22 @@ function lengthOf(v: unknown): number | undefined {
   return s === undefined ? undefined : codePoints(s);
 }
 
+/**
+ * `length of` against a limit, deciding most strings by their UTF-16 length alone: a string
+ * has between half as many and as many code points as UTF-16 units, so only a string whose
+ * bounds straddle the limit is counted.
+ */
+function lengthBeyond(v: unknown, limit: number, greater: boolean): boolean {
+  if (typeof v === "string") {
+    const most = v.length;
+    const least = Math.ceil(most / 2);
+    if (greater ? most <= limit : least >= limit) return false;
+    if (greater ? least > limit : most < limit) return true;
+  }
+  const n = lengthOf(v);
+  return n !== undefined && (greater ? n > limit : n < limit);
+}
+
 function compare(greater: boolean): OpCompiler {
   return (p, fold, env) => {
     const useLength = p.optionalBool("length of") === true;
@@ -144,10 +170,12 @@ function compare(greater: boolean): OpCompiler {
     const rules = ruleSide(p, "value", fold, env, true);
     const limit = rules.constant?.num;
     if (limit !== undefined) {
-      const visit = (ev: unknown) => {
-        const n = useLength ? lengthOf(ev) : numberOf(ev);
-        return n !== undefined && (greater ? n > limit : n < limit);
-      };
+      const visit = useLength
+        ? (ev: unknown) => lengthBeyond(ev, limit, greater)
+        : (ev: unknown) => {
+            const n = numberOf(ev);
+            return n !== undefined && (greater ? n > limit : n < limit);
+          };
       return (s) => events(s, visit);
     }
     return (s) => {

@@ -24,7 +24,7 @@ export class CompiledRule {
 
   /** Evaluates `input` and, when it matches, renders the actions (no side effects). */
   run(input: unknown, ctx: EvalContext, options: RunOptions): { matched: boolean; actions: PlannedAction[] } {
-    const { matched, mtd } = this.detection.evaluate(input, ctx);
+    const { matched, mtd } = this.detection.evaluate(input, ctx, options.selected === true);
     if (!matched) return { matched, actions: [] };
     return { matched, actions: planActions(this.actions, input, this.detection.target, mtd, options) };
   }

@@ -71,6 +71,8 @@ export interface RunOptions {
   now: number;
   newId: () => string;
   render?: RenderOptions;
+  /** The rule was selected for the input's type by its root's `event`/`events` (see CompiledDetection.evaluate). */
+  selected?: boolean;
 }
 
 /** `.event` and `.routing` of an input: the event's own, or for a detection its source event's. */

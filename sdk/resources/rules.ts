@@ -13,6 +13,8 @@ import {
   RuleInfo,
   RuleList,
   type RulePut,
+  RuleSessionList,
+  type RuleSessionsQuery,
   RuleTestResult,
 } from "../../schemas/rules.ts";
 import { segment, type RestTransport } from "../../client-core/rest.ts";
@@ -135,5 +137,20 @@ export class RulesApi {
       idempotent: true,
       ...options,
     });
+  }
+
+  /** Sessions the org's rules started, newest first: the rule, the detection, the rendered keys, the session's state. */
+  async sessions(query: z.input<typeof RuleSessionsQuery> = {}, options: CallOptions = {}) {
+    return (
+      await this.#t.request({
+        method: "GET",
+        path: `${this.#base()}/rule-sessions`,
+        query: { rule: query.rule, detection_id: query.detection_id, limit: query.limit as number | undefined },
+        headers: this.#headers(),
+        parse: validated(RuleSessionList),
+        idempotent: true,
+        ...options,
+      })
+    ).sessions;
   }
 }

@@ -18,6 +18,8 @@ import { renderNewSession } from "./views/new-session.ts";
 import { renderForkForm } from "./views/chat/fork-form.ts";
 import { renderSettings } from "./views/settings.ts";
 import { renderProfiles, renderProfileForm } from "./views/profiles.ts";
+import { renderOrgSignIn, withSignInTabs } from "./views/org-signin.ts";
+import { saveOrgCredentials, startOrgView, storedOrgCredentials } from "./org-app.ts";
 
 const TOKEN_KEY = "ai-sessions.token";
 
@@ -233,6 +235,7 @@ async function signIn(token: string): Promise<void> {
     // A registered-only route: the credential routes now register on the way, so they cannot tell.
     await api.listProfiles();
     saveToken(token);
+    saveOrgCredentials(null);
     startApp(token);
   } catch (error) {
     if (error instanceof AiSessionsError && error.code === "not_registered") {
@@ -258,11 +261,19 @@ async function signIn(token: string): Promise<void> {
   }
 }
 
-function showSignIn(message?: string): void {
+function showSignIn(message?: string, mode: "user" | "org" = "user"): void {
   document.body.dataset.route = "signin";
+  const orgSignOut = (message?: string) => showSignIn(message, "org");
+  const page =
+    mode === "org"
+      ? renderOrgSignIn(async (credentials) => {
+          await startOrgView(root, credentials, orgSignOut);
+          saveToken(null);
+        }, message)
+      : renderSignIn((token) => signIn(token), message);
   replace(
     root,
-    renderSignIn((token) => signIn(token), message),
+    withSignInTabs(page, mode, (other) => showSignIn(undefined, other)),
   );
 }
 
@@ -295,5 +306,10 @@ if (fragment && stored && storedWho && fragmentWho && (fragmentWho.sub === null 
     root,
     renderSwitchAccount(storedWho, fragmentWho, (switchAccount) => begin(switchAccount ? fragment : stored)),
   );
+} else if (!fragment && storedOrgCredentials()) {
+  // Signed in with an org key last time: the org's read-only rules view.
+  const org = storedOrgCredentials()!;
+  replace(root, h("div", { class: "center-page" }, h("p", { class: "muted" }, "Signing in…")));
+  startOrgView(root, org, (message) => showSignIn(message, "org")).catch((error: Error) => showSignIn(error.message, "org"));
 } else if (fragment ?? stored) begin((fragment ?? stored)!);
 else showSignIn();

@@ -151,8 +151,9 @@ async function execute(
   return reported;
 }
 
+/** Options of a rule run; every rule run here came from `candidates()` of the input's type. */
 function runOptions(name: string) {
-  return { ruleName: name, now: Date.now(), newId };
+  return { ruleName: name, now: Date.now(), newId, selected: true };
 }
 
 /** Evaluates one event against the org's rules and carries out the matches. */

@@ -196,7 +196,7 @@ describe("rules that start agents, end to end", () => {
     expect(detections.map((d: any) => d.source_rule)).toEqual(["lateral"]);
   }, 240_000);
 
-  it("the SDK and the CLI push, list, replay, send events to and delete rules, and list detections", async () => {
+  it("the SDK and the CLI push, list, replay, send events to and delete rules, and list detections and rules' sessions", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "rules-cli-"));
     const cli = (...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -245,6 +245,17 @@ describe("rules that start agents, end to end", () => {
       expect(sent.stdout).toBe("event 1: matched dns-watch · 1 detection(s)\nevent 2: no match\n");
       const detections = JSON.parse((await cli("detections", "list", "--cat", "watched c.watch.example", "--json")).stdout).detections;
       expect(detections).toEqual([expect.objectContaining({ cat: "watched c.watch.example", source_rule: "dns-watch" })]);
+      // The session the first test's rule started, from its detection, in the CLI and the SDK.
+      const started = JSON.parse((await cli("rules", "sessions", "--rule", "mimikatz", "--json")).stdout).sessions;
+      expect(started).toEqual([
+        expect.objectContaining({ rule: "mimikatz", status: "ended", end_reason: "completed", idempotent_key: "ev-1" }),
+      ]);
+      expect(started[0].detection_id).toEqual(expect.any(String));
+      const shown = await cli("rules", "sessions", "--rule", "mimikatz");
+      expect(shown.stdout).toContain(started[0].session_id);
+      expect(shown.stdout).toContain("ended (completed)");
+      const viaSdk = await createClient({ baseUrl: platform.baseUrl, token: orgKey }).rules(oid).sessions({ rule: "mimikatz" });
+      expect(viaSdk.map((s) => s.session_id)).toEqual([started[0].session_id]);
 
       // A rule that does not validate: the CLI fails with the platform's code and the node's path.
       writeFileSync(ruleFile, "detect: {event: DNS_REQUEST, op: sounds like, path: event/DOMAIN_NAME, value: x}\n");
