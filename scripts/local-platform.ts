@@ -1,7 +1,8 @@
 /**
  * Brings up the whole platform on loopback, for `npm start` and for the end-to-end tests:
  * - the scripted model server (demo mode and tests) standing in for Anthropic's API,
- * - the local sandbox host, which runs each session's runner as a child process,
+ * - the local sandbox host, which runs each session's runner as a child process (or, with
+ *   `sandbox: "container"`, in a container of the production image),
  * - `wrangler dev`: the Worker, Durable Objects, local D1 (migrations applied) and R2.
  * Nothing here reaches beyond 127.0.0.1.
  */
@@ -33,6 +34,8 @@ export interface LocalPlatformOptions {
   persistTo?: string;
   /** Print wrangler's and the runners' output. */
   verbose?: boolean;
+  /** How the local sandbox host runs runners: `process` (default) or `container` (sandbox-host/container-sandbox.ts). */
+  sandbox?: "process" | "container";
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
@@ -125,7 +128,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   try {
     if (!options.sandboxHost)
-      sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
+      sandboxHost = await startSandboxHost({
+        port: 0,
+        token: sandboxToken,
+        root: sandboxRoot,
+        echoLogs: options.verbose ?? false,
+        sandbox: options.sandbox ?? "process",
+      });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
     const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], {
