@@ -8,9 +8,11 @@
  *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored;
  *   upload  RSS growth of the platform's processes during a 100 MB upload;
  *   wake  dormant session with a 50 MB workspace → first event of the resumed turn, vs cold start;
- *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events.
+ *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events;
+ *   container  create session → first assistant event with runners in containers, vs processes; image size.
  */
 import { coldStartSection } from "./cold-start.ts";
+import { containerSection } from "./container-start.ts";
 import { historySection } from "./history.ts";
 import { uploadSection } from "./upload.ts";
 import { wakeSection } from "./wake.ts";
@@ -45,6 +47,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   upload: uploadSection,
   wake: wakeSection,
   rules: rulesSection,
+  container: containerSection,
 };
 
 const only = process.env.BENCH_ONLY?.split(",")
