@@ -39,7 +39,8 @@ export type BuildOptions = {
   verbose?: boolean;
 };
 
-export type BuildResult = { image: string; baseImage: string; engine: string; baseBuilt: boolean; seconds: number };
+/** What was built; `baseSeconds` is set when the base image was built in this run. */
+export type BuildResult = { image: string; baseImage: string; engine: string; baseSeconds?: number; seconds: number };
 
 /** Builds (or, with the layer cache, refreshes) the sandbox image; throws with the failing step's output. */
 export async function buildSandboxImage(options: BuildOptions = {}): Promise<BuildResult> {
@@ -51,11 +52,11 @@ export async function buildSandboxImage(options: BuildOptions = {}): Promise<Bui
   const engine = found.bin;
 
   const baseImage = options.baseImage ?? LOCAL_BASE_IMAGE;
-  let baseBuilt = false;
+  let baseSeconds: number | undefined;
   if (!options.baseImage && !(await imageExists(engine, baseImage))) {
     log(`building the base image ${baseImage} (Debian ${DEBIAN_SUITE} + Node ${NODE_VERSION}, once)...`);
     await buildLocalBase(engine, baseImage, options.verbose ?? false);
-    baseBuilt = true;
+    baseSeconds = (performance.now() - started) / 1000;
   }
   log(`building ${image} from container/Dockerfile on ${baseImage}...`);
   const args = ["build", "-f", "container/Dockerfile", "--build-arg", `BASE_IMAGE=${baseImage}`, "-t", image];
@@ -63,7 +64,7 @@ export async function buildSandboxImage(options: BuildOptions = {}): Promise<Bui
   // context would carry node_modules.
   if (engine === "podman") args.push("--layers", "--ignorefile", "container/Dockerfile.dockerignore");
   await run(engine, [...args, "."], ROOT, options.verbose ?? false);
-  return { image, baseImage, engine, baseBuilt, seconds: (performance.now() - started) / 1000 };
+  return { image, baseImage, engine, ...(baseSeconds === undefined ? {} : { baseSeconds }), seconds: (performance.now() - started) / 1000 };
 }
 
 async function imageExists(engine: string, image: string): Promise<boolean> {
@@ -168,7 +169,7 @@ Node ${NODE_VERSION} image made once with mmdebstrap (${LOCAL_BASE_IMAGE}).`;
     });
     const size = await imageSize(result.engine, result.image);
     console.log(
-      `${result.image}: built in ${result.seconds.toFixed(1)} s${result.baseBuilt ? " (base image included)" : ""}, ${(size / 1e6).toFixed(0)} MB`,
+      `${result.image}: built in ${result.seconds.toFixed(1)} s${result.baseSeconds === undefined ? "" : ` (the base image included: ${result.baseSeconds.toFixed(1)} s)`}, ${(size / 1e6).toFixed(0)} MB`,
     );
   } catch (error) {
     console.error(`build:image: ${error instanceof Error ? error.message : String(error)}`);
