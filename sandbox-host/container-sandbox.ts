@@ -10,6 +10,7 @@ import { createWriteStream } from "node:fs";
 import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { type ContainerEngine, DEFAULT_SANDBOX_IMAGE, engineExec, findContainerEngine, probeContainerEngine } from "./container-engine.ts";
+import { HOST_PID_LABEL, removeOrphanedContainers } from "./container-sweep.ts";
 import type { RunnerLaunch } from "./local-sandbox.ts";
 import type { Sandbox } from "./sandbox.ts";
 
@@ -100,6 +101,8 @@ export class ContainerSandbox implements Sandbox {
       this.name,
       "--label",
       `ai-sessions.session=${this.sessionId}`,
+      "--label",
+      `${HOST_PID_LABEL}=${process.pid}`,
       // The runner reaches the platform (and the model gateway) on the host's loopback.
       "--network",
       "host",
@@ -185,6 +188,9 @@ export async function containerSandboxes(
   const engine = await probeContainerEngine(found.bin, image).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\n(build the image with \`npm run build:image\`)`);
   });
+  const orphans = await removeOrphanedContainers(engine.bin);
+  if (orphans.length > 0)
+    process.stderr.write(`sandbox host: removed ${orphans.length} container(s) left by a sandbox host that is gone\n`);
   const env = process.env;
   const limits: ContainerLimits = {
     cpus: options.limits?.cpus ?? env["SANDBOX_CPUS"] ?? DEFAULT_LIMITS.cpus,
