@@ -36,6 +36,8 @@ export interface LocalPlatformOptions {
   verbose?: boolean;
   /** How the local sandbox host runs runners: `process` (default) or `container` (sandbox-host/container-sandbox.ts). */
   sandbox?: "process" | "container";
+  /** Another wrangler config than the repository's wrangler.toml (tests that swap a module with `alias`). */
+  wranglerConfig?: string;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
@@ -97,6 +99,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     PATH: [path.dirname(process.execPath), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter),
   };
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
+  const config = options.wranglerConfig ? ["--config", options.wranglerConfig] : [];
   if (options.persistTo) mkdirSync(options.persistTo, { recursive: true });
 
   const modelServer = options.scriptedModel ? await startModelServer({ port: 0 }) : null;
@@ -137,7 +140,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
-    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], {
+    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...config, ...persist], {
       cwd: ROOT,
       env,
       encoding: "utf8",
@@ -155,7 +158,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     wrangler = spawn(
       bin("wrangler"),
-      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
+      ["dev", ...config, "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
       {
         cwd: ROOT,
         env,

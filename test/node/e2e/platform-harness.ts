@@ -26,8 +26,8 @@ export interface E2EPlatform extends LocalPlatform {
   restart(): Promise<E2EPlatform>;
 }
 
-/** How the platform runs (the sandbox host's mode). */
-export type E2EOptions = { sandbox?: "process" | "container" };
+/** How the platform runs: the sandbox host's mode, and another wrangler config (startLocalPlatform). */
+export type E2EOptions = { sandbox?: "process" | "container"; wranglerConfig?: string };
 
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
 export async function startE2EPlatform(vars: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2EPlatform> {
