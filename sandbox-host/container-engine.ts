@@ -3,10 +3,18 @@
 // start with "error setting rlimits", and the project's wrapper (oci/runc-without-rlimits) fixes
 // that. A trivial `run` decides, once per process, whether the wrapper is needed.
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import path from "node:path";
 
-/** The image the container mode runs, built by scripts/build-sandbox-image.ts. */
-export const DEFAULT_SANDBOX_IMAGE = "localhost/ai-sessions-sandbox:local";
+/**
+ * The image the container mode runs, built from this checkout by scripts/build-sandbox-image.ts.
+ * Tagged per checkout: two checkouts on one machine (CI beside a developer) must never run each
+ * other's runner; their images share every layer but the runner's.
+ */
+export const DEFAULT_SANDBOX_IMAGE = `localhost/ai-sessions-sandbox:${createHash("sha256")
+  .update(path.resolve(import.meta.dirname, ".."))
+  .digest("hex")
+  .slice(0, 12)}`;
 
 /** The OCI runtime wrapper that drops process.rlimits (see the file's own comment). */
 export const RLIMITS_WRAPPER = path.join(import.meta.dirname, "oci", "runc-without-rlimits");
