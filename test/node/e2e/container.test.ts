@@ -27,7 +27,9 @@ beforeAll(async () => {
   if (!engine) return;
   // Cached layers make this a few seconds when CI (or an earlier run) has built the image.
   await buildSandboxImage({ log: () => undefined });
-  ({ platform, token } = await bootE2E({ IDLE_HIBERNATE_SECONDS: "3" }, { sandbox: "container" }));
+  // Idle sessions hibernate (their container goes) after 8 s: the hibernation test waits for it,
+  // and the others look at a session's container within a second or two of its last turn.
+  ({ platform, token } = await bootE2E({ IDLE_HIBERNATE_SECONDS: "8" }, { sandbox: "container" }));
 }, 900_000);
 afterAll(async () => platform?.stop());
 
