@@ -10,6 +10,7 @@ import { createWriteStream } from "node:fs";
 import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { type ContainerEngine, DEFAULT_SANDBOX_IMAGE, engineExec, findContainerEngine, probeContainerEngine } from "./container-engine.ts";
+import { confineNetwork, loopbackPort, PRIVATE_NETWORK_FLAGS } from "./container-network.ts";
 import { HOST_PID_LABEL, removeOrphanedContainers } from "./container-sweep.ts";
 import type { RunnerLaunch } from "./local-sandbox.ts";
 import type { Sandbox } from "./sandbox.ts";
@@ -23,8 +24,11 @@ export type ContainerLimits = { cpus: string; memory: string; pids: string };
 /** Defaults: room for Claude Code, a build or two and the agent's shells, not for a fork bomb. */
 export const DEFAULT_LIMITS: ContainerLimits = { cpus: "2", memory: "4g", pids: "1024" };
 
-/** How the host runs containers: engine, image, limits. */
-export type ContainerLaunch = { engine: ContainerEngine; image: string; limits: ContainerLimits };
+/** `host`: the host's network, all of its loopback included; `private`: see container-network.ts. */
+export type ContainerNetwork = "host" | "private";
+
+/** How the host runs containers: engine, image, limits, network. */
+export type ContainerLaunch = { engine: ContainerEngine; image: string; limits: ContainerLimits; network: ContainerNetwork };
 
 // The image sets these (HOME, WORKSPACE_DIR, AGENT_UID...), the host owns the mounts, and
 // the engine client itself reads some of them: a session's env may not set any.
@@ -82,7 +86,7 @@ export class ContainerSandbox implements Sandbox {
     // A container of an earlier start that the engine has not removed yet would hold the name.
     if (this.#client) await this.#remove();
 
-    const { engine, image, limits } = this.#launch;
+    const { engine, image, limits, network } = this.#launch;
     // Values travel in the client's environment (`-e NAME`), never on its command line, where
     // any user of this machine could read the tokens in `ps`.
     const clientEnv: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin" };
@@ -103,9 +107,9 @@ export class ContainerSandbox implements Sandbox {
       `ai-sessions.session=${this.sessionId}`,
       "--label",
       `${HOST_PID_LABEL}=${process.pid}`,
-      // The runner reaches the platform (and the model gateway) on the host's loopback.
-      "--network",
-      "host",
+      // The runner reaches the platform (and the model gateway) on the host's loopback: all of it
+      // (host), or only the platform's port (private).
+      ...(network === "private" ? PRIVATE_NETWORK_FLAGS : ["--network", "host"]),
       "--cpus",
       limits.cpus,
       "--memory",
@@ -148,6 +152,13 @@ export class ContainerSandbox implements Sandbox {
         resolve();
       });
     });
+    if (network === "private") {
+      // Fail closed: a container whose network could not be confined does not stay.
+      await confineNetwork(engine.bin, this.name, loopbackPort(env["PLATFORM_URL"])).catch(async (error: unknown) => {
+        await this.stop();
+        throw error;
+      });
+    }
   }
 
   /** Stops the container: SIGTERM to the runner, SIGKILL after 3 s; the container is removed. */
@@ -172,8 +183,8 @@ export class ContainerSandbox implements Sandbox {
   }
 }
 
-/** Options of the container mode; the environment's SANDBOX_IMAGE, SANDBOX_CPUS, SANDBOX_MEMORY, SANDBOX_PIDS fill the gaps. */
-export type ContainerModeOptions = { image?: string; limits?: Partial<ContainerLimits> };
+/** Options of the container mode; the environment's SANDBOX_IMAGE, SANDBOX_CPUS, SANDBOX_MEMORY, SANDBOX_PIDS, SANDBOX_NETWORK fill the gaps. */
+export type ContainerModeOptions = { image?: string; limits?: Partial<ContainerLimits>; network?: ContainerNetwork };
 
 /**
  * The container mode's sandbox factory, once the engine has run the image (throws a clear error
@@ -197,5 +208,7 @@ export async function containerSandboxes(
     memory: options.limits?.memory ?? env["SANDBOX_MEMORY"] ?? DEFAULT_LIMITS.memory,
     pids: options.limits?.pids ?? env["SANDBOX_PIDS"] ?? DEFAULT_LIMITS.pids,
   };
-  return (root, sessionId) => new ContainerSandbox(root, sessionId, { engine, image, limits });
+  const network = options.network ?? env["SANDBOX_NETWORK"] ?? "host";
+  if (network !== "host" && network !== "private") throw new Error(`SANDBOX_NETWORK must be host or private, not ${network}`);
+  return (root, sessionId) => new ContainerSandbox(root, sessionId, { engine, image, limits, network });
 }

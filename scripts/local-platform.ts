@@ -13,6 +13,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../model-server/server.ts";
+import type { ContainerModeOptions } from "../sandbox-host/container-sandbox.ts";
 import { startSandboxHost, type SandboxHost } from "../sandbox-host/server.ts";
 import { ensureWebBuilt } from "../web/build.ts";
 import { ROOT } from "./local-env.ts";
@@ -36,6 +37,8 @@ export interface LocalPlatformOptions {
   verbose?: boolean;
   /** How the local sandbox host runs runners: `process` (default) or `container` (sandbox-host/container-sandbox.ts). */
   sandbox?: "process" | "container";
+  /** The container mode's image, limits and network (defaults: the environment, then container-sandbox.ts). */
+  container?: ContainerModeOptions;
   /** Another wrangler config than the repository's wrangler.toml (tests that swap a module with `alias`). */
   wranglerConfig?: string;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
@@ -137,6 +140,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         root: sandboxRoot,
         echoLogs: options.verbose ?? false,
         sandbox: options.sandbox ?? "process",
+        ...(options.container ? { container: options.container } : {}),
       });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;

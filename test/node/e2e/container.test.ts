@@ -2,9 +2,10 @@
  * The production sandbox, end to end: the platform under wrangler dev with the sandbox host in
  * container mode, so every session's runner runs in a container of the image built from
  * container/Dockerfile (scripts/build-sandbox-image.ts), with the real Claude Code inside as the
- * image's `agent` user. What a user of a shared machine relies on: the agent cannot read the
- * runner's token nor another session's files, and hibernation, uploads, terminate and a runner
- * crash behave as in production.
+ * image's `agent` user, on the private network (SANDBOX_NETWORK=private; container-backend.test.ts
+ * runs the host network). What a user of a shared machine relies on: the agent cannot read the
+ * runner's token nor another session's files nor reach the machine's other loopback services, and
+ * hibernation, uploads, terminate and a runner crash behave as in production.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -29,7 +30,7 @@ beforeAll(async () => {
   await buildSandboxImage({ log: () => undefined });
   // Idle sessions hibernate (their container goes) after 8 s: the hibernation test waits for it,
   // and the others look at a session's container within a second or two of its last turn.
-  ({ platform, token } = await bootE2E({ IDLE_HIBERNATE_SECONDS: "8" }, { sandbox: "container" }));
+  ({ platform, token } = await bootE2E({ IDLE_HIBERNATE_SECONDS: "8" }, { sandbox: "container", container: { network: "private" } }));
 }, 900_000);
 afterAll(async () => platform?.stop());
 
@@ -130,6 +131,18 @@ describe.runIf(engine)("sessions in containers of the production image", () => {
     a.client.close();
     b.client.close();
   }, 240_000);
+
+  it("the agent reaches the platform on 127.0.0.1 and no other loopback service of the machine", async () => {
+    const { client } = await session();
+    // The scripted model server and the sandbox host listen on the host's loopback too.
+    const targets = [`${platform.baseUrl}/healthz`, platform.modelServer!.url, `${platform.sandbox.url}/healthz`];
+    const probe = `for (const u of ${JSON.stringify(targets)}) await fetch(u).then((r) => console.log(u, "status", r.status), (e) => console.log(u, "error", e.cause?.code ?? e.message));`;
+    const out = await bash(client, `node --input-type=module -e '${probe}'`);
+    expect(out).toContain(`${targets[0]} status 200`);
+    expect(out).toContain(`${targets[1]} error ECONNREFUSED`);
+    expect(out).toContain(`${targets[2]} error ECONNREFUSED`);
+    client.close();
+  }, 180_000);
 
   it("an upload lands in /workspace/uploads, owned by the agent, and the agent reads it", async () => {
     const { id, client } = await session();

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { startLocalPlatform, type LocalPlatform } from "../../../scripts/local-platform.ts";
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from "../../../scripts/local-platform.ts";
 
 /** Secrets of the end-to-end platform (test-only values, passed with --var). */
 export const E2E_JWT_SECRET = "e2e-jwt-secret-long-enough-for-hs256-0123456789";
@@ -26,8 +26,8 @@ export interface E2EPlatform extends LocalPlatform {
   restart(): Promise<E2EPlatform>;
 }
 
-/** How the platform runs: the sandbox host's mode, and another wrangler config (startLocalPlatform). */
-export type E2EOptions = { sandbox?: "process" | "container"; wranglerConfig?: string };
+/** How the platform runs: the sandbox host's mode and its container options, another wrangler config (startLocalPlatform). */
+export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig">;
 
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
 export async function startE2EPlatform(vars: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2EPlatform> {
