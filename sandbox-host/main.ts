@@ -1,7 +1,7 @@
 // Entry point of the local sandbox host:
 // `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1] [--sandbox process|container]`.
 // Env: SANDBOX_HOST_TOKEN (required), SANDBOX_ROOT (default: a new temporary directory),
-// AI_SESSIONS_SANDBOX (the --sandbox default), SANDBOX_IMAGE/CPUS/MEMORY/PIDS (container mode).
+// AI_SESSIONS_SANDBOX (the --sandbox default), SANDBOX_IMAGE/CPUS/MEMORY/PIDS/NETWORK (container mode).
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";

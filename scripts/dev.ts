@@ -27,7 +27,8 @@ Options:
   --sandbox process|container
                     process: each session's agent runs as a child process (default, or
                     $AI_SESSIONS_SANDBOX); container: in a container of the production image
-                    (podman or docker; built or refreshed first), for machines shared by several people
+                    (podman or docker; built or refreshed first), for machines shared by several
+                    people, with SANDBOX_NETWORK=private to keep agents off the machine's loopback
   --verbose         print wrangler's and the runners' output
   -h, --help        this text`;
 
