@@ -28,10 +28,11 @@ export function loopbackPort(url: string | undefined): number | undefined {
 
 /**
  * Confines the running container `name`: 127.0.0.1:`platformPort` leads to the host's, every other
- * host-loopback address is refused. Waits for the container to run; throws when it cannot.
+ * host-loopback address is refused. Waits for the container to run (while `starting()` holds, at
+ * most 10 s: the platform's call to the sandbox host gives up after 15); throws when it cannot.
  */
-export async function confineNetwork(bin: string, name: string, platformPort: number | undefined, timeoutMs = 20_000): Promise<void> {
-  const pid = await runningPid(bin, name, timeoutMs);
+export async function confineNetwork(bin: string, name: string, platformPort: number | undefined, starting: () => boolean): Promise<void> {
+  const pid = await runningPid(bin, name, starting, 10_000);
   const rules = [
     "sysctl -qw net.ipv4.conf.all.route_localnet=1",
     ...(platformPort === undefined
@@ -49,12 +50,13 @@ export async function confineNetwork(bin: string, name: string, platformPort: nu
   if (result.code !== 0) throw new Error(`could not confine the network of container ${name}: ${result.stderr.trim()}`);
 }
 
-async function runningPid(bin: string, name: string, timeoutMs: number): Promise<number> {
+async function runningPid(bin: string, name: string, starting: () => boolean, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await engineExec(bin, ["inspect", "--format", "{{.State.Pid}}", name], 10_000);
     const pid = Number(state.stdout.trim());
     if (state.code === 0 && Number.isInteger(pid) && pid > 0) return pid;
+    if (!starting()) throw new Error(`container ${name} ended before its network was confined`);
     if (Date.now() > deadline) throw new Error(`container ${name} did not start within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

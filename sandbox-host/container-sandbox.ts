@@ -154,7 +154,7 @@ export class ContainerSandbox implements Sandbox {
     });
     if (network === "private") {
       // Fail closed: a container whose network could not be confined does not stay.
-      await confineNetwork(engine.bin, this.name, loopbackPort(env["PLATFORM_URL"])).catch(async (error: unknown) => {
+      await confineNetwork(engine.bin, this.name, loopbackPort(env["PLATFORM_URL"]), () => this.running).catch(async (error: unknown) => {
         await this.stop();
         throw error;
       });
