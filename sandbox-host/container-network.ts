@@ -34,6 +34,8 @@ export function loopbackPort(url: string | undefined): number | undefined {
 export async function confineNetwork(bin: string, name: string, platformPort: number | undefined, starting: () => boolean): Promise<void> {
   const pid = await runningPid(bin, name, starting, 10_000);
   const rules = [
+    // iptables and sysctl live in sbin, which a non-login PATH may lack.
+    'PATH="/usr/sbin:/sbin:$PATH"',
     "sysctl -qw net.ipv4.conf.all.route_localnet=1",
     ...(platformPort === undefined
       ? []

@@ -2,7 +2,8 @@
 # Debian packages the tests need: Chromium for the browser tests (playwright cannot download
 # browsers here) and strace for the permission engine's fuzz test (it watches what bash runs);
 # and, for the container end-to-end tests, podman with runc and mmdebstrap (the sandbox image's
-# local base, scripts/build-sandbox-image.ts). Installs what is missing when this user may (root
+# local base, scripts/build-sandbox-image.ts), slirp4netns and iptables (the private network,
+# sandbox-host/container-network.ts). Installs what is missing when this user may (root
 # with apt-get); otherwise says how. Without a container engine the container tests are skipped
 # (they say so), so that part is not required.
 set -e
@@ -15,6 +16,8 @@ if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
   command -v runc >/dev/null 2>&1 || optional="$optional runc"
 fi
 command -v mmdebstrap >/dev/null 2>&1 || optional="$optional mmdebstrap"
+command -v slirp4netns >/dev/null 2>&1 || optional="$optional slirp4netns"
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || optional="$optional iptables"
 [ -z "$missing$optional" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing test tools (apt-get install$missing$optional)..." >&2
