@@ -23,7 +23,8 @@ export async function removeOrphanedContainers(bin: string): Promise<string[]> {
     const [name, pid] = line.trim().split(/\s+/);
     if (name && pid && !processExists(Number(pid))) orphans.push(name);
   }
-  if (orphans.length > 0) await engineExec(bin, ["rm", "--force", ...orphans]);
+  // One at a time: the engine stops at the first name that is gone by now.
+  for (const name of orphans) await engineExec(bin, ["rm", "--force", name]);
   return orphans;
 }
 

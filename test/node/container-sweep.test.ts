@@ -23,7 +23,8 @@ beforeAll(async () => {
   engine = await probeContainerEngine(found.bin, image);
 }, 900_000);
 afterAll(() => {
-  if (names.length > 0) spawnSync(engine.bin, ["rm", "--force", "--time", "0", ...names], { stdio: "ignore" });
+  // One at a time: the engine stops at a name that is already gone (the orphan).
+  for (const name of names) spawnSync(engine.bin, ["rm", "--force", "--time", "0", name], { stdio: "ignore" });
 });
 
 function startLabelled(hostPid: number): string {
