@@ -10,8 +10,10 @@
  *   wake  dormant session with a 50 MB workspace → first event of the resumed turn, vs cold start;
  *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events;
  *          and the Worker's memory while 10,000 NDJSON events stream through the events route.
+ *   container  create session → first assistant event with runners in containers, vs processes; image size.
  */
 import { coldStartSection } from "./cold-start.ts";
+import { containerSection } from "./container-start.ts";
 import { historySection } from "./history.ts";
 import { uploadSection } from "./upload.ts";
 import { wakeSection } from "./wake.ts";
@@ -47,6 +49,7 @@ const SECTIONS: Record<string, () => Promise<Section | Section[]>> = {
   upload: uploadSection,
   wake: wakeSection,
   rules: async () => [await rulesSection(), await rulesNdjsonSection()],
+  container: containerSection,
 };
 
 const only = process.env.BENCH_ONLY?.split(",")

@@ -1,5 +1,7 @@
-// Entry point of the local sandbox host: `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1]`.
-// Env: SANDBOX_HOST_TOKEN (required), SANDBOX_ROOT (default: a new temporary directory).
+// Entry point of the local sandbox host:
+// `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1] [--sandbox process|container]`.
+// Env: SANDBOX_HOST_TOKEN (required), SANDBOX_ROOT (default: a new temporary directory),
+// AI_SESSIONS_SANDBOX (the --sandbox default), SANDBOX_IMAGE/CPUS/MEMORY/PIDS/NETWORK (container mode).
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,8 +9,16 @@ import { parseArgs } from "node:util";
 import { startSandboxHost } from "./server.ts";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "8788" }, host: { type: "string", default: "127.0.0.1" } },
+  options: {
+    port: { type: "string", default: "8788" },
+    host: { type: "string", default: "127.0.0.1" },
+    sandbox: { type: "string", default: process.env["AI_SESSIONS_SANDBOX"] ?? "process" },
+  },
 });
+if (values.sandbox !== "process" && values.sandbox !== "container") {
+  process.stderr.write(`sandbox host: --sandbox must be process or container, not ${values.sandbox}\n`);
+  process.exit(2);
+}
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`sandbox host: invalid --port ${values.port}\n`);
@@ -22,7 +32,7 @@ if (!token) {
 const ownRoot = !process.env["SANDBOX_ROOT"];
 const root = process.env["SANDBOX_ROOT"] ?? mkdtempSync(path.join(os.tmpdir(), "sandboxes-"));
 
-const host = await startSandboxHost({ port, token, root, host: values.host, echoLogs: true });
+const host = await startSandboxHost({ port, token, root, host: values.host, echoLogs: true, sandbox: values.sandbox });
 process.stderr.write(`sandbox host listening on ${host.url} (sandboxes in ${root})\n`);
 
 let closing = false;

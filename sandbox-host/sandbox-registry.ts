@@ -2,17 +2,21 @@
 // serialised per id, so two racing POSTs start one runner.
 import type { SandboxCreated, SandboxState } from "../schemas/runner.ts";
 import { LocalSandbox, type RunnerLaunch } from "./local-sandbox.ts";
+import type { Sandbox, SandboxFactory } from "./sandbox.ts";
 
 /** All sandboxes of one host. */
 export class SandboxRegistry {
   #root: string;
   #launch: RunnerLaunch;
-  #sandboxes = new Map<string, LocalSandbox>();
+  #factory: SandboxFactory;
+  #sandboxes = new Map<string, Sandbox>();
   #pending = new Map<string, Promise<{ created: boolean; info: SandboxCreated }>>();
 
-  constructor(root: string, launch: RunnerLaunch) {
+  /** `factory` picks the backend: a local child process unless told otherwise (container mode). */
+  constructor(root: string, launch: RunnerLaunch, factory: SandboxFactory = (r, id) => new LocalSandbox(r, id)) {
     this.#root = root;
     this.#launch = launch;
+    this.#factory = factory;
   }
 
   /** Starts the session's runner, or returns the running one (`created: false`). */
@@ -28,7 +32,7 @@ export class SandboxRegistry {
     const existing = this.#sandboxes.get(sessionId);
     if (existing?.running) return { created: false, info: created(existing) };
     // A stopped sandbox starts again in the same directories (files and conversation kept).
-    const sandbox = existing ?? new LocalSandbox(this.#root, sessionId);
+    const sandbox = existing ?? this.#factory(this.#root, sessionId);
     this.#sandboxes.set(sessionId, sandbox);
     await sandbox.start(env, this.#launch);
     if (sandbox.pid === undefined) throw new Error("the runner process could not be started");
@@ -63,6 +67,6 @@ export class SandboxRegistry {
   }
 }
 
-function created(sandbox: LocalSandbox): SandboxCreated {
+function created(sandbox: Sandbox): SandboxCreated {
   return { session_id: sandbox.sessionId, workspace_dir: sandbox.workspaceDir, pid: sandbox.pid!, running: true };
 }

@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { SandboxCreateRequest, SandboxId } from "../schemas/runner.ts";
+import { type ContainerModeOptions, containerSandboxes } from "./container-sandbox.ts";
 import { SandboxRegistry } from "./sandbox-registry.ts";
 
 /** Options of startSandboxHost. */
@@ -19,6 +20,10 @@ export type SandboxHostOptions = {
   host?: string;
   /** Also copy runner logs to this process's stderr, prefixed with the session id. */
   echoLogs?: boolean;
+  /** `process` (default): runners as local child processes; `container`: in containers of the production image. */
+  sandbox?: "process" | "container";
+  /** The container mode's image and limits (defaults: container-sandbox.ts). */
+  container?: ContainerModeOptions;
   /** Overrides for tests: the runner entry point and the Claude Code binary. */
   runnerMain?: string;
   claudeBin?: string;
@@ -43,12 +48,16 @@ class HttpError extends Error {
 /** Starts the sandbox host; `close()` stops every sandbox and the server. */
 export async function startSandboxHost(opts: SandboxHostOptions): Promise<SandboxHost> {
   if (!opts.token) throw new Error("startSandboxHost: a token is required");
-  const registry = new SandboxRegistry(opts.root, {
-    nodeBin: process.execPath,
-    runnerMain: opts.runnerMain ?? path.join(repoRoot, "container/runner/main.ts"),
-    claudeBin: opts.claudeBin ?? path.join(repoRoot, "node_modules/.bin/claude"),
-    echoLogs: opts.echoLogs ?? false,
-  });
+  const registry = new SandboxRegistry(
+    opts.root,
+    {
+      nodeBin: process.execPath,
+      runnerMain: opts.runnerMain ?? path.join(repoRoot, "container/runner/main.ts"),
+      claudeBin: opts.claudeBin ?? path.join(repoRoot, "node_modules/.bin/claude"),
+      echoLogs: opts.echoLogs ?? false,
+    },
+    opts.sandbox === "container" ? await containerSandboxes(opts.container) : undefined,
+  );
   const tokenDigest = digest(opts.token);
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

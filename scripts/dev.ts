@@ -4,6 +4,7 @@
  * a newcomer without an API key can run a full session offline and watch tools being used;
  * `--model anthropic` sends the model gateway to Anthropic's API with the user's stored key.
  */
+import { buildSandboxImage } from "./build-sandbox-image.ts";
 import { ensureDevVars } from "./local-env.ts";
 import { PortInUseError, startLocalPlatform } from "./local-platform.ts";
 import { mintLocalToken } from "./mint-token.ts";
@@ -23,6 +24,11 @@ Options:
   --model demo|anthropic
                     demo: the offline scripted model (default, or $AI_SESSIONS_MODEL);
                     anthropic: Anthropic's API with the key you store
+  --sandbox process|container
+                    process: each session's agent runs as a child process (default, or
+                    $AI_SESSIONS_SANDBOX); container: in a container of the production image
+                    (podman or docker; built or refreshed first), for machines shared by several
+                    people, with SANDBOX_NETWORK=private to keep agents off the machine's loopback
   --verbose         print wrangler's and the runners' output
   -h, --help        this text`;
 
@@ -30,12 +36,15 @@ const values = parseScriptArgs(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "8787" },
   email: { type: "string", default: "you@example.com" },
   model: { type: "string", default: process.env.AI_SESSIONS_MODEL ?? "demo" },
+  sandbox: { type: "string", default: process.env.AI_SESSIONS_SANDBOX ?? "process" },
   verbose: { type: "boolean", default: false },
 });
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a port number, not ${JSON.stringify(values.port)}`, 2);
 if (values.model !== "demo" && values.model !== "anthropic") fail("--model must be demo or anthropic", 2);
+if (values.sandbox !== "process" && values.sandbox !== "container") fail("--sandbox must be process or container", 2);
 const demo = values.model === "demo";
+const sandbox = values.sandbox as "process" | "container";
 
 /** Says what went wrong in one paragraph and exits: the platform is not running. */
 function fail(message: string, code = 1): never {
@@ -44,9 +53,17 @@ function fail(message: string, code = 1): never {
 }
 
 const secrets = ensureDevVars();
+if (sandbox === "container") {
+  // Cached layers: seconds when nothing changed; the first build takes a few minutes.
+  const built = await buildSandboxImage({ log: (line) => console.error(line) }).catch((error: unknown) =>
+    fail(`the container mode needs the sandbox image, and building it failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  console.error(`sandbox image ${built.image} ready (${built.seconds.toFixed(1)} s)`);
+}
 const platform = await startLocalPlatform({
   port,
   scriptedModel: demo,
+  sandbox,
   verbose: values.verbose!,
   // Anything that stops on its own takes the platform down loudly, never silently.
   onUnexpectedExit: (message) => fail(`${message}\nAI Sessions has stopped.`),
@@ -65,7 +82,7 @@ if (demo) {
 }
 
 console.log(`
-AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo model, offline; costs shown are simulated" : "Anthropic API"})
+AI Sessions is running at ${platform.baseUrl}   (model: ${demo ? "scripted demo model, offline; costs shown are simulated" : "Anthropic API"}; sandboxes: ${sandbox === "container" ? "containers" : "local processes"})
 
   Open in a browser to sign in as ${values.email} (asks before switching a signed-in user):
     ${platform.baseUrl}/#token=${token}

@@ -1,7 +1,8 @@
 /**
  * Brings up the whole platform on loopback, for `npm start` and for the end-to-end tests:
  * - the scripted model server (demo mode and tests) standing in for Anthropic's API,
- * - the local sandbox host, which runs each session's runner as a child process,
+ * - the local sandbox host, which runs each session's runner as a child process (or, with
+ *   `sandbox: "container"`, in a container of the production image),
  * - `wrangler dev`: the Worker, Durable Objects, local D1 (migrations applied) and R2.
  * Nothing here reaches beyond 127.0.0.1.
  */
@@ -12,6 +13,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../model-server/server.ts";
+import type { ContainerModeOptions } from "../sandbox-host/container-sandbox.ts";
 import { startSandboxHost, type SandboxHost } from "../sandbox-host/server.ts";
 import { ensureWebBuilt } from "../web/build.ts";
 import { ROOT } from "./local-env.ts";
@@ -33,6 +35,12 @@ export interface LocalPlatformOptions {
   persistTo?: string;
   /** Print wrangler's and the runners' output. */
   verbose?: boolean;
+  /** How the local sandbox host runs runners: `process` (default) or `container` (sandbox-host/container-sandbox.ts). */
+  sandbox?: "process" | "container";
+  /** The container mode's image, limits and network (defaults: the environment, then container-sandbox.ts). */
+  container?: ContainerModeOptions;
+  /** Another wrangler config than the repository's wrangler.toml (tests that swap a module with `alias`). */
+  wranglerConfig?: string;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
@@ -94,6 +102,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     PATH: [path.dirname(process.execPath), path.join(ROOT, "node_modules", ".bin"), process.env.PATH].join(path.delimiter),
   };
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
+  const config = options.wranglerConfig ? ["--config", options.wranglerConfig] : [];
   if (options.persistTo) mkdirSync(options.persistTo, { recursive: true });
 
   const modelServer = options.scriptedModel ? await startModelServer({ port: 0 }) : null;
@@ -125,10 +134,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   try {
     if (!options.sandboxHost)
-      sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
+      sandboxHost = await startSandboxHost({
+        port: 0,
+        token: sandboxToken,
+        root: sandboxRoot,
+        echoLogs: options.verbose ?? false,
+        sandbox: options.sandbox ?? "process",
+        ...(options.container ? { container: options.container } : {}),
+      });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
-    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], {
+    const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...config, ...persist], {
       cwd: ROOT,
       env,
       encoding: "utf8",
@@ -146,7 +162,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
     wrangler = spawn(
       bin("wrangler"),
-      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
+      ["dev", ...config, "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
       {
         cwd: ROOT,
         env,

@@ -28,11 +28,11 @@ function runScript(script: string, args: string[], env: Record<string, string> =
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 
 describe("scripts answer --help and bad options plainly", () => {
-  for (const script of ["scripts/dev.ts", "scripts/mint-token.ts", "scripts/org-key.ts"]) {
+  for (const script of ["scripts/dev.ts", "scripts/mint-token.ts", "scripts/org-key.ts", "scripts/build-sandbox-image.ts"]) {
     it(`${script} --help prints usage and exits 0`, async () => {
       const { code, out } = await runScript(script, ["--help"]);
       expect(code).toBe(0);
-      expect(out).toMatch(/^Usage: npm (start|run (token|org-key)) --/);
+      expect(out).toMatch(/^Usage: npm (start|run (token|org-key|build:image)) --/);
       expect(out).not.toMatch(STACK_LINE);
     });
 
@@ -44,6 +44,13 @@ describe("scripts answer --help and bad options plainly", () => {
       expect(out).not.toMatch(STACK_LINE);
     });
   }
+
+  it("npm start --sandbox takes process or container only", async () => {
+    const { code, out } = await runScript("scripts/dev.ts", ["--sandbox", "vm"]);
+    expect(code).toBe(2);
+    expect(out).toContain("--sandbox must be process or container");
+    expect(out).not.toMatch(STACK_LINE);
+  });
 });
 
 describe("npm start on a taken port", () => {

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { startLocalPlatform, type LocalPlatform } from "../../../scripts/local-platform.ts";
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from "../../../scripts/local-platform.ts";
 
 /** Secrets of the end-to-end platform (test-only values, passed with --var). */
 export const E2E_JWT_SECRET = "e2e-jwt-secret-long-enough-for-hs256-0123456789";
@@ -26,19 +26,27 @@ export interface E2EPlatform extends LocalPlatform {
   restart(): Promise<E2EPlatform>;
 }
 
+/** How the platform runs: the sandbox host's mode and its container options, another wrangler config (startLocalPlatform). */
+export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig">;
+
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
-export async function startE2EPlatform(vars: Record<string, string> = {}): Promise<E2EPlatform> {
+export async function startE2EPlatform(vars: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2EPlatform> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-e2e-"));
-  return launch(stateDir, {
-    JWT_SECRET: E2E_JWT_SECRET,
-    CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
-    ALLOWED_EMAIL_DOMAINS: "example.com",
-    ...vars,
-  });
+  return launch(
+    stateDir,
+    {
+      JWT_SECRET: E2E_JWT_SECRET,
+      CREDENTIALS_KEY: `e2e:${randomBytes(32).toString("base64")}`,
+      ALLOWED_EMAIL_DOMAINS: "example.com",
+      ...vars,
+    },
+    options,
+  );
 }
 
-async function launch(stateDir: string, vars: Record<string, string>, port?: number): Promise<E2EPlatform> {
+async function launch(stateDir: string, vars: Record<string, string>, options: E2EOptions, port?: number): Promise<E2EPlatform> {
   const platform = await startLocalPlatform({
+    ...options,
     scriptedModel: true,
     persistTo: stateDir,
     verbose: process.env.E2E_VERBOSE === "1",
@@ -54,14 +62,17 @@ async function launch(stateDir: string, vars: Record<string, string>, port?: num
     },
     restart: async () => {
       await platform.stop();
-      return launch(stateDir, vars, Number(new URL(platform.baseUrl).port));
+      return launch(stateDir, vars, options, Number(new URL(platform.baseUrl).port));
     },
   };
 }
 
 /** Starts the platform and a ready user, for a test file's `beforeAll`; `vars` as for startE2EPlatform. */
-export async function bootE2E(vars: Record<string, string> = {}): Promise<{ platform: E2EPlatform; token: string }> {
-  const platform = await startE2EPlatform(vars);
+export async function bootE2E(
+  vars: Record<string, string> = {},
+  options: E2EOptions = {},
+): Promise<{ platform: E2EPlatform; token: string }> {
+  const platform = await startE2EPlatform(vars, options);
   return { platform, token: await readyUser(platform.baseUrl) };
 }
 
