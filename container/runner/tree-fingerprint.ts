@@ -18,10 +18,12 @@ export async function treeFingerprint(roots: readonly string[]): Promise<string>
 }
 
 async function walk(root: string, rel: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  const entries = await readdir(path.join(root, rel)).catch(() => [] as string[]);
-  for (const name of entries.sort()) {
-    const child = rel ? path.join(rel, name) : name;
-    const info = await lstat(path.join(root, child)).catch(() => null);
+  const names = (await readdir(path.join(root, rel)).catch(() => [] as string[])).sort();
+  // One directory's entries are looked at together; they are hashed in name order.
+  const children = names.map((name) => (rel ? path.join(rel, name) : name));
+  const infos = await Promise.all(children.map((child) => lstat(path.join(root, child)).catch(() => null)));
+  for (const [i, child] of children.entries()) {
+    const info = infos[i];
     if (!info) continue;
     const type = info.isDirectory() ? "d" : info.isSymbolicLink() ? "l" : "f";
     hash.update(`${child}\0${type}\0${info.size}\0${info.mode}\0${info.mtimeMs}\n`);
