@@ -102,6 +102,7 @@ describe("the web UI, polished", () => {
     const cost = page.locator("[data-testid=cost]");
     expect(await cost.getAttribute("data-simulated")).toBe("true");
     expect(await cost.textContent()).toBe(`$${record.usage.cost_usd.toFixed(4)}simulated`);
+    expect(await page.textContent("[data-testid=turn-cost]")).toBe(` · $${record.usage.cost_usd.toFixed(4)} (simulated)`);
     // The turn's result carries the same figure, stamped by the session.
     const result = (await history(base(), token, id)).find((e) => e.type === "result");
     expect(result.payload).toMatchObject({ session_cost_usd: record.usage.cost_usd, cost_simulated: true });

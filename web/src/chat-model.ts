@@ -60,7 +60,9 @@ export type Item =
       subtype: string;
       summary: string;
       turns: number;
-      cost: number;
+      /** The session's metered cost when the turn ended (null in events stored before the session stamped it). */
+      cost: number | null;
+      simulated: boolean;
     }
   | { kind: "end"; key: string; seq: number; sig: string; reason: string; detail: string | null };
 
@@ -245,7 +247,8 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           subtype: e.payload.subtype,
           summary: e.payload.summary,
           turns: e.payload.num_turns,
-          cost: e.payload.session_cost_usd ?? e.payload.total_cost_usd,
+          cost: e.payload.session_cost_usd ?? null,
+          simulated: e.payload.cost_simulated ?? false,
         });
         // The session's figure, not Claude Code's own estimate (which events stored before it existed lack).
         if (e.payload.session_cost_usd !== undefined) costUsd = e.payload.session_cost_usd;
