@@ -87,3 +87,8 @@ export function emailDomainAllowed(config: Config, email: string): boolean {
   const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
   return config.allowedEmailDomains.includes(domain);
 }
+
+/** Whether the model gateway's upstream is the scripted model server (env.ts `SIMULATED_MODEL`): costs are simulated. */
+export function modelSimulated(env: Pick<Env, "SIMULATED_MODEL">): boolean {
+  return env.SIMULATED_MODEL === "true";
+}

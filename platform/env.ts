@@ -41,6 +41,12 @@ export interface Env {
   ANTHROPIC_OAUTH_SCOPES?: string;
   /** Upstream of the model gateway (default https://api.anthropic.com). */
   ANTHROPIC_API_URL?: string;
+  /**
+   * "true" when `ANTHROPIC_API_URL` is the project's scripted model server (the offline demo,
+   * set by scripts/local-platform.ts together with that URL): its answers, tokens and costs are
+   * invented, and every surface labels them simulated.
+   */
+  SIMULATED_MODEL?: string;
   /** Public origin of the platform as the sandbox reaches it (default: the origin of the create request). */
   PLATFORM_URL?: string;
   /** `container` (default, production) or `local` (the local sandbox host). */

@@ -57,6 +57,11 @@ export const CredentialStatus = z
     has_credentials: z.boolean(),
     credential_type: z.enum(["api_key", "oauth_token"]).nullable(),
     created_at: Timestamp.nullable(),
+    /**
+     * The deployment's model is simulated (the offline demo's scripted model server): it accepts
+     * any key, so a stored key may be the demo's placeholder, and costs are invented.
+     */
+    simulated_model: z.boolean(),
   })
   .meta({ id: "CredentialStatus" });
 

@@ -43,7 +43,13 @@ export const SystemPayload = z.looseObject({
 });
 export type SystemPayload = z.infer<typeof SystemPayload>;
 
-/** `result`: the end of one agent turn. `total_cost_usd` is cumulative over the agent process. */
+/**
+ * `result`: the end of one agent turn. `total_cost_usd` is Claude Code's own estimate over its
+ * process (it restarts at every resume); `session_cost_usd` is the session's cost as the platform
+ * metered it when the turn ended, the figure `usage.cost_usd` of the session record gives, and
+ * the one clients show (`cost_simulated`: invented by a simulated model). Both are set by the
+ * session as it stores the event; absent in events stored before they existed.
+ */
 export const ResultPayload = z.object({
   success: z.boolean(),
   subtype: z.string(),
@@ -51,6 +57,8 @@ export const ResultPayload = z.object({
   num_turns: z.number().int().nonnegative(),
   total_cost_usd: z.number().nonnegative(),
   usage: z.record(z.string(), z.unknown()),
+  session_cost_usd: z.number().nonnegative().optional(),
+  cost_simulated: z.boolean().optional(),
 });
 export type ResultPayload = z.infer<typeof ResultPayload>;
 
@@ -175,11 +183,17 @@ export const DownloadUrlPayload = z.looseObject({
 });
 export type DownloadUrlPayload = z.infer<typeof DownloadUrlPayload>;
 
-/** `usage_delta`: tokens and cost added since the previous delta; more counters may follow. */
+/**
+ * `usage_delta`: tokens and cost added since the previous delta; more counters may follow.
+ * `total_cost_usd` is the session's cost after it (the record's `usage.cost_usd`), `simulated`
+ * whether the model is simulated (both absent in events stored before they existed).
+ */
 export const UsageDeltaPayload = z.looseObject({
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),
   cost_usd: z.number().nonnegative(),
+  total_cost_usd: z.number().nonnegative().optional(),
+  simulated: z.boolean().optional(),
 });
 export type UsageDeltaPayload = z.infer<typeof UsageDeltaPayload>;
 

@@ -40,6 +40,11 @@ export const SessionUsage = z
     cache_creation_input_tokens: z.int(),
     cache_read_input_tokens: z.int(),
     cost_usd: z.number(),
+    /**
+     * The model is simulated (the offline demo's scripted model server): tokens and cost are
+     * invented, not billed. Every client labels the figures so.
+     */
+    simulated: z.boolean(),
     turns: z.int(),
     runtime_seconds: z.number(),
   })

@@ -156,7 +156,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       SANDBOX_HOST_URL: sandboxUrl,
       SANDBOX_HOST_TOKEN: sandboxSecret,
       PLATFORM_URL: baseUrl,
-      ...(modelServer ? { ANTHROPIC_API_URL: modelServer.url } : {}),
+      // The scripted model's answers and costs are invented: the flag has every surface say so.
+      ...(modelServer ? { ANTHROPIC_API_URL: modelServer.url, SIMULATED_MODEL: "true" } : {}),
       ...options.vars,
     };
     const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);

@@ -21,6 +21,11 @@ export function summariseResult(content: string | readonly ContentBlock[]): stri
   return `${oneLine(lines[0]!, 160)}${more}`;
 }
 
+/** Dollars as every CLI surface prints them. */
+export function formatCost(usd: number): string {
+  return `$${usd.toFixed(4)}`;
+}
+
 /** Renders one event; null for events a person need not see (usage deltas, routine status changes). */
 export function renderEvent(frame: ServerEnvelope, style: Style): string | null {
   switch (frame.type) {
@@ -44,7 +49,9 @@ export function renderEvent(frame: ServerEnvelope, style: Style): string | null 
       return style.dim(`(${frame.payload.message})`);
     case "result": {
       const p = frame.payload;
-      const cost = `$${p.total_cost_usd.toFixed(4)}`;
+      // The session's cost as the platform metered it (what `sessions get` shows); Claude Code's
+      // own estimate only for events stored before the session stamped its figure on them.
+      const cost = `${formatCost(p.session_cost_usd ?? p.total_cost_usd)}${p.cost_simulated ? " (simulated)" : ""}`;
       // A failed turn's summary is often an internal diagnostic; the subtype says what happened.
       return p.success
         ? style.green(`✓ done · ${p.num_turns} turn${p.num_turns === 1 ? "" : "s"} · ${cost}`)

@@ -70,12 +70,16 @@ const status: Command = {
     } catch (error) {
       // Not an error for this question: an unregistered caller simply has no credential.
       if (!isAiSessionsError(error, "not_registered")) throw error;
-      answer = { registered: false, has_credentials: false, credential_type: null, created_at: null };
+      answer = { registered: false, has_credentials: false, credential_type: null, created_at: null, simulated_model: false };
     }
+    // The platform says its model is simulated (the offline demo): a stored key is then its placeholder.
+    const demo = answer.simulated_model
+      ? `\nOffline demo: the model is simulated and accepts any key${answer.has_credentials ? " (the stored one is a placeholder)" : ""}; its answers and costs are invented.`
+      : "";
     ctx.out.result(answer, () => {
       if (!answer.registered) return `Not registered yet; no Claude credential. Run: ${PROGRAM} auth claude set-key`;
-      if (!answer.has_credentials) return `No Claude credential stored. Run: ${PROGRAM} auth claude set-key (or login)`;
-      return `Claude credential: ${answer.credential_type === "api_key" ? "API key" : "OAuth token"} (stored ${answer.created_at})`;
+      if (!answer.has_credentials) return `No Claude credential stored. Run: ${PROGRAM} auth claude set-key (or login)${demo}`;
+      return `Claude credential: ${answer.credential_type === "api_key" ? "API key" : "OAuth token"} (stored ${answer.created_at})${demo}`;
     });
   },
 };

@@ -3,6 +3,7 @@ import { intOption, expectPositionals, stringOption, UsageError } from "../args.
 import { runSessionView } from "../chat/session-view.ts";
 import type { Command } from "../command.ts";
 import { PROGRAM } from "../help.ts";
+import { permissionModeName } from "../../client-core/permission-modes.ts";
 import { EXIT } from "../output.ts";
 import { ensureRegistered } from "../registration.ts";
 import { SESSION_OPTIONS, sessionBody } from "./sessions.ts";
@@ -23,7 +24,9 @@ const chat: Command = {
     const session = await ctx.client.sessions.create(sessionBody(values));
     const { style } = ctx;
     ctx.io.stdout.write(
-      `${style.bold(`Session ${session.id}`)} ${style.dim(`· ${session.profile.permission_mode}${session.profile.model ? ` · ${session.profile.model}` : ""}`)}\n`,
+      `${style.bold(`Session ${session.id}`)} ${style.dim(
+        `· ${permissionModeName(session.profile.permission_mode)}${session.profile.model ? ` · ${session.profile.model}` : ""}${session.usage.simulated ? " · simulated model (offline demo): costs are invented" : ""}`,
+      )}\n`,
     );
     const initialPrompt = positionals.join(" ").trim();
     return runSessionView(ctx, { sessionId: session.id, interactive: true, ...(initialPrompt ? { initialPrompt } : {}) });

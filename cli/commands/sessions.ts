@@ -4,7 +4,8 @@ import { SessionStatus } from "../../schemas/events.ts";
 import type { Session, SessionSummary, StoredEnvelope } from "../../sdk/index.ts";
 import { expectPositionals, intOption, stringOption, UsageError, type ParsedCommand } from "../args.ts";
 import type { Command } from "../command.ts";
-import { renderEvent } from "../chat/render.ts";
+import { formatCost, renderEvent } from "../chat/render.ts";
+import { permissionModeDescription, permissionModeName } from "../../client-core/permission-modes.ts";
 import { shortTime, table } from "../table.ts";
 
 /** The session state as one word, with `!` when it waits for the user and `(dormant)` when asleep. */
@@ -53,9 +54,9 @@ function describeSession(s: Session): string {
     `id:          ${s.id}${s.name ? `  (${s.name})` : ""}`,
     `state:       ${s.status} · ${stateLabel(s)}`,
     `created:     ${s.created_at}${s.started_at ? ` · started ${s.started_at}` : ""}`,
-    `mode:        ${s.profile.permission_mode}${s.profile.model ? ` · model ${s.profile.model}` : ""}`,
+    `mode:        ${permissionModeName(s.profile.permission_mode)} (${permissionModeDescription(s.profile.permission_mode)})${s.profile.model ? ` · model ${s.profile.model}` : ""}`,
     `allowed:     ${s.profile.allowed_tools.join(", ") || "-"}`,
-    `usage:       ${s.usage.turns} turns · ${s.usage.input_tokens} in / ${s.usage.output_tokens} out tokens · $${s.usage.cost_usd.toFixed(4)} · ${Math.round(s.usage.runtime_seconds)} s`,
+    `usage:       ${s.usage.turns} turns · ${s.usage.input_tokens} in / ${s.usage.output_tokens} out tokens · ${formatCost(s.usage.cost_usd)}${s.usage.simulated ? " (simulated: the offline demo's model invents tokens and costs)" : ""} · ${Math.round(s.usage.runtime_seconds)} s`,
   ];
   if (s.terminated_at) lines.push(`ended:       ${s.terminated_at} · ${s.end_reason ?? "?"}${s.end_detail ? ` (${s.end_detail})` : ""}`);
   if (s.error_message) lines.push(`error:       ${s.error_message}`);
@@ -161,7 +162,7 @@ const create: Command = {
     expectPositionals(positionals, []);
     const prompt = stringOption(values, "prompt");
     const session = await ctx.client.sessions.create({ ...sessionBody(values), ...(prompt ? { initial_prompt: prompt } : {}) });
-    ctx.out.result({ session }, () => `Session ${session.id} created (${session.profile.permission_mode}).`);
+    ctx.out.result({ session }, () => `Session ${session.id} created (${permissionModeName(session.profile.permission_mode)}).`);
   },
 };
 

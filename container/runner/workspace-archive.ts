@@ -16,6 +16,7 @@ import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.
 import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
 import { downloadTo, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
+import { treeFingerprint } from "./tree-fingerprint.ts";
 
 export type ArchiveRequest = Extract<PlatformToRunner, { type: "archive" | "restore" }>;
 
@@ -46,11 +47,23 @@ export function claudeConfigDirOf(agentEnv: Record<string, string>): string {
   return agentEnv["CLAUDE_CONFIG_DIR"] || path.join(agentEnv["HOME"] || os.homedir(), ".claude");
 }
 
+/** Where a signed URL points (its path names the blob; the query only signs it). */
+function placeOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
 /** Runs archives and restores, one at a time per transfer id. */
 export class WorkspaceArchive {
   #opts: WorkspaceArchiveOptions;
   #running = new Set<string>();
   #unsent: ArchiveResultFrame[] = [];
+  /**
+   * The archive last uploaded: where it lives (the signed URL's path, which names the
+   * blob) and the fingerprint of the trees it holds. An archive of unchanged trees to the same
+   * place is already there: it is not made again.
+   */
+  #last: { place: string; fingerprint: string; size: number } | null = null;
 
   constructor(opts: WorkspaceArchiveOptions) {
     this.#opts = opts;
@@ -98,7 +111,25 @@ export class WorkspaceArchive {
     return [...names].map((name) => path.join("projects", name)).filter((rel) => existsSync(path.join(claudeConfigDir, rel)));
   }
 
+  /** The trees an archive holds: the workspace and its conversation store. */
+  async #fingerprint(): Promise<string> {
+    const { workspaceDir, claudeConfigDir } = this.#opts;
+    return treeFingerprint([workspaceDir, ...(await this.#conversationDirs()).map((rel) => path.join(claudeConfigDir, rel))]);
+  }
+
   async #archive(url: string, file: string): Promise<number> {
+    const place = placeOf(url);
+    const fingerprint = await this.#fingerprint();
+    if (this.#last && this.#last.place === place && this.#last.fingerprint === fingerprint) {
+      this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: this.#last.size });
+      return this.#last.size;
+    }
+    const size = await this.#pack(url, file);
+    this.#last = { place, fingerprint, size };
+    return size;
+  }
+
+  async #pack(url: string, file: string): Promise<number> {
     const { workspaceDir, claudeConfigDir } = this.#opts;
     const conversations = await this.#conversationDirs();
     const args = [
@@ -149,6 +180,8 @@ export class WorkspaceArchive {
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+    // Not remembered as the last archive: files that were here before the restore are on disk
+    // but not in the blob, so the next checkpoint must upload.
     return size;
   }
 

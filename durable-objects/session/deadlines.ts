@@ -5,6 +5,7 @@
 import type { EndReason } from "../../schemas/events.ts";
 import type { SessionTimers } from "../../platform/config.ts";
 import type { PendingRequest, SessionState } from "./session-state.ts";
+import { wakeUnderWay } from "./sandbox-loss.ts";
 
 /** One thing that happens at `at` (epoch ms) unless the state changes first. */
 export type Deadline =
@@ -30,8 +31,9 @@ export function endOfLife(state: SessionState, timers: SessionTimers): number {
 export function deadlinesOf(state: SessionState, timers: SessionTimers): Deadline[] {
   if (state.status === "ended") return [{ at: Date.parse(state.terminatedAt!) + timers.retention * 1000, kind: "purge" }];
   const list: Deadline[] = [{ at: endOfLife(state, timers), kind: "max_duration" }];
-  // A dormant session has no sandbox on purpose: no runner to check on, no heartbeat to expect.
-  if (state.runnerCheckAt !== null && !state.dormant) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
+  // A dormant session has no sandbox on purpose: no runner to check on, no heartbeat to expect;
+  // unless it is waking, when the sandbox it asked for can be lost (sandbox-loss.ts).
+  if (state.runnerCheckAt !== null && (!state.dormant || wakeUnderWay(state))) list.push({ at: state.runnerCheckAt, kind: "runner_check" });
   if (state.status === "starting") list.push({ at: Date.parse(state.createdAt) + timers.startupTimeout * 1000, kind: "startup_timeout" });
   else if (state.lastHeartbeatAt !== null && !state.dormant)
     list.push({ at: state.lastHeartbeatAt + timers.heartbeatStale * 1000, kind: "heartbeat_stale" });

@@ -84,7 +84,15 @@ export function addUsage(state: SessionState, usage: ModelUsage): Effect[] {
   state.usage.cache_creation_input_tokens += usage.cache_creation_input_tokens;
   state.usage.cache_read_input_tokens += usage.cache_read_input_tokens;
   state.usage.cost_usd = Math.round((state.usage.cost_usd + usage.cost_usd) * 1e6) / 1e6;
-  const effects: Effect[] = [{ kind: "emit", event: { type: "usage_delta", payload: { ...usage, total_cost_usd: state.usage.cost_usd } } }];
+  const effects: Effect[] = [
+    {
+      kind: "emit",
+      event: {
+        type: "usage_delta",
+        payload: { ...usage, total_cost_usd: state.usage.cost_usd, simulated: state.usage.simulated ?? false },
+      },
+    },
+  ];
   const budget = state.init.settings.max_budget_usd;
   if (budget !== null && state.usage.cost_usd >= budget && state.status !== "ended") {
     effects.push({ kind: "end", reason: "completed", detail: `max_budget_usd exceeded ($${state.usage.cost_usd} of $${budget})` });

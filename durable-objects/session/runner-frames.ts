@@ -10,6 +10,7 @@
 import type { AgentEventBody } from "../../schemas/events.ts";
 import { RunnerToPlatform } from "../../schemas/runner.ts";
 import type { Effect } from "./effects.ts";
+import { stampAgentEvent } from "./event-stamps.ts";
 import type { SessionState } from "./session-state.ts";
 import { dropInflight, requeueInflight } from "./turn-queue.ts";
 
@@ -41,7 +42,8 @@ export function greetRunner(state: SessionState, frame: Frame<"hello">, now: Dat
 /**
  * The new events of an `event` or `events` frame, to store in order; replays at or below the last
  * stored `rseq` are skipped. A finished turn (`result`) is counted, and its subtype returned so the
- * DO can check the session's limits once the frame is stored and acknowledged.
+ * DO can check the session's limits once the frame is stored and acknowledged. Each event is
+ * stamped with what the session knows (event-stamps.ts).
  */
 export function ingestEvents(state: SessionState, items: Frame<"event">[]): { events: AgentEventBody[]; results: string[] } {
   const events: AgentEventBody[] = [];
@@ -54,7 +56,7 @@ export function ingestEvents(state: SessionState, items: Frame<"event">[]): { ev
       state.turnsFinished += 1;
       results.push(item.event.payload.subtype);
     }
-    events.push(item.event);
+    events.push(stampAgentEvent(state, item.event));
   }
   return { events, results };
 }

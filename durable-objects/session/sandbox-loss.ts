@@ -22,7 +22,7 @@ export const RUNNER_EXIT_CHECK_MS = 3_000;
  * its alarm). The heartbeat clock restarts too: the restart, not the runner, was silent.
  */
 export function noticeMissingRunner(state: SessionState, runnerSocketOpen: boolean, now: number): boolean {
-  if (state.status === "ended" || state.dormant || runnerSocketOpen) return false;
+  if (state.status === "ended" || (state.dormant && !wakeUnderWay(state)) || runnerSocketOpen) return false;
   if (state.runnerCheckAt !== null || state.runnerTokenHash === null) return false;
   state.runnerCheckAt = now + RUNNER_EXIT_CHECK_MS;
   if (state.lastHeartbeatAt !== null) state.lastHeartbeatAt = now;
@@ -34,7 +34,10 @@ export function noticeMissingRunner(state: SessionState, runnerSocketOpen: boole
  * Questions and approvals the old agent asked cannot be answered any more (its turn restarts).
  */
 export function resumeLostSandbox(state: SessionState): Effect[] {
-  if (state.status === "ended" || state.dormant) return [];
+  if (state.status === "ended") return [];
+  // A sleeping session was waking (its sandbox starting, or restoring the archive) when the
+  // sandbox went: start the wake again, from the same archive.
+  if (state.dormant) return wakeUnderWay(state) ? rewake(state) : [];
   const effects: Effect[] = [];
   for (const pending of [...state.pending]) effects.push(...cancelAsk(state, pending.requestId));
   const from = state.archive ? `the checkpoint of ${state.archive.at}` : "a fresh workspace (no turn had finished yet)";
@@ -47,4 +50,24 @@ export function resumeLostSandbox(state: SessionState): Effect[] {
   state.runnerCheckAt = null;
   state.lastHeartbeatAt = null;
   return [...effects, ...wake(state)];
+}
+
+/**
+ * Whether a sleeping session is waking: a sandbox was asked for (`waking`) or is restoring the
+ * archive (`restoring`). Its sandbox can be lost like an awake one's (issue 14: a restart during a
+ * restore left the woken prompt waiting for a restore that would never report, then dropped the
+ * conversation on the step's timeout).
+ */
+export function wakeUnderWay(state: SessionState): boolean {
+  const phase = state.hibernation?.phase;
+  return state.dormant && (phase === "waking" || phase === "restoring");
+}
+
+/** The sandbox of a waking session was lost: wake again (a new sandbox, the same archive, the prompts still queued). */
+function rewake(state: SessionState): Effect[] {
+  const message = "The sandbox was lost while the session was waking (its host restarted); waking it again from its archive.";
+  state.hibernation = null;
+  state.runnerCheckAt = null;
+  state.lastHeartbeatAt = null;
+  return [{ kind: "emit", event: { type: "system", payload: { subtype: "sandbox_lost", message } } }, ...wake(state)];
 }

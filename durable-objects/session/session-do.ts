@@ -20,7 +20,7 @@ import type { EndReason, StoredEnvelope } from "../../schemas/events.ts";
 import type { DownloadTicket, UploadCompleted, UploadRequest, UploadTicket } from "../../schemas/files.ts";
 import type { ProfileSettings } from "../../schemas/profile.ts";
 import type { Session } from "../../schemas/session.ts";
-import { sessionTimers } from "../../platform/config.ts";
+import { modelSimulated, sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { deleteSessionRow } from "../../platform/db/sessions.ts";
 import {
@@ -54,6 +54,7 @@ import { ModelCallLedger } from "./model-calls.ts";
 import { agentExited, decodeRunnerFrame, greetRunner, ingestEvents } from "./runner-frames.ts";
 import { RUNNER_EXIT_CHECK_MS } from "./sandbox-loss.ts";
 import { SessionHost } from "./session-host.ts";
+import { nameFromPrompt } from "./session-name.ts";
 import { initialState, toRecord } from "./session-state.ts";
 import { bearerToken, tokenMatches } from "./tokens.ts";
 import { admitPrompt, enqueuePrompt, interruptTurn, onTurnState, PROMPTS_PER_MINUTE } from "./turn-queue.ts";
@@ -69,6 +70,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
   async create(init: SessionInit): Promise<Session> {
     if (this.state) return toRecord(this.state);
     const state = initialState(init, new Date());
+    state.usage.simulated = modelSimulated(this.env);
     this.state = state;
     this.commit();
     this.emit(statusEvent(this.state!));
@@ -298,9 +300,12 @@ export class SessionDO extends SessionHost implements SessionRpc {
 
   /** Stores a prompt as a `user` event and queues it for the agent (turn-queue.ts). */
   private acceptPrompt(text: string): void {
-    const effects = enqueuePrompt(this.state!, { id: newId(), text }, this.runnerSocket() !== null);
+    const state = this.state!;
+    const named = state.init.name === null && (state.init.name = nameFromPrompt(text)) !== null;
+    const effects = enqueuePrompt(state, { id: newId(), text }, this.runnerSocket() !== null);
     void this.perform(effects); // only events: they are stored before the state commits
     this.commit();
+    if (named) this.ctx.waitUntil(this.syncIndex()); // the list shows the new name
   }
 
   /** Carries out a client's answer to an ask (pending-asks.ts), or tells that client why it was refused. */

@@ -32,6 +32,8 @@ export abstract class SessionHost extends DurableObject<Env> {
   protected readonly store: StateStore;
   protected state: SessionState | null;
   #log: EventLog | null = null;
+  /** A sandbox stop for hibernation under way: a start waits for it (startSandbox). */
+  #stopping: Promise<void> | null = null;
   /** Uploads and downloads (file-transfer.ts). */
   protected readonly files: FileTransfers;
   /** Going dormant and waking up (hibernation.ts). */
@@ -99,6 +101,10 @@ export abstract class SessionHost extends DurableObject<Env> {
 
   /** Mints the sandbox's tokens and starts the runner. */
   protected async startSandbox(): Promise<void> {
+    // A prompt that arrives while the sandbox is being stopped for hibernation wakes the session
+    // at once: the start must follow the stop, or the host finds the old runner still running,
+    // starts nothing, and the prompt waits for a runner that never comes (issue 14).
+    await this.#stopping;
     const state = this.state!;
     const runnerToken = mintToken("rt");
     const gatewayToken = mintToken("gt");
@@ -245,7 +251,7 @@ export abstract class SessionHost extends DurableObject<Env> {
       safeClose(ws, 1000, "session hibernating");
     }
     await this.scheduleAlarm();
-    await sandboxFor(this.env, state.init.id)
+    const stopping = sandboxFor(this.env, state.init.id)
       .stop()
       .catch((error: unknown) =>
         console.error(
@@ -253,6 +259,9 @@ export abstract class SessionHost extends DurableObject<Env> {
           error instanceof Error ? error.message : error,
         ),
       );
+    this.#stopping = stopping;
+    await stopping;
+    if (this.#stopping === stopping) this.#stopping = null;
   }
 
   /** Mirrors the listing fields into D1, where GET /v1/sessions reads them. */

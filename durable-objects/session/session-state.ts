@@ -97,6 +97,7 @@ export const NO_USAGE: SessionState["usage"] = {
   cache_creation_input_tokens: 0,
   cache_read_input_tokens: 0,
   cost_usd: 0,
+  simulated: false,
   turns: 0,
 };
 
@@ -210,13 +211,19 @@ export function toRecord(state: SessionState, now = Date.now()): Session {
     // Redacted again here: states stored before secrets were sealed hold them in clear.
     profile: redactSecrets(state.init.settings),
     forked_from_session_id: state.init.forkOf?.sessionId ?? null,
-    usage: { ...state.usage, runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10) },
+    // States stored before `simulated` existed lack it.
+    usage: {
+      ...state.usage,
+      simulated: state.usage.simulated ?? false,
+      runtime_seconds: started === null ? 0 : Math.max(0, Math.round((ended - started) / 100) / 10),
+    },
   };
 }
 
 /** The fields the D1 session index mirrors (platform/db/sessions.ts `updateSessionIndex`). */
 export function indexFields(state: SessionState): SessionIndexFields {
   return {
+    name: state.init.name,
     status: state.status,
     ui_state: state.uiState,
     needs_attention: state.needsAttention,

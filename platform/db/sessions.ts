@@ -71,6 +71,8 @@ export function findLiveByIdempotentKey(db: D1Database, userId: string, key: str
 
 /** The listing fields the session's Durable Object mirrors into the index on every change. */
 export interface SessionIndexFields {
+  /** Set by the first prompt when the session was created without one (durable-objects/session/session-name.ts). */
+  name: string | null;
   status: SessionRow["status"];
   ui_state: SessionRow["ui_state"];
   needs_attention: boolean;
@@ -88,10 +90,11 @@ export interface SessionIndexFields {
 export async function updateSessionIndex(db: D1Database, id: string, f: SessionIndexFields): Promise<void> {
   await db
     .prepare(
-      `UPDATE sessions SET status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
+      `UPDATE sessions SET name = ?, status = ?, ui_state = ?, needs_attention = ?, dormant = ?, terminated_at = ?, end_reason = ?,
          started_at = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, exit_code = ? WHERE id = ?`,
     )
     .bind(
+      f.name,
       f.status,
       f.ui_state,
       f.needs_attention ? 1 : 0,

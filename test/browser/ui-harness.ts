@@ -15,8 +15,6 @@ export interface UserPage {
   token: string;
   /** Script alerts the page opened: agent output must never open one. */
   alerts: string[];
-  /** The answer given to the next `prompt()` dialog (the Download button asks for a path). */
-  promptAnswer: string;
 }
 
 /** The desktop viewport the screenshots are taken at. */
@@ -26,10 +24,11 @@ export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height:
 export async function openPage(browser: Browser, options: BrowserContextOptions = DESKTOP): Promise<Omit<UserPage, "token">> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
-  const user = { page, context, alerts: [] as string[], promptAnswer: "" };
+  const user = { page, context, alerts: [] as string[] };
   page.on("dialog", (dialog) => {
     if (dialog.type() === "alert") user.alerts.push(dialog.message());
-    void (dialog.type() === "prompt" ? dialog.accept(user.promptAnswer) : dialog.accept());
+    // No view asks with a native prompt (the Download button opens an in-page picker): confirm() is accepted.
+    void dialog.accept();
   });
   return user;
 }
@@ -37,7 +36,6 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
 /** A new user, registered with a Claude key, signed in through a `#token=` link on a page of its own. */
 export async function signedInPage(browser: Browser, base: string, options: BrowserContextOptions = DESKTOP): Promise<UserPage> {
   const token = await readyUser(base);
-  // The same object the dialog handler reads `promptAnswer` from (a spread copy would not be).
   const user: UserPage = Object.assign(await openPage(browser, options), { token });
   await user.page.goto(`${base}/#token=${encodeURIComponent(token)}`);
   await user.page.waitForSelector("[data-testid=session-list]");

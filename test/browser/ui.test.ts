@@ -288,16 +288,15 @@ describe("the web UI", () => {
     await send(page, '[[scenario:write path=findings.md content="# Findings\\nhost web-01 is clean\\n"]]');
     await atLeast(page, "[data-testid=turn-result]", 2);
     const download = page.waitForEvent("download");
-    await page.click("[data-testid=tool-card][data-tool=Write] summary");
-    await page.click("[data-testid=tool-download]");
+    await page.click("[data-testid=tool-card][data-tool=Write] [data-testid=tool-download]");
     const file = await download;
     expect(file.suggestedFilename()).toBe("findings.md");
     expect(readFileSync((await file.path())!, "utf8")).toBe("# Findings\nhost web-01 is clean\n");
 
-    // And any path through the header's Download button.
-    u.promptAnswer = "/workspace/uploads/notes.txt";
+    // And any path through the header's Download button: its picker lists the uploaded file too.
     const second = page.waitForEvent("download");
     await page.click("[data-testid=download]");
+    await page.click("[data-testid=download-file]:has-text('uploads/notes.txt')");
     expect(readFileSync((await (await second).path())!, "utf8")).toBe("indicator: 45.33.32.156\n");
   });
 

@@ -11,7 +11,7 @@ import { SeqTracker } from "../../client-core/seq-tracker.ts";
 const BASE = "http://platform.test";
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-const STATUS = { has_credentials: true, credential_type: "api_key", created_at: "2026-01-01T00:00:00.000Z" };
+const STATUS = { has_credentials: true, credential_type: "api_key", created_at: "2026-01-01T00:00:00.000Z", simulated_model: false };
 
 /** A fetch that answers from a script, recording each call. */
 function scriptedFetch(...answers: (Response | Error)[]) {

@@ -114,6 +114,7 @@ describe("identity", () => {
       has_credentials: false,
       credential_type: null,
       created_at: null,
+      simulated_model: false,
     });
     const profiles = (await call("GET", "/v1/profiles", { token: statusFirst })).body.profiles;
     expect(profiles.map((p: any) => p.name)).toEqual(["Default", "Full Permissions"]);

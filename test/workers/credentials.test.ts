@@ -11,6 +11,7 @@ describe("Claude API key", () => {
       has_credentials: false,
       credential_type: null,
       created_at: null,
+      simulated_model: false,
     });
 
     const stored = await call("POST", "/v1/auth/claude/apikey", { token, body: { api_key: API_KEY } });
@@ -18,7 +19,12 @@ describe("Claude API key", () => {
     expect(JSON.stringify(stored.body)).not.toContain("SECRET-VALUE");
 
     const status = await call("GET", "/v1/auth/claude/status", { token });
-    expect(status.body).toEqual({ has_credentials: true, credential_type: "api_key", created_at: expect.any(String) });
+    expect(status.body).toEqual({
+      has_credentials: true,
+      credential_type: "api_key",
+      created_at: expect.any(String),
+      simulated_model: false,
+    });
     expect(JSON.stringify(status.body)).not.toContain("SECRET-VALUE");
 
     const row = await env.DB.prepare("SELECT * FROM claude_credentials WHERE user_id = ?").bind(user.sub).first<Record<string, string>>();

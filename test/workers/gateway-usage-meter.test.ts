@@ -267,6 +267,35 @@ describe("metered body", () => {
     expect(await metered.usage).toBeNull();
   });
 
+  it("holds the answer's closing bytes until the call is settled, so the turn cannot end before its cost is recorded", async () => {
+    const data = bytes(RECORDED_SSE);
+    const deltaAt = RECORDED_SSE.indexOf("event: message_delta");
+    const { stream } = source([data.slice(0, deltaAt), data.slice(deltaAt)]);
+    let release!: () => void;
+    const settled: (MeteredCall | null)[] = [];
+    const metered = meteredBody(stream, new UsageMeter("sse"), (call) => {
+      settled.push(call);
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    const reader = metered.body.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value, { stream: true });
+    expect(received).not.toContain("message_delta");
+    // The rest (message_delta, message_stop) comes only once the settlement has been made.
+    let released = false;
+    const rest = reader.read().then((chunk) => ({ chunk, afterRelease: released }));
+    await expect.poll(() => settled.length).toBe(1);
+    expect(settled[0]).toEqual(EXPECTED);
+    released = true;
+    release();
+    const { chunk, afterRelease } = await rest;
+    expect(afterRelease).toBe(true);
+    received += decoder.decode(chunk.value);
+    expect(received).toBe(RECORDED_SSE);
+    expect((await reader.read()).done).toBe(true);
+    expect(await metered.usage).toEqual(EXPECTED);
+  });
+
   it("cancels the source when the client goes away, and still reports what it saw", async () => {
     const data = bytes(RECORDED_SSE);
     const startEnd = RECORDED_SSE.indexOf("event: content_block_start");

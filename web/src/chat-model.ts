@@ -60,7 +60,9 @@ export type Item =
       subtype: string;
       summary: string;
       turns: number;
-      cost: number;
+      /** The session's metered cost when the turn ended (null in events stored before the session stamped it). */
+      cost: number | null;
+      simulated: boolean;
     }
   | { kind: "end"; key: string; seq: number; sig: string; reason: string; detail: string | null };
 
@@ -75,7 +77,10 @@ export interface Derived {
   status: SessionStatusPayload | null;
   /** Key of the oldest request still pending (the "message queued" button scrolls to it). */
   firstPending: string | null;
+  /** The session's cost as the platform metered it (the record's `usage.cost_usd`), after the newest event that says. */
   costUsd: number;
+  /** Whether the events say the model is simulated (the offline demo): its costs are invented. */
+  simulated: boolean;
   running: boolean;
 }
 
@@ -95,6 +100,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
   const pending = new Map<string, Extract<Item, { kind: "approval" | "question" }>>();
   let status: SessionStatusPayload | null = null;
   let costUsd = 0;
+  let simulated = false;
   const queued: Extract<Item, { kind: "notice" }>[] = [];
   const seenModels = new Set<string>();
 
@@ -204,6 +210,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
         } else if (p.subtype === "init") {
           // Claude Code announces itself at every turn; show it when it first starts or the model changes.
           const model = typeof p["model"] === "string" ? p["model"] : "";
+          if (p["model_simulated"] === true) simulated = true;
           if (seenModels.has(model)) break;
           seenModels.add(model);
           items.push({
@@ -212,7 +219,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
             seq: e.seq,
             sig: "",
             subtype: p.subtype,
-            text: p.message || "Agent started",
+            text: `${p.message || "Agent started"}${p["model_simulated"] === true ? " · simulated model (offline demo): answers and costs are invented" : ""}`,
             tone: "muted",
             jump: null,
           });
@@ -240,8 +247,12 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
           subtype: e.payload.subtype,
           summary: e.payload.summary,
           turns: e.payload.num_turns,
-          cost: e.payload.total_cost_usd,
+          cost: e.payload.session_cost_usd ?? null,
+          simulated: e.payload.cost_simulated ?? false,
         });
+        // The session's figure, not Claude Code's own estimate (which events stored before it existed lack).
+        if (e.payload.session_cost_usd !== undefined) costUsd = e.payload.session_cost_usd;
+        if (e.payload.cost_simulated) simulated = true;
         for (const tool of tools.values()) tool.waiting = false;
         break;
       case "session_status":
@@ -253,7 +264,9 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
         items.push({ kind: "end", key: `s${e.seq}`, seq: e.seq, sig: "", reason: e.payload.reason, detail: e.payload.detail });
         break;
       case "usage_delta":
-        costUsd += e.payload.cost_usd;
+        // The running total when the event carries it; a sum of the deltas for events stored before.
+        costUsd = e.payload.total_cost_usd ?? costUsd + e.payload.cost_usd;
+        if (e.payload.simulated) simulated = true;
         break;
     }
   }
@@ -284,7 +297,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
   for (const notice of queued) notice.jump = firstPending;
 
   for (const item of items) item.sig = signature(item);
-  return { items, status, firstPending, costUsd, running: status?.ui_state === "Running" };
+  return { items, status, firstPending, costUsd, simulated, running: status?.ui_state === "Running" };
 }
 
 function signature(item: Item): string {

@@ -66,7 +66,12 @@ export class UsageMeter {
     }
   }
 
-  /** The usage seen once the answer ended (or was cut off); null when it carried none. */
+  /** Whether the answer's final counts (`message_delta`) have passed: only its closing bytes follow. */
+  get counted(): boolean {
+    return this.#ended;
+  }
+
+  /** The usage seen once the answer ended (or was cut off); null when it carried none. Call once. */
   finish(): MeteredCall | null {
     if (this.#broken) return null;
     try {

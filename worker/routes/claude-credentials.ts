@@ -19,7 +19,7 @@ import {
   newPkcePair,
   splitPastedCode,
 } from "../auth/oauth-pkce.ts";
-import { readConfig } from "../../platform/config.ts";
+import { modelSimulated, readConfig } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import { keyringFrom } from "../../platform/crypto/sealed-box.ts";
 import { credentialInfo, deleteCredential, storeCredential } from "../../platform/db/credentials.ts";
@@ -162,6 +162,7 @@ export function claudeCredentialRoutes(app: Hono<AppEnv>): void {
         has_credentials: info !== null,
         credential_type: info?.credential_type ?? null,
         created_at: info?.created_at ?? null,
+        simulated_model: modelSimulated(c.env),
       });
     },
   );

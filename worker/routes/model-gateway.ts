@@ -76,17 +76,18 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
 
   // From here the call holds a budget reservation and a concurrency slot: every way out settles it.
   // An unmetered answer (a refusal, an upstream error, count_tokens) settles before it is sent,
-  // so the caller's next call finds the slot free; a metered one when its stream has ended.
+  // so the caller's next call finds the slot free; a metered one as its answer ends, before the
+  // answer's last bytes are passed on (metered-stream.ts).
+  // Only an org session's calls count in an org's hourly usage: others skip that write.
+  const orgDb = admission.orgId ? c.env.DB : null;
+  const settleWith = (call: MeteredCall | null) => settle(session, sessionId, admission.callId, call, orgDb);
   let forwarded: Forwarded | null = null;
   try {
-    forwarded = await forward(c, sessionId, path, admission, prefetched);
+    forwarded = await forward(c, sessionId, path, admission, prefetched, settleWith);
     return forwarded.response;
   } finally {
-    // Only an org session's calls count in an org's hourly usage: others skip that write.
-    const orgDb = admission.orgId ? c.env.DB : null;
-    const settling = settle(session, sessionId, admission.callId, forwarded?.usage ?? null, orgDb);
-    if (forwarded?.usage) c.executionCtx.waitUntil(settling);
-    else await settling;
+    if (forwarded?.usage) c.executionCtx.waitUntil(forwarded.usage);
+    else await settleWith(null);
   }
 }
 
@@ -105,6 +106,7 @@ async function forward(
   path: string,
   admission: Extract<ModelAdmission, { allowed: true }>,
   prefetched: PrefetchedCredential | null,
+  settle: (call: MeteredCall | null) => Promise<void>,
 ): Promise<Forwarded> {
   const body = cappedGatewayBody(c.req.raw);
   if (!body) return unmetered(tooLarge());
@@ -138,7 +140,7 @@ async function forward(
   const init = { status: upstream.status, statusText: upstream.statusText, headers: clientHeaders(upstream.headers) };
   if (path !== METERED_PATH || !upstream.ok || !upstream.body) return unmetered(new Response(upstream.body, init));
   const format = (upstream.headers.get("content-type") ?? "").includes("text/event-stream") ? "sse" : "json";
-  const metered = meteredBody(upstream.body, new UsageMeter(format));
+  const metered = meteredBody(upstream.body, new UsageMeter(format), settle);
   return { response: new Response(metered.body, init), usage: metered.usage };
 }
 
@@ -149,10 +151,9 @@ async function settle(
   session: SessionStub,
   sessionId: string,
   callId: string,
-  usage: Promise<MeteredCall | null> | null,
+  call: MeteredCall | null,
   orgDb: D1Database | null,
 ): Promise<void> {
-  const call = usage ? await usage : null;
   const report = call ? usageReport(call) : null;
   try {
     await session.settleModelCall(callId, report);

@@ -55,7 +55,13 @@ describe("non-interactive commands", () => {
     const before = await cli(token, ["auth", "claude", "status", "--json"]);
     expect(before.code).toBe(0);
     // The credential routes register the caller on the way (as the product's client expects).
-    expect(JSON.parse(before.stdout)).toEqual({ registered: true, has_credentials: false, credential_type: null, created_at: null });
+    expect(JSON.parse(before.stdout)).toEqual({
+      registered: true,
+      has_credentials: false,
+      credential_type: null,
+      created_at: null,
+      simulated_model: true,
+    });
     expect((await cli(token, ["auth", "claude", "status"])).stdout).toContain("No Claude credential stored");
 
     const bad = await cli(token, ["auth", "claude", "set-key", "--json"], "not-a-key\n");
@@ -66,7 +72,9 @@ describe("non-interactive commands", () => {
     expect(stored).toMatchObject({ code: 0, stdout: "API key stored. Sessions now run with it.\n" });
     const after = await cli(token, ["--json", "auth", "claude", "status"]);
     expect(JSON.parse(after.stdout)).toMatchObject({ registered: true, has_credentials: true, credential_type: "api_key" });
-    expect((await cli(token, ["auth", "claude", "status"])).stdout).toMatch(/^Claude credential: API key \(stored .+\)\n$/);
+    expect((await cli(token, ["auth", "claude", "status"])).stdout).toMatch(
+      /^Claude credential: API key \(stored .+\)\nOffline demo: the model is simulated and accepts any key \(the stored one is a placeholder\); its answers and costs are invented\.\n$/,
+    );
 
     const empty = await cli(token, ["sessions", "list", "--json"]);
     expect(empty.code).toBe(0);
@@ -174,8 +182,10 @@ describe("chat in a real terminal", () => {
       { encoding: "utf8" },
     );
     expect(started.status, started.stderr).toBe(0);
-    const banner = await untilScreen((s) => /Session (\S+) · acceptEdits/.test(s) && s.includes("\n> "), "the chat prompt");
-    const sessionId = /Session (\S+) · acceptEdits/.exec(banner)![1]!;
+    // The mode by its readable name, and the demo's model said to be simulated.
+    const banner = await untilScreen((s) => /Session (\S+) · Accept edits/.test(s) && s.includes("\n> "), "the chat prompt");
+    const sessionId = /Session (\S+) · Accept edits/.exec(banner)![1]!;
+    expect(banner).toContain("simulated model (offline demo)");
 
     keys("-l", '[[scenario:bash command="touch cli-approved.txt && echo approved-in-terminal"]]');
     keys("Enter");
@@ -190,6 +200,12 @@ describe("chat in a real terminal", () => {
     expect(done).toContain("⎿ approved-in-terminal");
     expect(done).toContain("Ran `touch cli-approved.txt && echo approved-in-terminal`");
     expect(existsSync(path.join(platform.sandbox.root, sessionId, "workspace", "cli-approved.txt"))).toBe(true);
+    // The footer's cost is the session's, as `sessions get` shows it (issue 14: $0.2773 vs $0.3466), labelled simulated.
+    const footer = /✓ done · \d+ turns? · (\$\d+\.\d{4}) \(simulated\)/.exec(done);
+    expect(footer, done).not.toBeNull();
+    const described = (await cli(token, ["sessions", "get", sessionId])).stdout;
+    expect(described).toContain(`· ${footer![1]} (simulated`);
+    expect(described).toMatch(/mode: +Accept edits \(/);
 
     // A question: numbered options, answered by number.
     keys("-l", '[[scenario:ask question="Which colour?" options="red|blue"]]');

@@ -100,10 +100,12 @@ describe("REST", () => {
     expect(Object.keys((await client.openapi()).paths)).toContain("/v1/sessions");
 
     // The credential routes register the caller on the way (the product's client never registers first).
-    expect(await client.auth.credentialStatus()).toEqual({ has_credentials: false, credential_type: null, created_at: null });
+    // The e2e platform runs the scripted model, and says so.
+    const NO_CREDENTIAL = { has_credentials: false, credential_type: null, created_at: null, simulated_model: true };
+    expect(await client.auth.credentialStatus()).toEqual(NO_CREDENTIAL);
     const first = await client.register();
     expect((await client.register()).registered_at).toBe(first.registered_at);
-    expect(await client.auth.credentialStatus()).toEqual({ has_credentials: false, credential_type: null, created_at: null });
+    expect(await client.auth.credentialStatus()).toEqual(NO_CREDENTIAL);
 
     // A validation error of the server surfaces with its code and message.
     const invalid = await failure(client.auth.setApiKey("not-a-key"));

@@ -94,7 +94,7 @@ describe("limits", () => {
   it("adds usage, reports the running total and ends when the budget is spent", () => {
     const state = sessionState({}, { max_budget_usd: 0.5 });
     expect(addUsage(state, usage(0.3))).toEqual([
-      { kind: "emit", event: { type: "usage_delta", payload: { ...usage(0.3), total_cost_usd: 0.3 } } },
+      { kind: "emit", event: { type: "usage_delta", payload: { ...usage(0.3), total_cost_usd: 0.3, simulated: false } } },
     ]);
     const effects = addUsage(state, usage(0.2));
     expect(state.usage).toEqual({
@@ -103,6 +103,7 @@ describe("limits", () => {
       cache_creation_input_tokens: 2,
       cache_read_input_tokens: 4,
       cost_usd: 0.5,
+      simulated: false,
       turns: 0,
     });
     expect(effects[1]).toEqual({ kind: "end", reason: "completed", detail: "max_budget_usd exceeded ($0.5 of $0.5)" });

@@ -15,7 +15,8 @@ import { sessionTitle } from "./session-list.ts";
 import { Composer } from "./chat/composer.ts";
 import { openChatSocket, type ChatSocket, type ConnectionState } from "./chat/connection.ts";
 import type { ChatContext } from "./chat/context.ts";
-import { askDownload, downloadFile, uploadFile } from "./chat/file-actions.ts";
+import { downloadFile, uploadFile } from "./chat/file-actions.ts";
+import { knownFiles, openDownloadPicker } from "./chat/download-picker.ts";
 import { renderBanner, renderHeader } from "./chat/header.ts";
 import { renderItem } from "./chat/items.ts";
 
@@ -27,13 +28,23 @@ export class ChatView {
   readonly #rendered = new Map<string, { sig: string; el: HTMLElement }>();
   #record: Session | null = null;
   #socket: ChatSocket | null = null;
-  #derived: Derived = { items: [], status: null, firstPending: null, costUsd: 0, running: false };
+  #derived: Derived = { items: [], status: null, firstPending: null, costUsd: 0, simulated: false, running: false };
   #connection: ConnectionState = "connecting";
   #renderQueued = false;
   #destroyed = false;
   #filesAvailable = false;
   #loadingEarlier = false;
   #stickToBottom = true;
+  /**
+   * Whether the stored conversation is known: the history frame arrived, or this view sent a
+   * prompt. Until then the chat is not "empty", only loading (no "Start the conversation" flash).
+   */
+  #conversationKnown = false;
+  #sentPrompt = false;
+  /** The record is read again once after the first prompt, which names an unnamed session. */
+  #nameRefreshed = false;
+  /** Workspace paths this view uploaded, offered by the download picker. */
+  readonly #uploaded: string[] = [];
   /** What the cards see of this view. */
   readonly #context: ChatContext;
 
@@ -72,6 +83,8 @@ export class ChatView {
       send: (text) => {
         if (this.#ended || !this.#act((socket) => socket.prompt(text))) return false;
         this.#stickToBottom = true;
+        this.#sentPrompt = true;
+        this.#scheduleRender();
         return true;
       },
       interrupt: () => {
@@ -109,6 +122,10 @@ export class ChatView {
     this.#socket = openChatSocket(this.#app.api, this.sessionId, {
       event: (event) => this.#onEvent(event),
       reply: (frame) => this.#onReply(frame),
+      history: () => {
+        this.#conversationKnown = true;
+        this.#scheduleRender();
+      },
       state: (state) => {
         this.#connection = state;
         renderBanner(this.#banner, state);
@@ -150,6 +167,7 @@ export class ChatView {
     try {
       this.#record = await this.#app.api.getSession(this.sessionId);
       this.#app.store.upsert(this.#record);
+      document.title = `${sessionTitle(this.#record)} · AI Sessions`;
       this.#renderHeader();
     } catch {
       // keep the old record
@@ -166,6 +184,12 @@ export class ChatView {
 
   #onEvent(event: StoredEnvelope): void {
     this.#events.push(event);
+    this.#conversationKnown = true;
+    // The first prompt names an unnamed session (server side): read the record again for its name.
+    if (event.type === "user" && this.#record && this.#record.name === null && !this.#nameRefreshed) {
+      this.#nameRefreshed = true;
+      void this.#refreshRecord();
+    }
     if (event.type === "session_status") this.#app.store.applyStatus(this.sessionId, event.payload);
     if (event.type === "session_end" && this.#record) {
       this.#record = {
@@ -260,7 +284,7 @@ export class ChatView {
     }
     this.#renderEarlier();
     const hasConversation = this.#derived.items.some((i) => i.kind !== "notice" || i.subtype !== "init");
-    if (hasConversation || this.#ended) replace(this.#empty);
+    if (hasConversation || this.#ended || this.#sentPrompt || !this.#conversationKnown) replace(this.#empty);
     else if (!this.#empty.firstChild)
       replace(
         this.#empty,
@@ -327,11 +351,15 @@ export class ChatView {
       connection: this.#connection,
       ended: this.#ended,
       costUsd: this.#derived.costUsd,
+      simulated: this.#derived.simulated,
       filesAvailable: this.#filesAvailable,
     };
     renderHeader(this.#app, this.#header, state, {
       upload: () => this.#fileInput.click(),
-      askDownload: () => askDownload(this.#app.api, this.sessionId),
+      askDownload: () =>
+        openDownloadPicker(this.el, knownFiles(this.sessionId, this.#derived.items, this.#uploaded), (path) =>
+          downloadFile(this.#app.api, this.sessionId, path),
+        ),
       refreshRecord: () => void this.#refreshRecord(),
     });
   }
@@ -357,6 +385,9 @@ export class ChatView {
     if (!file) return;
     // Offer the uploaded file's path to the next message.
     const path = await uploadFile(this.#app.api, this.sessionId, file, this.#banner);
-    if (path) this.#composer.append(path);
+    if (path) {
+      this.#uploaded.push(path);
+      this.#composer.append(path);
+    }
   }
 }

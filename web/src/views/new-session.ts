@@ -3,12 +3,18 @@ import type { SessionCreate } from "../../../schemas/session.ts";
 import { AiSessionsError } from "../../../client-core/errors.ts";
 import { h, replace } from "../dom.ts";
 import type { App } from "../app.ts";
+import { permissionModeDescription, permissionModeName } from "../../../client-core/permission-modes.ts";
 
-export const PERMISSION_MODES = [
-  { value: "acceptEdits", label: "Accept edits — file edits run; other tools ask you" },
-  { value: "plan", label: "Plan — read-only" },
-  { value: "bypassPermissions", label: "Bypass permissions — every tool runs (deny list still applies)" },
-] as const;
+/** The modes a profile or a session may choose, as the pickers list them. */
+export const PERMISSION_MODES = (["acceptEdits", "plan", "bypassPermissions"] as const).map((value) => ({
+  value,
+  label: `${permissionModeName(value)} — ${permissionModeDescription(value)}`,
+}));
+
+/** How the picker names a profile: "(default)" marks the default one unless its name already says so. */
+export function profileOptionLabel(p: { name: string; is_default: boolean }): string {
+  return p.is_default && p.name.trim().toLowerCase() !== "default" ? `${p.name} (default)` : p.name;
+}
 
 export function renderNewSession(app: App): HTMLElement {
   const page = h("section", { class: "page narrow" });
@@ -39,24 +45,30 @@ export function renderNewSession(app: App): HTMLElement {
   const profileHint = h("p", { class: "help" });
 
   let profiles: Awaited<ReturnType<App["api"]["listProfiles"]>> = [];
+  // The hint describes the session as it will run: an overridden mode replaces the profile's
+  // mode and its description (which speaks of the profile's own mode).
   const describe = () => {
     const p = profiles.find((x) => x.id === profileSelect.value);
     if (!p) return replace(profileHint);
+    const mode = modeSelect.value || p.permission_mode;
+    const overridden = mode !== p.permission_mode;
     replace(
       profileHint,
-      `${p.permission_mode}`,
+      h("strong", { "data-testid": "ns-effective-mode" }, permissionModeName(mode)),
+      `: ${permissionModeDescription(mode)}`,
       p.allowed_tools.length ? ` · allows ${p.allowed_tools.slice(0, 6).join(", ")}${p.allowed_tools.length > 6 ? "…" : ""}` : "",
       p.denied_tools.length ? ` · denies ${p.denied_tools.join(", ")}` : "",
-      p.description ? ` — ${p.description}` : "",
+      p.description && !overridden ? ` — ${p.description}` : "",
     );
   };
   profileSelect.addEventListener("change", describe);
+  modeSelect.addEventListener("change", describe);
   void app.api.listProfiles().then(
     (list) => {
       profiles = list;
       replace(
         profileSelect,
-        list.map((p) => h("option", { value: p.id, selected: p.is_default }, `${p.name}${p.is_default ? " (default)" : ""}`)),
+        list.map((p) => h("option", { value: p.id, selected: p.is_default }, profileOptionLabel(p))),
       );
       describe();
     },

@@ -1,6 +1,7 @@
 /** Profiles (docs/api.md §3): list, create, edit, delete, set the default. */
 import type { Profile, ProfileCreate, ProfileUpdate } from "../../../schemas/profile.ts";
 import { AiSessionsError } from "../../../client-core/errors.ts";
+import { permissionModeDescription, permissionModeName } from "../../../client-core/permission-modes.ts";
 import { h, replace, toast } from "../dom.ts";
 import type { App } from "../app.ts";
 import { PERMISSION_MODES } from "./new-session.ts";
@@ -47,7 +48,7 @@ export function renderProfiles(app: App): HTMLElement {
             "dl",
             { class: "facts" },
             h("dt", null, "Mode"),
-            h("dd", null, p.permission_mode),
+            h("dd", { title: permissionModeDescription(p.permission_mode) }, permissionModeName(p.permission_mode)),
             h("dt", null, "Allows"),
             h("dd", null, p.allowed_tools.length ? p.allowed_tools.join(", ") : "—"),
             h("dt", null, "Denies"),

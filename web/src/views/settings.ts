@@ -118,6 +118,19 @@ export function renderSettings(app: App): HTMLElement {
             ]
           : [h("span", { class: "badge badge-waiting" }, h("span", { class: "dot" }), "None"), " Store one to start sessions."],
       ),
+      // The deployment says its model is simulated (the offline demo): the key `npm start` stored is a placeholder.
+      status.simulated_model
+        ? h(
+            "p",
+            { class: "callout warn", "data-testid": "simulated-model-note" },
+            h("strong", null, "Offline demo: "),
+            status.has_credentials ? "the stored key is a placeholder. " : "",
+            "This platform runs a simulated model that accepts any key; its answers and costs are invented. ",
+            "Run ",
+            h("code", null, "npm start -- --model anthropic"),
+            " and store a real key to use Claude.",
+          )
+        : null,
       keyForm,
       oauthSection(app, () => void drawCredential()),
       status.has_credentials

@@ -39,7 +39,13 @@ export type ChatSocket = SessionSocket<ServerEnvelope, ClientFrame>;
 export function openChatSocket(
   api: Api,
   sessionId: string,
-  on: { event(event: StoredEnvelope): void; reply(frame: ServerEnvelope): void; state(state: ConnectionState): void },
+  on: {
+    event(event: StoredEnvelope): void;
+    reply(frame: ServerEnvelope): void;
+    state(state: ConnectionState): void;
+    /** The stored conversation has arrived (its events follow at once, before any render). */
+    history?(): void;
+  },
 ): ChatSocket {
   return new SessionSocket<ServerEnvelope, ClientFrame>({
     sessionId,
@@ -49,7 +55,8 @@ export function openChatSocket(
     listener: {
       frame(frame) {
         if (frame.seq !== null) on.event(frame as StoredEnvelope);
-        else if (frame.type !== "history") on.reply(frame);
+        else if (frame.type === "history") on.history?.();
+        else on.reply(frame);
       },
       state(state) {
         if (state !== "closed") on.state(state);

@@ -37,7 +37,7 @@ export async function uploadFile(api: Api, sessionId: string, file: File, progre
  * A path as the download route takes it: inside /workspace, or relative to it. The agent may
  * name files by its own absolute path (a local sandbox's workspace is `<root>/<session id>/workspace`).
  */
-function workspacePath(sessionId: string, path: string): string {
+export function workspacePath(sessionId: string, path: string): string {
   if (path === "/workspace" || path.startsWith("/workspace/")) return path;
   const marker = `/${sessionId}/workspace/`;
   const at = path.indexOf(marker);
@@ -55,10 +55,4 @@ export async function downloadFile(api: Api, sessionId: string, path: string): P
   } catch (error) {
     toast(`Download failed: ${(error as Error).message}`, "error");
   }
-}
-
-/** Asks which workspace file to download. */
-export function askDownload(api: Api, sessionId: string): void {
-  const path = prompt("Path of the file to download (inside the workspace):", "/workspace/");
-  if (path && path.trim() && path.trim() !== "/workspace/") void downloadFile(api, sessionId, path.trim());
 }

@@ -3,6 +3,7 @@ import type { Session } from "../../../../schemas/session.ts";
 import type { SessionStatusPayload } from "../../../../schemas/events.ts";
 import type { App } from "../../app.ts";
 import { h, replace, toast } from "../../dom.ts";
+import { permissionModeDescription, permissionModeName } from "../../../../client-core/permission-modes.ts";
 import { endReasonText, sessionTitle, stateBadge } from "../session-list.ts";
 import { CONNECTION_TEXT, type ConnectionState } from "./connection.ts";
 
@@ -14,6 +15,8 @@ export interface HeaderState {
   connection: ConnectionState;
   ended: boolean;
   costUsd: number;
+  /** The events say the model is simulated (the record's `usage.simulated` says so too). */
+  simulated: boolean;
   filesAvailable: boolean;
 }
 
@@ -27,7 +30,10 @@ export interface HeaderActions {
 
 export function renderHeader(app: App, el: HTMLElement, s: HeaderState, actions: HeaderActions): void {
   const title = s.record ? sessionTitle(s.record) : `Session ${s.sessionId.slice(0, 8)}`;
+  // One source: the platform's metered cost, from the record or the newer events; it only grows.
   const cost = Math.max(s.costUsd, s.record?.usage.cost_usd ?? 0);
+  const simulated = s.simulated || (s.record?.usage.simulated ?? false);
+  const mode = s.record?.profile.permission_mode ?? null;
   const files = s.filesAvailable && !s.ended;
   const status = s.status;
   replace(
@@ -52,8 +58,33 @@ export function renderHeader(app: App, el: HTMLElement, s: HeaderState, actions:
           title: CONNECTION_TEXT[s.connection],
           "aria-label": CONNECTION_TEXT[s.connection],
         }),
-        s.record?.profile ? h("span", { class: "muted small", title: "Permission mode" }, s.record.profile.permission_mode) : null,
-        cost > 0 ? h("span", { class: "muted small", title: "Cost so far", "data-testid": "cost" }, `$${cost.toFixed(4)}`) : null,
+        mode
+          ? h(
+              "span",
+              {
+                class: "chip",
+                title: `Permission mode: ${permissionModeDescription(mode)}`,
+                "data-testid": "chat-mode",
+                "data-mode": mode,
+              },
+              permissionModeName(mode),
+            )
+          : null,
+        cost > 0 || simulated
+          ? h(
+              "span",
+              {
+                class: "muted small",
+                title: simulated
+                  ? "Simulated: the offline demo's scripted model invents its tokens and costs; nothing is billed"
+                  : "Cost so far",
+                "data-testid": "cost",
+                "data-simulated": String(simulated),
+              },
+              `$${cost.toFixed(4)}`,
+              simulated ? h("span", { class: "chip chip-sim", "data-testid": "cost-simulated" }, "simulated") : null,
+            )
+          : null,
         s.ended && s.record?.end_reason ? h("span", { class: "muted small" }, `ended: ${endReasonText(s.record.end_reason)}`) : null,
       ),
     ),

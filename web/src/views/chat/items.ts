@@ -50,6 +50,10 @@ export function renderItem(ctx: ChatContext, item: Item): HTMLElement {
         { class: `turn-end ${item.success ? "" : "turn-failed"}`, "data-testid": "turn-result" },
         item.success ? "Turn finished" : `Turn ended: ${item.subtype.replaceAll("_", " ")}`,
         item.turns ? ` · ${item.turns} turn${item.turns === 1 ? "" : "s"}` : "",
+        // The session's cost so far, the figure of the header and of `sessions get`.
+        item.cost !== null
+          ? h("span", { "data-testid": "turn-cost" }, ` · $${item.cost.toFixed(4)}${item.simulated ? " (simulated)" : ""}`)
+          : null,
         !item.success && item.summary ? h("div", { class: "plain small" }, item.summary) : null,
       );
     case "end":
