@@ -1,4 +1,5 @@
-// Entry point of the local sandbox host: `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1]`.
+// Entry point of the local sandbox host:
+// `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1] [--warm-sandboxes 1]`.
 // Env: SANDBOX_HOST_TOKEN (required), SANDBOX_ROOT (default: a new temporary directory).
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -7,11 +8,21 @@ import { parseArgs } from "node:util";
 import { startSandboxHost } from "./server.ts";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "8788" }, host: { type: "string", default: "127.0.0.1" } },
+  options: {
+    port: { type: "string", default: "8788" },
+    host: { type: "string", default: "127.0.0.1" },
+    // Started sandboxes kept waiting for new sessions (warm-pool.ts); 0 disables the pool.
+    "warm-sandboxes": { type: "string", default: "1" },
+  },
 });
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`sandbox host: invalid --port ${values.port}\n`);
+  process.exit(2);
+}
+const warmSandboxes = Number(values["warm-sandboxes"]);
+if (!Number.isInteger(warmSandboxes) || warmSandboxes < 0 || warmSandboxes > 64) {
+  process.stderr.write(`sandbox host: --warm-sandboxes must be a whole number from 0 to 64, not ${values["warm-sandboxes"]}\n`);
   process.exit(2);
 }
 const token = process.env["SANDBOX_HOST_TOKEN"];
@@ -22,7 +33,7 @@ if (!token) {
 const ownRoot = !process.env["SANDBOX_ROOT"];
 const root = process.env["SANDBOX_ROOT"] ?? mkdtempSync(path.join(os.tmpdir(), "sandboxes-"));
 
-const host = await startSandboxHost({ port, token, root, host: values.host, echoLogs: true });
+const host = await startSandboxHost({ port, token, root, host: values.host, echoLogs: true, warmSandboxes });
 process.stderr.write(`sandbox host listening on ${host.url} (sandboxes in ${root})\n`);
 
 let closing = false;

@@ -2,6 +2,7 @@
 // serialised per id, so two racing POSTs start one runner.
 import type { SandboxCreated, SandboxState } from "../schemas/runner.ts";
 import { LocalSandbox, type RunnerLaunch } from "./local-sandbox.ts";
+import { WarmPool } from "./warm-pool.ts";
 
 /** All sandboxes of one host. */
 export class SandboxRegistry {
@@ -9,10 +10,16 @@ export class SandboxRegistry {
   #launch: RunnerLaunch;
   #sandboxes = new Map<string, LocalSandbox>();
   #pending = new Map<string, Promise<{ created: boolean; info: SandboxCreated }>>();
+  #pool: WarmPool<LocalSandbox> | undefined;
 
-  constructor(root: string, launch: RunnerLaunch) {
+  /** `warmSandboxes`: how many started sandboxes to keep waiting for new sessions (warm-pool.ts). */
+  constructor(root: string, launch: RunnerLaunch, warmSandboxes = 0) {
     this.#root = root;
     this.#launch = launch;
+    if (warmSandboxes > 0) {
+      this.#pool = new WarmPool({ size: warmSandboxes, start: () => LocalSandbox.startWarm(root, launch) });
+      this.#pool.fill();
+    }
   }
 
   /** Starts the session's runner, or returns the running one (`created: false`). */
@@ -27,6 +34,11 @@ export class SandboxRegistry {
   async #ensure(sessionId: string, env: Record<string, string>): Promise<{ created: boolean; info: SandboxCreated }> {
     const existing = this.#sandboxes.get(sessionId);
     if (existing?.running) return { created: false, info: created(existing) };
+    const warm = existing ? undefined : await this.#pool?.claim(sessionId, env);
+    if (warm) {
+      this.#sandboxes.set(sessionId, warm);
+      return { created: true, info: created(warm) };
+    }
     // A stopped sandbox starts again in the same directories (files and conversation kept).
     const sandbox = existing ?? new LocalSandbox(this.#root, sessionId);
     this.#sandboxes.set(sessionId, sandbox);
@@ -57,8 +69,10 @@ export class SandboxRegistry {
     return true;
   }
 
-  /** Stops every sandbox. */
+  /** Stops every sandbox, the warm ones too. */
   async stopAll(): Promise<void> {
+    await this.#pool?.close();
+    await Promise.allSettled([...this.#pending.values()]); // a claim under way lands in the map first
     await Promise.all([...this.#sandboxes.keys()].map((id) => this.stop(id)));
   }
 }

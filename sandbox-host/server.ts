@@ -19,6 +19,8 @@ export type SandboxHostOptions = {
   host?: string;
   /** Also copy runner logs to this process's stderr, prefixed with the session id. */
   echoLogs?: boolean;
+  /** Started sandboxes kept waiting for new sessions (sandbox-host/warm-pool.ts); 0, the default, disables the pool. */
+  warmSandboxes?: number;
   /** Overrides for tests: the runner entry point and the Claude Code binary. */
   runnerMain?: string;
   claudeBin?: string;
@@ -43,12 +45,16 @@ class HttpError extends Error {
 /** Starts the sandbox host; `close()` stops every sandbox and the server. */
 export async function startSandboxHost(opts: SandboxHostOptions): Promise<SandboxHost> {
   if (!opts.token) throw new Error("startSandboxHost: a token is required");
-  const registry = new SandboxRegistry(opts.root, {
-    nodeBin: process.execPath,
-    runnerMain: opts.runnerMain ?? path.join(repoRoot, "container/runner/main.ts"),
-    claudeBin: opts.claudeBin ?? path.join(repoRoot, "node_modules/.bin/claude"),
-    echoLogs: opts.echoLogs ?? false,
-  });
+  const registry = new SandboxRegistry(
+    opts.root,
+    {
+      nodeBin: process.execPath,
+      runnerMain: opts.runnerMain ?? path.join(repoRoot, "container/runner/main.ts"),
+      claudeBin: opts.claudeBin ?? path.join(repoRoot, "node_modules/.bin/claude"),
+      echoLogs: opts.echoLogs ?? false,
+    },
+    opts.warmSandboxes ?? 0,
+  );
   const tokenDigest = digest(opts.token);
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

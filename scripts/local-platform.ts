@@ -19,6 +19,13 @@ import { ROOT } from "./local-env.ts";
 /** Keeps wrangler from reaching for the internet, which is not there. */
 export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
+/**
+ * Warm sandboxes by default (`npm start`, the benchmarks): one is enough for a person creating
+ * sessions one at a time (its replacement is ready within a second or two), and each waiting
+ * runner is a Node process (~50 MB).
+ */
+export const DEFAULT_WARM_SANDBOXES = 1;
+
 /** How long wrangler dev may take to answer /healthz (it bundles first). */
 const WRANGLER_READY_TIMEOUT_MS = 90_000;
 
@@ -33,6 +40,11 @@ export interface LocalPlatformOptions {
   persistTo?: string;
   /** Print wrangler's and the runners' output. */
   verbose?: boolean;
+  /**
+   * Started sandboxes the local sandbox host keeps waiting for new sessions (sandbox-host/warm-pool.ts);
+   * 0 disables the pool. Default DEFAULT_WARM_SANDBOXES.
+   */
+  warmSandboxes?: number;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
@@ -125,7 +137,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   try {
     if (!options.sandboxHost)
-      sandboxHost = await startSandboxHost({ port: 0, token: sandboxToken, root: sandboxRoot, echoLogs: options.verbose ?? false });
+      sandboxHost = await startSandboxHost({
+        port: 0,
+        token: sandboxToken,
+        root: sandboxRoot,
+        echoLogs: options.verbose ?? false,
+        warmSandboxes: options.warmSandboxes ?? DEFAULT_WARM_SANDBOXES,
+      });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;
     const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], {

@@ -40,6 +40,9 @@ export async function startE2EPlatform(vars: Record<string, string> = {}): Promi
 async function launch(stateDir: string, vars: Record<string, string>, port?: number): Promise<E2EPlatform> {
   const platform = await startLocalPlatform({
     scriptedModel: true,
+    // As `npm start` runs it: sessions claim a warm sandbox (the pool's own test is
+    // test/node/warm-pool.test.ts), and a second session at once, or a restart, starts cold.
+    warmSandboxes: 1,
     persistTo: stateDir,
     verbose: process.env.E2E_VERBOSE === "1",
     vars,
