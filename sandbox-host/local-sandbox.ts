@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { killProcessesWithEnv } from "./process-sweep.ts";
 import { WARM_RUNNER_VAR, type WarmClaim } from "../schemas/warm-claim.ts";
@@ -44,6 +44,8 @@ export class LocalSandbox {
   #agentWorkspace: string | undefined;
   /** Set while a warm runner waits for its claim (warm-pool.ts); cleared by the claim. */
   #warm = false;
+  /** Set once a claim began: from then on its directory may hold a session's files. */
+  #claimed = false;
 
   /** `sessionId`: the session's id, or a warm sandbox's own `.warm-…` name until a session claims it. */
   constructor(root: string, sessionId: string) {
@@ -103,24 +105,26 @@ export class LocalSandbox {
   /**
    * Gives this warm sandbox to a session: its directory becomes `<root>/<sessionId>` (the runner's
    * /workspace mount follows it), then the runner gets the session's variables and the path of
-   * its secrets file on stdin, as a cold start gets them in its environment. False, and the
-   * sandbox still warm and untouched, when that directory already exists (a session that ran on
-   * this root before: it starts cold in its own directories).
+   * its secrets file on stdin, as a cold start gets them in its environment. A session that ran
+   * on this root before (a stopped sandbox woken, a host restarted on the same root) keeps its
+   * directory and files: they move into this sandbox (adopt). False when this one is not warm.
    */
   async claim(sessionId: string, env: Record<string, string>): Promise<boolean> {
     const stdin = this.#child?.stdin;
     if (!this.#warm || !this.running || !stdin) return false;
     this.#warm = false; // from here on it is this session's or nobody's: never claimed twice
+    this.#claimed = true;
     const target = path.join(this.#root, sessionId);
-    try {
-      await mkdir(target); // fails when it exists; rename would replace an empty directory
-      await rename(this.#dir, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") throw error;
-      this.#warm = true;
-      return false;
-    }
+    const fresh = await mkdir(target).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") return false;
+        throw error;
+      },
+    );
+    if (fresh)
+      await rename(this.#dir, target); // onto the empty directory just made
+    else await this.#adopt(target);
     this.#dir = target;
     this.#sessionId = sessionId;
     const claimEnv = { ...sessionVariables(env), ...this.#layout() };
@@ -129,6 +133,26 @@ export class LocalSandbox {
     const claim: WarmClaim = { env: claimEnv };
     stdin.end(`${JSON.stringify(claim)}\n`);
     return true;
+  }
+
+  /**
+   * Moves into the session's existing directory `target`, keeping everything in it: its
+   * workspace's entries move into this runner's workspace directory (the one mounted on its
+   * /workspace), which then takes the old one's place; home and temp stay the session's. What
+   * the warm sandbox made itself (its home, holding the CLI probe's config) is dropped.
+   */
+  async #adopt(target: string): Promise<void> {
+    const oldWorkspace = path.join(target, "workspace");
+    await mkdir(oldWorkspace, { recursive: true });
+    for (const name of await readdir(oldWorkspace)) await rename(path.join(oldWorkspace, name), path.join(this.workspaceDir, name));
+    await rmdir(oldWorkspace);
+    await rename(this.workspaceDir, oldWorkspace);
+    // The runner's log goes on in the session's own log, after what the warm runner wrote.
+    const warmLog = this.#log;
+    this.#log = createWriteStream(path.join(target, "runner.log"), { flags: "a" });
+    if (warmLog) await new Promise<void>((resolve) => warmLog.end(resolve));
+    this.#log.write(await readFile(path.join(this.#dir, "runner.log")).catch(() => Buffer.alloc(0)));
+    await rm(this.#dir, { recursive: true, force: true });
   }
 
   async #launch(env: Record<string, string>, launch: RunnerLaunch, warm: boolean): Promise<void> {
@@ -169,9 +193,9 @@ export class LocalSandbox {
     }
     this.#child = child;
     child.stdin?.on("error", () => undefined); // EPIPE: the runner died before its claim; 'exit' reports it
-    const log = this.#log;
+    // this.#log, not a copy: a claim that adopts an existing directory moves the log there.
     const forward = (chunk: Buffer): void => {
-      log.write(chunk);
+      this.#log?.write(chunk);
       if (launch.echoLogs) {
         for (const line of chunk.toString("utf8").split("\n")) if (line) process.stderr.write(`[${this.#sessionId}] ${line}\n`);
       }
@@ -185,8 +209,8 @@ export class LocalSandbox {
         this.#warm = false;
         this.#exitCode = code;
         this.#signal = signal;
-        log.write(`sandbox host: the runner exited (${signal ? `signal ${signal}` : `code ${code}`})\n`);
-        log.end();
+        this.#log?.write(`sandbox host: the runner exited (${signal ? `signal ${signal}` : `code ${code}`})\n`);
+        this.#log?.end();
         // Whatever the runner started dies with it: an orphaned agent would go on calling the
         // model (billed) with nobody reading its output. Claude Code leads its own group, so
         // the sweep by SANDBOX_MARKER reaches it too (setpriv's parent-death signal normally has).
@@ -194,11 +218,11 @@ export class LocalSandbox {
         void killProcessesWithEnv(SANDBOX_MARKER, this.#marker).finally(resolve);
       });
       child.once("error", (err) => {
-        log.write(`sandbox host: could not start the runner: ${err.message}\n`);
+        this.#log?.write(`sandbox host: could not start the runner: ${err.message}\n`);
         void this.#secrets?.discard();
         this.#warm = false;
         this.#exitCode = null;
-        log.end();
+        this.#log?.end();
         resolve();
       });
     });
@@ -244,9 +268,9 @@ export class LocalSandbox {
 
   /** Stops an unclaimed warm sandbox and deletes its directory (it never held anything of a session's). */
   async discardWarm(): Promise<void> {
-    const unclaimed = this.#sessionId.startsWith(".warm-");
     await this.stop();
-    if (unclaimed) await rm(this.#dir, { recursive: true, force: true });
+    // A claim that failed half-way may have moved a session's files in: those are left alone.
+    if (!this.#claimed) await rm(this.#dir, { recursive: true, force: true });
   }
 }
 

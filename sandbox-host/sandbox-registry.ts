@@ -34,7 +34,9 @@ export class SandboxRegistry {
   async #ensure(sessionId: string, env: Record<string, string>): Promise<{ created: boolean; info: SandboxCreated }> {
     const existing = this.#sandboxes.get(sessionId);
     if (existing?.running) return { created: false, info: created(existing) };
-    const warm = existing ? undefined : await this.#pool?.claim(sessionId, env);
+    // A stopped one's processes are swept first: a warm sandbox takes over its files (local-sandbox.ts `claim`).
+    if (existing) await existing.exited;
+    const warm = await this.#pool?.claim(sessionId, env);
     if (warm) {
       this.#sandboxes.set(sessionId, warm);
       return { created: true, info: created(warm) };

@@ -18,7 +18,7 @@ export interface WarmSandbox {
   readonly running: boolean;
   /** Resolves once its runner has exited. */
   readonly exited: Promise<void>;
-  /** Makes it the session's sandbox; false (and still warm, untouched) when it cannot be. */
+  /** Makes it the session's sandbox; false when it is no longer warm (its runner died). */
   claim(sessionId: string, env: Record<string, string>): Promise<boolean>;
   /** Stops it and removes what it made, as it was never claimed. */
   discardWarm(): Promise<void>;
@@ -82,8 +82,8 @@ export class WarmPool<T extends WarmSandbox> {
   }
 
   /**
-   * A ready sandbox made the session's, or undefined when none is ready (or none can be claimed
-   * for this session): the caller then starts one cold. Starts a replacement in the background.
+   * A ready sandbox made the session's, or undefined when none is ready: the caller then starts
+   * one cold. Starts a replacement in the background.
    */
   async claim(sessionId: string, env: Record<string, string>): Promise<T | undefined> {
     for (;;) {
@@ -99,18 +99,12 @@ export class WarmPool<T extends WarmSandbox> {
         claimed = await sandbox.claim(sessionId, env);
       } catch (error) {
         this.#report(`claiming a warm sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
-        void sandbox.discardWarm();
-        this.fill();
-        continue;
       }
       if (claimed) {
         this.fill();
         return sandbox;
       }
-      // Untouched and still warm: back to the front for the next session.
-      if (this.#closed) void sandbox.discardWarm();
-      else this.#ready.unshift(sandbox);
-      return undefined;
+      this.#dropDead(sandbox);
     }
   }
 
@@ -135,9 +129,9 @@ export class WarmPool<T extends WarmSandbox> {
     });
   }
 
-  /** Forgets a warm sandbox whose runner died unclaimed, and replaces it after a pause. */
+  /** Forgets a warm sandbox that died (or failed its claim) unclaimed, and replaces it after a pause. */
   #dropDead(sandbox: T): void {
-    this.#report("a warm sandbox's runner exited unclaimed; starting another");
+    this.#report("a warm sandbox was lost unclaimed; starting another");
     void sandbox.discardWarm();
     this.#fillLater();
   }

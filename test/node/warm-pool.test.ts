@@ -2,7 +2,7 @@
 // Claude Code: runners started ahead of demand hold nothing of any session, a session claims one
 // (and gets its token the usual way, in a file), the pool refills, no runner serves two
 // sessions, and stopping the host kills them all.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxCreated } from "../../schemas/runner.ts";
@@ -210,23 +210,30 @@ describe("warm pool", () => {
     expect(readdirSync(otherRoot).filter((name) => name.startsWith(".warm-"))).toEqual([]);
   });
 
-  it("a session whose directory exists already starts cold in it, and the warm runner stays ready", async () => {
-    const warm = await poolOf(POOL_SIZE);
-    const sessionId = "sess_warm_existing";
-    const kept = path.join(root, sessionId, "workspace");
-    mkdirSync(kept, { recursive: true });
-    writeFileSync(path.join(kept, "kept.txt"), "from before");
-    const token = "runner-token-warm-existing";
+  it("a stopped session started again gets a warm runner, which takes over its files and log", async () => {
+    await poolOf(POOL_SIZE);
+    const sessionId = "sess_warm_again";
+    const token = "runner-token-warm-again";
     const platform = await platformFor(sessionId, token);
-    const { created } = await create(sessionId, platform, token);
-    expect(warm.map((r) => r.pid)).not.toContain(created.pid);
+    const first = await create(sessionId, platform, token);
     await platform.waitFor("hello", () => platform.frames.some((f) => f.type === "hello"));
-    expect(readFileSync(path.join(created.workspace_dir, "kept.txt"), "utf8")).toBe("from before");
-    expect(
-      warmRunners()
-        .map((r) => r.pid)
-        .sort(),
-    ).toEqual(warm.map((r) => r.pid).sort());
+    await runTurn(platform, "p1", '[[scenario:write path=kept.txt content="from the first run"]]');
+    await stop(sessionId);
+    expect(readFileSync(path.join(root, sessionId, "runner.log"), "utf8")).toContain("runner stopped");
+
+    const warm = await poolOf(POOL_SIZE);
+    const hellos = platform.frames.filter((f) => f.type === "hello").length;
+    const again = await create(sessionId, platform, token);
+    expect(again.status).toBe(201);
+    expect(warm.map((r) => r.pid)).toContain(again.created.pid);
+    expect(again.created.workspace_dir).toBe(first.created.workspace_dir);
+    await platform.waitFor("a second hello", () => platform.frames.filter((f) => f.type === "hello").length > hellos);
+    // The agent finds the first run's file in its workspace.
+    await runTurn(platform, "p2", '[[scenario:bash command="cat kept.txt > seen.txt"]]');
+    expect(readFileSync(path.join(again.created.workspace_dir, "seen.txt"), "utf8")).toBe("from the first run");
+    const log = readFileSync(path.join(root, sessionId, "runner.log"), "utf8");
+    expect(log).toContain("runner stopped");
+    expect(log.indexOf("runner stopped")).toBeLessThan(log.lastIndexOf("runner starting"));
     await stop(sessionId);
   });
 });
