@@ -1,7 +1,7 @@
 // A pool of warm sandboxes: runners started ahead of demand, each waiting with an empty
 // workspace and no session, so creating a session skips starting a sandbox and its runner
 // (Node's start, loading the runner, probing Claude Code). A session claims a ready one; the
-// pool then starts a replacement in the background. Size 0 disables it.
+// pool starts its replacement a few seconds later, in the background. Size 0 disables it.
 //
 // What keeps it safe (the agent in a sandbox is assumed hostile once it runs):
 // - a warm sandbox holds nothing of any session until its claim: no id, no token, no workspace;
@@ -32,21 +32,29 @@ export type WarmPoolOptions<T extends WarmSandbox> = {
   start: () => Promise<T>;
   /** How long after a warm sandbox failed (to start, or died unclaimed) the pool tries again. */
   retryDelayMs?: number;
+  /**
+   * How long after a claim its replacement starts. Starting one (Node, the runner, the CLI probe)
+   * takes a core for about a second: right away, it competed with the claimed session's own
+   * start (Claude Code's, a restore) on a small machine and slowed the very start the pool speeds up.
+   */
+  refillDelayMs?: number;
   /** Where the pool reports what went wrong (the host's stderr). */
   report?: (message: string) => void;
 };
 
 const DEFAULT_RETRY_DELAY_MS = 2_000;
+const DEFAULT_REFILL_DELAY_MS = 3_000;
 
 /** The ready sandboxes of one host and their replacements. */
 export class WarmPool<T extends WarmSandbox> {
   #size: number;
   #start: () => Promise<T>;
   #retryDelayMs: number;
+  #refillDelayMs: number;
   #report: (message: string) => void;
   #ready: T[] = [];
   #starting = new Set<Promise<void>>();
-  #retry: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: WarmPoolOptions<T>) {
@@ -55,6 +63,7 @@ export class WarmPool<T extends WarmSandbox> {
     this.#size = options.size;
     this.#start = options.start;
     this.#retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.#refillDelayMs = options.refillDelayMs ?? DEFAULT_REFILL_DELAY_MS;
     this.#report = options.report ?? ((message) => process.stderr.write(`sandbox host: ${message}\n`));
   }
 
@@ -74,7 +83,7 @@ export class WarmPool<T extends WarmSandbox> {
         (error: unknown) => {
           this.#starting.delete(starting);
           this.#report(`a warm sandbox failed to start: ${error instanceof Error ? error.message : String(error)}`);
-          this.#fillLater();
+          this.#fillAfter(this.#retryDelayMs);
         },
       );
       this.#starting.add(starting);
@@ -101,7 +110,7 @@ export class WarmPool<T extends WarmSandbox> {
         this.#report(`claiming a warm sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (claimed) {
-        this.fill();
+        this.#fillAfter(this.#refillDelayMs);
         return sandbox;
       }
       this.#dropDead(sandbox);
@@ -111,7 +120,7 @@ export class WarmPool<T extends WarmSandbox> {
   /** Stops every warm sandbox, the ones still starting too; the pool starts no more. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#retry);
+    clearTimeout(this.#timer);
     const ready = this.#ready.splice(0);
     // One still starting is discarded by #started when it arrives: wait for that too.
     await Promise.all([...ready.map((s) => s.discardWarm()), ...this.#starting]);
@@ -133,15 +142,16 @@ export class WarmPool<T extends WarmSandbox> {
   #dropDead(sandbox: T): void {
     this.#report("a warm sandbox was lost unclaimed; starting another");
     void sandbox.discardWarm();
-    this.#fillLater();
+    this.#fillAfter(this.#retryDelayMs);
   }
 
-  #fillLater(): void {
-    if (this.#closed || this.#retry) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
+  /** Fills the pool after `ms` (one timer at a time: an earlier one already set stands). */
+  #fillAfter(ms: number): void {
+    if (this.#closed || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.fill();
-    }, this.#retryDelayMs);
-    this.#retry.unref();
+    }, ms);
+    this.#timer.unref();
   }
 }
