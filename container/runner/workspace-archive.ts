@@ -130,7 +130,7 @@ export class WorkspaceArchive {
     const { workspaceDir, claudeConfigDir } = this.#opts;
     const handle = await open(file, "wx", 0o600);
     try {
-      await downloadTo(url, handle, size, TRANSFER_TIMEOUT_MS);
+      await downloadTo(url, handle, size, TRANSFER_TIMEOUT_MS, false);
     } finally {
       await handle.close().catch(() => undefined);
     }
