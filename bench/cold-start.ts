@@ -1,7 +1,7 @@
 /**
  * Cold start: create a session with its first prompt → its first assistant event, through the
- * whole platform (Worker, session DO, local sandbox host starting the runner, Claude Code, model
- * gateway, scripted model), against spawning the same Claude Code binary directly in a fresh
+ * whole platform (Worker, session DO, the local sandbox host handing over a runner from its warm
+ * pool, Claude Code, model gateway, scripted model), against spawning the same Claude Code binary directly in a fresh
  * home and timing its first assistant line. Both cold; the median of a few sessions each.
  */
 import WebSocket from "ws";
@@ -14,6 +14,12 @@ import { quantile, sleep } from "./stats.ts";
 
 /** Sessions (and direct spawns) measured; few, as each starts a runner and Claude Code. */
 const SAMPLES = 3;
+/**
+ * The pause after each platform sample: the sandbox host's warm pool starts a claimed sandbox's
+ * replacement a few seconds after the claim (sandbox-host/warm-pool.ts), and it must be ready for
+ * the next sample, as it is for a person's next session; nor should it start during the baseline's.
+ */
+const POOL_REFILL_PAUSE_MS = 5_000;
 
 /** Ms from POST /v1/sessions (with its first prompt) to the first assistant event a client sees. */
 export async function platformColdStart(baseUrl: string, token: string): Promise<{ ms: number; sessionId: string }> {
@@ -78,6 +84,7 @@ export async function measureColdStart(): Promise<{ platform: number; direct: nu
       const { ms, sessionId } = await platformColdStart(platform.baseUrl, token);
       through.push(ms);
       await terminate(platform.baseUrl, token, sessionId);
+      await sleep(POOL_REFILL_PAUSE_MS);
       direct.push(await directColdStart(CLAUDE_BIN, platform.modelServer!.url));
     }
     return { platform: quantile(through, 0.5), direct: quantile(direct, 0.5) };

@@ -43,7 +43,7 @@ export type WarmPoolOptions<T extends WarmSandbox> = {
 };
 
 const DEFAULT_RETRY_DELAY_MS = 2_000;
-const DEFAULT_REFILL_DELAY_MS = 3_000;
+const DEFAULT_REFILL_DELAY_MS = 2_000;
 
 /** The ready sandboxes of one host and their replacements. */
 export class WarmPool<T extends WarmSandbox> {
