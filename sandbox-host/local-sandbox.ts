@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { killProcessesWithEnv } from "./process-sweep.ts";
 import { WARM_RUNNER_VAR, type WarmClaim } from "../schemas/warm-claim.ts";
@@ -143,7 +143,11 @@ export class LocalSandbox {
    */
   async #adopt(target: string): Promise<void> {
     const oldWorkspace = path.join(target, "workspace");
-    await mkdir(oldWorkspace, { recursive: true });
+    // What the agent left in the workspace's place, if not a directory (a link to elsewhere on
+    // the host, say, where there is no /workspace mount), is removed, never followed.
+    const found = await lstat(oldWorkspace).catch(() => null);
+    if (found && !found.isDirectory()) await rm(oldWorkspace, { force: true });
+    await Promise.all(["workspace", "home", "tmp"].map((name) => mkdir(path.join(target, name), { recursive: true })));
     for (const name of await readdir(oldWorkspace)) await rename(path.join(oldWorkspace, name), path.join(this.workspaceDir, name));
     await rmdir(oldWorkspace);
     await rename(this.workspaceDir, oldWorkspace);

@@ -2,7 +2,7 @@
 // Claude Code: runners started ahead of demand hold nothing of any session, a session claims one
 // (and gets its token the usual way, in a file), the pool refills, no runner serves two
 // sessions, and stopping the host kills them all.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxCreated } from "../../schemas/runner.ts";
@@ -234,6 +234,23 @@ describe("warm pool", () => {
     const log = readFileSync(path.join(root, sessionId, "runner.log"), "utf8");
     expect(log).toContain("runner stopped");
     expect(log.indexOf("runner stopped")).toBeLessThan(log.lastIndexOf("runner starting"));
+    await stop(sessionId);
+  });
+
+  it("a link left in place of a stopped session's workspace is removed, not followed", async () => {
+    await poolOf(POOL_SIZE);
+    const sessionId = "sess_warm_link";
+    const outside = await tempDir("warm-outside-");
+    writeFileSync(path.join(outside, "host-file.txt"), "not the sandbox's");
+    mkdirSync(path.join(root, sessionId));
+    symlinkSync(outside, path.join(root, sessionId, "workspace"));
+    const token = "runner-token-warm-link";
+    const platform = await platformFor(sessionId, token);
+    const { created } = await create(sessionId, platform, token);
+    await platform.waitFor("hello", () => platform.frames.some((f) => f.type === "hello"));
+    expect(lstatSync(created.workspace_dir).isDirectory()).toBe(true);
+    expect(readdirSync(created.workspace_dir)).toEqual([]);
+    expect(readdirSync(outside)).toEqual(["host-file.txt"]);
     await stop(sessionId);
   });
 });
