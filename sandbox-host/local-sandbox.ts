@@ -13,6 +13,8 @@ import { writeRunnerSecrets, type SecretsHandoff } from "./runner-secrets.ts";
 /**
  * Every process of a sandbox inherits this variable with the sandbox's directory as its value:
  * the sweep finds escaped processes by it (WORKSPACE_DIR is /workspace in every sandbox now).
+ * A runner from the warm pool keeps its warm directory's; what it starts once claimed has the
+ * session's.
  */
 const SANDBOX_MARKER = "AI_SESSIONS_SANDBOX";
 
@@ -32,7 +34,10 @@ export class LocalSandbox {
   #sessionId: string;
   #dir: string;
   #root: string;
-  /** The value of SANDBOX_MARKER its processes carry: its first directory (a warm one's is renamed on claim). */
+  /**
+   * The value of SANDBOX_MARKER the runner carries: its first directory. A warm one's is renamed
+   * on claim, and what the runner starts after it carries the session's directory (sweep both).
+   */
   #marker: string;
   #child: ChildProcess | undefined;
   #exitCode: number | null = null;
@@ -127,7 +132,8 @@ export class LocalSandbox {
     else await this.#adopt(target);
     this.#dir = target;
     this.#sessionId = sessionId;
-    const claimEnv = { ...sessionVariables(env), ...this.#layout() };
+    // Claude Code and the agent's tools, started after this, carry the session's own directory.
+    const claimEnv: Record<string, string> = { ...sessionVariables(env), ...this.#layout(), [SANDBOX_MARKER]: target };
     this.#secrets = await this.#handOverSecrets(env);
     if (this.#secrets) claimEnv["RUNNER_SECRETS_FILE"] = this.#secrets.path;
     const claim: WarmClaim = { env: claimEnv };
@@ -219,7 +225,7 @@ export class LocalSandbox {
         // model (billed) with nobody reading its output. Claude Code leads its own group, so
         // the sweep by SANDBOX_MARKER reaches it too (setpriv's parent-death signal normally has).
         if (child.pid) signalGroup(child.pid, "SIGKILL");
-        void killProcessesWithEnv(SANDBOX_MARKER, this.#marker).finally(resolve);
+        void this.#sweep().finally(resolve);
       });
       child.once("error", (err) => {
         this.#log?.write(`sandbox host: could not start the runner: ${err.message}\n`);
@@ -267,7 +273,13 @@ export class LocalSandbox {
     // Leftovers: group members that outlived the runner, and processes that left the group
     // (setsid, daemonised shells) but still carry this sandbox's marker.
     signalGroup(pgid, "SIGKILL");
-    await killProcessesWithEnv(SANDBOX_MARKER, this.#marker);
+    await this.#sweep();
+  }
+
+  /** Kills every process carrying this sandbox's marker: its first directory's, and its current one's. */
+  async #sweep(): Promise<void> {
+    const markers = new Set([this.#marker, this.#dir]);
+    await Promise.all([...markers].map((marker) => killProcessesWithEnv(SANDBOX_MARKER, marker)));
   }
 
   /** Stops an unclaimed warm sandbox and deletes its directory (it never held anything of a session's). */
