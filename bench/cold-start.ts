@@ -6,7 +6,7 @@
  */
 import WebSocket from "ws";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
-import { readyUser, vars } from "./platform.ts";
+import { POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
 import { directColdStart, PROMPT } from "./prompt-latency.ts";
 import { figure } from "./results.ts";
 import { CLAUDE_BIN, type Section } from "./sections.ts";
@@ -14,12 +14,6 @@ import { quantile, sleep } from "./stats.ts";
 
 /** Sessions (and direct spawns) measured; few, as each starts a runner and Claude Code. */
 const SAMPLES = 3;
-/**
- * The pause after each platform sample: the sandbox host's warm pool starts a claimed sandbox's
- * replacement a few seconds after the claim (sandbox-host/warm-pool.ts), and it must be ready for
- * the next sample, as it is for a person's next session; nor should it start during the baseline's.
- */
-const POOL_REFILL_PAUSE_MS = 5_000;
 
 /** Ms from POST /v1/sessions (with its first prompt) to the first assistant event a client sees. */
 export async function platformColdStart(baseUrl: string, token: string): Promise<{ ms: number; sessionId: string }> {
@@ -84,6 +78,8 @@ export async function measureColdStart(): Promise<{ platform: number; direct: nu
       const { ms, sessionId } = await platformColdStart(platform.baseUrl, token);
       through.push(ms);
       await terminate(platform.baseUrl, token, sessionId);
+      // The pool's replacement must be ready for the next sample (as for a person's next session),
+      // and must not start during the baseline's spawn.
       await sleep(POOL_REFILL_PAUSE_MS);
       direct.push(await directColdStart(CLAUDE_BIN, platform.modelServer!.url));
     }

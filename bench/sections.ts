@@ -6,9 +6,10 @@ import path from "node:path";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
-import { connectFakeRunner, createSession, openSocket, readyUser, vars } from "./platform.ts";
+import { connectFakeRunner, createSession, openSocket, POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
 import { AT_REST_PAUSE_MS, directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
 import { figure, type Figure } from "./results.ts";
+import { sleep } from "./stats.ts";
 
 /** Clients watching one session in the fan-out benchmark. */
 const CLIENTS = 10;
@@ -81,6 +82,7 @@ export async function promptSection(): Promise<Section> {
   try {
     const token = await readyUser(platform.baseUrl);
     const sessionId = await createSession(platform.baseUrl, token);
+    await sleep(POOL_REFILL_PAUSE_MS);
     const through = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS);
     const direct = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS);
     const throughAtRest = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS, AT_REST_PAUSE_MS);
