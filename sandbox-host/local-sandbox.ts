@@ -51,6 +51,8 @@ export class LocalSandbox {
   #warm = false;
   /** Set once a claim began: from then on its directory may hold a session's files. */
   #claimed = false;
+  /** Set once the runner has its claim: what it starts from then on carries the session's marker. */
+  #delivered = false;
 
   /** `sessionId`: the session's id, or a warm sandbox's own `.warm-…` name until a session claims it. */
   constructor(root: string, sessionId: string) {
@@ -137,7 +139,12 @@ export class LocalSandbox {
     this.#secrets = await this.#handOverSecrets(env);
     if (this.#secrets) claimEnv["RUNNER_SECRETS_FILE"] = this.#secrets.path;
     const claim: WarmClaim = { env: claimEnv };
-    stdin.end(`${JSON.stringify(claim)}\n`);
+    // Delivered, or the claim fails: a runner whose stdin is already closed (it died, or read a
+    // claim from someone else) must not be taken for this session's.
+    await new Promise<void>((resolve, reject) =>
+      stdin.end(`${JSON.stringify(claim)}\n`, (error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    this.#delivered = true;
     return true;
   }
 
@@ -278,7 +285,7 @@ export class LocalSandbox {
 
   /** Kills every process carrying this sandbox's marker: its first directory's, and its current one's. */
   async #sweep(): Promise<void> {
-    const markers = new Set([this.#marker, this.#dir]);
+    const markers = new Set([this.#marker, ...(this.#delivered || !this.#claimed ? [this.#dir] : [])]);
     await Promise.all([...markers].map((marker) => killProcessesWithEnv(SANDBOX_MARKER, marker)));
   }
 

@@ -100,7 +100,7 @@ export class WarmPool<T extends WarmSandbox> {
       const sandbox = this.#ready.shift();
       if (!sandbox) return undefined;
       if (!sandbox.running) {
-        this.#dropDead(sandbox);
+        void this.#dropDead(sandbox);
         continue;
       }
       let claimed = false;
@@ -108,12 +108,15 @@ export class WarmPool<T extends WarmSandbox> {
         claimed = await sandbox.claim(sessionId, env);
       } catch (error) {
         this.#report(`claiming a warm sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
+        // Gone before the caller starts the session's sandbox another way.
+        await this.#dropDead(sandbox);
+        continue;
       }
       if (claimed) {
         this.#fillAfter(this.#refillDelayMs);
         return sandbox;
       }
-      this.#dropDead(sandbox);
+      void this.#dropDead(sandbox);
     }
   }
 
@@ -134,15 +137,15 @@ export class WarmPool<T extends WarmSandbox> {
       const index = this.#ready.indexOf(sandbox);
       if (index < 0) return; // claimed, or already dropped
       this.#ready.splice(index, 1);
-      this.#dropDead(sandbox);
+      void this.#dropDead(sandbox);
     });
   }
 
   /** Forgets a warm sandbox that died (or failed its claim) unclaimed, and replaces it after a pause. */
-  #dropDead(sandbox: T): void {
+  #dropDead(sandbox: T): Promise<void> {
     this.#report("a warm sandbox was lost unclaimed; starting another");
-    void sandbox.discardWarm();
     this.#fillAfter(this.#retryDelayMs);
+    return sandbox.discardWarm();
   }
 
   /** Fills the pool after `ms` (one timer at a time: an earlier one already set stands). */

@@ -253,4 +253,25 @@ describe("warm pool", () => {
     expect(readdirSync(outside)).toEqual(["host-file.txt"]);
     await stop(sessionId);
   });
+
+  it("no other process can hand a waiting runner a claim of its own through /proc", async () => {
+    const warm = await poolOf(POOL_SIZE);
+    // An agent (the same user, in the local host) trying to write to a runner's stdin: it is a
+    // socket, which /proc/<pid>/fd/0 does not open.
+    for (const runner of warm) {
+      let code: string | undefined;
+      try {
+        writeFileSync(`/proc/${runner.pid}/fd/0`, `${JSON.stringify({ env: { SESSION_ID: "sess_not_yours" } })}\n`);
+      } catch (error) {
+        code = (error as NodeJS.ErrnoException).code;
+      }
+      expect(code).toBe("ENXIO");
+      expect(alive(runner.pid)).toBe(true);
+    }
+    expect(
+      warmRunners()
+        .map((r) => r.pid)
+        .sort(),
+    ).toEqual(warm.map((r) => r.pid).sort());
+  });
 });
