@@ -1,12 +1,12 @@
 /**
  * Cold start: create a session with its first prompt → its first assistant event, through the
- * whole platform (Worker, session DO, local sandbox host starting the runner, Claude Code, model
- * gateway, scripted model), against spawning the same Claude Code binary directly in a fresh
+ * whole platform (Worker, session DO, the local sandbox host handing over a runner from its warm
+ * pool, Claude Code, model gateway, scripted model), against spawning the same Claude Code binary directly in a fresh
  * home and timing its first assistant line. Both cold; the median of a few sessions each.
  */
 import WebSocket from "ws";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
-import { readyUser, vars } from "./platform.ts";
+import { POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
 import { directColdStart, PROMPT } from "./prompt-latency.ts";
 import { figure } from "./results.ts";
 import { CLAUDE_BIN, type Section } from "./sections.ts";
@@ -78,6 +78,9 @@ export async function measureColdStart(): Promise<{ platform: number; direct: nu
       const { ms, sessionId } = await platformColdStart(platform.baseUrl, token);
       through.push(ms);
       await terminate(platform.baseUrl, token, sessionId);
+      // The pool's replacement must be ready for the next sample (as for a person's next session),
+      // and must not start during the baseline's spawn.
+      await sleep(POOL_REFILL_PAUSE_MS);
       direct.push(await directColdStart(CLAUDE_BIN, platform.modelServer!.url));
     }
     return { platform: quantile(through, 0.5), direct: quantile(direct, 0.5) };

@@ -12,6 +12,14 @@ import { sleep } from "./stats.ts";
 /** The runner channel's logger: errors only, so the benchmark's output stays a table. */
 const silentLog = createLogger("bench-runner", "error");
 
+/**
+ * How long a section waits after a session claimed a sandbox from the local sandbox host's warm
+ * pool: the pool starts the replacement a couple of seconds after the claim (sandbox-host/warm-pool.ts),
+ * and that start (Node, the runner, `claude --help`: about a core for a second) must not run
+ * during a measurement, nor be missing when the next sample wants a ready sandbox.
+ */
+export const POOL_REFILL_PAUSE_MS = 5_000;
+
 /** The Worker's variables for every section (sections may add their own). */
 export const vars = {
   JWT_SECRET: E2E_JWT_SECRET,

@@ -15,14 +15,29 @@ import { quantile, sleep } from "./stats.ts";
 /** The prompt both paths send: a short plain-text answer from the scripted model. */
 export const PROMPT = "[[scenario:text text=pong]]";
 
+/**
+ * A pause before each prompt, for the figure of a session at rest: after a turn the session
+ * checkpoints the workspace and the conversation (an archive to R2), and a prompt sent at once
+ * waits for that (hibernation.ts `checkpoint`); one sent after this pause does not. Both paths
+ * pause alike.
+ */
+export const AT_REST_PAUSE_MS = 1_000;
+
 /** Median ms from prompt to first assistant event over `turns` warm turns, through the platform. */
-export async function platformPromptLatency(baseUrl: string, token: string, sessionId: string, turns: number): Promise<number> {
+export async function platformPromptLatency(
+  baseUrl: string,
+  token: string,
+  sessionId: string,
+  turns: number,
+  pauseMs = 0,
+): Promise<number> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/v1/ws/sessions/${sessionId}?token=${token}`);
   const frames: any[] = [];
   ws.on("message", (data) => frames.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const samples: number[] = [];
   for (let turn = 0; turn <= turns; turn++) {
+    if (turn > 0) await sleep(pauseMs);
     const from = frames.length;
     const sentAt = performance.now();
     ws.send(JSON.stringify({ type: "prompt", payload: { text: PROMPT } }));
@@ -112,11 +127,12 @@ export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectCl
 }
 
 /** Median ms from writing a user turn to Claude Code's first assistant line, run directly. */
-export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number): Promise<number> {
+export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number, pauseMs = 0): Promise<number> {
   const claude = spawnDirectClaude(claudeBin, modelUrl);
   const samples: number[] = [];
   try {
     for (let turn = 0; turn <= turns; turn++) {
+      if (turn > 0) await sleep(pauseMs);
       const from = claude.lineCount;
       const sentAt = performance.now();
       claude.prompt(PROMPT);

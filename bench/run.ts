@@ -3,7 +3,8 @@
  * so the ratios hold on a noisy machine. Prints one table per section and writes every figure
  * to bench/results.json. `BENCH_ONLY=<section>[,<section>]` runs some sections only:
  *   fanout  runner → session Durable Object → 10 clients, vs a bare `ws` relay;
- *   prompt  prompt → first assistant event through the platform, vs Claude Code directly;
+ *   prompt  prompt → first assistant event through the platform, vs Claude Code directly (sent as
+ *           the last turn ends, and at rest: a second after);
  *   cold_start  create session → first assistant event, vs starting Claude Code directly;
  *   history  first byte of a 1,000-event history page and of the history frame, 50,000 stored;
  *   upload  RSS growth of the platform's processes during a 100 MB upload;

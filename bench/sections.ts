@@ -6,9 +6,10 @@ import path from "node:path";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
-import { connectFakeRunner, createSession, openSocket, readyUser, vars } from "./platform.ts";
-import { directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
+import { connectFakeRunner, createSession, openSocket, POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
+import { AT_REST_PAUSE_MS, directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
 import { figure, type Figure } from "./results.ts";
+import { sleep } from "./stats.ts";
 
 /** Clients watching one session in the fan-out benchmark. */
 const CLIENTS = 10;
@@ -81,12 +82,18 @@ export async function promptSection(): Promise<Section> {
   try {
     const token = await readyUser(platform.baseUrl);
     const sessionId = await createSession(platform.baseUrl, token);
+    await sleep(POOL_REFILL_PAUSE_MS);
     const through = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS);
     const direct = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS);
+    const throughAtRest = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS, AT_REST_PAUSE_MS);
+    const directAtRest = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS, AT_REST_PAUSE_MS);
     return {
       title: `Prompt → first assistant event (median of ${TURNS} warm turns, scripted model)`,
       columns: ["through the platform", "Claude Code directly"],
-      figures: [figure("first_event", "prompt → first assistant", "ms", through, direct)],
+      figures: [
+        figure("first_event", "prompt → first assistant, sent as the last turn ends", "ms", through, direct),
+        figure("first_event_at_rest", `prompt → first assistant, sent ${AT_REST_PAUSE_MS} ms after`, "ms", throughAtRest, directAtRest),
+      ],
       digits: 0,
     };
   } finally {

@@ -61,6 +61,11 @@ export class ContainerSandbox implements Sandbox {
     this.#launch = launch;
   }
 
+  /** Resolves once the container's engine client has exited and the container is gone. */
+  get exited(): Promise<void> {
+    return this.#exited;
+  }
+
   get running(): boolean {
     return this.#client !== undefined && this.#client.exitCode === null && this.#client.signalCode === null;
   }

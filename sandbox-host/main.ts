@@ -1,5 +1,6 @@
 // Entry point of the local sandbox host:
-// `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1] [--sandbox process|container]`.
+// `node sandbox-host/main.ts [--port 8788] [--host 127.0.0.1] [--sandbox process|container]
+//   [--warm-sandboxes 1]`.
 // Env: SANDBOX_HOST_TOKEN (required), SANDBOX_ROOT (default: a new temporary directory),
 // AI_SESSIONS_SANDBOX (the --sandbox default), SANDBOX_IMAGE/CPUS/MEMORY/PIDS/NETWORK (container mode).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +14,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "8788" },
     host: { type: "string", default: "127.0.0.1" },
     sandbox: { type: "string", default: process.env["AI_SESSIONS_SANDBOX"] ?? "process" },
+    // Started sandboxes kept waiting for new sessions (warm-pool.ts); 0 disables the pool.
+    "warm-sandboxes": { type: "string", default: "1" },
   },
 });
 if (values.sandbox !== "process" && values.sandbox !== "container") {
@@ -24,6 +27,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`sandbox host: invalid --port ${values.port}\n`);
   process.exit(2);
 }
+const warmSandboxes = Number(values["warm-sandboxes"]);
+if (!Number.isInteger(warmSandboxes) || warmSandboxes < 0 || warmSandboxes > 64) {
+  process.stderr.write(`sandbox host: --warm-sandboxes must be a whole number from 0 to 64, not ${values["warm-sandboxes"]}\n`);
+  process.exit(2);
+}
 const token = process.env["SANDBOX_HOST_TOKEN"];
 if (!token) {
   process.stderr.write("sandbox host: SANDBOX_HOST_TOKEN is required\n");
@@ -32,7 +40,15 @@ if (!token) {
 const ownRoot = !process.env["SANDBOX_ROOT"];
 const root = process.env["SANDBOX_ROOT"] ?? mkdtempSync(path.join(os.tmpdir(), "sandboxes-"));
 
-const host = await startSandboxHost({ port, token, root, host: values.host, echoLogs: true, sandbox: values.sandbox });
+const host = await startSandboxHost({
+  port,
+  token,
+  root,
+  host: values.host,
+  echoLogs: true,
+  sandbox: values.sandbox,
+  warmSandboxes,
+});
 process.stderr.write(`sandbox host listening on ${host.url} (sandboxes in ${root})\n`);
 
 let closing = false;

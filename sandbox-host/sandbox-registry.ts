@@ -3,6 +3,7 @@
 import type { SandboxCreated, SandboxState } from "../schemas/runner.ts";
 import { LocalSandbox, type RunnerLaunch } from "./local-sandbox.ts";
 import type { Sandbox, SandboxFactory } from "./sandbox.ts";
+import { WarmPool } from "./warm-pool.ts";
 
 /** All sandboxes of one host. */
 export class SandboxRegistry {
@@ -11,12 +12,21 @@ export class SandboxRegistry {
   #factory: SandboxFactory;
   #sandboxes = new Map<string, Sandbox>();
   #pending = new Map<string, Promise<{ created: boolean; info: SandboxCreated }>>();
+  #pool: WarmPool<LocalSandbox> | undefined;
 
-  /** `factory` picks the backend: a local child process unless told otherwise (container mode). */
-  constructor(root: string, launch: RunnerLaunch, factory: SandboxFactory = (r, id) => new LocalSandbox(r, id)) {
+  /**
+   * `factory` picks the backend: a local child process unless told otherwise (container mode).
+   * `warmSandboxes`: how many started sandboxes to keep waiting for new sessions (warm-pool.ts;
+   * process mode only, so it is ignored with another factory).
+   */
+  constructor(root: string, launch: RunnerLaunch, factory?: SandboxFactory, warmSandboxes = 0) {
     this.#root = root;
     this.#launch = launch;
-    this.#factory = factory;
+    this.#factory = factory ?? ((r, id) => new LocalSandbox(r, id));
+    if (warmSandboxes > 0 && !factory) {
+      this.#pool = new WarmPool({ size: warmSandboxes, start: () => LocalSandbox.startWarm(root, launch) });
+      this.#pool.fill();
+    }
   }
 
   /** Starts the session's runner, or returns the running one (`created: false`). */
@@ -31,6 +41,13 @@ export class SandboxRegistry {
   async #ensure(sessionId: string, env: Record<string, string>): Promise<{ created: boolean; info: SandboxCreated }> {
     const existing = this.#sandboxes.get(sessionId);
     if (existing?.running) return { created: false, info: created(existing) };
+    // A stopped one's processes are swept first: a warm sandbox takes over its files (local-sandbox.ts `claim`).
+    if (existing) await existing.exited;
+    const warm = await this.#pool?.claim(sessionId, env);
+    if (warm) {
+      this.#sandboxes.set(sessionId, warm);
+      return { created: true, info: created(warm) };
+    }
     // A stopped sandbox starts again in the same directories (files and conversation kept).
     const sandbox = existing ?? this.#factory(this.#root, sessionId);
     this.#sandboxes.set(sessionId, sandbox);
@@ -61,8 +78,10 @@ export class SandboxRegistry {
     return true;
   }
 
-  /** Stops every sandbox. */
+  /** Stops every sandbox, the warm ones too. */
   async stopAll(): Promise<void> {
+    await this.#pool?.close();
+    await Promise.allSettled([...this.#pending.values()]); // a claim under way lands in the map first
     await Promise.all([...this.#sandboxes.keys()].map((id) => this.stop(id)));
   }
 }

@@ -14,6 +14,8 @@ export interface Sandbox {
   readonly running: boolean;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** Resolves once the runner has exited and its processes (or container) are gone. */
+  readonly exited: Promise<void>;
   /** Starts the runner with the session's environment; a stopped sandbox starts again with its files kept. */
   start(env: Record<string, string>, launch: RunnerLaunch): Promise<void>;
   /** Stops the runner and everything it started. */

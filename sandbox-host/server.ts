@@ -24,6 +24,8 @@ export type SandboxHostOptions = {
   sandbox?: "process" | "container";
   /** The container mode's image and limits (defaults: container-sandbox.ts). */
   container?: ContainerModeOptions;
+  /** Started sandboxes kept waiting for new sessions (sandbox-host/warm-pool.ts); 0, the default, disables the pool. */
+  warmSandboxes?: number;
   /** Overrides for tests: the runner entry point and the Claude Code binary. */
   runnerMain?: string;
   claudeBin?: string;
@@ -57,6 +59,7 @@ export async function startSandboxHost(opts: SandboxHostOptions): Promise<Sandbo
       echoLogs: opts.echoLogs ?? false,
     },
     opts.sandbox === "container" ? await containerSandboxes(opts.container) : undefined,
+    opts.warmSandboxes ?? 0,
   );
   const tokenDigest = digest(opts.token);
 

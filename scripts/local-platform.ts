@@ -21,6 +21,13 @@ import { ROOT } from "./local-env.ts";
 /** Keeps wrangler from reaching for the internet, which is not there. */
 export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
+/**
+ * Warm sandboxes by default (`npm start`, the benchmarks): one is enough for a person creating
+ * sessions one at a time (its replacement is ready within a second or two), and each waiting
+ * runner is a Node process (~50 MB).
+ */
+export const DEFAULT_WARM_SANDBOXES = 1;
+
 /** How long wrangler dev may take to answer /healthz (it bundles first). */
 const WRANGLER_READY_TIMEOUT_MS = 90_000;
 
@@ -41,6 +48,11 @@ export interface LocalPlatformOptions {
   container?: ContainerModeOptions;
   /** Another wrangler config than the repository's wrangler.toml (tests that swap a module with `alias`). */
   wranglerConfig?: string;
+  /**
+   * Started sandboxes the local sandbox host keeps waiting for new sessions (sandbox-host/warm-pool.ts);
+   * 0 disables the pool. Default DEFAULT_WARM_SANDBOXES.
+   */
+  warmSandboxes?: number;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
@@ -141,6 +153,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         echoLogs: options.verbose ?? false,
         sandbox: options.sandbox ?? "process",
         ...(options.container ? { container: options.container } : {}),
+        warmSandboxes: options.warmSandboxes ?? DEFAULT_WARM_SANDBOXES,
       });
     const sandboxUrl = options.sandboxHost?.url ?? sandboxHost!.url;
     const sandboxSecret = options.sandboxHost?.token ?? sandboxToken;

@@ -7,8 +7,30 @@ import { agentGatewayEnv, startGatewayProxy } from "./gateway-proxy.ts";
 import { createLogger } from "./log.ts";
 import { takeRunnerSecrets, type RunnerSecrets } from "./secrets.ts";
 import { SessionRunner } from "./session-runner.ts";
+import { awaitWarmClaim, takeWarmStart } from "./warm-start.ts";
+import type { ClaudeCapabilities } from "./claude-command.ts";
 
 const log = createLogger("runner");
+
+// Started warm (sandbox-host/warm-pool.ts): probe the CLI now, then wait for a session to claim
+// this runner; its claim brings the session's variables (the tokens stay in the secrets file).
+let warmProbe: { bin: string; capabilities: Promise<ClaudeCapabilities> } | undefined;
+if (takeWarmStart(process.env)) {
+  const bin = process.env["CLAUDE_BIN"] ?? "claude";
+  warmProbe = { bin, capabilities: probeClaudeCapabilities(bin, definedOnly(process.env), undefined, log) };
+  let claim: Record<string, string> | null;
+  try {
+    claim = await awaitWarmClaim(process.stdin);
+  } catch (error) {
+    log.error((error as Error).message);
+    process.exit(2);
+  }
+  if (!claim) {
+    log.info("warm runner released unclaimed");
+    process.exit(0);
+  }
+  Object.assign(process.env, claim);
+}
 
 let config: RunnerConfig;
 let secrets: RunnerSecrets;
@@ -40,8 +62,12 @@ if (config.gatewayUrl && secrets.gatewayToken) {
   log.info("model gateway proxy listening", { url: proxy.url });
 }
 
-// Probe the CLI while the socket connects, so the first start does not wait for it.
-const capabilities = probeClaudeCapabilities(config.claudeBin, config.agentEnv, config.agentUser, log);
+// Probe the CLI while the socket connects, so the first start does not wait for it (a warm
+// runner has already; not when the agent is another user, whose config directory the probe may write).
+const capabilities =
+  warmProbe && warmProbe.bin === config.claudeBin && !config.agentUser
+    ? warmProbe.capabilities
+    : probeClaudeCapabilities(config.claudeBin, config.agentEnv, config.agentUser, log);
 const runner = new SessionRunner(config, capabilities, log);
 runner.start();
 
@@ -66,3 +92,7 @@ process.on("uncaughtException", (error) => {
 await runner.done;
 log.info("runner stopped");
 process.exit(0);
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

@@ -18,6 +18,7 @@ import { meteredBody } from "../gateway/metered-stream.ts";
 import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
 import { addOrgUsage } from "../../platform/db/org-usage-hourly.ts";
 import { findGatewaySession } from "../../platform/db/credentials.ts";
+import { knownSession, rememberSession } from "../gateway/known-sessions.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -67,11 +68,21 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   // A user's session is usually paid with that user's stored credential: its ciphertext comes
   // with the index row (one round trip less per model call) and is opened only once the call
   // is admitted and paid with that credential (credential-source.ts).
-  const row = await findGatewaySession(c.env.DB, sessionId);
-  if (!row) return anthropicError(401, "authentication_error", "invalid session gateway token");
+  // A session already found in the index here is asked at the same time (known-sessions.ts).
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
+  const early = knownSession(sessionId) ? session.admitModelRequest(token) : null;
+  early?.catch(() => undefined); // its failure is met where it is awaited, not as an unhandled rejection
+  const row = await findGatewaySession(c.env.DB, sessionId).catch(async (error: unknown) => {
+    await settleRefused(session, sessionId, early);
+    throw error;
+  });
+  if (!row) {
+    await settleRefused(session, sessionId, early);
+    return anthropicError(401, "authentication_error", "invalid session gateway token");
+  }
+  rememberSession(sessionId);
   const prefetched: PrefetchedCredential | null = row.org_id === null ? { userId: row.user_id, ciphertext: row.ciphertext } : null;
-  const admission = await session.admitModelRequest(token);
+  const admission = await (early ?? session.admitModelRequest(token));
   if (!admission.allowed) return refusalResponse(admission);
 
   // From here the call holds a budget reservation and a concurrency slot: every way out settles it.
@@ -145,6 +156,12 @@ async function forward(
 }
 
 const tooLarge = () => anthropicError(413, "invalid_request_error", `request body exceeds ${MAX_GATEWAY_BODY_BYTES} bytes`);
+
+/** An admission asked early whose call does not go after all (the index has no such session): released unused. */
+async function settleRefused(session: SessionStub, sessionId: string, early: Promise<ModelAdmission> | null): Promise<void> {
+  const admission = await early?.catch(() => null);
+  if (admission?.allowed) await settle(session, sessionId, admission.callId, null, null);
+}
 
 /** Once the answer has ended, releases the call's reservation and records what it used. */
 async function settle(

@@ -74,6 +74,18 @@ function sandboxPids(id: string): number[] {
     });
 }
 
+function parentOf(pid: number): number {
+  try {
+    return Number(
+      readFileSync(`/proc/${pid}/stat`, "utf8")
+        .replace(/^.*\) /, "")
+        .split(" ")[1],
+    );
+  } catch {
+    return 0;
+  }
+}
+
 describe("chaos", () => {
   it("clients dropping and resuming at random across a long turn see every event exactly once", async () => {
     const id = await newSession();
@@ -114,7 +126,11 @@ describe("chaos", () => {
       if (i > 2_400) throw new Error("the slow model call never started");
       await sleep(25);
     }
-    const runner = sandboxPids(id).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("runner/main.ts"));
+    // The runner is the parent of the agent's processes (one from the warm pool carries its
+    // first, warm directory as marker: sandbox-host/local-sandbox.ts `claim`).
+    const runner = sandboxPids(id)
+      .flatMap((pid) => [pid, parentOf(pid)])
+      .find((pid) => pid > 1 && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("runner/main.ts"));
     expect(runner).toBeDefined();
     process.kill(runner!, "SIGKILL");
     const calls = model.requests.length;

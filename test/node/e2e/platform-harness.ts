@@ -48,6 +48,9 @@ async function launch(stateDir: string, vars: Record<string, string>, options: E
   const platform = await startLocalPlatform({
     ...options,
     scriptedModel: true,
+    // As `npm start` runs it: sessions claim a warm sandbox (the pool's own test is
+    // test/node/warm-pool.test.ts), and a second session at once, or a restart, starts cold.
+    warmSandboxes: 1,
     persistTo: stateDir,
     verbose: process.env.E2E_VERBOSE === "1",
     vars,

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, api, hasResult, bootE2E, type E2EPlatform } from "./platform-harness.ts";
+import { runnerPidsOf } from "./session-processes.ts";
 
 let platform: E2EPlatform;
 let token: string;
@@ -23,22 +24,6 @@ async function session(settings: Record<string, unknown>): Promise<{ id: string;
 
 const file = (id: string, name: string) => path.join(platform.sandbox.root, id, "workspace", name);
 const approvals = (c: Client) => c.stored().filter((f) => f.type === "tool_approval_request");
-
-/** Pids of processes whose environment says they belong to `sessionId` and that run `needle`. */
-function processesOf(sessionId: string, needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (environ.includes(`SESSION_ID=${sessionId}`) && cmdline.includes(needle)) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
 
 describe("tool permissions with a real agent", () => {
   it("acceptEdits: Write runs, Bash asks; a session-scope approval stops further asks for that pattern", async () => {
@@ -181,7 +166,7 @@ describe("end reasons with a real runner", () => {
     const { id, client } = await session({ permission_mode: "bypassPermissions" });
     client.send({ type: "prompt", payload: { text: "[[scenario:text text=up]]" } });
     await client.until(hasResult(), "result");
-    const runners = processesOf(id, "runner/main.ts");
+    const runners = runnerPidsOf(id);
     expect(runners.length).toBe(1);
     process.kill(runners[0]!, "SIGKILL");
     await client.until((f) => f.some((x) => x.type === "session_end"), "session_end", 30_000);
