@@ -213,7 +213,9 @@ describe("the web UI", () => {
     expect(existsSync(path.join(workspace(id), "approved-by-ui.txt"))).toBe(true);
     expect(await count(page, "[data-testid=jump-to-pending]")).toBe(0);
 
-    // Deny: the tool does not run.
+    // Deny: the tool does not run. Counted once both turns so far (the approved one and the queued
+    // one) have ended: the queued turn's result can land just after its text.
+    await atLeast(page, "[data-testid=turn-result]", 2);
     const results = await count(page, "[data-testid=turn-result]");
     await send(page, '[[scenario:bash command="touch denied-by-ui.txt"]]');
     await page.waitForSelector("[data-testid=approval-card][data-state=pending]");
