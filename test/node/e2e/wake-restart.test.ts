@@ -129,8 +129,14 @@ describe("a platform restart while a dormant session is waking", () => {
 
     // Every event exactly once across the restart.
     const history = before.frames.find((x) => x.type === "history").payload.messages;
-    const seqs = [...history, ...before.stored(), ...after.stored()].map((x) => x.seq);
-    expect(new Set(seqs).size).toBe(seqs.length);
+    const all = [
+      ...history.map((x: any) => ({ ...x, from: "history" })),
+      ...before.stored().map((x) => ({ ...x, from: "before" })),
+      ...after.stored().map((x) => ({ ...x, from: "after" })),
+    ];
+    const seqs = all.map((x) => x.seq);
+    const doubled = all.filter((x) => seqs.indexOf(x.seq) !== seqs.lastIndexOf(x.seq));
+    expect(new Set(seqs).size, `doubled: ${JSON.stringify(doubled).slice(0, 3000)}`).toBe(seqs.length);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     after.close();
   }, 400_000);
