@@ -38,7 +38,10 @@ describe("a session with a real Claude Code agent", () => {
     for (const type of ["user", "assistant", "tool_use", "tool_result", "result"]) expect(types).toContain(type);
     expect(types.indexOf("tool_use")).toBeLessThan(types.indexOf("tool_result"));
     expect(types.indexOf("tool_result")).toBeLessThan(types.indexOf("result"));
-    const order = (c: Client) => c.stored().map((f) => `${f.seq}:${f.type}`);
+    // Each client's view from seq 1: its history frame, then what came live. Where one event falls
+    // (history or live) depends on when each socket connected: the session starts meanwhile.
+    const order = (c: Client) =>
+      [...(c.frames.find((f) => f.type === "history")?.payload.messages ?? []), ...c.stored()].map((f) => `${f.seq}:${f.type}`);
     expect(order(b).slice(0, order(a).length)).toEqual(order(a).slice(0, order(b).length));
     const seqs = a.stored().map((f) => f.seq);
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
