@@ -1,8 +1,9 @@
 // WorkspaceArchive: the runner's half of hibernation. `archive` packs the workspace and Claude
 // Code's conversation store for it (<config dir>/projects/<encoded cwd>/, where `--resume` looks)
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
-// back. An archive reports `archive_packed` as soon as its snapshot is taken, before the upload:
-// the platform lets the next prompt go then (archive-uploads.ts keeps the uploads in order). The system `tar` does the work, streaming to and from a temporary file: the archive is
+// back. An archive reports `archive_packed` as soon as its snapshot (an uncompressed tar) is
+// taken; it is gzipped and uploaded after (archive-compress.ts), while the platform lets the next
+// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work, streaming to and from a temporary file: the archive is
 // never held in memory, and the upload knows its length (the platform needs a Content-Length).
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
@@ -15,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ArchivePackedFrame, ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
 import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
+import { gzipFile } from "./archive-compress.ts";
 import { ArchiveUploads } from "./archive-uploads.ts";
 import { downloadTo, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
@@ -134,20 +136,26 @@ export class WorkspaceArchive {
       this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: size });
       return size;
     }
-    const started = Date.now();
-    await this.#pack(file);
-    this.#opts.log.info("archive packed", { ms: Date.now() - started });
-    packed();
+    const snapshot = file.replace(/\.gz$/, "");
+    try {
+      const started = Date.now();
+      await this.#pack(snapshot);
+      this.#opts.log.info("archive packed", { ms: Date.now() - started });
+      packed();
+      await gzipFile(snapshot, file);
+    } finally {
+      await rm(snapshot, { force: true });
+    }
     return this.#uploads.enqueue(copy, () => this.#upload(url, file));
   }
 
-  /** The snapshot: tar reads the workspace and the conversation into `file`. */
-  async #pack(file: string): Promise<void> {
+  /** The snapshot: tar reads the workspace and the conversation into `snapshot` (uncompressed: archive-compress.ts). */
+  async #pack(snapshot: string): Promise<void> {
     const { workspaceDir, claudeConfigDir } = this.#opts;
     const conversations = await this.#conversationDirs();
     const args = [
-      "-czf",
-      file,
+      "-cf",
+      snapshot,
       // Member names: ./x → workspace/x, projects/... → claude/projects/... (symlink targets untouched).
       "--transform",
       "s,^\\.,workspace,S",
