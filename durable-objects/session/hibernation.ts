@@ -64,9 +64,18 @@ export class Hibernation {
   async checkpoint(state: SessionState, runnerConnected: boolean): Promise<Effect[]> {
     if (state.status !== "running" || state.dormant || state.hibernation || state.pending.length > 0 || !runnerConnected) return [];
     const transferId = newId();
-    const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
-    state.hibernation = { phase: "archiving", transferId, since: Date.now(), checkpoint: true };
-    return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+    // Marked before signing: a prompt the DO takes while it awaits the signature must wait too,
+    // or it would reach the agent before the `archive` frame and the snapshot catch its turn.
+    const step = { phase: "archiving" as const, transferId, since: Date.now(), checkpoint: true };
+    state.hibernation = step;
+    try {
+      const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
+      if (state.hibernation !== step) return []; // the session ended meanwhile
+      return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+    } catch (error) {
+      if (state.hibernation === step) state.hibernation = null;
+      throw error;
+    }
   }
 
   /** Deletes the session's archive from R2 (its record is being deleted). */
