@@ -220,6 +220,19 @@ export const ArchiveResultFrame = z.discriminatedUnion("ok", [
 ]);
 export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
 
+/**
+ * An `archive`'s snapshot is taken: the tar.gz is packed in a temporary file, and its upload
+ * starts (after any earlier archive's: uploads of one runner go one at a time, in order). The
+ * workspace and the conversation may change from here without touching that archive, so the DO
+ * lets the next prompt go; the archive counts only once its `archive_result` says it is stored.
+ * Sent before that result, resent after a reconnect until sent; not sent when packing failed.
+ */
+export const ArchivePackedFrame = z.object({
+  type: z.literal("archive_packed"),
+  transfer_id: z.string().min(1),
+});
+export type ArchivePackedFrame = z.infer<typeof ArchivePackedFrame>;
+
 /** Every frame the runner sends. */
 export const RunnerToPlatform = z.discriminatedUnion("type", [
   HelloFrame,
@@ -232,6 +245,7 @@ export const RunnerToPlatform = z.discriminatedUnion("type", [
   TurnStateFrame,
   AgentExitedFrame,
   FileResultFrame,
+  ArchivePackedFrame,
   ArchiveResultFrame,
 ]);
 export type RunnerToPlatform = z.infer<typeof RunnerToPlatform>;
@@ -301,8 +315,9 @@ export const SendFileFrame = z.object({
 });
 
 /**
- * Hibernation: pack the workspace and Claude Code's conversation store for it into one tar.gz
- * and PUT it to `url` (a signed PUT); answered by `archive_result` (op `archive`).
+ * Hibernation or a turn's checkpoint: pack the workspace and Claude Code's conversation store for
+ * it into one tar.gz and PUT it to `url` (a signed PUT); answered by `archive_packed` once the
+ * snapshot is taken, then `archive_result` (op `archive`) once it is stored.
  */
 export const ArchiveFrame = z.object({
   type: z.literal("archive"),

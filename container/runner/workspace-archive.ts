@@ -1,7 +1,9 @@
 // WorkspaceArchive: the runner's half of hibernation. `archive` packs the workspace and Claude
 // Code's conversation store for it (<config dir>/projects/<encoded cwd>/, where `--resume` looks)
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
-// back. The system `tar` does the work, streaming to and from a temporary file: the archive is
+// back. An archive reports `archive_packed` as soon as its snapshot (an uncompressed tar) is
+// taken; it is gzipped and uploaded after (archive-compress.ts), while the platform lets the next
+// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work, streaming to and from a temporary file: the archive is
 // never held in memory, and the upload knows its length (the platform needs a Content-Length).
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
@@ -12,8 +14,10 @@ import { existsSync } from "node:fs";
 import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
+import type { ArchivePackedFrame, ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
 import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
+import { gzipFile } from "./archive-compress.ts";
+import { ArchiveUploads } from "./archive-uploads.ts";
 import { downloadTo, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
 import { treeFingerprint } from "./tree-fingerprint.ts";
@@ -28,10 +32,13 @@ export type WorkspaceArchiveOptions = {
   tmpDir: string;
   /** Who runs tar (and the gzip it starts): the agent, when the runner is root (AGENT_UID). */
   agentUser?: AgentUser | undefined;
-  /** Sends a result now; false when the channel is down (it is resent by `resync`). */
-  send(frame: ArchiveResultFrame): boolean;
+  /** Sends a frame now; false when the channel is down (it is resent by `resync`). */
+  send(frame: ArchiveFrameOut): boolean;
   log: Logger;
 };
+
+/** What the archiver tells the platform: a snapshot taken, a step's outcome. */
+export type ArchiveFrameOut = ArchivePackedFrame | ArchiveResultFrame;
 
 /** Longest an archive or restore transfer may take. */
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
@@ -57,13 +64,9 @@ function placeOf(url: string): string {
 export class WorkspaceArchive {
   #opts: WorkspaceArchiveOptions;
   #running = new Set<string>();
-  #unsent: ArchiveResultFrame[] = [];
-  /**
-   * The archive last uploaded: where it lives (the signed URL's path, which names the
-   * blob) and the fingerprint of the trees it holds. An archive of unchanged trees to the same
-   * place is already there: it is not made again.
-   */
-  #last: { place: string; fingerprint: string; size: number } | null = null;
+  #unsent: ArchiveFrameOut[] = [];
+  /** Archive uploads, one at a time and in order; an archive of unchanged trees to the same place is not made again. */
+  #uploads = new ArchiveUploads();
 
   constructor(opts: WorkspaceArchiveOptions) {
     this.#opts = opts;
@@ -86,7 +89,9 @@ export class WorkspaceArchive {
     const started = Date.now();
     const file = path.join(this.#opts.tmpDir, `archive-${frame.transfer_id}.tar.gz`);
     try {
-      const size = frame.type === "archive" ? await this.#archive(frame.url, file) : await this.#restore(frame.url, frame.size, file);
+      const packed = () => this.#report({ type: "archive_packed", transfer_id: frame.transfer_id });
+      const size =
+        frame.type === "archive" ? await this.#archive(frame.url, file, packed) : await this.#restore(frame.url, frame.size, file);
       log.info(`${frame.type} done`, { transfer_id: frame.transfer_id, bytes: size, ms: Date.now() - started });
       this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: true, size });
     } catch (error) {
@@ -117,24 +122,40 @@ export class WorkspaceArchive {
     return treeFingerprint([workspaceDir, ...(await this.#conversationDirs()).map((rel) => path.join(claudeConfigDir, rel))]);
   }
 
-  async #archive(url: string, file: string): Promise<number> {
-    const place = placeOf(url);
-    const fingerprint = await this.#fingerprint();
-    if (this.#last && this.#last.place === place && this.#last.fingerprint === fingerprint) {
-      this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: this.#last.size });
-      return this.#last.size;
+  /**
+   * Packs the trees into `file` (`packed` is called once they are read), then uploads it after
+   * any upload still under way. Trees unchanged since the newest upload to the same place are
+   * that upload's: nothing is packed, and its outcome is this archive's.
+   */
+  async #archive(url: string, file: string, packed: () => void): Promise<number> {
+    const copy = { place: placeOf(url), fingerprint: await this.#fingerprint() };
+    const same = this.#uploads.same(copy);
+    if (same) {
+      packed();
+      const size = await same;
+      this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: size });
+      return size;
     }
-    const size = await this.#pack(url, file);
-    this.#last = { place, fingerprint, size };
-    return size;
+    const snapshot = file.replace(/\.gz$/, "");
+    try {
+      const started = Date.now();
+      await this.#pack(snapshot);
+      this.#opts.log.info("archive packed", { ms: Date.now() - started });
+      packed();
+      await gzipFile(snapshot, file);
+    } finally {
+      await rm(snapshot, { force: true });
+    }
+    return this.#uploads.enqueue(copy, () => this.#upload(url, file));
   }
 
-  async #pack(url: string, file: string): Promise<number> {
+  /** The snapshot: tar reads the workspace and the conversation into `snapshot` (uncompressed: archive-compress.ts). */
+  async #pack(snapshot: string): Promise<void> {
     const { workspaceDir, claudeConfigDir } = this.#opts;
     const conversations = await this.#conversationDirs();
     const args = [
-      "-czf",
-      file,
+      "-cf",
+      snapshot,
       // Member names: ./x → workspace/x, projects/... → claude/projects/... (symlink targets untouched).
       "--transform",
       "s,^\\.,workspace,S",
@@ -147,6 +168,10 @@ export class WorkspaceArchive {
     if (conversations.length > 0) args.push("-C", claudeConfigDir, ...conversations);
     // GNU tar exits 1 when a file changed while it was read: still a usable archive.
     await runTar(args, this.#opts.agentUser, [0, 1]);
+  }
+
+  /** PUTs the packed `file` to `url`; resolves to its size. */
+  async #upload(url: string, file: string): Promise<number> {
     const handle = await open(file, "r");
     try {
       const { size } = await handle.stat();
@@ -208,8 +233,8 @@ export class WorkspaceArchive {
     if (given !== target && !existsSync(given)) await symlink(target, given);
   }
 
-  #report(result: ArchiveResultFrame): void {
-    if (!this.#opts.send(result)) this.#unsent.push(result);
+  #report(frame: ArchiveFrameOut): void {
+    if (!this.#opts.send(frame)) this.#unsent.push(frame);
   }
 }
 

@@ -27,6 +27,7 @@ import { newId } from "../../platform/crypto/encoding.ts";
 import type { Env } from "../../platform/env.ts";
 import { archiveKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
 import { blobSigningKey, signBlobUrl, type BlobMethod } from "../../platform/files/signed-url.ts";
+import { dropUploads, onUploadResult, recordCheckpoint } from "./checkpoint-uploads.ts";
 import type { Effect } from "./effects.ts";
 import type { SessionState } from "./session-state.ts";
 
@@ -57,14 +58,24 @@ export class Hibernation {
   /**
    * A turn ended: checkpoint the workspace and the conversation (the same archive hibernation
    * makes), so a sandbox lost later (a crash, a platform restart) resumes from here with nothing
-   * finished lost. Prompts wait for it (`holdsPrompts`): the archive must not catch a turn half-done.
+   * finished lost. Prompts wait for its snapshot (`holdsPrompts`): the archive must not catch a
+   * turn half-done. Its upload runs on after the runner's `archive_packed` (checkpoint-uploads.ts).
    */
   async checkpoint(state: SessionState, runnerConnected: boolean): Promise<Effect[]> {
     if (state.status !== "running" || state.dormant || state.hibernation || state.pending.length > 0 || !runnerConnected) return [];
     const transferId = newId();
-    const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
-    state.hibernation = { phase: "archiving", transferId, since: Date.now(), checkpoint: true };
-    return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+    // Marked before signing: a prompt the DO takes while it awaits the signature must wait too,
+    // or it would reach the agent before the `archive` frame and the snapshot catch its turn.
+    const step = { phase: "archiving" as const, transferId, since: Date.now(), checkpoint: true };
+    state.hibernation = step;
+    try {
+      const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
+      if (state.hibernation !== step) return []; // the session ended meanwhile
+      return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+    } catch (error) {
+      if (state.hibernation === step) state.hibernation = null;
+      throw error;
+    }
   }
 
   /** Deletes the session's archive from R2 (its record is being deleted). */
@@ -115,11 +126,13 @@ export function wake(state: SessionState | null): Effect[] {
 /** The runner's answer to `archive` or `restore`. */
 export function onArchiveResult(state: SessionState, frame: ArchiveResultFrame): Effect[] {
   const step = state.hibernation;
-  if (!step || step.transferId !== frame.transfer_id) return []; // late or repeated
+  // A checkpoint uploading after its snapshot (checkpoint-uploads.ts), or late or repeated.
+  if (!step || step.transferId !== frame.transfer_id) return onUploadResult(state, frame);
   if (frame.op === "archive" && step.phase === "archiving" && step.checkpoint) return checkpointDone(state, frame);
   if (frame.op === "archive" && step.phase === "archiving") {
     if (!frame.ok) return abandonArchive(state, `the workspace could not be archived: ${frame.error}`);
     state.archive = { key: archiveKey(state.init.id), size: frame.size, at: new Date().toISOString() };
+    dropUploads(state); // uploaded after every one still listed: those are superseded
     state.hibernation = null;
     // Work arrived while archiving: stay awake (the archive is kept, and replaced next time).
     if (state.inflight || state.queue.length > 0 || state.pending.length > 0) return [{ kind: "pump" }];
@@ -147,17 +160,14 @@ export function onStepTimeout(state: SessionState): Effect[] {
   }
 }
 
-/** A checkpoint's archive arrived (or failed): the session goes on either way, with the next prompt. */
+/**
+ * A checkpoint's result arrived while its snapshot still held prompts (no `archive_packed` came
+ * first: packing failed, or an older runner), or it timed out: the session goes on either way.
+ */
 function checkpointDone(state: SessionState, result: { ok: true; size: number } | { ok: false; error: string }): Effect[] {
   state.hibernation = null;
-  const effects: Effect[] = [{ kind: "pump" }, { kind: "alarm" }];
-  if (result.ok) state.archive = { key: archiveKey(state.init.id), size: result.size, at: new Date().toISOString() };
-  else {
-    // R2 keeps the previous archive when an upload fails: a lost sandbox resumes from that one.
-    const message = `The workspace checkpoint failed (${result.error}); a lost sandbox would resume from the previous one.`;
-    effects.unshift({ kind: "emit", event: { type: "system", payload: { subtype: "checkpoint_failed", message } } });
-  }
-  return effects;
+  if (result.ok) dropUploads(state); // uploaded after every one still listed: those are superseded
+  return [...recordCheckpoint(state, result), { kind: "pump" }, { kind: "alarm" }];
 }
 
 /** Archive stored: mark dormant, send the runner away, stop the sandbox. */

@@ -9,6 +9,7 @@
  */
 import type { AgentEventBody } from "../../schemas/events.ts";
 import { RunnerToPlatform } from "../../schemas/runner.ts";
+import { dropUploads } from "./checkpoint-uploads.ts";
 import type { Effect } from "./effects.ts";
 import { stampAgentEvent } from "./event-stamps.ts";
 import type { SessionState } from "./session-state.ts";
@@ -33,6 +34,7 @@ export function greetRunner(state: SessionState, frame: Frame<"hello">, now: Dat
     state.runnerInstance = instance;
     state.lastRseq = 0;
     requeueInflight(state);
+    dropUploads(state); // the old process's unfinished uploads never report
   }
   state.runnerCheckAt = null;
   state.startedAt ??= now.toISOString();

@@ -7,6 +7,7 @@
  *
  * Pure: functions of the session state that update it in place and return effects (effects.ts).
  */
+import { dropUploads } from "./checkpoint-uploads.ts";
 import type { Effect } from "./effects.ts";
 import { wake } from "./hibernation.ts";
 import { cancelAsk } from "./pending-asks.ts";
@@ -44,8 +45,10 @@ export function resumeLostSandbox(state: SessionState): Effect[] {
   const redo = state.inflight ? " The turn that was running starts again." : "";
   const message = `The sandbox was lost (its host restarted); resuming from ${from}.${redo}`;
   effects.push({ kind: "emit", event: { type: "system", payload: { subtype: "sandbox_lost", message } } });
-  // From here on it is a sleeping session woken by its work: restore the archive, then configure.
+  // From here on it is a sleeping session woken by its work: restore the archive (the last one
+  // stored: a checkpoint still uploading went with the sandbox), then configure.
   state.hibernation = null;
+  dropUploads(state);
   state.dormant = true;
   state.runnerCheckAt = null;
   state.lastHeartbeatAt = null;

@@ -47,6 +47,7 @@ import {
 } from "./client-sockets.ts";
 import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
+import { onArchivePacked } from "./checkpoint-uploads.ts";
 import { forkedEvent, forkPointOf, onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
 import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
@@ -361,6 +362,8 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "file_result":
         this.files.onRunnerResult(frame);
         return;
+      case "archive_packed":
+        return this.apply(onArchivePacked(state, frame));
       case "archive_result":
         return this.apply(onArchiveResult(state, frame));
       case "agent_exited":

@@ -70,6 +70,11 @@ export interface SessionState {
   lastActivityAt?: number;
   /** A hibernation step under way (hibernation.ts); absent or null when none. */
   hibernation?: HibernationStep | null;
+  /**
+   * Checkpoints packed and still uploading (checkpoint-uploads.ts), oldest first: none of them is
+   * the session's archive until its result says so. Absent in states stored before it existed.
+   */
+  uploads?: CheckpointUpload[];
   /** The newest workspace archive in R2, kept until the record is deleted. */
   archive?: ArchiveRef | null;
   /** Whether the session was dormant when it ended: its archive then holds the final workspace. */
@@ -86,8 +91,15 @@ export interface HibernationStep {
   phase: "archiving" | "waking" | "restoring";
   transferId: string;
   since: number;
-  /** An archive made at the end of a turn (checkpoint.ts): the session stays awake after it. */
+  /** An archive made at the end of a turn (hibernation.ts `checkpoint`): the session stays awake after it. */
   checkpoint?: boolean;
+}
+
+/** A checkpoint whose snapshot is taken and whose upload runs (checkpoint-uploads.ts). */
+export interface CheckpointUpload {
+  transferId: string;
+  /** When its checkpoint began (epoch ms). */
+  since: number;
 }
 
 /** Zero usage. */

@@ -65,8 +65,8 @@ function run(
   return new Promise((resolve) => {
     const archive = new WorkspaceArchive({
       ...layout,
-      send: (result) => {
-        resolve(result);
+      send: (frame) => {
+        if (frame.type === "archive_result") resolve(frame);
         return true;
       },
       log: createLogger("test", "error"),

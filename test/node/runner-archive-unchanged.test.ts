@@ -63,8 +63,8 @@ function archiver(layout: ReturnType<typeof sandbox>) {
   let waiting: ((r: ArchiveResultFrame) => void) | null = null;
   const archive = new WorkspaceArchive({
     ...layout,
-    send: (result) => {
-      waiting?.(result);
+    send: (frame) => {
+      if (frame.type === "archive_result") waiting?.(frame);
       return true;
     },
     log: createLogger("test", "error"),

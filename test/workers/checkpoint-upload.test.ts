@@ -1,0 +1,124 @@
+/**
+ * A turn's checkpoint holds the next prompt only until the runner's snapshot is packed; the upload
+ * runs on in the background (durable-objects/session/checkpoint-uploads.ts). A simulated runner
+ * speaks the real frames and uploads through the real signed URLs, choosing when: a prompt sent as
+ * a turn ends reaches it before its upload is done, a sandbox lost during that upload resumes from
+ * the checkpoint before, and the archive before sleep still waits for its whole upload.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { fetchUrl } from "./files-helpers.ts";
+import { call } from "./helpers.ts";
+import { idleOut, newRunner, until } from "./hibernation-helpers.ts";
+import { backdate, clientSocket, createSession, fireAlarm, runnerSocket, type TestSocket, userWithKey } from "./session-helpers.ts";
+
+const TURN_ONE = new TextEncoder().encode("pretend this is the workspace after turn one");
+
+/** Ends the running turn on `runner` (a result, then idle) and returns the checkpoint it is asked for. */
+async function endTurn(runner: TestSocket, rseq: number): Promise<any> {
+  const from = runner.frames.length;
+  runner.send({ type: "turn_state", state: "running" });
+  runner.send({
+    type: "event",
+    rseq,
+    event: { type: "result", payload: { success: true, subtype: "success", summary: "done", num_turns: 1, total_cost_usd: 0, usage: {} } },
+  });
+  runner.send({ type: "turn_state", state: "idle" });
+  return runner.next("archive", from);
+}
+
+/** PUTs `bytes` to the archive's signed URL and reports it stored. */
+async function upload(runner: TestSocket, archive: any, bytes: Uint8Array): Promise<void> {
+  const put = await fetchUrl(archive.url, { method: "PUT", body: bytes, headers: { "content-length": String(bytes.byteLength) } });
+  expect(put.status, await put.clone().text()).toBe(200);
+  runner.send({ type: "archive_result", transfer_id: archive.transfer_id, op: "archive", ok: true, size: bytes.byteLength });
+}
+
+const prompts = (runner: TestSocket) => runner.frames.filter((f) => f.type === "prompt").map((f) => f.text);
+
+describe("a turn's checkpoint", () => {
+  it("lets a prompt sent as the turn ends go once the snapshot is packed, before the upload", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    client.send({ type: "prompt", payload: { text: "one" } });
+    await runner.next("prompt");
+    const checkpoint = await endTurn(runner, 1);
+    client.send({ type: "prompt", payload: { text: "two" } });
+    await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "two"), "the second prompt stored");
+
+    // Packed: the prompt goes, while nothing is uploaded yet.
+    runner.send({ type: "archive_packed", transfer_id: checkpoint.transfer_id });
+    await runner.until((f) => prompts(runner).length === 2, "the second prompt");
+    expect(prompts(runner)).toEqual(["one", "two"]);
+    expect(await env.FILES.head(`sessions/${id}/archive/latest/workspace.tar.gz`)).toBeNull();
+
+    // The upload finishes during the next turn (a lost sandbox restores it: the next test).
+    runner.send({ type: "turn_state", state: "running" });
+    await upload(runner, checkpoint, TURN_ONE);
+    const stored = await env.FILES.get(`sessions/${id}/archive/latest/workspace.tar.gz`);
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(TURN_ONE);
+    client.close();
+    runner.close();
+  });
+
+  it("a sandbox lost while the checkpoint uploads resumes from the checkpoint before it", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const client = await clientSocket(id, token);
+    client.send({ type: "prompt", payload: { text: "one" } });
+    await runner.next("prompt");
+    const first = await endTurn(runner, 1);
+    runner.send({ type: "archive_packed", transfer_id: first.transfer_id });
+    await upload(runner, first, TURN_ONE);
+
+    client.send({ type: "prompt", payload: { text: "two" } });
+    await runner.until(() => prompts(runner).length === 2, "the second prompt");
+    const second = await endTurn(runner, 2);
+    client.send({ type: "prompt", payload: { text: "three" } });
+    runner.send({ type: "archive_packed", transfer_id: second.transfer_id });
+    await runner.until(() => prompts(runner).length === 3, "the third prompt, before the second checkpoint is uploaded");
+    runner.send({ type: "turn_state", state: "running" });
+
+    // The host restarts before the second checkpoint's upload is stored.
+    await fetch(`${env.TEST_SANDBOX_RECORDER_URL}/_forget/${id}`, { method: "POST" });
+    runner.close();
+    await runner.closed();
+    await backdate(id, (s) => (s.runnerCheckAt = Date.now() - 1));
+    await fireAlarm(id);
+    await client.until((f) => f.some((x) => x.payload?.subtype === "sandbox_lost"), "sandbox_lost");
+
+    // The new runner restores turn one's checkpoint, the one stored, and redoes turn three.
+    const again = await newRunner(id, "runner-2");
+    const restore = await again.next("restore");
+    expect(restore.size).toBe(TURN_ONE.byteLength);
+    expect(new Uint8Array(await (await fetchUrl(restore.url)).arrayBuffer())).toEqual(TURN_ONE);
+    again.send({ type: "archive_result", transfer_id: restore.transfer_id, op: "restore", ok: true, size: TURN_ONE.byteLength });
+    await again.next("configure");
+    expect((await again.next("prompt")).text).toBe("three");
+
+    again.close();
+    client.close();
+  });
+
+  it("the archive before sleep waits for its whole upload, not its snapshot", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    await idleOut(id);
+    const archive = await runner.next("archive");
+    runner.send({ type: "archive_packed", transfer_id: archive.transfer_id });
+    // A frame after it, acknowledged: the session has read the packed frame by then.
+    runner.send({ type: "event", rseq: 1, event: { type: "assistant", payload: { content: [{ type: "text", text: "x" }], model: "m" } } });
+    await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === 1), "the ack");
+    expect(runner.frames.some((f) => f.type === "shutdown")).toBe(false);
+    expect((await call("GET", `/v1/sessions/${id}`, { token })).body.session.dormant).toBe(false);
+
+    await upload(runner, archive, TURN_ONE);
+    await runner.next("shutdown");
+    await until(async () => (await call("GET", `/v1/sessions/${id}`, { token })).body.session.dormant === true, "dormant");
+    runner.close();
+  });
+});
