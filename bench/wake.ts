@@ -45,8 +45,9 @@ async function measureWakes(): Promise<number[]> {
     client.send({ type: "prompt", payload: { text: PROMPT } });
     await client.until(hasResult(), "the first turn", 90_000);
     const samples: number[] = [];
+    let awakeSince = 0; // index in the client's frames: a dormant status after it is this round's
     for (let sample = 1; sample <= SAMPLES; sample++) {
-      const dormant = (frames: any[]) => frames.filter((x) => x.type === "session_status" && x.payload.dormant === true).length >= sample;
+      const dormant = (frames: any[]) => frames.slice(awakeSince).some((x) => x.type === "session_status" && x.payload.dormant === true);
       await client.until(dormant, "dormant", 120_000);
       await wipeStoppedSandbox(platform, id);
       // The warm pool's replacement for the runner the last wake took must not start mid-measurement.
@@ -62,8 +63,15 @@ async function measureWakes(): Promise<number[]> {
       await client.until(resumed, "the resumed turn's first assistant event", 180_000);
       samples.push(performance.now() - sentAt);
       const restored = readdirSync(workspace).filter((name) => name.startsWith("blob-")).length;
-      if (restored !== WORKSPACE_MB) throw new Error(`the workspace came back with ${restored} of ${WORKSPACE_MB} files`);
+      if (restored !== WORKSPACE_MB) {
+        const notices = client
+          .stored()
+          .slice(before)
+          .filter((x) => x.type === "system");
+        throw new Error(`wake ${sample}: the workspace came back with ${restored} of ${WORKSPACE_MB} files ${JSON.stringify(notices)}`);
+      }
       await client.until(hasResult(before), "the resumed turn", 90_000);
+      awakeSince = client.frames.length;
     }
     client.close();
     return samples;
