@@ -11,7 +11,7 @@
 // then says it goes on with a fresh workspace, and it does.
 import { chmod, lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { AgentUser } from "./agent-user.ts";
@@ -59,8 +59,7 @@ export async function unpackStaged(body: Readable, targets: UnpackTargets): Prom
     // An archive made before any conversation existed has no `claude` part: that alone is fine.
     { stdin: true, tolerated: ONLY_CLAUDE_MISSING },
   );
-  tar.stdin!.on("error", () => undefined); // EPIPE once tar exited: its exit code tells why
-  const streamed = pipeline(body, createGunzip(), tar.stdin!).catch((error: Error) => {
+  const streamed = pipeline(body, createGunzip(), feeding(tar.stdin!)).catch((error: Error) => {
     // zlib's own words ("unexpected end of file", "incorrect header check") say little alone.
     throw error instanceof TransferError ? error : new Error(`the archive is not a whole tar.gz: ${error.message}`);
   });
@@ -80,6 +79,33 @@ export async function unpackStaged(body: Readable, targets: UnpackTargets): Prom
     },
     discard,
   };
+}
+
+/**
+ * A sink that writes into `stdin` at its pace until it closes. tar may exit at the archive's end
+ * marker without reading the padding after it: the rest of the stream is still read (the gzip
+ * check and the length check need all of it), just not written. Whether tar succeeded, its exit
+ * code tells.
+ */
+function feeding(stdin: Writable): Writable {
+  stdin.on("error", () => undefined); // EPIPE once tar exited
+  const gone = () => stdin.destroyed || stdin.writableEnded;
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (gone() || stdin.write(chunk)) return callback();
+      const resume = () => {
+        stdin.off("drain", resume);
+        stdin.off("close", resume);
+        callback();
+      };
+      stdin.on("drain", resume);
+      stdin.on("close", resume);
+    },
+    final(callback) {
+      if (!gone()) stdin.end();
+      callback();
+    },
+  });
 }
 
 /**

@@ -20,10 +20,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../container/runner/log.ts";
 import { encodeProjectDir, WorkspaceArchive } from "../../container/runner/workspace-archive.ts";
@@ -194,6 +196,24 @@ describe("a streamed restore", () => {
     expect(tree["src/local-only.txt"]).toMatch(/^file /);
     delete tree["src/local-only.txt"];
     expect(tree).toEqual(describeTree(source.workspaceDir));
+  });
+
+  it("restores an archive whose tar stream runs on past its end (tar stops reading there)", async () => {
+    // tar exits at the end-of-archive blocks; what follows (the padding of the last record, here
+    // much more than a pipe holds) is still read and checked, but has nowhere to go.
+    const made = path.join(root, "padded-source");
+    mkdirSync(path.join(made, "workspace", "sub"), { recursive: true });
+    mkdirSync(path.join(made, "claude", "projects", "-elsewhere"), { recursive: true });
+    writeFileSync(path.join(made, "workspace", "sub", "a.txt"), "restored");
+    writeFileSync(path.join(made, "claude", "projects", "-elsewhere", "conv.jsonl"), "{}\n");
+    execFileSync("tar", ["-cf", path.join(made, "a.tar"), "-C", made, "workspace", "claude"]);
+    const blob = gzipSync(Buffer.concat([readFileSync(path.join(made, "a.tar")), Buffer.alloc(4 * 1024 * 1024)]));
+    blobs.set("/padded", blob);
+    const target = sandbox("padded-target");
+    const result = await run(target, { type: "restore", url: `${base}/padded`, size: blob.byteLength });
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true, op: "restore" });
+    expect(readFileSync(path.join(target.workspaceDir, "sub", "a.txt"), "utf8")).toBe("restored");
+    expect(readFileSync(path.join(transcriptDir(target), "conv.jsonl"), "utf8")).toBe("{}\n");
   });
 
   for (const [serve, error] of [
