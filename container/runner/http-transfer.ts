@@ -3,7 +3,7 @@
 import type { FileHandle } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { TransferError } from "./workspace-files.ts";
@@ -25,25 +25,35 @@ function describeRefusal(status: number, body: string): string {
   return `the platform answered ${status}${body ? `: ${body.slice(0, ERROR_BODY_CHARS)}` : ""}`;
 }
 
-/** Fails the stream once more than `limit` bytes passed; counts what went through. */
-function byteCounter(limit: number): Transform & { bytes: number } {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      counter.bytes += chunk.byteLength;
-      if (counter.bytes > limit) callback(new TransferError("size_mismatch", `the download has more than the expected ${limit} bytes`));
-      else callback(null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  counter.bytes = 0;
-  return counter;
+/**
+ * The body of `response`, which fails with a TransferError unless it has exactly `size` bytes
+ * (more: at the first byte too many; fewer: at its end) or when the connection breaks off.
+ */
+function exactBody(response: Response, size: number): Readable {
+  const body = response.body as WebReadableStream<Uint8Array> | null;
+  async function* exactly(): AsyncGenerator<Uint8Array> {
+    let bytes = 0;
+    try {
+      // Leaving the loop early (the reader stopped) cancels the download.
+      for await (const chunk of body ?? []) {
+        bytes += chunk.byteLength;
+        if (bytes > size) throw new TransferError("size_mismatch", `the download has more than the expected ${size} bytes`);
+        yield chunk;
+      }
+    } catch (error) {
+      if (error instanceof TransferError) throw error;
+      throw new TransferError("http_error", `the download broke off: ${(error as Error).message}`);
+    }
+    if (bytes !== size) throw new TransferError("size_mismatch", `received ${bytes} bytes, expected ${size}`);
+  }
+  return Readable.from(exactly(), { objectMode: false });
 }
 
 /**
- * GETs `url` into `handle` (from offset 0) and closes it; exactly `size` bytes must arrive.
- * `flush`: fsync before closing; a scratch file read at once and deleted (a restore's archive:
- * 40 ms and more for 50 MB here) has no use for it.
+ * GETs `url` and checks the answer (a success, of `size` bytes when it says its length); its
+ * body, streamed, fails unless exactly `size` bytes arrive. Destroy it to stop early.
  */
-export async function downloadTo(url: string, handle: FileHandle, size: number, timeoutMs: number, flush = true): Promise<void> {
+export async function openDownload(url: string, size: number, timeoutMs: number): Promise<Readable> {
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
@@ -60,16 +70,22 @@ export async function downloadTo(url: string, handle: FileHandle, size: number, 
     await response.body?.cancel();
     throw new TransferError("size_mismatch", `the platform has ${announced} bytes, not the expected ${size}`);
   }
-  const counter = byteCounter(size);
-  const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+  return exactBody(response, size);
+}
+
+/**
+ * GETs `url` into `handle` (from offset 0) and closes it; exactly `size` bytes must arrive.
+ * `flush`: fsync before closing; a scratch file read at once and deleted has no use for it.
+ */
+export async function downloadTo(url: string, handle: FileHandle, size: number, timeoutMs: number, flush = true): Promise<void> {
+  const body = await openDownload(url, size, timeoutMs);
   try {
     // The stream owns the handle from here: it flushes it to disk and closes it.
-    await pipeline(body, counter, handle.createWriteStream({ start: 0, flush }));
+    await pipeline(body, handle.createWriteStream({ start: 0, flush }));
   } catch (error) {
     if (error instanceof TransferError) throw error;
     throw new TransferError("http_error", `the download broke off: ${(error as Error).message}`);
   }
-  if (counter.bytes !== size) throw new TransferError("size_mismatch", `received ${counter.bytes} bytes, expected ${size}`);
 }
 
 /** PUTs the first `size` bytes of `handle` to `url`, with that Content-Length; the handle is closed once read. */

@@ -3,23 +3,26 @@
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
 // back. An archive reports `archive_packed` as soon as its snapshot (an uncompressed tar) is
 // taken; it is gzipped and uploaded after (archive-compress.ts), while the platform lets the next
-// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work, streaming to and from a temporary file: the archive is
-// never held in memory, and the upload knows its length (the platform needs a Content-Length).
+// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work:
+// packing to a temporary file, so the upload knows its length (the platform needs a
+// Content-Length); unpacking as the download streams in (archive-unpack.ts). The archive is never
+// held in memory.
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
 // A restore puts the conversation under the restoring workspace's own encoded name, whatever
 // directory the archive was made in, so a fork (another session's sandbox) resumes it too.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, symlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, realpath, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ArchivePackedFrame, ArchiveResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
-import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
+import type { AgentUser } from "./agent-user.ts";
 import { gzipFile } from "./archive-compress.ts";
 import { ArchiveUploads } from "./archive-uploads.ts";
-import { downloadTo, uploadFrom } from "./http-transfer.ts";
+import { mergeInto, unpackStaged } from "./archive-unpack.ts";
+import { openDownload, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
+import { runTar } from "./tar-process.ts";
 import { treeFingerprint } from "./tree-fingerprint.ts";
 
 export type ArchiveRequest = Extract<PlatformToRunner, { type: "archive" | "restore" }>;
@@ -183,33 +186,23 @@ export class WorkspaceArchive {
   }
 
   async #restore(url: string, size: number, file: string): Promise<number> {
-    const { workspaceDir, claudeConfigDir } = this.#opts;
-    const handle = await open(file, "wx", 0o600);
-    try {
-      await downloadTo(url, handle, size, TRANSFER_TIMEOUT_MS, false);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
-    if ((await stat(file)).size !== size) throw new Error(`the archive has ${(await stat(file)).size} bytes, expected ${size}`);
+    const { workspaceDir, claudeConfigDir, agentUser, log } = this.#opts;
     await mkdir(workspaceDir, { recursive: true });
-    // The conversation is unpacked beside the config dir's projects first, then moved under the
-    // name of this workspace: an archive made in another directory (a fork's source ran in its own
-    // sandbox) would otherwise be where `--resume` never looks.
-    const staging = path.join(claudeConfigDir, `.restore-${path.basename(file, ".tar.gz")}`);
-    await mkdir(staging, { recursive: true });
+    // Unpacked as it downloads, into staging (archive-unpack.ts); nothing moves into place unless
+    // all of it arrived and unpacked. The conversation is then moved under the name of this
+    // workspace: an archive made in another directory (a fork's source ran in its own sandbox)
+    // would otherwise be where `--resume` never looks.
+    const started = Date.now();
+    const body = await openDownload(url, size, TRANSFER_TIMEOUT_MS);
+    const staged = await unpackStaged(body, { workspaceDir, claudeConfigDir, agentUser, name: path.basename(file, ".tar.gz") });
+    const unpacked = Date.now();
     try {
-      // Both parts at once: each tar decompresses the whole archive (gzip has no index), so one
-      // after the other took twice as long (a 50 MB workspace: 0.26 s, then 0.38 s for the small
-      // conversation part). An archive made before any conversation existed has no `claude` part.
-      const parts = await Promise.allSettled([
-        runTar(["-xzf", file, "-C", workspaceDir, "--strip-components=1", "workspace"], this.#opts.agentUser, [0]),
-        runTar(["-xzf", file, "-C", staging, "--strip-components=1", "claude"], this.#opts.agentUser, [0], /Not found in archive/),
-      ]);
-      for (const part of parts) if (part.status === "rejected") throw part.reason;
-      await this.#rehome(path.join(staging, "projects"));
+      await staged.moveWorkspaceIn();
+      await this.#rehome(staged.projects);
     } finally {
-      await rm(staging, { recursive: true, force: true });
+      await staged.discard();
     }
+    log.info("restore unpacked", { download_and_unpack_ms: unpacked - started, move_ms: Date.now() - unpacked });
     // Not remembered as the last archive: files that were here before the restore are on disk
     // but not in the blob, so the next checkpoint must upload.
     return size;
@@ -236,46 +229,4 @@ export class WorkspaceArchive {
   #report(frame: ArchiveFrameOut): void {
     if (!this.#opts.send(frame)) this.#unsent.push(frame);
   }
-}
-
-/**
- * Moves `from` to `to`; where both are directories their entries are merged (an entry of `from`
- * replaces a file of the same name). Renames only, so owners and modes stay as unpacked.
- */
-async function mergeInto(from: string, to: string): Promise<void> {
-  const existing = await lstat(to).catch(() => null);
-  if (existing?.isDirectory() && (await lstat(from)).isDirectory()) {
-    for (const name of await readdir(from)) await mergeInto(path.join(from, name), path.join(to, name));
-    await rmdir(from);
-    return;
-  }
-  if (existing) await rm(to, { recursive: true, force: true });
-  await rename(from, to);
-}
-
-/**
- * Runs the system tar as `user` (real and effective uid, so neither tar nor its gzip keeps a
- * way back to root while it reads and writes the agent's files), with nothing of the runner's
- * environment but PATH. Resolves on an accepted exit code (or a failure whose stderr matches `tolerated`).
- */
-function runTar(args: string[], user: AgentUser | undefined, okCodes: number[], tolerated?: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"],
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
-      ...spawnIdentity(user),
-    };
-    const child = withSpawnPrivilege(user, () => spawn("tar", args, options));
-    let stderr = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
-      if (stderr.length < 4_000) stderr += chunk;
-    });
-    child.once("error", (error) => reject(new Error(`cannot run tar: ${error.message}`)));
-    child.once("close", (code) => {
-      if (code !== null && okCodes.includes(code)) resolve();
-      else if (tolerated && tolerated.test(stderr)) resolve();
-      else reject(new Error(`tar exited with ${code ?? "a signal"}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
-    });
-  });
 }

@@ -5,8 +5,9 @@
  * files and the conversation are there, restored from the same archive by a second wake.
  *
  * To restart inside the restore and not after it, the restoring runner (and the tar it runs) is
- * frozen with SIGSTOP the moment its download appears in the sandbox's TMPDIR; the restart then
- * kills it like any other.
+ * frozen with SIGSTOP the moment its staging directory appears in the workspace (the archive
+ * unpacks there as it downloads, container/runner/archive-unpack.ts); the restart then kills it
+ * like any other.
  */
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -34,14 +35,13 @@ function sandboxPids(sandboxDir: string): number[] {
   return pids;
 }
 
-/** Waits until the runner of `sandboxDir` is downloading a restore (an archive file under its TMPDIR). */
+/** Waits until the runner of `sandboxDir` is downloading a restore (its staging directory is in the workspace). */
 async function restoreUnderWay(sandboxDir: string, timeoutMs: number): Promise<void> {
-  const tmp = path.join(sandboxDir, "tmp");
+  const workspace = path.join(sandboxDir, "workspace");
   const deadline = Date.now() + timeoutMs;
-  // The runner stages transfers in a directory of its own under TMPDIR (runner-XXXX/).
   const staged = () => {
     try {
-      return readdirSync(tmp, { recursive: true }).some((name) => /(^|\/)runner-[^/]+\/archive-[^/]*\.tar\.gz$/.test(String(name)));
+      return readdirSync(workspace).some((name) => name.startsWith(".restore-"));
     } catch {
       return false; // not there yet, or a directory went away while it was read
     }

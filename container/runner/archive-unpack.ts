@@ -1,0 +1,156 @@
+// Unpacking a workspace archive while it downloads (a wake's restore, workspace-archive.ts): the
+// HTTP body is decompressed once, in this process (zlib, off the main thread), into one `tar -x`
+// that puts the `workspace` part and the `claude` part (archive layout in workspace-archive.ts)
+// each in its place. Before, the archive went to a temporary file first, then two tars each
+// decompressed all of it: the download, then two decompressions competing for the CPU.
+//
+// Both parts land in staging directories (the workspace's inside the workspace, so its entries
+// move into place by rename, on the same filesystem) and are moved into place only once the
+// whole archive arrived, had exactly the announced length, and both tars succeeded. A short,
+// broken-off or corrupt download leaves the workspace as it was before the restore: the session
+// then says it goes on with a fresh workspace, and it does.
+import { chmod, lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
+import path from "node:path";
+import { type Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import type { AgentUser } from "./agent-user.ts";
+import { startTar } from "./tar-process.ts";
+import { TransferError } from "./workspace-files.ts";
+
+/** tar's complaints when the archive has no `claude` part and nothing else went wrong. */
+const ONLY_CLAUDE_MISSING = /^(?:tar: claude: Not found in archive\n|tar: Exiting with failure status due to previous errors\n)+$/;
+
+export type UnpackTargets = {
+  workspaceDir: string;
+  claudeConfigDir: string;
+  agentUser?: AgentUser | undefined;
+  /** Names the staging directories (unique per restore). */
+  name: string;
+};
+
+/** An archive unpacked in staging: move the workspace in, take the conversation, then discard. */
+export type StagedArchive = {
+  /** The unpacked `claude/projects` directory (absent when the archive had no conversation). */
+  projects: string;
+  /** Moves the unpacked workspace's entries into the workspace, replacing what has their names. */
+  moveWorkspaceIn(): Promise<void>;
+  /** Removes what is left of the staging directories. */
+  discard(): Promise<void>;
+};
+
+/**
+ * Unpacks the tar.gz `body` into staging. Rejects (with the staging directories removed and the
+ * workspace untouched) when the body fails (short, too long, broken off), is not a whole gzip
+ * stream, or a tar fails.
+ */
+export async function unpackStaged(body: Readable, targets: UnpackTargets): Promise<StagedArchive> {
+  const { workspaceDir, claudeConfigDir, agentUser, name } = targets;
+  const workspaceStage = path.join(workspaceDir, `.restore-${name}`);
+  const claudeStage = path.join(claudeConfigDir, `.restore-${name}`);
+  const discard = () => Promise.all([workspaceStage, claudeStage].map((dir) => forceRemove(dir))).then(() => undefined);
+  await mkdir(workspaceStage, { recursive: true });
+  await mkdir(claudeStage, { recursive: true });
+  // One tar for both parts: each `-C` (absolute) applies to the member names after it.
+  const tar = startTar(
+    ["-xf", "-", "--strip-components=1", "-C", workspaceStage, "workspace", "-C", claudeStage, "claude"],
+    agentUser,
+    [0],
+    // An archive made before any conversation existed has no `claude` part: that alone is fine.
+    { stdin: true, tolerated: ONLY_CLAUDE_MISSING },
+  );
+  const streamed = pipeline(body, createGunzip(), feeding(tar.stdin!)).catch((error: Error) => {
+    // zlib's own words ("unexpected end of file", "incorrect header check") say little alone.
+    throw error instanceof TransferError ? error : new Error(`the archive is not a whole tar.gz: ${error.message}`);
+  });
+  try {
+    await Promise.all([streamed, tar.done]);
+  } catch (error) {
+    body.destroy();
+    tar.kill();
+    await Promise.allSettled([streamed, tar.done]);
+    await discard();
+    throw error;
+  }
+  return {
+    projects: path.join(claudeStage, "projects"),
+    moveWorkspaceIn: async () => {
+      for (const entry of await readdir(workspaceStage)) await mergeInto(path.join(workspaceStage, entry), path.join(workspaceDir, entry));
+    },
+    discard,
+  };
+}
+
+/**
+ * A sink that writes into `stdin` at its pace until it closes. tar may exit at the archive's end
+ * marker without reading the padding after it: the rest of the stream is still read (the gzip
+ * check and the length check need all of it), just not written. Whether tar succeeded, its exit
+ * code tells.
+ */
+function feeding(stdin: Writable): Writable {
+  stdin.on("error", () => undefined); // EPIPE once tar exited
+  const gone = () => stdin.destroyed || stdin.writableEnded;
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (gone() || stdin.write(chunk)) return callback();
+      const resume = () => {
+        stdin.off("drain", resume);
+        stdin.off("close", resume);
+        callback();
+      };
+      stdin.on("drain", resume);
+      stdin.on("close", resume);
+    },
+    final(callback) {
+      if (!gone()) stdin.end();
+      callback();
+    },
+  });
+}
+
+/**
+ * Moves `from` to `to`; where both are directories their entries are merged (an entry of `from`
+ * replaces a file of the same name). Renames only, so owners and modes stay as unpacked.
+ */
+export async function mergeInto(from: string, to: string): Promise<void> {
+  const existing = await lstat(to).catch(() => null);
+  const source = await lstat(from);
+  if (existing?.isDirectory() && source.isDirectory()) {
+    // A read-only directory (0555, as unpacked) cannot have its entries moved out or in: open it
+    // up while merging, then give the result the archive's mode.
+    await Promise.all([chmod(from, source.mode | 0o700), chmod(to, existing.mode | 0o700)]);
+    for (const name of await readdir(from)) await mergeInto(path.join(from, name), path.join(to, name));
+    await rmdir(from);
+    await chmod(to, source.mode & 0o7777);
+    return;
+  }
+  if (existing) await forceRemove(to);
+  try {
+    await rename(from, to);
+  } catch (error) {
+    // Moving a directory to another parent rewrites its `..`: it must be writable for that.
+    if ((error as NodeJS.ErrnoException).code !== "EACCES" || !source.isDirectory()) throw error;
+    await chmod(from, source.mode | 0o200);
+    await rename(from, to);
+    await chmod(to, source.mode & 0o7777);
+  }
+}
+
+/** Removes `target` and everything under it, read-only directories included. */
+async function forceRemove(target: string): Promise<void> {
+  try {
+    await rm(target, { recursive: true, force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EACCES") throw error;
+    await openUp(target);
+    await rm(target, { recursive: true, force: true });
+  }
+}
+
+/** Makes every directory under `dir` writable (not following links). */
+async function openUp(dir: string): Promise<void> {
+  const stat = await lstat(dir).catch(() => null);
+  if (!stat?.isDirectory()) return;
+  await chmod(dir, stat.mode | 0o700);
+  for (const name of await readdir(dir)) await openUp(path.join(dir, name));
+}
