@@ -100,7 +100,13 @@ export class ContainerSandbox implements Sandbox, WarmSandbox {
   static async startWarm(root: string, launch: ContainerLaunch, hostLaunch: RunnerLaunch): Promise<ContainerSandbox> {
     const id = randomBytes(8).toString("hex");
     const sandbox = new ContainerSandbox(root, `.warm-${id}`, launch, `ai-sessions-${HOST_TAG}-warm-${id}`);
-    await sandbox.#run({}, hostLaunch, true);
+    try {
+      await sandbox.#run({}, hostLaunch, true);
+    } catch (error) {
+      // #run stopped it; its directory goes too (the pool retries with a new one).
+      await sandbox.discardWarm();
+      throw error;
+    }
     return sandbox;
   }
 
