@@ -177,11 +177,12 @@ export class ContainerSandbox implements Sandbox, WarmSandbox {
     const stdin = this.#client?.stdin;
     if (!this.#warm || !this.running || !stdin) return false;
     this.#warm = false; // from here on it is this session's or nobody's: never claimed twice
-    this.#claimed = true;
     const target = path.join(this.#root, sessionId);
     // mkdir claims the name (EEXIST: a directory made since `fits`; the claim fails, the session
-    // starts cold in it), then the rename lands on that empty directory.
+    // starts cold in it, and discardWarm removes this one's own directory), then the rename
+    // lands on that empty directory.
     await mkdir(target);
+    this.#claimed = true;
     await rename(this.#dir, target);
     this.#dir = target;
     this.#sessionId = sessionId;
