@@ -11,7 +11,8 @@
  *   wake  dormant session with a 50 MB workspace → first event of the resumed turn, vs cold start;
  *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events;
  *          and the Worker's memory while 10,000 NDJSON events stream through the events route.
- *   container  create session → first assistant event with runners in containers, vs processes; image size.
+ *   container  create session → first assistant event with runners in containers (warm pool, and without),
+ *          vs processes and vs Claude Code directly; image size.
  */
 import { coldStartSection } from "./cold-start.ts";
 import { containerSection } from "./container-start.ts";

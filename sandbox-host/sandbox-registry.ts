@@ -2,8 +2,14 @@
 // serialised per id, so two racing POSTs start one runner.
 import type { SandboxCreated, SandboxState } from "../schemas/runner.ts";
 import { LocalSandbox, type RunnerLaunch } from "./local-sandbox.ts";
-import type { Sandbox, SandboxFactory } from "./sandbox.ts";
-import { WarmPool } from "./warm-pool.ts";
+import type { Sandbox, SandboxBackend, SandboxFactory } from "./sandbox.ts";
+import { WarmPool, type WarmSandbox } from "./warm-pool.ts";
+
+/** The default backend: each runner a local child process. */
+const PROCESS_BACKEND: SandboxBackend = {
+  create: (root, sessionId) => new LocalSandbox(root, sessionId),
+  startWarm: (root, launch) => LocalSandbox.startWarm(root, launch),
+};
 
 /** All sandboxes of one host. */
 export class SandboxRegistry {
@@ -12,21 +18,27 @@ export class SandboxRegistry {
   #factory: SandboxFactory;
   #sandboxes = new Map<string, Sandbox>();
   #pending = new Map<string, Promise<{ created: boolean; info: SandboxCreated }>>();
-  #pool: WarmPool<LocalSandbox> | undefined;
+  #pool: WarmPool<Sandbox & WarmSandbox> | undefined;
+  #poolSize: number;
 
   /**
-   * `factory` picks the backend: a local child process unless told otherwise (container mode).
-   * `warmSandboxes`: how many started sandboxes to keep waiting for new sessions (warm-pool.ts;
-   * process mode only, so it is ignored with another factory).
+   * `backend`: a local child process unless told otherwise (container mode).
+   * `warmSandboxes`: how many started sandboxes of that backend to keep waiting for new sessions (warm-pool.ts).
    */
-  constructor(root: string, launch: RunnerLaunch, factory?: SandboxFactory, warmSandboxes = 0) {
+  constructor(root: string, launch: RunnerLaunch, backend: SandboxBackend = PROCESS_BACKEND, warmSandboxes = 0) {
     this.#root = root;
     this.#launch = launch;
-    this.#factory = factory ?? ((r, id) => new LocalSandbox(r, id));
-    if (warmSandboxes > 0 && !factory) {
-      this.#pool = new WarmPool({ size: warmSandboxes, start: () => LocalSandbox.startWarm(root, launch) });
+    this.#factory = backend.create;
+    this.#poolSize = warmSandboxes;
+    if (warmSandboxes > 0) {
+      this.#pool = new WarmPool<Sandbox & WarmSandbox>({ size: warmSandboxes, start: () => backend.startWarm(root, launch) });
       this.#pool.fill();
     }
+  }
+
+  /** The warm pool's size and how many of its sandboxes are ready now. */
+  pool(): { size: number; ready: number } {
+    return { size: this.#poolSize, ready: this.#pool?.ready ?? 0 };
   }
 
   /** Starts the session's runner, or returns the running one (`created: false`). */

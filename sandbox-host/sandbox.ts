@@ -2,6 +2,7 @@
 // process on this machine (local-sandbox.ts, the default) or a container of the production
 // image (container-sandbox.ts, `--sandbox container`).
 import type { RunnerLaunch } from "./local-sandbox.ts";
+import type { WarmSandbox } from "./warm-pool.ts";
 
 /** One session's sandbox: start its runner, watch it, stop it. */
 export interface Sandbox {
@@ -24,3 +25,9 @@ export interface Sandbox {
 
 /** Makes the sandbox of `sessionId` under `root`. */
 export type SandboxFactory = (root: string, sessionId: string) => Sandbox;
+
+/** A backend: how it makes a session's sandbox, and how it starts a warm one for the pool (warm-pool.ts). */
+export type SandboxBackend = {
+  create: SandboxFactory;
+  startWarm: (root: string, launch: RunnerLaunch) => Promise<Sandbox & WarmSandbox>;
+};

@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { SandboxCreateRequest, SandboxId } from "../schemas/runner.ts";
+import { SandboxPoolState } from "../schemas/sandbox-pool.ts";
 import { type ContainerModeOptions, containerSandboxes } from "./container-sandbox.ts";
 import { SandboxRegistry } from "./sandbox-registry.ts";
 
@@ -73,6 +74,10 @@ export async function startSandboxHost(opts: SandboxHostOptions): Promise<Sandbo
     }
     if (!authorised(req.headers.authorization, tokenDigest)) {
       throw new HttpError(401, "unauthorized", "a valid Bearer token is required");
+    }
+    if (url.pathname === "/pool") {
+      if (method !== "GET") throw new HttpError(405, "method_not_allowed", `${method} /pool`);
+      return sendJson(res, 200, SandboxPoolState.parse(registry.pool()));
     }
     if (url.pathname === "/sandboxes") {
       if (method !== "POST") throw new HttpError(405, "method_not_allowed", `${method} /sandboxes`);

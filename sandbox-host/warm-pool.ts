@@ -10,7 +10,9 @@
 //   and a claimed one never comes back (the session's sandbox is stopped, not returned);
 // - close() stops every warm sandbox, including those still starting.
 //
-// Generic over the backend: anything that can start warm and be claimed fits (LocalSandbox here).
+// Generic over the backend: anything that can start warm and be claimed fits (LocalSandbox,
+// ContainerSandbox). A backend whose warm sandboxes cannot serve every session says which they
+// can (`fits`): a session they do not fit starts cold, and the warm one stays for the next.
 
 /** What the pool needs of a backend's sandbox. */
 export interface WarmSandbox {
@@ -22,6 +24,8 @@ export interface WarmSandbox {
   claim(sessionId: string, env: Record<string, string>): Promise<boolean>;
   /** Stops it and removes what it made, as it was never claimed. */
   discardWarm(): Promise<void>;
+  /** Whether it may serve this session (absent: any); one that does not stays in the pool. */
+  fits?(sessionId: string, env: Record<string, string>): boolean;
 }
 
 /** Options of a WarmPool. */
@@ -97,8 +101,9 @@ export class WarmPool<T extends WarmSandbox> {
   async claim(sessionId: string, env: Record<string, string>): Promise<T | undefined> {
     for (;;) {
       // Taken out before the claim's first await: no other claim can reach this one.
-      const sandbox = this.#ready.shift();
-      if (!sandbox) return undefined;
+      const index = this.#ready.findIndex((s) => !s.running || (s.fits?.(sessionId, env) ?? true));
+      if (index < 0) return undefined;
+      const [sandbox] = this.#ready.splice(index, 1) as [T];
       if (!sandbox.running) {
         void this.#dropDead(sandbox);
         continue;

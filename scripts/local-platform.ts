@@ -22,9 +22,9 @@ import { ROOT } from "./local-env.ts";
 export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 /**
- * Warm sandboxes by default (`npm start`, the benchmarks): one is enough for a person creating
- * sessions one at a time (its replacement is ready within a second or two), and each waiting
- * runner is a Node process (~50 MB).
+ * Warm sandboxes by default (`npm start`, the benchmarks), in the process and the container mode:
+ * one is enough for a person creating sessions one at a time (its replacement is ready within a
+ * few seconds), and each waiting runner is a Node process (~50 MB; in a container, plus conmon).
  */
 export const DEFAULT_WARM_SANDBOXES = 1;
 

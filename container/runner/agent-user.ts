@@ -27,6 +27,9 @@ function posix(): Required<Pick<NodeJS.Process, "getuid" | "seteuid" | "setegid"
 export function actAsAgent(user: AgentUser): void {
   const os = posix();
   if (os.getuid() !== 0) throw new Error("AGENT_UID/AGENT_GID need the runner to start as root");
+  // Root's effective uid first: a warm runner acted as the agent before its claim (main.ts) and
+  // does so again once claimed, and setgroups/setegid need it.
+  os.seteuid(0);
   os.setgroups([user.gid]);
   os.setegid(user.gid);
   os.seteuid(user.uid);

@@ -7,19 +7,27 @@ import { agentGatewayEnv, startGatewayProxy } from "./gateway-proxy.ts";
 import { createLogger } from "./log.ts";
 import { takeRunnerSecrets, type RunnerSecrets } from "./secrets.ts";
 import { SessionRunner } from "./session-runner.ts";
-import { awaitWarmClaim, takeWarmStart } from "./warm-start.ts";
+import { awaitWarmClaim, takeWarmStart, warmAgentUser } from "./warm-start.ts";
+import type { AgentUser } from "./agent-user.ts";
 import type { ClaudeCapabilities } from "./claude-command.ts";
+import type { WarmClaim } from "../../schemas/warm-claim.ts";
 
 const log = createLogger("runner");
 
 // Started warm (sandbox-host/warm-pool.ts): probe the CLI now, then wait for a session to claim
-// this runner; its claim brings the session's variables (the tokens stay in the secrets file).
-let warmProbe: { bin: string; capabilities: Promise<ClaudeCapabilities> } | undefined;
+// this runner; its claim brings the session's variables (the tokens in the secrets file it
+// names or, in a container, in the claim itself: never in this process's environment).
+let warmProbe: { bin: string; user: AgentUser | undefined; capabilities: Promise<ClaudeCapabilities> } | undefined;
+let claimedSecrets: WarmClaim["secrets"];
 if (takeWarmStart(process.env)) {
   const bin = process.env["CLAUDE_BIN"] ?? "claude";
-  warmProbe = { bin, capabilities: probeClaudeCapabilities(bin, definedOnly(process.env), undefined, log) };
-  let claim: Record<string, string> | null;
+  let claim: WarmClaim | null;
   try {
+    // In a container the agent user is known already (the image's): act as it before touching
+    // anything, as a cold runner does, and probe the CLI as that user (its home, its files).
+    const user = warmAgentUser(process.env);
+    if (user) actAsAgent(user);
+    warmProbe = { bin, user, capabilities: probeClaudeCapabilities(bin, definedOnly(process.env), user, log) };
     claim = await awaitWarmClaim(process.stdin);
   } catch (error) {
     log.error((error as Error).message);
@@ -29,14 +37,15 @@ if (takeWarmStart(process.env)) {
     log.info("warm runner released unclaimed");
     process.exit(0);
   }
-  Object.assign(process.env, claim);
+  Object.assign(process.env, claim.env);
+  claimedSecrets = claim.secrets;
 }
 
 let config: RunnerConfig;
 let secrets: RunnerSecrets;
 try {
   // First of all, so the secrets file is off the disk whatever happens next.
-  secrets = takeRunnerSecrets(process.env);
+  secrets = takeRunnerSecrets(process.env, claimedSecrets);
   config = loadRunnerConfig(process.env, secrets.runnerToken);
   // Before anything touches the disk: files the runner makes belong to the agent from here on.
   if (config.agentUser) actAsAgent(config.agentUser);
@@ -63,9 +72,12 @@ if (config.gatewayUrl && secrets.gatewayToken) {
 }
 
 // Probe the CLI while the socket connects, so the first start does not wait for it (a warm
-// runner has already; not when the agent is another user, whose config directory the probe may write).
+// runner has already, as the same user: the probe may write that user's config directory).
 const capabilities =
-  warmProbe && warmProbe.bin === config.claudeBin && !config.agentUser
+  warmProbe &&
+  warmProbe.bin === config.claudeBin &&
+  warmProbe.user?.uid === config.agentUser?.uid &&
+  warmProbe.user?.gid === config.agentUser?.gid
     ? warmProbe.capabilities
     : probeClaudeCapabilities(config.claudeBin, config.agentEnv, config.agentUser, log);
 const runner = new SessionRunner(config, capabilities, log);

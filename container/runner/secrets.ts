@@ -10,25 +10,38 @@ export type RunnerSecrets = {
   runnerToken: string;
   /** The model-gateway token, which only the loopback proxy uses (gateway-proxy.ts); absent when the platform sent none. */
   gatewayToken?: string;
-  /** `file`: RUNNER_SECRETS_FILE (read, then deleted); `env`: the RUNNER_TOKEN variable (compatibility). */
-  source: "file" | "env";
+  /**
+   * `file`: RUNNER_SECRETS_FILE (read, then deleted); `claim`: a warm runner's claim on its stdin
+   * (schemas/warm-claim.ts); `env`: the RUNNER_TOKEN variable (compatibility).
+   */
+  source: "file" | "claim" | "env";
 };
 
 /** Content of the RUNNER_SECRETS_FILE: JSON `{"RUNNER_TOKEN": "...", "GATEWAY_TOKEN": "..."}` (the latter optional). */
 const SecretsFile = z.object({ RUNNER_TOKEN: z.string().min(1), GATEWAY_TOKEN: z.string().min(1).optional() });
 
 /**
- * Takes the secrets from RUNNER_SECRETS_FILE (deleting the file) or, failing that, from
- * RUNNER_TOKEN and GATEWAY_TOKEN, and removes those variables from `env` so no child inherits
- * them by accident. Throws a message that never contains the secret.
+ * Takes the secrets from `claimed` (a warm runner's claim), else from RUNNER_SECRETS_FILE
+ * (deleting the file) or, failing that, from RUNNER_TOKEN and GATEWAY_TOKEN, and removes those
+ * variables from `env` so no child inherits them by accident. Throws a message that never
+ * contains the secret.
  */
-export function takeRunnerSecrets(env: NodeJS.ProcessEnv): RunnerSecrets {
+export function takeRunnerSecrets(
+  env: NodeJS.ProcessEnv,
+  claimed?: { RUNNER_TOKEN: string; GATEWAY_TOKEN?: string | undefined },
+): RunnerSecrets {
   const file = env["RUNNER_SECRETS_FILE"];
   const fromEnv = env["RUNNER_TOKEN"];
   const gatewayFromEnv = env["GATEWAY_TOKEN"];
   delete env["RUNNER_SECRETS_FILE"];
   delete env["RUNNER_TOKEN"];
   delete env["GATEWAY_TOKEN"];
+  if (claimed)
+    return {
+      runnerToken: claimed.RUNNER_TOKEN,
+      ...(claimed.GATEWAY_TOKEN ? { gatewayToken: claimed.GATEWAY_TOKEN } : {}),
+      source: "claim",
+    };
   if (file) {
     const secrets = readAndDelete(file);
     return { runnerToken: secrets.RUNNER_TOKEN, ...(secrets.GATEWAY_TOKEN ? { gatewayToken: secrets.GATEWAY_TOKEN } : {}), source: "file" };

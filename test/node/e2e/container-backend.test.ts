@@ -49,7 +49,8 @@ beforeAll(async () => {
   configDir = mkdtempSync(path.join(os.tmpdir(), "ai-sessions-container-backend-"));
   ({ platform, token } = await bootE2E(
     { SANDBOX_BACKEND: "cloudflare" },
-    { sandbox: "container", wranglerConfig: writeWranglerConfig(configDir) },
+    // Cloudflare's Containers start each container for its session: no warm pool.
+    { sandbox: "container", wranglerConfig: writeWranglerConfig(configDir), warmSandboxes: 0 },
   ));
 }, 900_000);
 afterAll(async () => {

@@ -30,7 +30,12 @@ beforeAll(async () => {
   await buildSandboxImage({ log: () => undefined });
   // Idle sessions hibernate (their container goes) after 8 s: the hibernation test waits for it,
   // and the others look at a session's container within a second or two of its last turn.
-  ({ platform, token } = await bootE2E({ IDLE_HIBERNATE_SECONDS: "8" }, { sandbox: "container", container: { network: "private" } }));
+  // Cold containers, each started for its session with the tokens in its environment as in
+  // production; the warm pool's containers are container-warm.test.ts's.
+  ({ platform, token } = await bootE2E(
+    { IDLE_HIBERNATE_SECONDS: "8" },
+    { sandbox: "container", container: { network: "private" }, warmSandboxes: 0 },
+  ));
 }, 900_000);
 afterAll(async () => platform?.stop());
 

@@ -26,8 +26,8 @@ export interface E2EPlatform extends LocalPlatform {
   restart(): Promise<E2EPlatform>;
 }
 
-/** How the platform runs: the sandbox host's mode and its container options, another wrangler config (startLocalPlatform). */
-export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig">;
+/** How the platform runs: the sandbox host's mode, its container options and warm pool, another wrangler config (startLocalPlatform). */
+export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig" | "warmSandboxes">;
 
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
 export async function startE2EPlatform(vars: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2EPlatform> {
@@ -46,11 +46,11 @@ export async function startE2EPlatform(vars: Record<string, string> = {}, option
 
 async function launch(stateDir: string, vars: Record<string, string>, options: E2EOptions, port?: number): Promise<E2EPlatform> {
   const platform = await startLocalPlatform({
-    ...options,
-    scriptedModel: true,
     // As `npm start` runs it: sessions claim a warm sandbox (the pool's own test is
     // test/node/warm-pool.test.ts), and a second session at once, or a restart, starts cold.
     warmSandboxes: 1,
+    ...options,
+    scriptedModel: true,
     persistTo: stateDir,
     verbose: process.env.E2E_VERBOSE === "1",
     vars,
