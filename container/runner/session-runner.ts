@@ -18,6 +18,7 @@ import { PermissionRelay } from "./permission-relay.ts";
 import { hookSettingsJson } from "./permission-hook.ts";
 import { mapClaudeMessage, type MapperOutput } from "./stream-mapper.ts";
 import { RUNNER_VERSION } from "./version.ts";
+import { TurnStart } from "./turn-start.ts";
 import { claudeConfigDirOf, WorkspaceArchive } from "./workspace-archive.ts";
 
 type Prompt = { id: string; text: string };
@@ -44,6 +45,8 @@ export class SessionRunner {
   #channel: PlatformChannel;
   #files: WorkspaceTransfers;
   #archive: WorkspaceArchive;
+  /** A turn starting: a checkpoint's upload waits for its first answer (turn-start.ts). */
+  #turnStart = new TurnStart();
   #capabilities: Promise<ClaudeCapabilities>;
   #instance = randomUUID();
   #tmpDir: string;
@@ -103,6 +106,7 @@ export class SessionRunner {
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
       tmpDir: this.#tmpDir,
       agentUser: config.agentUser,
+      idle: () => this.#turnStart.passed(),
       send: (frame) => this.#channel.send(frame),
       log,
     });
@@ -202,6 +206,7 @@ export class SessionRunner {
     const agent = this.#agent ?? (await this.#startAgent());
     if (!agent) return; // shutting down
     this.#log.info("prompt", { prompt_id: prompt.id, chars: prompt.text.length });
+    this.#turnStart.begin();
     agent.process.write(userTurn(prompt.text));
   }
 
@@ -309,6 +314,7 @@ export class SessionRunner {
   #apply(agent: Agent, out: MapperOutput): void {
     switch (out.kind) {
       case "event":
+        if (out.event.type !== "system") this.#turnStart.settle(); // the model answered
         this.#channel.sendEvent(out.event);
         return;
       case "reply":
@@ -328,6 +334,7 @@ export class SessionRunner {
         this.#channel.send(frame);
         return;
       case "turn_state":
+        this.#turnStart.settle();
         this.#endTurn();
         return;
       case "permission_request":
@@ -341,6 +348,7 @@ export class SessionRunner {
 
   #onClaudeExit(agent: Agent, exit: ClaudeExit): void {
     if (this.#agent === agent) this.#agent = undefined;
+    this.#turnStart.settle();
     this.#permissions.cancelAll();
     if (agent.stopping || this.#shuttingDown) {
       this.#log.info("claude stopped", { code: exit.code, signal: exit.signal });

@@ -35,6 +35,8 @@ export type WorkspaceArchiveOptions = {
   tmpDir: string;
   /** Who runs tar (and the gzip it starts): the agent, when the runner is root (AGENT_UID). */
   agentUser?: AgentUser | undefined;
+  /** Resolves when background work may run: not while a turn is starting (turn-start.ts). */
+  idle?: () => Promise<void>;
   /** Sends a frame now; false when the channel is down (it is resent by `resync`). */
   send(frame: ArchiveFrameOut): boolean;
   log: Logger;
@@ -145,6 +147,7 @@ export class WorkspaceArchive {
       await this.#pack(snapshot);
       this.#opts.log.info("archive packed", { ms: Date.now() - started });
       packed();
+      await this.#opts.idle?.();
       await gzipFile(snapshot, file);
     } finally {
       await rm(snapshot, { force: true });

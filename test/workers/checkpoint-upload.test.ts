@@ -9,23 +9,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fetchUrl } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
-import { idleOut, newRunner, until } from "./hibernation-helpers.ts";
+import { endTurn, idleOut, newRunner, until } from "./hibernation-helpers.ts";
 import { backdate, clientSocket, createSession, fireAlarm, runnerSocket, type TestSocket, userWithKey } from "./session-helpers.ts";
 
 const TURN_ONE = new TextEncoder().encode("pretend this is the workspace after turn one");
-
-/** Ends the running turn on `runner` (a result, then idle) and returns the checkpoint it is asked for. */
-async function endTurn(runner: TestSocket, rseq: number): Promise<any> {
-  const from = runner.frames.length;
-  runner.send({ type: "turn_state", state: "running" });
-  runner.send({
-    type: "event",
-    rseq,
-    event: { type: "result", payload: { success: true, subtype: "success", summary: "done", num_turns: 1, total_cost_usd: 0, usage: {} } },
-  });
-  runner.send({ type: "turn_state", state: "idle" });
-  return runner.next("archive", from);
-}
 
 /** PUTs `bytes` to the archive's signed URL and reports it stored. */
 async function upload(runner: TestSocket, archive: any, bytes: Uint8Array): Promise<void> {

@@ -26,6 +26,19 @@ export async function answerArchive(runner: TestSocket, from = 0): Promise<any> 
   return frame;
 }
 
+/** Ends the running turn on `runner` (running, a result, idle) and returns the checkpoint's `archive` frame it is asked for. */
+export async function endTurn(runner: TestSocket, rseq: number): Promise<any> {
+  const from = runner.frames.length;
+  runner.send({ type: "turn_state", state: "running" });
+  runner.send({
+    type: "event",
+    rseq,
+    event: { type: "result", payload: { success: true, subtype: "success", summary: "done", num_turns: 1, total_cost_usd: 0, usage: {} } },
+  });
+  runner.send({ type: "turn_state", state: "idle" });
+  return runner.next("archive", from);
+}
+
 /** Connects a new runner (the restarted sandbox's, with its new token) and says hello, without waiting for configure. */
 export async function newRunner(id: string, instance: string): Promise<TestSocket> {
   const sandbox = await recordedSandbox(id);

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fetchUrl } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
+import { endTurn } from "./hibernation-helpers.ts";
 import {
   backdate,
   clientSocket,
@@ -23,15 +24,7 @@ const CHECKPOINT = new TextEncoder().encode("pretend this is the workspace after
 
 /** Plays one whole turn on `runner`: running, a result, idle; answers the checkpoint with a real upload. */
 async function finishTurn(runner: TestSocket, rseq: number): Promise<void> {
-  const from = runner.frames.length;
-  runner.send({ type: "turn_state", state: "running" });
-  runner.send({
-    type: "event",
-    rseq,
-    event: { type: "result", payload: { success: true, subtype: "success", summary: "done", num_turns: 1, total_cost_usd: 0, usage: {} } },
-  });
-  runner.send({ type: "turn_state", state: "idle" });
-  const checkpoint = await runner.next("archive", from);
+  const checkpoint = await endTurn(runner, rseq);
   const put = await fetchUrl(checkpoint.url, {
     method: "PUT",
     body: CHECKPOINT,

@@ -16,6 +16,21 @@ let token: string;
 beforeAll(async () => ({ platform, token } = await bootE2E()), 120_000);
 afterAll(async () => platform?.stop());
 
+/** Waits until the runner's log says `count` archives were uploaded. */
+async function checkpointsStored(log: string, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  const stored = () =>
+    existsSync(log)
+      ? readFileSync(log, "utf8")
+          .split("\n")
+          .filter((line) => line.includes("archive done")).length
+      : 0;
+  while (stored() < count) {
+    if (Date.now() > deadline) throw new Error(`the runner's log shows ${stored()} archives stored, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** How many turns ended (`result` events) among `frames`. */
 const results = (frames: any[]) => frames.filter((x) => x.seq !== null && x.type === "result").length;
 
@@ -42,6 +57,10 @@ describe("a platform restart mid-turn", () => {
       60_000,
     );
     expect(results(before.stored().slice(mark))).toBe(0);
+    // The prompt went out once turn one's snapshot was taken; its upload runs in the background
+    // (durable-objects/session/checkpoint-uploads.ts). Until stored it is not the checkpoint (a
+    // loss before that resumes from the one before), so the restart waits for it.
+    await checkpointsStored(path.join(platform.sandbox.root, id, "runner.log"), 1);
     before.kill();
     const seen = before.stored();
     const lastSeq = seen.at(-1).seq;
