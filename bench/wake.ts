@@ -99,10 +99,12 @@ async function wipeStoppedSandbox(platform: LocalPlatform, id: string): Promise<
 
 /** Dormant → first assistant event of the resumed turn, vs the cold start of this run. */
 export async function wakeSection(): Promise<Section> {
-  const wake = quantile(await measureWakes(), 0.5);
+  const wakes = await measureWakes();
+  const wake = quantile(wakes, 0.5);
   const cold = await coldStartOfThisRun();
+  const each = wakes.map((ms) => Math.round(ms).toLocaleString("en-US")).join(", ");
   return {
-    title: `Dormant session with a ${WORKSPACE_MB} MB workspace → first assistant event of the resumed turn`,
+    title: `Dormant session with a ${WORKSPACE_MB} MB workspace → first assistant event of the resumed turn (wakes: ${each} ms)`,
     columns: [`wake (prompt → first assistant, median of ${SAMPLES})`, "cold start (create → first assistant)"],
     figures: [figure("wake", "wake → first assistant", "ms", wake, cold.platform)],
     digits: 0,

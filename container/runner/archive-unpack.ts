@@ -6,9 +6,9 @@
 //
 // Both parts land in staging directories (the workspace's inside the workspace, so its entries
 // move into place by rename, on the same filesystem) and are moved into place only once the
-// whole archive arrived, had exactly the announced length, and both tars succeeded. A short,
-// broken-off or corrupt download leaves the workspace as it was before the restore: the session
-// then says it goes on with a fresh workspace, and it does.
+// whole archive arrived, had exactly the announced length, and tar succeeded. A short,
+// broken-off or corrupt download leaves the workspace as it was before the restore (in a new
+// sandbox: empty), as the session's "continuing with a fresh workspace" says.
 import { chmod, lstat, mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Writable } from "node:stream";
@@ -50,7 +50,10 @@ export async function unpackStaged(body: Readable, targets: UnpackTargets): Prom
   const claudeStage = path.join(claudeConfigDir, `.restore-${name}`);
   const discard = () => Promise.all([workspaceStage, claudeStage].map((dir) => forceRemove(dir))).then(() => undefined);
   await mkdir(workspaceStage, { recursive: true });
-  await mkdir(claudeStage, { recursive: true });
+  await mkdir(claudeStage, { recursive: true }).catch(async (error: unknown) => {
+    await discard();
+    throw error;
+  });
   // One tar for both parts: each `-C` (absolute) applies to the member names after it.
   const tar = startTar(
     ["-xf", "-", "--strip-components=1", "-C", workspaceStage, "workspace", "-C", claudeStage, "claude"],
@@ -60,17 +63,16 @@ export async function unpackStaged(body: Readable, targets: UnpackTargets): Prom
     { stdin: true, tolerated: ONLY_CLAUDE_MISSING },
   );
   const streamed = pipeline(body, createGunzip(), feeding(tar.stdin!)).catch((error: Error) => {
+    tar.kill(); // it would wait for the rest of its input
     // zlib's own words ("unexpected end of file", "incorrect header check") say little alone.
     throw error instanceof TransferError ? error : new Error(`the archive is not a whole tar.gz: ${error.message}`);
   });
-  try {
-    await Promise.all([streamed, tar.done]);
-  } catch (error) {
-    body.destroy();
-    tar.kill();
-    await Promise.allSettled([streamed, tar.done]);
+  // Both settle: a tar that failed (on garbage from a corrupt archive, say) lets the stream run to
+  // its end, whose checks then say what was wrong with the download rather than what tar saw.
+  const [stream, untar] = await Promise.allSettled([streamed, tar.done]);
+  if (stream.status === "rejected" || untar.status === "rejected") {
     await discard();
-    throw error;
+    throw stream.status === "rejected" ? stream.reason : (untar as PromiseRejectedResult).reason;
   }
   return {
     projects: path.join(claudeStage, "projects"),
