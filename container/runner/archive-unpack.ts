@@ -18,6 +18,13 @@ import type { AgentUser } from "./agent-user.ts";
 import { startTar } from "./tar-process.ts";
 import { TransferError } from "./workspace-files.ts";
 
+/**
+ * How staging directories begin. A runner killed mid-restore leaves one behind in the workspace:
+ * packing skips such names at the workspace's top (workspace-archive.ts) and the next restore
+ * removes them (restores run one at a time per sandbox: the session asks for one per wake).
+ */
+export const STAGING_PREFIX = ".ai-sessions-restore-";
+
 /** tar's complaints when the archive has no `claude` part and nothing else went wrong. */
 const ONLY_CLAUDE_MISSING = /^(?:tar: claude: Not found in archive\n|tar: Exiting with failure status due to previous errors\n)+$/;
 
@@ -46,8 +53,9 @@ export type StagedArchive = {
  */
 export async function unpackStaged(body: Readable, targets: UnpackTargets): Promise<StagedArchive> {
   const { workspaceDir, claudeConfigDir, agentUser, name } = targets;
-  const workspaceStage = path.join(workspaceDir, `.restore-${name}`);
-  const claudeStage = path.join(claudeConfigDir, `.restore-${name}`);
+  await removeStaleStaging(workspaceDir, claudeConfigDir);
+  const workspaceStage = path.join(workspaceDir, `${STAGING_PREFIX}${name}`);
+  const claudeStage = path.join(claudeConfigDir, `${STAGING_PREFIX}${name}`);
   const discard = () => Promise.all([workspaceStage, claudeStage].map((dir) => forceRemove(dir))).then(() => undefined);
   await mkdir(workspaceStage, { recursive: true });
   await mkdir(claudeStage, { recursive: true }).catch(async (error: unknown) => {
@@ -139,6 +147,15 @@ export async function mergeInto(from: string, to: string): Promise<void> {
 }
 
 /** Removes `target` and everything under it, read-only directories included. */
+/** Removes staging directories an interrupted restore left at the top of `dirs`. */
+async function removeStaleStaging(...dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory() && entry.name.startsWith(STAGING_PREFIX)) await forceRemove(path.join(dir, entry.name));
+    }
+  }
+}
+
 async function forceRemove(target: string): Promise<void> {
   try {
     await rm(target, { recursive: true, force: true });

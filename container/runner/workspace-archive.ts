@@ -19,7 +19,7 @@ import type { ArchivePackedFrame, ArchiveResultFrame, PlatformToRunner } from ".
 import type { AgentUser } from "./agent-user.ts";
 import { gzipFile } from "./archive-compress.ts";
 import { ArchiveUploads } from "./archive-uploads.ts";
-import { mergeInto, unpackStaged } from "./archive-unpack.ts";
+import { mergeInto, STAGING_PREFIX, unpackStaged } from "./archive-unpack.ts";
 import { openDownload, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
 import { runTar } from "./tar-process.ts";
@@ -167,6 +167,10 @@ export class WorkspaceArchive {
       "s,^\\.,workspace,S",
       "--transform",
       "s,^projects/,claude/projects/,S",
+      // What an interrupted restore left (archive-unpack.ts) is not the workspace's.
+      "--anchored",
+      `--exclude=./${STAGING_PREFIX}*`,
+      "--no-anchored",
       "-C",
       workspaceDir,
       ".",

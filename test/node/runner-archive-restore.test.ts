@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STAGING_PREFIX } from "../../container/runner/archive-unpack.ts";
 import { createLogger } from "../../container/runner/log.ts";
 import { encodeProjectDir, WorkspaceArchive } from "../../container/runner/workspace-archive.ts";
 import type { ArchiveResultFrame } from "../../schemas/runner.ts";
@@ -214,6 +215,36 @@ describe("a streamed restore", () => {
     expect(result, JSON.stringify(result)).toMatchObject({ ok: true, op: "restore" });
     expect(readFileSync(path.join(target.workspaceDir, "sub", "a.txt"), "utf8")).toBe("restored");
     expect(readFileSync(path.join(transcriptDir(target), "conv.jsonl"), "utf8")).toBe("{}\n");
+  });
+
+  it("leaves out and clears what an interrupted restore left in the workspace, and nothing else", async () => {
+    // A runner killed mid-restore leaves its staging directory at the workspace's top.
+    const source = sandbox("leftover-source");
+    fillSource(source);
+    const leftover = `${STAGING_PREFIX}archive-killed`;
+    mkdirSync(path.join(source.workspaceDir, leftover));
+    writeFileSync(path.join(source.workspaceDir, leftover, "half.txt"), "half-restored");
+    // The same name deeper down, and a near name at the top, are the user's own.
+    mkdirSync(path.join(source.workspaceDir, "src", leftover));
+    writeFileSync(path.join(source.workspaceDir, "src", leftover, "mine.txt"), "kept");
+    mkdirSync(path.join(source.workspaceDir, ".restore-notes"));
+    const archivedResult = await run(source, { type: "archive", url: `${base}/leftover` });
+    expect(archivedResult, JSON.stringify(archivedResult)).toMatchObject({ ok: true });
+    const members = execFileSync("tar", ["-tzf", "-"], { input: blobs.get("/leftover")! })
+      .toString()
+      .split("\n");
+    expect(members).not.toContain(`workspace/${leftover}/half.txt`);
+    expect(members).toContain(`workspace/src/${leftover}/mine.txt`);
+    expect(members).toContain("workspace/.restore-notes/");
+
+    // The source sandbox restores its own archive (a wake in place): the leftover goes.
+    const size = blobs.get("/leftover")!.byteLength;
+    const result = await run(source, { type: "restore", url: `${base}/leftover`, size });
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true, op: "restore" });
+    const top = readdirSync(source.workspaceDir);
+    expect(top).not.toContain(leftover);
+    expect(top).toContain(".restore-notes");
+    expect(readFileSync(path.join(source.workspaceDir, "src", leftover, "mine.txt"), "utf8")).toBe("kept");
   });
 
   for (const [serve, error] of [

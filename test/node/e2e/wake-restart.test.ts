@@ -12,6 +12,7 @@
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STAGING_PREFIX } from "../../../container/runner/archive-unpack.ts";
 import { Client, api, bootE2E, hasResult, type E2EPlatform } from "./platform-harness.ts";
 
 let platform: E2EPlatform;
@@ -41,7 +42,7 @@ async function restoreUnderWay(sandboxDir: string, timeoutMs: number): Promise<v
   const deadline = Date.now() + timeoutMs;
   const staged = () => {
     try {
-      return readdirSync(workspace).some((name) => name.startsWith(".restore-"));
+      return readdirSync(workspace).some((name) => name.startsWith(STAGING_PREFIX));
     } catch {
       return false; // not there yet, or a directory went away while it was read
     }
