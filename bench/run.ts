@@ -12,6 +12,8 @@
  *   rules  the D&R detect engine over a realistic rule set, vs JSON.parse of the same events;
  *          and the Worker's memory while 10,000 NDJSON events stream through the events route.
  *   container  create session → first assistant event with runners in containers, vs processes; image size.
+ * `fanout` and `prompt` run the Worker under Miniflare without wrangler dev's proxy (bench/sections.ts);
+ * `BENCH_RUNTIME=wrangler` runs them through `wrangler dev`.
  */
 import { coldStartSection } from "./cold-start.ts";
 import { containerSection } from "./container-start.ts";
