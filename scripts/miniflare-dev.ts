@@ -80,12 +80,16 @@ const options: V4MiniflareOptions = {
 } as V4MiniflareOptions;
 
 const miniflare = new Miniflare(convertV4MiniflareOptions(options));
-await miniflare.ready;
+try {
+  await miniflare.ready;
+} finally {
+  // Miniflare has read the bundle into workerd's config by now; nothing reads it again.
+  removeBundle();
+}
 console.log(`Ready on http://${values.ip}:${values.port}`);
 
 const stop = async () => {
   await miniflare.dispose().catch(() => {});
-  removeBundle();
   process.exit(0);
 };
 process.once("SIGTERM", stop);
