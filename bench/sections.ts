@@ -20,6 +20,15 @@ const PACED_EVENTS = 300;
 /** Warm turns measured for prompt latency. */
 const TURNS = 8;
 
+/**
+ * What runs the Worker in these two sections: Miniflare directly by default, the same Worker,
+ * bindings, persistence and workerd as `wrangler dev` without the proxy workerd wrangler dev puts
+ * in front of it (every request and WebSocket message crossed both; a deployed Worker has no such
+ * hop: scripts/miniflare-dev.ts). `BENCH_RUNTIME=wrangler` measures through `wrangler dev`.
+ */
+const RUNTIME = process.env.BENCH_RUNTIME === "wrangler" ? "wrangler" : "miniflare";
+const RUNTIME_LABEL = RUNTIME === "wrangler" ? "through wrangler dev" : "Worker under Miniflare, no dev proxy";
+
 /** The Claude Code binary both the platform's runner and the direct baselines run. */
 export const CLAUDE_BIN = path.resolve(import.meta.dirname, "../node_modules/.bin/claude");
 
@@ -34,7 +43,7 @@ export interface Section {
 
 async function fanoutThroughPlatform() {
   const recorder = await startSandboxRecorder();
-  const platform = await startLocalPlatform({ vars, sandboxHost: { url: recorder.url, token: RECORDER_TOKEN } });
+  const platform = await startLocalPlatform({ vars, runtime: RUNTIME, sandboxHost: { url: recorder.url, token: RECORDER_TOKEN } });
   try {
     const token = await readyUser(platform.baseUrl);
     const sessionId = await createSession(platform.baseUrl, token);
@@ -66,7 +75,7 @@ export async function fanoutSection(): Promise<Section> {
   await relay.close();
   const through = await fanoutThroughPlatform();
   return {
-    title: `Runner → ${CLIENTS} clients (${BURST_EVENTS} events in a burst; ${PACED_EVENTS} paced at 5 ms for latency)`,
+    title: `Runner → ${CLIENTS} clients (${BURST_EVENTS} events in a burst; ${PACED_EVENTS} paced at 5 ms for latency; ${RUNTIME_LABEL})`,
     columns: ["platform (session DO)", "baseline (bare ws relay)"],
     figures: [
       figure("relay_throughput", "events/s delivered to every client", "ev/s", through.eventsPerSecond, baseline.eventsPerSecond),
@@ -78,7 +87,7 @@ export async function fanoutSection(): Promise<Section> {
 
 /** Prompt → first assistant event on a warm session, vs Claude Code directly. */
 export async function promptSection(): Promise<Section> {
-  const platform = await startLocalPlatform({ vars, scriptedModel: true });
+  const platform = await startLocalPlatform({ vars, runtime: RUNTIME, scriptedModel: true });
   try {
     const token = await readyUser(platform.baseUrl);
     const sessionId = await createSession(platform.baseUrl, token);
@@ -88,7 +97,7 @@ export async function promptSection(): Promise<Section> {
     const throughAtRest = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS, AT_REST_PAUSE_MS);
     const directAtRest = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS, AT_REST_PAUSE_MS);
     return {
-      title: `Prompt → first assistant event (median of ${TURNS} warm turns, scripted model)`,
+      title: `Prompt → first assistant event (median of ${TURNS} warm turns, scripted model; ${RUNTIME_LABEL})`,
       columns: ["through the platform", "Claude Code directly"],
       figures: [
         figure("first_event", "prompt → first assistant, sent as the last turn ends", "ms", through, direct),

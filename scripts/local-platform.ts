@@ -3,7 +3,9 @@
  * - the scripted model server (demo mode and tests) standing in for Anthropic's API,
  * - the local sandbox host, which runs each session's runner as a child process (or, with
  *   `sandbox: "container"`, in a container of the production image),
- * - `wrangler dev`: the Worker, Durable Objects, local D1 (migrations applied) and R2.
+ * - `wrangler dev`: the Worker, Durable Objects, local D1 (migrations applied) and R2; or, with
+ *   `runtime: "miniflare"` (the benchmarks), the same Worker under Miniflare without wrangler
+ *   dev's proxy in front of it (scripts/miniflare-dev.ts).
  * Nothing here reaches beyond 127.0.0.1.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -55,6 +57,12 @@ export interface LocalPlatformOptions {
   warmSandboxes?: number;
   /** Use this sandbox host instead of starting the local one (benchmarks plug in a recorder and play the runner). */
   sandboxHost?: { url: string; token: string };
+  /**
+   * What runs the Worker: `wrangler` (default: `wrangler dev`, as `npm start` and the tests) or
+   * `miniflare` (scripts/miniflare-dev.ts: the same bundle, bindings, persistence and workerd,
+   * without wrangler dev's proxy workerd in front, which a deployed Worker does not have either).
+   */
+  runtime?: "wrangler" | "miniflare";
   /** Called when a part of the running platform stops on its own (wrangler exiting after it was ready). */
   onUnexpectedExit?: (message: string) => void;
 }
@@ -174,9 +182,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...options.vars,
     };
     const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    // The same arguments either way: scripts/miniflare-dev.ts takes wrangler dev's.
+    const [command, ...first] =
+      options.runtime === "miniflare" ? [process.execPath, path.join(ROOT, "scripts", "miniflare-dev.ts")] : [bin("wrangler"), "dev"];
     wrangler = spawn(
-      bin("wrangler"),
-      ["dev", ...config, "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
+      command!,
+      [...first, ...config, "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", ...persist, ...varArgs],
       {
         cwd: ROOT,
         env,

@@ -34,6 +34,12 @@ const TERMINAL_CLOSE_CODES = new Set([4100]);
 const RECONNECT_BASE_MS = 250;
 // Silent heartbeat intervals (no pong, no frame) before a socket is presumed dead (half-open TCP).
 const SILENT_TICKS_LIMIT = 3;
+/**
+ * Longest that ready events wait for the acknowledgement of the frame before them (see
+ * #flushEvents); past it they go anyway, so a frame the platform never acknowledges cannot hold
+ * the stream back until the next reconnect.
+ */
+export const ACK_WAIT_MAX_MS = 1_000;
 
 /** The runner side of the runner channel. */
 export class PlatformChannel {
@@ -48,6 +54,10 @@ export class PlatformChannel {
   /** Events numbered but not yet written to the current socket; flushed together (one frame, one DO write). */
   #unsent: EventFrame[] = [];
   #flushScheduled = false;
+  /** The newest rseq written to the current socket (0: none yet). */
+  #sentUpTo = 0;
+  /** Sends the held events once ACK_WAIT_MAX_MS has passed without an acknowledgement. */
+  #ackWaitTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: PlatformChannelOptions) {
     this.#opts = opts;
@@ -80,19 +90,42 @@ export class PlatformChannel {
     }
   }
 
-  /** Writes every unsent event, batched. */
-  #flushEvents(): void {
+  /**
+   * Writes every unsent event, batched; while a frame already written waits for its
+   * acknowledgement, they wait for it too (up to ACK_WAIT_MAX_MS) and then go as one frame. The
+   * session stores each frame in one commit, and a commit waits for the disk (or, deployed, for
+   * the write's confirmation): when events come faster than commits, one frame per event made the
+   * frames queue at the session one commit after another, and latency grew without bound under
+   * load. When the acknowledgement comes before the next event, as it does unloaded, nothing waits.
+   */
+  #flushEvents(force = false): void {
     this.#flushScheduled = false;
+    if (this.#unsent.length === 0) return;
+    if (!force && this.#awaitingAck()) {
+      this.#ackWaitTimer ??= setTimeout(() => {
+        this.#ackWaitTimer = undefined;
+        this.#flushEvents(true);
+      }, ACK_WAIT_MAX_MS);
+      return;
+    }
+    clearTimeout(this.#ackWaitTimer);
+    this.#ackWaitTimer = undefined;
     const frames = this.#unsent;
     this.#unsent = [];
     this.#sendEvents(frames);
+  }
+
+  /** Whether an event written to the current socket is still unacknowledged. */
+  #awaitingAck(): boolean {
+    const oldest = this.outbox.unacked()[0];
+    return oldest !== undefined && oldest.rseq <= this.#sentUpTo;
   }
 
   /** Sends events as `event` (one) or `events` frames of at most MAX_EVENTS_PER_FRAME. */
   #sendEvents(frames: readonly EventFrame[]): void {
     for (let i = 0; i < frames.length; i += MAX_EVENTS_PER_FRAME) {
       const chunk = frames.slice(i, i + MAX_EVENTS_PER_FRAME);
-      this.#sendRaw(chunk.length === 1 ? chunk[0]! : { type: "events", items: chunk });
+      if (this.#sendRaw(chunk.length === 1 ? chunk[0]! : { type: "events", items: chunk })) this.#sentUpTo = chunk.at(-1)!.rseq;
     }
   }
 
@@ -104,7 +137,7 @@ export class PlatformChannel {
       return false;
     }
     // Control frames never overtake events produced before them (a result precedes its idle).
-    if (this.#unsent.length > 0) this.#flushEvents();
+    if (this.#unsent.length > 0) this.#flushEvents(true);
     return this.#sendRaw(frame);
   }
 
@@ -112,6 +145,7 @@ export class PlatformChannel {
   async close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#ackWaitTimer);
     this.#stopHeartbeat();
     const ws = this.#ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -156,6 +190,9 @@ export class PlatformChannel {
       this.#sendRaw(this.#opts.hello());
       // Everything unacknowledged goes again, including what was waiting for the next flush.
       this.#unsent = [];
+      clearTimeout(this.#ackWaitTimer);
+      this.#ackWaitTimer = undefined;
+      this.#sentUpTo = 0;
       this.#sendEvents(this.outbox.unacked());
       this.#startHeartbeat(ws);
       this.#opts.onConnected();
@@ -200,6 +237,8 @@ export class PlatformChannel {
     }
     if (parsed.data.type === "ack") {
       this.outbox.ack(parsed.data.rseq);
+      // Events held for this acknowledgement go now (#flushEvents).
+      if (!this.#flushScheduled) this.#flushEvents();
       return;
     }
     this.#opts.onFrame(parsed.data);

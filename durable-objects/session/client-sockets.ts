@@ -35,6 +35,24 @@ export type ClientAttachment = Extract<SocketAttachment, { kind: "client" }>;
 export type RunnerAttachment = Extract<SocketAttachment, { kind: "runner" }>;
 
 /**
+ * Client attachments already read, per socket object. A client's attachment is written once, when
+ * its socket is accepted, so it can be read once: the broadcast checks every client's on every
+ * event, and `deserializeAttachment` (a structured-clone read) was 3% of workerd's CPU under the
+ * fan-out benchmark. A socket object re-created after hibernation is not here and is read afresh.
+ * Runner attachments change (hello) and are always read from the socket.
+ */
+const clientAttachments = new WeakMap<WebSocket, ClientAttachment>();
+
+/** A socket's attachment (null when it has none). */
+export function attachmentOf(ws: WebSocket): SocketAttachment | null {
+  const cached = clientAttachments.get(ws);
+  if (cached) return cached;
+  const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+  if (attachment?.kind === "client") clientAttachments.set(ws, attachment);
+  return attachment;
+}
+
+/**
  * Frame counts per client socket for the 100/s limit. Kept in memory on purpose: a one-second
  * window does not need to survive hibernation (a woken object starts counting afresh).
  */
@@ -116,7 +134,7 @@ export function replyEnvelope(sessionId: string, event: ServerEventBody, now: Da
 /** The runner socket that said hello, among `sockets` (the open one, if any). */
 export function helloedRunner(runner: WebSocket | null): WebSocket | null {
   if (!runner) return null;
-  const attachment = runner.deserializeAttachment() as SocketAttachment | null;
+  const attachment = attachmentOf(runner);
   return attachment?.kind === "runner" && attachment.instance !== null ? runner : null;
 }
 
@@ -141,7 +159,7 @@ export function accessLapsed(attachment: ClientAttachment, now: number): boolean
 /** Sends `data` to every socket in `sockets`, except a client whose access lapsed: that one is closed (4001) instead. */
 export function broadcast(sockets: WebSocket[], data: string, now = Date.now()): void {
   for (const ws of sockets) {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const attachment = attachmentOf(ws);
     if (attachment?.kind === "client" && accessLapsed(attachment, now))
       safeClose(ws, CLOSE.auth, "the API key that opened this socket expired");
     else trySend(ws, data);
@@ -152,7 +170,7 @@ export function broadcast(sockets: WebSocket[], data: string, now = Date.now()):
 export function closeSocketsOfKey(clients: WebSocket[], keyId: string): number {
   let closed = 0;
   for (const ws of clients) {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const attachment = attachmentOf(ws);
     if (attachment?.kind !== "client" || attachment.keyId !== keyId) continue;
     safeClose(ws, CLOSE.auth, "the API key that opened this socket was revoked");
     closed++;

@@ -34,6 +34,7 @@ import {
 } from "../../platform/contracts/session.ts";
 import {
   accessLapsed,
+  attachmentOf,
   CLIENT_FRAMES_PER_SECOND,
   CLOSE,
   HISTORY_FRAME_BYTES,
@@ -222,7 +223,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
   // Hibernation handlers
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const attachment = attachmentOf(ws);
     if (!attachment) return;
     if (attachment.kind === "runner") return this.onRunnerMessage(ws, attachment, message);
     return this.onClientMessage(ws, attachment, message);
@@ -231,7 +232,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // 1005 (no status) and 1006 (abnormal) may not be sent back; answer with a normal close.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, "closed");
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+    const attachment = attachmentOf(ws);
     const state = this.state;
     if (attachment?.kind === "runner" && state && state.status !== "ended" && !state.dormant && !this.runnerSocket()) {
       // The runner reconnects by itself after a network blip; if it does not, find out whether

@@ -22,12 +22,16 @@ export interface E2EPlatform extends LocalPlatform {
    * Stops everything (wrangler, the sandbox host and its runners, the model server) as a crash or
    * Ctrl-C would, and starts it again on the same port with the same local state (D1, R2, Durable
    * Objects) and secrets: a platform restart. The sandboxes' directories do not survive it.
+   * `changes` restarts it differently (another runtime).
    */
-  restart(): Promise<E2EPlatform>;
+  restart(changes?: E2EOptions): Promise<E2EPlatform>;
 }
 
-/** How the platform runs: the sandbox host's mode, its container options and warm pool, another wrangler config (startLocalPlatform). */
-export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig" | "warmSandboxes">;
+/**
+ * How the platform runs: the sandbox host's mode, its container options and warm pool, another
+ * wrangler config, wrangler dev or Miniflare (startLocalPlatform).
+ */
+export type E2EOptions = Pick<LocalPlatformOptions, "sandbox" | "container" | "wranglerConfig" | "warmSandboxes" | "runtime">;
 
 /** Starts the platform with fresh local state; `vars` add to (or override) the Worker's variables. */
 export async function startE2EPlatform(vars: Record<string, string> = {}, options: E2EOptions = {}): Promise<E2EPlatform> {
@@ -63,9 +67,9 @@ async function launch(stateDir: string, vars: Record<string, string>, options: E
       await platform.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async (changes: E2EOptions = {}) => {
       await platform.stop();
-      return launch(stateDir, vars, options, Number(new URL(platform.baseUrl).port));
+      return launch(stateDir, vars, { ...options, ...changes }, Number(new URL(platform.baseUrl).port));
     },
   };
 }
