@@ -6,7 +6,7 @@
  */
 import WebSocket from "ws";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
-import { POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
+import { POOL_REFILL_PAUSE_MS, readyUser, RUNTIME, RUNTIME_LABEL, vars } from "./platform.ts";
 import { directColdStart, PROMPT } from "./prompt-latency.ts";
 import { figure } from "./results.ts";
 import { CLAUDE_BIN, type Section } from "./sections.ts";
@@ -68,7 +68,7 @@ async function terminate(baseUrl: string, token: string, sessionId: string): Pro
 
 /** Median cold start through the platform and directly; both are also returned for `wake`. */
 export async function measureColdStart(): Promise<{ platform: number; direct: number }> {
-  const platform = await startLocalPlatform({ vars, scriptedModel: true });
+  const platform = await startLocalPlatform({ vars, runtime: RUNTIME, scriptedModel: true });
   try {
     const token = await readyUser(platform.baseUrl);
     const through: number[] = [];
@@ -101,7 +101,7 @@ export function coldStartOfThisRun(): Promise<{ platform: number; direct: number
 export async function coldStartSection(): Promise<Section> {
   const { platform, direct } = await coldStartOfThisRun();
   return {
-    title: `Create session → first assistant event (median of ${SAMPLES}, cold, scripted model)`,
+    title: `Create session → first assistant event (median of ${SAMPLES}, cold, scripted model; ${RUNTIME_LABEL})`,
     columns: ["through the platform", "Claude Code started directly"],
     figures: [figure("cold_start", "create session → first assistant", "ms", platform, direct)],
     digits: 0,

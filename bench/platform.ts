@@ -20,6 +20,16 @@ const silentLog = createLogger("bench-runner", "error");
  */
 export const POOL_REFILL_PAUSE_MS = 5_000;
 
+/**
+ * What runs the Worker in the sections that time the platform (fan-out, prompt, cold start, wake):
+ * Miniflare directly by default, the same Worker, bindings, persistence and workerd as `wrangler
+ * dev` without the proxy workerd wrangler dev puts in front of it (every request and WebSocket
+ * message crossed both; a deployed Worker has no such hop: scripts/miniflare-dev.ts).
+ * `BENCH_RUNTIME=wrangler` measures through `wrangler dev`.
+ */
+export const RUNTIME = process.env["BENCH_RUNTIME"] === "wrangler" ? "wrangler" : "miniflare";
+export const RUNTIME_LABEL = RUNTIME === "wrangler" ? "through wrangler dev" : "Worker under Miniflare, no dev proxy";
+
 /** The Worker's variables for every section (sections may add their own). */
 export const vars = {
   JWT_SECRET: E2E_JWT_SECRET,

@@ -13,7 +13,7 @@
  *          and the Worker's memory while 10,000 NDJSON events stream through the events route.
  *   container  create session → first assistant event with runners in containers (warm pool, and without),
  *          vs processes and vs Claude Code directly; image size.
- * `fanout` and `prompt` run the Worker under Miniflare without wrangler dev's proxy (bench/sections.ts);
+ * `fanout`, `prompt`, `cold_start` and `wake` run the Worker under Miniflare without wrangler dev's proxy (bench/platform.ts);
  * `BENCH_RUNTIME=wrangler` runs them through `wrangler dev`.
  */
 import { coldStartSection } from "./cold-start.ts";

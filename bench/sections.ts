@@ -6,7 +6,7 @@ import path from "node:path";
 import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
-import { connectFakeRunner, createSession, openSocket, POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
+import { connectFakeRunner, createSession, openSocket, POOL_REFILL_PAUSE_MS, readyUser, RUNTIME, RUNTIME_LABEL, vars } from "./platform.ts";
 import { AT_REST_PAUSE_MS, directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
 import { figure, type Figure } from "./results.ts";
 import { sleep } from "./stats.ts";
@@ -19,15 +19,6 @@ const BURST_EVENTS = 2_000;
 const PACED_EVENTS = 300;
 /** Warm turns measured for prompt latency. */
 const TURNS = 8;
-
-/**
- * What runs the Worker in these two sections: Miniflare directly by default, the same Worker,
- * bindings, persistence and workerd as `wrangler dev` without the proxy workerd wrangler dev puts
- * in front of it (every request and WebSocket message crossed both; a deployed Worker has no such
- * hop: scripts/miniflare-dev.ts). `BENCH_RUNTIME=wrangler` measures through `wrangler dev`.
- */
-const RUNTIME = process.env.BENCH_RUNTIME === "wrangler" ? "wrangler" : "miniflare";
-const RUNTIME_LABEL = RUNTIME === "wrangler" ? "through wrangler dev" : "Worker under Miniflare, no dev proxy";
 
 /** The Claude Code binary both the platform's runner and the direct baselines run. */
 export const CLAUDE_BIN = path.resolve(import.meta.dirname, "../node_modules/.bin/claude");

@@ -13,7 +13,7 @@ import path from "node:path";
 import { type LocalPlatform, startLocalPlatform } from "../scripts/local-platform.ts";
 import { Client, hasResult } from "../test/node/e2e/platform-harness.ts";
 import { coldStartOfThisRun } from "./cold-start.ts";
-import { createSession, POOL_REFILL_PAUSE_MS, readyUser, vars } from "./platform.ts";
+import { createSession, POOL_REFILL_PAUSE_MS, readyUser, RUNTIME, RUNTIME_LABEL, vars } from "./platform.ts";
 import { PROMPT } from "./prompt-latency.ts";
 import { figure } from "./results.ts";
 import type { Section } from "./sections.ts";
@@ -29,7 +29,11 @@ const SAMPLES = 3;
 
 /** Ms from each waking prompt to the first assistant event of the resumed turn. */
 async function measureWakes(): Promise<number[]> {
-  const platform = await startLocalPlatform({ vars: { ...vars, IDLE_HIBERNATE_SECONDS: IDLE_SECONDS }, scriptedModel: true });
+  const platform = await startLocalPlatform({
+    vars: { ...vars, IDLE_HIBERNATE_SECONDS: IDLE_SECONDS },
+    runtime: RUNTIME,
+    scriptedModel: true,
+  });
   try {
     const token = await readyUser(platform.baseUrl);
     const id = await createSession(platform.baseUrl, token);
@@ -104,7 +108,7 @@ export async function wakeSection(): Promise<Section> {
   const cold = await coldStartOfThisRun();
   const each = wakes.map((ms) => Math.round(ms).toLocaleString("en-US")).join(", ");
   return {
-    title: `Dormant session with a ${WORKSPACE_MB} MB workspace → first assistant event of the resumed turn (wakes: ${each} ms)`,
+    title: `Dormant session with a ${WORKSPACE_MB} MB workspace → first assistant event of the resumed turn (wakes: ${each} ms; ${RUNTIME_LABEL})`,
     columns: [`wake (prompt → first assistant, median of ${SAMPLES})`, "cold start (create → first assistant)"],
     figures: [figure("wake", "wake → first assistant", "ms", wake, cold.platform)],
     digits: 0,
