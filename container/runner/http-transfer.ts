@@ -73,15 +73,12 @@ export async function openDownload(url: string, size: number, timeoutMs: number)
   return exactBody(response, size);
 }
 
-/**
- * GETs `url` into `handle` (from offset 0) and closes it; exactly `size` bytes must arrive.
- * `flush`: fsync before closing; a scratch file read at once and deleted has no use for it.
- */
-export async function downloadTo(url: string, handle: FileHandle, size: number, timeoutMs: number, flush = true): Promise<void> {
+/** GETs `url` into `handle` (from offset 0), flushed to disk, and closes it; exactly `size` bytes must arrive. */
+export async function downloadTo(url: string, handle: FileHandle, size: number, timeoutMs: number): Promise<void> {
   const body = await openDownload(url, size, timeoutMs);
   try {
     // The stream owns the handle from here: it flushes it to disk and closes it.
-    await pipeline(body, handle.createWriteStream({ start: 0, flush }));
+    await pipeline(body, handle.createWriteStream({ start: 0, flush: true }));
   } catch (error) {
     if (error instanceof TransferError) throw error;
     throw new TransferError("http_error", `the download broke off: ${(error as Error).message}`);

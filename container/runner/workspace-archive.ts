@@ -142,17 +142,24 @@ export class WorkspaceArchive {
       return size;
     }
     const snapshot = file.replace(/\.gz$/, "");
-    try {
-      const started = Date.now();
-      await this.#pack(snapshot);
-      this.#opts.log.info("archive packed", { ms: Date.now() - started });
-      packed();
-      await this.#opts.idle?.();
-      await gzipFile(snapshot, file);
-    } finally {
+    const started = Date.now();
+    await this.#pack(snapshot).catch(async (error: unknown) => {
       await rm(snapshot, { force: true });
-    }
-    return this.#uploads.enqueue(copy, () => this.#upload(url, file));
+      throw error;
+    });
+    this.#opts.log.info("archive packed", { ms: Date.now() - started });
+    packed();
+    // Queued at once, so uploads keep the packing order even when an earlier archive's gzip
+    // finishes later (it waits for its next turn's first answer; a newer one may not).
+    return this.#uploads.enqueue(copy, async () => {
+      try {
+        await this.#opts.idle?.();
+        await gzipFile(snapshot, file);
+      } finally {
+        await rm(snapshot, { force: true });
+      }
+      return this.#upload(url, file);
+    });
   }
 
   /** The snapshot: tar reads the workspace and the conversation into `snapshot` (uncompressed: archive-compress.ts). */

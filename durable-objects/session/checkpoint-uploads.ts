@@ -25,7 +25,7 @@ export function onArchivePacked(state: SessionState, frame: ArchivePackedFrame):
   // Only a checkpoint lets prompts go early: going to sleep waits for the whole upload.
   if (!step || step.transferId !== frame.transfer_id || step.phase !== "archiving" || !step.checkpoint) return [];
   state.hibernation = null;
-  state.uploads = [...(state.uploads ?? []), { transferId: frame.transfer_id, since: step.since }];
+  state.uploads = [...(state.uploads ?? []), { transferId: frame.transfer_id }];
   return [{ kind: "pump" }, { kind: "alarm" }];
 }
 

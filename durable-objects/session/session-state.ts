@@ -98,8 +98,6 @@ export interface HibernationStep {
 /** A checkpoint whose snapshot is taken and whose upload runs (checkpoint-uploads.ts). */
 export interface CheckpointUpload {
   transferId: string;
-  /** When its checkpoint began (epoch ms). */
-  since: number;
 }
 
 /** Zero usage. */

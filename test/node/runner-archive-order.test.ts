@@ -55,8 +55,11 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A sandbox's directories and one runner's archiver, recording every frame it sends. */
-function archiver(name: string) {
+/**
+ * A sandbox's directories and one runner's archiver, recording every frame it sends; `idle` is
+ * what an archive's gzip and upload wait for (the runner's next turn starting).
+ */
+function archiver(name: string, idle?: () => Promise<void>) {
   const dir = path.join(root, name);
   const layout = { workspaceDir: path.join(dir, "workspace"), claudeConfigDir: path.join(dir, "claude"), tmpDir: path.join(dir, "tmp") };
   for (const d of Object.values(layout)) mkdirSync(d, { recursive: true });
@@ -64,6 +67,7 @@ function archiver(name: string) {
   const waiters: (() => void)[] = [];
   const archive = new WorkspaceArchive({
     ...layout,
+    ...(idle ? { idle } : {}),
     send: (frame) => {
       frames.push(frame);
       for (const wake of waiters.splice(0)) wake();
@@ -127,6 +131,29 @@ describe("archive uploads", () => {
     await runner.frame((f) => f.type === "archive_packed" && f.transfer_id === "t2");
     held.shift()!.release();
     await runner.frame((f) => f.type === "archive_result" && f.transfer_id === "t2");
+    const results = runner.frames.filter((f) => f.type === "archive_result");
+    expect(results.map((f) => f.transfer_id)).toEqual(["t1", "t2"]);
+    expect(reportIn(key)).toBe("turn two, longer\n");
+    expect(results[1]).toMatchObject({ ok: true, size: blobs.get(`/blobs/${key}`)!.byteLength });
+  });
+
+  it("keeps the packing order when the first archive still waits to compress and the second does not", async () => {
+    // The first checkpoint's gzip waits for its next turn's first answer; that turn ends quickly and
+    // its own checkpoint, with no turn starting after it, compresses at once.
+    let firstTurnAnswered!: () => void;
+    const waits = [new Promise<void>((resolve) => (firstTurnAnswered = resolve))];
+    const runner = archiver("idle-order", () => waits.shift() ?? Promise.resolve());
+    const report = path.join(runner.layout.workspaceDir, "report.md");
+    writeFileSync(report, "turn one\n");
+    const key = "sessions/i/archive/workspace.tar.gz";
+    runner.archive("t1", signed(key));
+    await runner.frame((f) => f.type === "archive_packed" && f.transfer_id === "t1");
+    writeFileSync(report, "turn two, longer\n");
+    runner.archive("t2", signed(key));
+    await runner.frame((f) => f.type === "archive_packed" && f.transfer_id === "t2");
+    firstTurnAnswered();
+    await runner.frame((f) => f.type === "archive_result" && f.transfer_id === "t2");
+    await runner.frame((f) => f.type === "archive_result" && f.transfer_id === "t1");
     const results = runner.frames.filter((f) => f.type === "archive_result");
     expect(results.map((f) => f.transfer_id)).toEqual(["t1", "t2"]);
     expect(reportIn(key)).toBe("turn two, longer\n");

@@ -26,7 +26,7 @@ describe("a checkpoint's snapshot and upload", () => {
     expect(onArchivePacked(state, packed("t1"))).toEqual([{ kind: "pump" }, { kind: "alarm" }]);
     expect(holdsPrompts(state)).toBe(false);
     expect(state.archive).toEqual(previous);
-    expect(state.uploads).toEqual([{ transferId: "t1", since: 1 }]);
+    expect(state.uploads).toEqual([{ transferId: "t1" }]);
     expect(onArchiveResult(state, stored("t1", 42))).toEqual([]);
     expect(state.archive).toMatchObject({ key: archiveKey("s_test"), size: 42 });
     expect(state.uploads).toEqual([]);
