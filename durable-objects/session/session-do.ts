@@ -43,10 +43,11 @@ import {
   decodeClientFrame,
   resumeCursor,
   safeClose,
+  setAttachment,
   trySend,
   withinFrameRate,
 } from "./client-sockets.ts";
-import type { ClientAttachment, RunnerAttachment, SocketAttachment } from "./client-sockets.ts";
+import type { ClientAttachment, RunnerAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchivePacked } from "./checkpoint-uploads.ts";
 import { forkedEvent, forkPointOf, onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
@@ -191,7 +192,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
       keyId: request.headers.get(FORWARD_HEADERS.keyId),
     });
     this.ctx.acceptWebSocket(server, ["client"]);
-    server.serializeAttachment(attachment);
+    setAttachment(server, attachment);
     if (!this.state) {
       server.close(CLOSE.notFound, "session not found");
       return new Response(null, { status: 101, webSocket: client });
@@ -215,7 +216,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     for (const old of this.ctx.getWebSockets("runner")) safeClose(old, CLOSE.reset, "replaced by a newer runner connection");
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, ["runner"]);
-    server.serializeAttachment({ kind: "runner", instance: null } satisfies SocketAttachment);
+    setAttachment(server, { kind: "runner", instance: null });
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -327,7 +328,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     state.lastHeartbeatAt = Date.now();
     switch (frame.type) {
       case "hello": {
-        ws.serializeAttachment({ kind: "runner", instance: greetRunner(state, frame, new Date()) } satisfies SocketAttachment);
+        setAttachment(ws, { kind: "runner", instance: greetRunner(state, frame, new Date()) });
         this.commit();
         // Waking from hibernation: the archive is restored first, `configure` follows its result.
         const { restoring, effects } = await this.hibernation.onHello(state);
