@@ -23,6 +23,7 @@ import { mergeInto, STAGING_PREFIX, unpackStaged } from "./archive-unpack.ts";
 import { openDownload, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
 import { runTar } from "./tar-process.ts";
+import { copyTrees } from "./tree-copy.ts";
 import { treeFingerprint } from "./tree-fingerprint.ts";
 
 export type ArchiveRequest = Extract<PlatformToRunner, { type: "archive" | "restore" }>;
@@ -72,6 +73,10 @@ export class WorkspaceArchive {
   #unsent: ArchiveFrameOut[] = [];
   /** Archive uploads, one at a time and in order; an archive of unchanged trees to the same place is not made again. */
   #uploads = new ArchiveUploads();
+  /** The end of the chain of snapshots (fingerprint and tar), taken one at a time in the order their archives came. */
+  #snapshots: Promise<void> = Promise.resolve();
+  /** How many of them are not taken yet. */
+  #snapshotting = 0;
 
   constructor(opts: WorkspaceArchiveOptions) {
     this.#opts = opts;
@@ -82,6 +87,15 @@ export class WorkspaceArchive {
     if (this.#running.has(frame.transfer_id)) return;
     this.#running.add(frame.transfer_id);
     void this.#run(frame).finally(() => this.#running.delete(frame.transfer_id));
+  }
+
+  /**
+   * Resolves once every snapshot begun so far is taken (or failed); undefined when none is under
+   * way. Until then tar may still be reading the workspace: the next turn's tool calls, and
+   * anything else that writes there, wait.
+   */
+  snapshotsTaken(): Promise<void> | undefined {
+    return this.#snapshotting > 0 ? this.#snapshots : undefined;
   }
 
   /** Resends results that could not be sent while the channel was down. */
@@ -95,8 +109,9 @@ export class WorkspaceArchive {
     const file = path.join(this.#opts.tmpDir, `archive-${frame.transfer_id}.tar.gz`);
     try {
       const packed = () => this.#report({ type: "archive_packed", transfer_id: frame.transfer_id });
+      const staging = path.join(this.#opts.tmpDir, `conversation-${frame.transfer_id}`);
       const size =
-        frame.type === "archive" ? await this.#archive(frame.url, file, packed) : await this.#restore(frame.url, frame.size, file);
+        frame.type === "archive" ? await this.#archive(frame.url, file, staging, packed) : await this.#restore(frame.url, frame.size, file);
       log.info(`${frame.type} done`, { transfer_id: frame.transfer_id, bytes: size, ms: Date.now() - started });
       this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: true, size });
     } catch (error) {
@@ -121,51 +136,75 @@ export class WorkspaceArchive {
     return [...names].map((name) => path.join("projects", name)).filter((rel) => existsSync(path.join(claudeConfigDir, rel)));
   }
 
-  /** The trees an archive holds: the workspace and its conversation store. */
-  async #fingerprint(): Promise<string> {
-    const { workspaceDir, claudeConfigDir } = this.#opts;
-    return treeFingerprint([workspaceDir, ...(await this.#conversationDirs()).map((rel) => path.join(claudeConfigDir, rel))]);
-  }
-
   /**
-   * Packs the trees into `file` (`packed` is called once they are read), then uploads it after
-   * any upload still under way. Trees unchanged since the newest upload to the same place are
-   * that upload's: nothing is packed, and its outcome is this archive's.
+   * Copies the conversation into `staging` (in-process: no tar to start) and calls `packed`; then,
+   * after any snapshot still under way, fingerprints the workspace and that copy and packs them
+   * into `file` (archive-compress.ts and the upload follow, after any upload still under way).
+   * Trees unchanged since the newest upload to the same place are that upload's: nothing is
+   * packed, and its outcome is this archive's. Tool calls wait for the snapshot (`snapshotsTaken`).
    */
-  async #archive(url: string, file: string, packed: () => void): Promise<number> {
-    const copy = { place: placeOf(url), fingerprint: await this.#fingerprint() };
-    const same = this.#uploads.same(copy);
-    if (same) {
-      packed();
-      const size = await same;
-      this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: size });
-      return size;
-    }
-    const snapshot = file.replace(/\.gz$/, "");
-    const started = Date.now();
-    await this.#pack(snapshot).catch(async (error: unknown) => {
-      await rm(snapshot, { force: true });
+  async #archive(url: string, file: string, staging: string, packed: () => void): Promise<number> {
+    let conversations: string[];
+    try {
+      conversations = await this.#conversationDirs();
+      await copyTrees(this.#opts.claudeConfigDir, conversations, staging);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
       throw error;
-    });
-    this.#opts.log.info("archive packed", { ms: Date.now() - started });
+    }
+    this.#snapshotting++;
+    const taken = this.#snapshots.then(() => this.#snapshot(url, file, staging, conversations));
+    this.#snapshots = taken.then(
+      () => void this.#snapshotting--,
+      () => void this.#snapshotting--,
+    );
     packed();
-    // Queued at once, so uploads keep the packing order even when an earlier archive's gzip
-    // finishes later (it waits for its next turn's first answer; a newer one may not).
-    return this.#uploads.enqueue(copy, async () => {
-      try {
-        await this.#opts.idle?.();
-        await gzipFile(snapshot, file);
-      } finally {
-        await rm(snapshot, { force: true });
-      }
-      return this.#upload(url, file);
-    });
+    const { size } = await taken;
+    return size;
   }
 
-  /** The snapshot: tar reads the workspace and the conversation into `snapshot` (uncompressed: archive-compress.ts). */
-  async #pack(snapshot: string): Promise<void> {
-    const { workspaceDir, claudeConfigDir } = this.#opts;
-    const conversations = await this.#conversationDirs();
+  /** Fingerprints and packs the workspace and the staged conversation; `size` settles once the archive is stored. */
+  async #snapshot(url: string, file: string, staging: string, conversations: string[]): Promise<{ size: Promise<number> }> {
+    const { workspaceDir, log } = this.#opts;
+    const snapshot = file.replace(/\.gz$/, "");
+    try {
+      // Named, not by path: the staging directory is new for every archive.
+      const roots = [
+        { name: "workspace", dir: workspaceDir },
+        ...conversations.map((rel) => ({ name: rel, dir: path.join(staging, rel) })),
+      ];
+      const copy = { place: placeOf(url), fingerprint: await treeFingerprint(roots) };
+      const same = this.#uploads.same(copy);
+      if (same) {
+        log.info("archive unchanged: not packed or uploaded again");
+        return { size: same };
+      }
+      const started = Date.now();
+      await this.#pack(snapshot, staging, conversations).catch(async (error: unknown) => {
+        await rm(snapshot, { force: true });
+        throw error;
+      });
+      log.info("archive packed", { ms: Date.now() - started });
+      // Queued at once, so uploads keep the packing order even when an earlier archive's gzip
+      // finishes later (it waits for its next turn's first answer; a newer one may not).
+      const size = this.#uploads.enqueue(copy, async () => {
+        try {
+          await this.#opts.idle?.();
+          await gzipFile(snapshot, file);
+        } finally {
+          await rm(snapshot, { force: true });
+        }
+        return this.#upload(url, file);
+      });
+      return { size };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** The snapshot: tar reads the workspace and the staged conversation into `snapshot` (uncompressed: archive-compress.ts). */
+  async #pack(snapshot: string, staging: string, conversations: string[]): Promise<void> {
+    const { workspaceDir } = this.#opts;
     const args = [
       "-cf",
       snapshot,
@@ -182,7 +221,7 @@ export class WorkspaceArchive {
       workspaceDir,
       ".",
     ];
-    if (conversations.length > 0) args.push("-C", claudeConfigDir, ...conversations);
+    if (conversations.length > 0) args.push("-C", staging, ...conversations);
     // GNU tar exits 1 when a file changed while it was read: still a usable archive.
     await runTar(args, this.#opts.agentUser, [0, 1]);
   }
