@@ -1,12 +1,19 @@
 // WorkspaceArchive: the runner's half of hibernation. `archive` packs the workspace and Claude
 // Code's conversation store for it (<config dir>/projects/<encoded cwd>/, where `--resume` looks)
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
-// back. An archive reports `archive_packed` as soon as its snapshot (an uncompressed tar) is
-// taken; it is gzipped and uploaded after (archive-compress.ts), while the platform lets the next
-// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work:
-// packing to a temporary file, so the upload knows its length (the platform needs a
-// Content-Length); unpacking as the download streams in (archive-unpack.ts). The archive is never
-// held in memory.
+// back.
+//
+// An archive fixes its snapshot before the platform lets the next prompt go, and packs it after,
+// off the prompt path. First it copies the conversation, in-process, into a staging directory of
+// its own (Claude Code appends to it as soon as it reads a prompt) and reports `archive_packed`.
+// Then, once the next turn's first answer came (`idle`) and after any earlier snapshot, tar reads
+// the workspace and that copy into an uncompressed file; meanwhile every tool call waits
+// (`snapshotsTaken`, permission-relay.ts), so the workspace is still the turn's as it ended: a
+// scratch run with inotifywait saw Claude Code write nothing there between a prompt and its first
+// tool call's PreToolUse hook. The file is gzipped and uploaded after (archive-compress.ts;
+// archive-uploads.ts keeps the uploads in order). The system `tar` does the work: packing to a
+// temporary file, so the upload knows its length (the platform needs a Content-Length); unpacking
+// as the download streams in (archive-unpack.ts). The archive is never held in memory.
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
 // A restore puts the conversation under the restoring workspace's own encoded name, whatever
@@ -168,6 +175,9 @@ export class WorkspaceArchive {
     const { workspaceDir, log } = this.#opts;
     const snapshot = file.replace(/\.gz$/, "");
     try {
+      // Not while the next turn starts: tar competes with Claude Code for the CPU, and no tool
+      // call of that turn can come before its first answer anyway (they wait for this snapshot).
+      await this.#opts.idle?.();
       // Named, not by path: the staging directory is new for every archive.
       const roots = [
         { name: "workspace", dir: workspaceDir },
