@@ -18,7 +18,7 @@
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
 // A restore puts the conversation under the restoring workspace's own encoded name, whatever
 // directory the archive was made in, so a fork (another session's sandbox) resumes it too.
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { lstat, mkdir, open, readdir, realpath, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -136,10 +136,14 @@ export class WorkspaceArchive {
     }
   }
 
-  /** The conversation store of the workspace (relative to the config dir), when it exists. */
-  async #conversationDirs(): Promise<string[]> {
+  /** The conversation store of the workspace (relative to the config dir), when it exists; synchronous, as the copy (tree-copy.ts). */
+  #conversationDirsNow(): string[] {
     const { workspaceDir, claudeConfigDir } = this.#opts;
-    const names = new Set([encodeProjectDir(workspaceDir), encodeProjectDir(await realpath(workspaceDir).catch(() => workspaceDir))]);
+    let real = workspaceDir;
+    try {
+      real = realpathSync(workspaceDir);
+    } catch {}
+    const names = new Set([encodeProjectDir(workspaceDir), encodeProjectDir(real)]);
     return [...names].map((name) => path.join("projects", name)).filter((rel) => existsSync(path.join(claudeConfigDir, rel)));
   }
 
@@ -153,8 +157,8 @@ export class WorkspaceArchive {
   async #archive(url: string, file: string, staging: string, packed: () => void): Promise<number> {
     let conversations: string[];
     try {
-      conversations = await this.#conversationDirs();
-      await copyTrees(this.#opts.claudeConfigDir, conversations, staging);
+      conversations = this.#conversationDirsNow();
+      copyTrees(this.#opts.claudeConfigDir, conversations, staging);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
       throw error;
