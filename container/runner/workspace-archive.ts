@@ -29,7 +29,7 @@ import { ArchiveUploads } from "./archive-uploads.ts";
 import { mergeInto, STAGING_PREFIX, unpackStaged } from "./archive-unpack.ts";
 import { openDownload, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
-import { runTar } from "./tar-process.ts";
+import { startTar } from "./tar-process.ts";
 import { copyTrees } from "./tree-copy.ts";
 import { treeFingerprint } from "./tree-fingerprint.ts";
 
@@ -45,6 +45,8 @@ export type WorkspaceArchiveOptions = {
   agentUser?: AgentUser | undefined;
   /** Resolves when background work may run: not while a turn is starting (turn-start.ts). */
   idle?: () => Promise<void>;
+  /** Longest a snapshot's tar may run before it is stopped (tool calls wait for it); SNAPSHOT_TIMEOUT_MS unless a test says. */
+  snapshotTimeoutMs?: number;
   /** Sends a frame now; false when the channel is down (it is resent by `resync`). */
   send(frame: ArchiveFrameOut): boolean;
   log: Logger;
@@ -56,6 +58,12 @@ export type ArchiveFrameOut = ArchivePackedFrame | ArchiveResultFrame;
 /** Longest an archive or restore transfer may take. */
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 const MAX_ERROR_CHARS = 2_000;
+/**
+ * Longest a snapshot's tar may read the trees. The next turn's tool calls wait for it, so a tar
+ * that hangs (a stuck mount) is stopped and the checkpoint fails rather than the session; the
+ * same bound the platform once gave the prompt that waited for it (HIBERNATION_STEP_TIMEOUT_MS).
+ */
+const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
 
 /** Claude Code's directory name for a working directory: every character but [A-Za-z0-9] becomes '-'. */
 export function encodeProjectDir(cwd: string): string {
@@ -237,7 +245,13 @@ export class WorkspaceArchive {
     ];
     if (conversations.length > 0) args.push("-C", staging, ...conversations);
     // GNU tar exits 1 when a file changed while it was read: still a usable archive.
-    await runTar(args, this.#opts.agentUser, [0, 1]);
+    const tar = startTar(args, this.#opts.agentUser, [0, 1]);
+    const timer = setTimeout(() => tar.kill(), this.#opts.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS);
+    try {
+      await tar.done;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** PUTs the packed `file` to `url`; resolves to its size. */

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 /** A sandbox with a workspace and a conversation, and its archiver recording every frame. */
-function sandbox(name: string) {
+function sandbox(name: string, snapshotTimeoutMs?: number) {
   const dir = path.join(root, name);
   const layout = { workspaceDir: path.join(dir, "workspace"), claudeConfigDir: path.join(dir, "claude"), tmpDir: path.join(dir, "tmp") };
   for (const d of Object.values(layout)) mkdirSync(d, { recursive: true });
@@ -64,6 +64,7 @@ function sandbox(name: string) {
   const waiters: (() => void)[] = [];
   const archive = new WorkspaceArchive({
     ...layout,
+    ...(snapshotTimeoutMs ? { snapshotTimeoutMs } : {}),
     send: (frame) => {
       frames.push(frame);
       for (const wake of waiters.splice(0)) wake();
@@ -112,6 +113,22 @@ describe("the staging copy of a checkpoint's conversation", () => {
       expect(existsSync(path.join(s.layout.tmpDir, "archive-t1.tar"))).toBe(false);
     } finally {
       rmSync(fail, { force: true });
+    }
+  });
+});
+
+describe("a snapshot's tar that does not finish", () => {
+  it("is stopped: the checkpoint fails, and tool calls go on", async () => {
+    const s = sandbox("hung", 300);
+    writeFileSync(hold, "");
+    try {
+      s.archive.handle({ type: "archive", transfer_id: "t1", url: `${base}/blobs/hung` });
+      await s.frame("archive_packed");
+      await s.archive.snapshotsTaken();
+      expect(await s.frame("archive_result")).toMatchObject({ ok: false, error: expect.stringContaining("tar exited") });
+      expect(s.staged()).toEqual([]);
+    } finally {
+      rmSync(hold, { force: true });
     }
   });
 });
