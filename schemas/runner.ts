@@ -221,11 +221,13 @@ export const ArchiveResultFrame = z.discriminatedUnion("ok", [
 export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
 
 /**
- * An `archive`'s snapshot is taken: the tar.gz is packed in a temporary file, and its upload
- * starts (after any earlier archive's: uploads of one runner go one at a time, in order). The
- * workspace and the conversation may change from here without touching that archive, so the DO
- * lets the next prompt go; the archive counts only once its `archive_result` says it is stored.
- * Sent before that result, resent after a reconnect until sent; not sent when packing failed.
+ * An `archive`'s snapshot is as good as taken: the runner has copied the conversation aside, and
+ * until its tar has read the workspace (in the background, after any earlier archive's) it holds
+ * every tool call, so neither the conversation nor the workspace may change the archive from
+ * here; the DO lets the next prompt go. The tar.gz is then packed and uploaded (after any earlier
+ * archive's: uploads of one runner go one at a time, in order); the archive counts only once its
+ * `archive_result` says it is stored, and a tar that fails after this frame reports there. Sent
+ * before that result, resent after a reconnect until sent; not sent when the copy failed.
  */
 export const ArchivePackedFrame = z.object({
   type: z.literal("archive_packed"),
@@ -317,7 +319,8 @@ export const SendFileFrame = z.object({
 /**
  * Hibernation or a turn's checkpoint: pack the workspace and Claude Code's conversation store for
  * it into one tar.gz and PUT it to `url` (a signed PUT); answered by `archive_packed` once the
- * snapshot is taken, then `archive_result` (op `archive`) once it is stored.
+ * snapshot is fixed (the conversation copied aside, tool calls held until tar has read the
+ * workspace), then `archive_result` (op `archive`) once it is stored.
  */
 export const ArchiveFrame = z.object({
   type: z.literal("archive"),

@@ -1,6 +1,6 @@
 // ArchiveUploads: the order of one runner's archive uploads, and what the blob holds. A turn's
-// checkpoint is packed while the next prompt waits, then uploaded while the next turn already runs
-// (workspace-archive.ts), so a second archive can be packed before the first is stored. Uploads to
+// checkpoint is packed and uploaded while the next turn already runs (workspace-archive.ts), so a
+// second archive can be packed before the first is stored. Uploads to
 // the signed URLs run one at a time, in the order they were packed: an earlier archive finishing
 // late would otherwise overwrite a later one in the blob (while the platform records the later
 // one's size). An archive of the very trees the newest upload carries, to the same place, is not

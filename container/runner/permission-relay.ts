@@ -3,7 +3,9 @@
 // call) and its own permission prompt (`can_use_tool`, for AskUserQuestion). Each question goes
 // to the session DO as a `permission_request`; the DO's `permission_response` is handed back to
 // whichever path asked. Questions still open are sent again after a reconnection and withdrawn
-// (`permission_cancelled`) when Claude Code exits.
+// (`permission_cancelled`) when Claude Code exits. No question is asked while a checkpoint's
+// snapshot may still be reading the workspace (`snapshotting`, workspace-archive.ts): the call must not
+// run, nor a rule of the platform allow it, before tar has read the turn before's files.
 import { randomUUID } from "node:crypto";
 import type { PlatformToRunner } from "../../schemas/runner.ts";
 import type { Logger } from "./log.ts";
@@ -19,6 +21,8 @@ export interface PermissionRelayOptions {
   workspaceDir: string;
   /** Sends a frame to the session DO (false when the socket is down: resent by `resync`). */
   send: (frame: ControlFrame) => boolean;
+  /** While a checkpoint's snapshot may be reading the workspace: resolves once it is taken. */
+  snapshotting?: () => Promise<void> | undefined;
   log: Logger;
 }
 
@@ -27,6 +31,8 @@ export class PermissionRelay {
   #pending = new Map<string, PermissionRequest>();
   /** Hooks waiting for the platform's decision, by request id (also in #pending). */
   #hookWaiters = new Map<string, (answer: HookAnswer) => void>();
+  /** Prompts' questions not sent yet (in #pending too): they wait for a snapshot. */
+  #held = new Set<string>();
 
   constructor(options: PermissionRelayOptions) {
     this.#options = options;
@@ -37,9 +43,15 @@ export class PermissionRelay {
    * `permission_request`. `AskUserQuestion` passes through to the prompt, whose answer carries the
    * user's answers into the call.
    */
-  askFromHook(call: HookCall, signal: AbortSignal): Promise<HookAnswer> {
-    if (call.tool_name === "AskUserQuestion") return Promise.resolve({ decision: "passthrough" });
-    const { workspaceDir, send } = this.#options;
+  async askFromHook(call: HookCall, signal: AbortSignal): Promise<HookAnswer> {
+    if (call.tool_name === "AskUserQuestion") return { decision: "passthrough" };
+    const { workspaceDir, send, snapshotting, log } = this.#options;
+    const snapshot = snapshotting?.();
+    if (snapshot) {
+      log.info("tool call waits for the checkpoint's snapshot", { tool_name: call.tool_name });
+      await snapshot;
+      if (signal.aborted) return { decision: "deny", reason: "The tool call was withdrawn." };
+    }
     const request: PermissionRequest = {
       type: "permission_request",
       request_id: `hook_${randomUUID()}`,
@@ -66,12 +78,23 @@ export class PermissionRelay {
   askFromPrompt(frame: PermissionRequest): void {
     const request = { ...frame, workspace_dir: this.#options.workspaceDir };
     this.#pending.set(request.request_id, request);
-    this.#options.send(request);
+    const snapshot = this.#options.snapshotting?.();
+    if (!snapshot) {
+      this.#options.send(request);
+      return;
+    }
+    this.#options.log.info("permission prompt waits for the checkpoint's snapshot", { tool_name: request.tool_name });
+    this.#held.add(request.request_id);
+    void snapshot.then(() => {
+      // Unless withdrawn meanwhile (or replaced under a repeated id).
+      if (this.#held.delete(request.request_id) && this.#pending.get(request.request_id) === request) this.#options.send(request);
+    });
   }
 
-  /** Claude Code withdrew its prompt. */
+  /** Claude Code withdrew its prompt (a question never sent is just dropped). */
   withdraw(requestId: string): void {
-    if (this.#pending.delete(requestId)) this.#options.send({ type: "permission_cancelled", request_id: requestId });
+    const sent = !this.#held.delete(requestId);
+    if (this.#pending.delete(requestId) && sent) this.#options.send({ type: "permission_cancelled", request_id: requestId });
   }
 
   /**
@@ -105,13 +128,16 @@ export class PermissionRelay {
 
   /** After a reconnection: every open question again (the DO dedupes by request id). */
   resync(): void {
-    for (const request of this.#pending.values()) this.#options.send(request);
+    for (const request of this.#pending.values()) if (!this.#held.has(request.request_id)) this.#options.send(request);
   }
 
   /** Claude Code exited: every open question is withdrawn, every waiting hook denied. */
   cancelAll(): void {
-    for (const requestId of this.#pending.keys()) this.#options.send({ type: "permission_cancelled", request_id: requestId });
+    for (const requestId of this.#pending.keys()) {
+      if (!this.#held.has(requestId)) this.#options.send({ type: "permission_cancelled", request_id: requestId });
+    }
     this.#pending.clear();
+    this.#held.clear();
     for (const answer of this.#hookWaiters.values()) answer({ decision: "deny", reason: "Claude Code exited" });
     this.#hookWaiters.clear();
   }

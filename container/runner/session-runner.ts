@@ -97,10 +97,6 @@ export class SessionRunner {
       onConnected: () => this.#resync(),
       onTerminated: () => void this.shutdown(),
     });
-    this.#permissions = new PermissionRelay({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
-    this.#gate = new PermissionGate((call, signal) => this.#permissions.askFromHook(call, signal), log);
-    this.#gateUrl = this.#gate.start();
-    this.#files = new WorkspaceTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
     this.#archive = new WorkspaceArchive({
       workspaceDir: config.workspaceDir,
       claudeConfigDir: claudeConfigDirOf(config.agentEnv),
@@ -110,6 +106,16 @@ export class SessionRunner {
       send: (frame) => this.#channel.send(frame),
       log,
     });
+    // A checkpoint's tar reads the workspace while the next turn starts: its tool calls wait for it.
+    this.#permissions = new PermissionRelay({
+      workspaceDir: config.workspaceDir,
+      send: (frame) => this.#channel.send(frame),
+      snapshotting: () => this.#archive.snapshotsTaken(),
+      log,
+    });
+    this.#gate = new PermissionGate((call, signal) => this.#permissions.askFromHook(call, signal), log);
+    this.#gateUrl = this.#gate.start();
+    this.#files = new WorkspaceTransfers({ workspaceDir: config.workspaceDir, send: (frame) => this.#channel.send(frame), log });
   }
 
   /** Connects to the platform. */
@@ -152,6 +158,8 @@ export class SessionRunner {
         void this.shutdown();
         return;
       case "fetch_file":
+        // It writes into the workspace: not under a checkpoint's tar.
+        return void (this.#archive.snapshotsTaken() ?? Promise.resolve()).then(() => this.#files.handle(frame));
       case "send_file":
         return this.#files.handle(frame);
       case "archive":

@@ -1,17 +1,24 @@
 // WorkspaceArchive: the runner's half of hibernation. `archive` packs the workspace and Claude
 // Code's conversation store for it (<config dir>/projects/<encoded cwd>/, where `--resume` looks)
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
-// back. An archive reports `archive_packed` as soon as its snapshot (an uncompressed tar) is
-// taken; it is gzipped and uploaded after (archive-compress.ts), while the platform lets the next
-// prompt go (archive-uploads.ts keeps the uploads in order). The system `tar` does the work:
-// packing to a temporary file, so the upload knows its length (the platform needs a
-// Content-Length); unpacking as the download streams in (archive-unpack.ts). The archive is never
-// held in memory.
+// back.
+//
+// An archive fixes its snapshot before the platform lets the next prompt go, and packs it after,
+// off the prompt path. First it copies the conversation, in-process, into a staging directory of
+// its own (Claude Code appends to it as soon as it reads a prompt) and reports `archive_packed`.
+// Then, once the next turn's first answer came (`idle`) and after any earlier snapshot, tar reads
+// the workspace and that copy into an uncompressed file; meanwhile every tool call waits
+// (`snapshotsTaken`, permission-relay.ts), so the workspace is still the turn's as it ended: a
+// scratch run with inotifywait saw Claude Code write nothing there between a prompt and its first
+// tool call's PreToolUse hook. The file is gzipped and uploaded after (archive-compress.ts;
+// archive-uploads.ts keeps the uploads in order). The system `tar` does the work: packing to a
+// temporary file, so the upload knows its length (the platform needs a Content-Length); unpacking
+// as the download streams in (archive-unpack.ts). The archive is never held in memory.
 //
 // Archive layout: `workspace/...` (the workspace's content) and `claude/projects/<encoded cwd>/...`.
 // A restore puts the conversation under the restoring workspace's own encoded name, whatever
 // directory the archive was made in, so a fork (another session's sandbox) resumes it too.
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { lstat, mkdir, open, readdir, realpath, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -22,7 +29,8 @@ import { ArchiveUploads } from "./archive-uploads.ts";
 import { mergeInto, STAGING_PREFIX, unpackStaged } from "./archive-unpack.ts";
 import { openDownload, uploadFrom } from "./http-transfer.ts";
 import type { Logger } from "./log.ts";
-import { runTar } from "./tar-process.ts";
+import { startTar } from "./tar-process.ts";
+import { copyTrees } from "./tree-copy.ts";
 import { treeFingerprint } from "./tree-fingerprint.ts";
 
 export type ArchiveRequest = Extract<PlatformToRunner, { type: "archive" | "restore" }>;
@@ -37,6 +45,8 @@ export type WorkspaceArchiveOptions = {
   agentUser?: AgentUser | undefined;
   /** Resolves when background work may run: not while a turn is starting (turn-start.ts). */
   idle?: () => Promise<void>;
+  /** Longest a snapshot's tar may run before it is stopped (tool calls wait for it); SNAPSHOT_TIMEOUT_MS unless a test says. */
+  snapshotTimeoutMs?: number;
   /** Sends a frame now; false when the channel is down (it is resent by `resync`). */
   send(frame: ArchiveFrameOut): boolean;
   log: Logger;
@@ -48,6 +58,12 @@ export type ArchiveFrameOut = ArchivePackedFrame | ArchiveResultFrame;
 /** Longest an archive or restore transfer may take. */
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 const MAX_ERROR_CHARS = 2_000;
+/**
+ * Longest a snapshot's tar may read the trees. The next turn's tool calls wait for it, so a tar
+ * that hangs (a stuck mount) is stopped and the checkpoint fails rather than the session; the
+ * same bound the platform once gave the prompt that waited for it (HIBERNATION_STEP_TIMEOUT_MS).
+ */
+const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
 
 /** Claude Code's directory name for a working directory: every character but [A-Za-z0-9] becomes '-'. */
 export function encodeProjectDir(cwd: string): string {
@@ -72,6 +88,10 @@ export class WorkspaceArchive {
   #unsent: ArchiveFrameOut[] = [];
   /** Archive uploads, one at a time and in order; an archive of unchanged trees to the same place is not made again. */
   #uploads = new ArchiveUploads();
+  /** The end of the chain of snapshots (fingerprint and tar), taken one at a time in the order their archives came. */
+  #snapshots: Promise<void> = Promise.resolve();
+  /** How many of them are not taken yet. */
+  #snapshotting = 0;
 
   constructor(opts: WorkspaceArchiveOptions) {
     this.#opts = opts;
@@ -82,6 +102,15 @@ export class WorkspaceArchive {
     if (this.#running.has(frame.transfer_id)) return;
     this.#running.add(frame.transfer_id);
     void this.#run(frame).finally(() => this.#running.delete(frame.transfer_id));
+  }
+
+  /**
+   * Resolves once every snapshot begun so far is taken (or failed); undefined when none is under
+   * way. Until then tar may still be reading the workspace: the next turn's tool calls, and
+   * anything else that writes there, wait.
+   */
+  snapshotsTaken(): Promise<void> | undefined {
+    return this.#snapshotting > 0 ? this.#snapshots : undefined;
   }
 
   /** Resends results that could not be sent while the channel was down. */
@@ -95,8 +124,9 @@ export class WorkspaceArchive {
     const file = path.join(this.#opts.tmpDir, `archive-${frame.transfer_id}.tar.gz`);
     try {
       const packed = () => this.#report({ type: "archive_packed", transfer_id: frame.transfer_id });
+      const staging = path.join(this.#opts.tmpDir, `conversation-${frame.transfer_id}`);
       const size =
-        frame.type === "archive" ? await this.#archive(frame.url, file, packed) : await this.#restore(frame.url, frame.size, file);
+        frame.type === "archive" ? await this.#archive(frame.url, file, staging, packed) : await this.#restore(frame.url, frame.size, file);
       log.info(`${frame.type} done`, { transfer_id: frame.transfer_id, bytes: size, ms: Date.now() - started });
       this.#report({ type: "archive_result", transfer_id: frame.transfer_id, op: frame.type, ok: true, size });
     } catch (error) {
@@ -114,58 +144,89 @@ export class WorkspaceArchive {
     }
   }
 
-  /** The conversation store of the workspace (relative to the config dir), when it exists. */
-  async #conversationDirs(): Promise<string[]> {
+  /** The conversation store of the workspace (relative to the config dir), when it exists; synchronous, as the copy (tree-copy.ts). */
+  #conversationDirsNow(): string[] {
     const { workspaceDir, claudeConfigDir } = this.#opts;
-    const names = new Set([encodeProjectDir(workspaceDir), encodeProjectDir(await realpath(workspaceDir).catch(() => workspaceDir))]);
+    let real = workspaceDir;
+    try {
+      real = realpathSync(workspaceDir);
+    } catch {}
+    const names = new Set([encodeProjectDir(workspaceDir), encodeProjectDir(real)]);
     return [...names].map((name) => path.join("projects", name)).filter((rel) => existsSync(path.join(claudeConfigDir, rel)));
   }
 
-  /** The trees an archive holds: the workspace and its conversation store. */
-  async #fingerprint(): Promise<string> {
-    const { workspaceDir, claudeConfigDir } = this.#opts;
-    return treeFingerprint([workspaceDir, ...(await this.#conversationDirs()).map((rel) => path.join(claudeConfigDir, rel))]);
-  }
-
   /**
-   * Packs the trees into `file` (`packed` is called once they are read), then uploads it after
-   * any upload still under way. Trees unchanged since the newest upload to the same place are
-   * that upload's: nothing is packed, and its outcome is this archive's.
+   * Copies the conversation into `staging` (in-process: no tar to start) and calls `packed`; then,
+   * after any snapshot still under way, fingerprints the workspace and that copy and packs them
+   * into `file` (archive-compress.ts and the upload follow, after any upload still under way).
+   * Trees unchanged since the newest upload to the same place are that upload's: nothing is
+   * packed, and its outcome is this archive's. Tool calls wait for the snapshot (`snapshotsTaken`).
    */
-  async #archive(url: string, file: string, packed: () => void): Promise<number> {
-    const copy = { place: placeOf(url), fingerprint: await this.#fingerprint() };
-    const same = this.#uploads.same(copy);
-    if (same) {
-      packed();
-      const size = await same;
-      this.#opts.log.info("archive unchanged: not packed or uploaded again", { bytes: size });
-      return size;
-    }
-    const snapshot = file.replace(/\.gz$/, "");
-    const started = Date.now();
-    await this.#pack(snapshot).catch(async (error: unknown) => {
-      await rm(snapshot, { force: true });
+  async #archive(url: string, file: string, staging: string, packed: () => void): Promise<number> {
+    let conversations: string[];
+    try {
+      conversations = this.#conversationDirsNow();
+      copyTrees(this.#opts.claudeConfigDir, conversations, staging);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
       throw error;
-    });
-    this.#opts.log.info("archive packed", { ms: Date.now() - started });
+    }
+    this.#snapshotting++;
+    const taken = this.#snapshots.then(() => this.#snapshot(url, file, staging, conversations));
+    this.#snapshots = taken.then(
+      () => void this.#snapshotting--,
+      () => void this.#snapshotting--,
+    );
     packed();
-    // Queued at once, so uploads keep the packing order even when an earlier archive's gzip
-    // finishes later (it waits for its next turn's first answer; a newer one may not).
-    return this.#uploads.enqueue(copy, async () => {
-      try {
-        await this.#opts.idle?.();
-        await gzipFile(snapshot, file);
-      } finally {
-        await rm(snapshot, { force: true });
-      }
-      return this.#upload(url, file);
-    });
+    const { size } = await taken;
+    return size;
   }
 
-  /** The snapshot: tar reads the workspace and the conversation into `snapshot` (uncompressed: archive-compress.ts). */
-  async #pack(snapshot: string): Promise<void> {
-    const { workspaceDir, claudeConfigDir } = this.#opts;
-    const conversations = await this.#conversationDirs();
+  /** Fingerprints and packs the workspace and the staged conversation; `size` settles once the archive is stored. */
+  async #snapshot(url: string, file: string, staging: string, conversations: string[]): Promise<{ size: Promise<number> }> {
+    const { workspaceDir, log } = this.#opts;
+    const snapshot = file.replace(/\.gz$/, "");
+    try {
+      // Not while the next turn starts: tar competes with Claude Code for the CPU, and no tool
+      // call of that turn can come before its first answer anyway (they wait for this snapshot).
+      await this.#opts.idle?.();
+      // Named, not by path: the staging directory is new for every archive.
+      const roots = [
+        { name: "workspace", dir: workspaceDir },
+        ...conversations.map((rel) => ({ name: rel, dir: path.join(staging, rel) })),
+      ];
+      const copy = { place: placeOf(url), fingerprint: await treeFingerprint(roots) };
+      const same = this.#uploads.same(copy);
+      if (same) {
+        log.info("archive unchanged: not packed or uploaded again");
+        return { size: same };
+      }
+      const started = Date.now();
+      await this.#pack(snapshot, staging, conversations).catch(async (error: unknown) => {
+        await rm(snapshot, { force: true });
+        throw error;
+      });
+      log.info("archive packed", { ms: Date.now() - started });
+      // Queued at once, so uploads keep the packing order even when an earlier archive's gzip
+      // finishes later (it waits for its next turn's first answer; a newer one may not).
+      const size = this.#uploads.enqueue(copy, async () => {
+        try {
+          await this.#opts.idle?.();
+          await gzipFile(snapshot, file);
+        } finally {
+          await rm(snapshot, { force: true });
+        }
+        return this.#upload(url, file);
+      });
+      return { size };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** The snapshot: tar reads the workspace and the staged conversation into `snapshot` (uncompressed: archive-compress.ts). */
+  async #pack(snapshot: string, staging: string, conversations: string[]): Promise<void> {
+    const { workspaceDir } = this.#opts;
     const args = [
       "-cf",
       snapshot,
@@ -182,9 +243,15 @@ export class WorkspaceArchive {
       workspaceDir,
       ".",
     ];
-    if (conversations.length > 0) args.push("-C", claudeConfigDir, ...conversations);
+    if (conversations.length > 0) args.push("-C", staging, ...conversations);
     // GNU tar exits 1 when a file changed while it was read: still a usable archive.
-    await runTar(args, this.#opts.agentUser, [0, 1]);
+    const tar = startTar(args, this.#opts.agentUser, [0, 1]);
+    const timer = setTimeout(() => tar.kill(), this.#opts.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS);
+    try {
+      await tar.done;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** PUTs the packed `file` to `url`; resolves to its size. */

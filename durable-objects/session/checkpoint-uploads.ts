@@ -1,11 +1,13 @@
 /**
  * A turn's checkpoint in two halves (hibernation.ts `checkpoint`). The next prompt waits only
- * while the runner takes the snapshot: tar reading the workspace and Claude Code's transcript,
- * which the next turn would change under it. Once the runner says `archive_packed`, the prompt
- * goes and the packed file uploads in the background. Only the upload's `archive_result` makes it
- * the session's archive (what a wake or a lost sandbox restores): until then the previous
- * checkpoint is the one that exists, and a sandbox lost meanwhile resumes from that, exactly as if
- * the next prompt had not started.
+ * while the runner copies Claude Code's transcript aside, which the next prompt would append to
+ * (a few milliseconds, in-process). Once the runner says `archive_packed`, the prompt goes; the
+ * runner's tar then reads the workspace and that copy in the background, holding the next turn's
+ * tool calls until it has (so the workspace is the turn's as it ended), and the packed file
+ * uploads after. A tar that fails after `archive_packed` reports like a failed upload. Only the
+ * upload's `archive_result` makes it the session's archive (what a wake or a lost sandbox
+ * restores): until then the previous checkpoint is the one that exists, and a sandbox lost
+ * meanwhile resumes from that, exactly as if the next prompt had not started.
  *
  * The runner uploads one archive at a time, in the order it packed them (container/runner/
  * archive-uploads.ts), so results arrive in that order; one that still arrives after a newer
