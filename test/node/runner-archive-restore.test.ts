@@ -36,6 +36,8 @@ let root: string;
 let server: http.Server;
 let base: string;
 const blobs = new Map<string, Buffer>();
+/** GET paths requested, in order. */
+const requested: string[] = [];
 
 /** GET /<key>?serve=whole|short|cut|corrupt: the archive, or a damaged delivery of it. */
 beforeAll(async () => {
@@ -51,6 +53,7 @@ beforeAll(async () => {
       });
       return;
     }
+    requested.push(url.pathname);
     const blob = blobs.get(url.pathname);
     if (!blob) return void res.writeHead(404).end();
     const half = blob.subarray(0, Math.floor(blob.byteLength / 2));
@@ -69,6 +72,9 @@ beforeAll(async () => {
         res.writeHead(200, { "content-length": damaged.byteLength }).end(damaged);
         return;
       }
+      case "redirect": // elsewhere, where the archive is served too: a signed URL is never followed off its path
+        res.writeHead(302, { location: `${url.pathname}-elsewhere` }).end();
+        return;
       default:
         res.writeHead(200, { "content-length": blob.byteLength }).end(blob);
     }
@@ -245,6 +251,17 @@ describe("a streamed restore", () => {
     expect(top).not.toContain(leftover);
     expect(top).toContain(".restore-notes");
     expect(readFileSync(path.join(source.workspaceDir, "src", leftover, "mine.txt"), "utf8")).toBe("kept");
+  });
+
+  it("refuses a redirect rather than following it, and leaves the workspace as it was", async () => {
+    const { size } = await archived("moved");
+    blobs.set("/moved-elsewhere", blobs.get("/moved")!);
+    const target = sandbox("moved-target");
+    const result = await run(target, { type: "restore", url: `${base}/moved?serve=redirect`, size });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.error).toMatch(/302/);
+    expect(requested).not.toContain("/moved-elsewhere");
+    expect(readdirSync(target.workspaceDir)).toEqual([]);
   });
 
   for (const [serve, error] of [

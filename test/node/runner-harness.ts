@@ -60,7 +60,13 @@ export type FakePlatform = {
 };
 
 /** Starts a fake session DO accepting the runner of `sessionId` with `token`. */
-export async function startFakePlatform(opts: { sessionId: string; token: string; settings: RunnerSettings }): Promise<FakePlatform> {
+export async function startFakePlatform(opts: {
+  sessionId: string;
+  token: string;
+  settings: RunnerSettings;
+  /** Answer every hello with `configure` (default); false: the test sends it, as the DO does after a wake's restore. */
+  configureOnHello?: boolean;
+}): Promise<FakePlatform> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true });
   const waiters = new Set<() => void>();
@@ -144,7 +150,8 @@ export async function startFakePlatform(opts: { sessionId: string; token: string
         // A batch is recorded as its events, in order, as the real DO stores them.
         for (const frame of parsed.data.type === "events" ? parsed.data.items : [parsed.data]) {
           platform.frames.push(frame);
-          if (frame.type === "hello") ws.send(JSON.stringify({ type: "configure", settings: platform.settings }));
+          if (frame.type === "hello" && opts.configureOnHello !== false)
+            ws.send(JSON.stringify({ type: "configure", settings: platform.settings }));
           if (frame.type === "event") {
             if (platform.events.has(frame.rseq)) platform.duplicates++;
             else platform.events.set(frame.rseq, frame.event);
