@@ -126,21 +126,20 @@ export function spawnDirectClaude(claudeBin: string, modelUrl: string): DirectCl
   };
 }
 
-/** Median ms from writing a user turn to Claude Code's first assistant line, run directly. */
-export async function directPromptLatency(claudeBin: string, modelUrl: string, turns: number, pauseMs = 0): Promise<number> {
-  const claude = spawnDirectClaude(claudeBin, modelUrl);
+/**
+ * Median ms from writing a user turn to `claude`'s first assistant line, run directly. Like the
+ * platform's figures, which measure one session one set of turns after the other, the caller
+ * passes the same process to each set, so both paths answer with conversations of one length.
+ */
+export async function directPromptLatency(claude: DirectClaude, turns: number, pauseMs = 0): Promise<number> {
   const samples: number[] = [];
-  try {
-    for (let turn = 0; turn <= turns; turn++) {
-      if (turn > 0) await sleep(pauseMs);
-      const from = claude.lineCount;
-      const sentAt = performance.now();
-      claude.prompt(PROMPT);
-      const firstAssistant = await claude.turn(from);
-      if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
-    }
-  } finally {
-    await claude.stop();
+  for (let turn = 0; turn <= turns; turn++) {
+    if (turn > 0) await sleep(pauseMs);
+    const from = claude.lineCount;
+    const sentAt = performance.now();
+    claude.prompt(PROMPT);
+    const firstAssistant = await claude.turn(from);
+    if (turn > 0 && firstAssistant !== null) samples.push(firstAssistant - sentAt);
   }
   return quantile(samples, 0.5);
 }

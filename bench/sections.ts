@@ -7,7 +7,7 @@ import { startLocalPlatform } from "../scripts/local-platform.ts";
 import { RECORDER_TOKEN, startSandboxRecorder } from "../test/fakes/sandbox-host-recorder.ts";
 import { measureFanout, startBareRelay, type FanoutTarget } from "./fanout.ts";
 import { connectFakeRunner, createSession, openSocket, POOL_REFILL_PAUSE_MS, readyUser, RUNTIME, RUNTIME_LABEL, vars } from "./platform.ts";
-import { AT_REST_PAUSE_MS, directPromptLatency, platformPromptLatency } from "./prompt-latency.ts";
+import { AT_REST_PAUSE_MS, directPromptLatency, platformPromptLatency, spawnDirectClaude } from "./prompt-latency.ts";
 import { figure, type Figure } from "./results.ts";
 import { sleep } from "./stats.ts";
 
@@ -84,9 +84,19 @@ export async function promptSection(): Promise<Section> {
     const sessionId = await createSession(platform.baseUrl, token);
     await sleep(POOL_REFILL_PAUSE_MS);
     const through = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS);
-    const direct = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS);
-    const throughAtRest = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS, AT_REST_PAUSE_MS);
-    const directAtRest = await directPromptLatency(CLAUDE_BIN, platform.modelServer!.url, TURNS, AT_REST_PAUSE_MS);
+    // One Claude Code for both direct figures, as one session serves both platform figures: the
+    // turns at rest then continue conversations of the same length on both paths.
+    const claude = spawnDirectClaude(CLAUDE_BIN, platform.modelServer!.url);
+    let direct: number;
+    let throughAtRest: number;
+    let directAtRest: number;
+    try {
+      direct = await directPromptLatency(claude, TURNS);
+      throughAtRest = await platformPromptLatency(platform.baseUrl, token, sessionId, TURNS, AT_REST_PAUSE_MS);
+      directAtRest = await directPromptLatency(claude, TURNS, AT_REST_PAUSE_MS);
+    } finally {
+      await claude.stop();
+    }
     return {
       title: `Prompt → first assistant event (median of ${TURNS} warm turns, scripted model; ${RUNTIME_LABEL})`,
       columns: ["through the platform", "Claude Code directly"],

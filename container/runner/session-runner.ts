@@ -201,12 +201,18 @@ export class SessionRunner {
     void this.#beginTurn({ id, text });
   }
 
-  /** Marks the turn running and hands its prompt to Claude Code. */
+  /**
+   * Hands the prompt to Claude Code and marks the turn running. A running Claude Code gets the
+   * prompt first (#writePrompt writes before its first await): the frame to the platform is
+   * bookkeeping, and the turn's first answer waits on Claude Code. Its output comes on later
+   * ticks, so the frame still precedes every event of the turn.
+   */
   async #beginTurn(prompt: Prompt): Promise<void> {
     const wasIdle = this.#current === undefined;
     this.#current = prompt;
+    const writing = this.#writePrompt(prompt);
     if (wasIdle) this.#channel.send({ type: "turn_state", state: "running" });
-    await this.#writePrompt(prompt);
+    await writing;
   }
 
   /** Writes a prompt to Claude Code, starting (or restarting, with --resume) it when none runs. */

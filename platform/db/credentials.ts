@@ -1,5 +1,6 @@
 /** The user's Claude credential, sealed at rest. Nothing here ever returns the plaintext to a route. */
 import { open, seal, type Keyring } from "../crypto/sealed-box.ts";
+import { credentialChanged, type GatewaySessionRow } from "./gateway-session-cache.ts";
 
 export type CredentialType = "api_key" | "oauth_token";
 
@@ -27,7 +28,8 @@ export async function storeCredential(db: D1Database, ring: Keyring, userId: str
          ciphertext = excluded.ciphertext, key_id = excluded.key_id, created_at = excluded.created_at`,
     )
     .bind(userId, secret.type, sealed.ciphertext, sealed.keyId, now)
-    .run();
+    .run()
+    .finally(() => credentialChanged(userId)); // after the write: a gateway read overlapping it is not kept
 }
 
 /** Type and age of the user's credential, or null when none is stored. */
@@ -47,13 +49,6 @@ export async function openCredential(ring: Keyring, userId: string, ciphertext: 
   return JSON.parse(await open(ring, ciphertext, contextFor(userId))) as CredentialSecret;
 }
 
-/** Who owns a session and, for a user's session, that user's sealed credential (null when none). */
-export interface GatewaySessionRow {
-  user_id: string;
-  org_id: string | null;
-  ciphertext: string | null;
-}
-
 /**
  * The model gateway's one index read per call: whether the session exists, and the sealed
  * credential it is most likely paid with, read together (the session's admission decides
@@ -71,6 +66,10 @@ export function findGatewaySession(db: D1Database, sessionId: string): Promise<G
 
 /** Removes the user's credential; true when one existed. */
 export async function deleteCredential(db: D1Database, userId: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM claude_credentials WHERE user_id = ?").bind(userId).run();
+  const result = await db
+    .prepare("DELETE FROM claude_credentials WHERE user_id = ?")
+    .bind(userId)
+    .run()
+    .finally(() => credentialChanged(userId));
   return result.meta.changes > 0;
 }

@@ -1,4 +1,5 @@
 /** The users table: who has registered. */
+import { credentialChanged } from "./gateway-session-cache.ts";
 
 /** A registered user. */
 export interface UserRow {
@@ -21,6 +22,10 @@ export function insertUserIfAbsent(db: D1Database, user: UserRow): D1PreparedSta
 
 /** Deletes the user; credentials, OAuth flows and profiles go with it (ON DELETE CASCADE). */
 export async function deleteUser(db: D1Database, id: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM users WHERE id = ?").bind(id).run();
+  const result = await db
+    .prepare("DELETE FROM users WHERE id = ?")
+    .bind(id)
+    .run()
+    .finally(() => credentialChanged(id)); // its credential went with it
   return result.meta.changes > 0;
 }

@@ -152,6 +152,12 @@ describe("runner end to end, bypassPermissions", () => {
     prompt("[[scenario:recall]]");
     const end = await turnEnd(platform, from);
     console.info(`warm turn done after ${Date.now() - sentAt} ms`);
+    // A running Claude Code gets the prompt before the platform hears the turn is running; the
+    // platform still hears it before any of the turn's events.
+    const running = platform.frames.findIndex((f, i) => i >= from && f.type === "turn_state" && f.state === "running");
+    const firstEvent = platform.frames.findIndex((f, i) => i >= from && f.type === "event");
+    expect(running).toBeGreaterThanOrEqual(from);
+    expect(running).toBeLessThan(firstEvent);
     const events = eventsBetween(platform, from, end);
     expect(assistantText(events)).toMatch(/\d\) Remember the word heliotrope\. \d\) \[\[scenario:recall\]\]/);
     // The numbering continues across turns: one sequence per runner, no restart at 1.

@@ -269,7 +269,7 @@ describe("metered body", () => {
 
   it("holds the answer's closing bytes until the call is settled, so the turn cannot end before its cost is recorded", async () => {
     const data = bytes(RECORDED_SSE);
-    const deltaAt = RECORDED_SSE.indexOf("event: message_delta");
+    const deltaAt = bytes(RECORDED_SSE.slice(0, RECORDED_SSE.indexOf("event: message_delta"))).byteLength; // in bytes: the text has multi-byte characters
     const { stream } = source([data.slice(0, deltaAt), data.slice(deltaAt)]);
     let release!: () => void;
     const settled: (MeteredCall | null)[] = [];
@@ -294,6 +294,49 @@ describe("metered body", () => {
     expect(received).toBe(RECORDED_SSE);
     expect((await reader.read()).done).toBe(true);
     expect(await metered.usage).toEqual(EXPECTED);
+  });
+
+  for (const [ending, answer] of [
+    ["LF", RECORDED_SSE],
+    ["CRLF", RECORDED_SSE.replaceAll("\n", "\r\n")],
+  ] as const) {
+    it(`hands out the content before the final counts at once when one read carries both, and holds the counts and the end (${ending})`, async () => {
+      const deltaAt = answer.indexOf("event: message_delta");
+      const { stream } = source([bytes(answer)]); // the whole answer in one read, as a short answer's end often comes
+      let release: (() => void) | undefined;
+      const metered = meteredBody(stream, new UsageMeter("sse"), () => new Promise<void>((resolve) => (release = resolve)));
+      const reader = metered.body.getReader();
+      const decoder = new TextDecoder();
+      // Read while the settlement is still pending: everything up to the counts, the closed content block included.
+      const first = decoder.decode((await reader.read()).value, { stream: true });
+      expect(first).toBe(answer.slice(0, deltaAt));
+      expect(first).toContain("content_block_stop");
+      let released = false;
+      const rest = reader.read().then((chunk) => ({ chunk, afterRelease: released }));
+      await expect.poll(() => release !== undefined).toBe(true);
+      released = true;
+      release!();
+      const { chunk, afterRelease } = await rest;
+      expect(afterRelease).toBe(true);
+      expect(first + decoder.decode(chunk.value)).toBe(answer);
+      expect((await reader.read()).done).toBe(true);
+      expect(await metered.usage).toEqual(EXPECTED);
+    });
+  }
+
+  it("passes every byte of an answer cut inside its lines and characters through unchanged", async () => {
+    const data = bytes(RECORDED_SSE);
+    for (const cuts of [[1], [7, 8, 9], [3, 250, 251, 252, 700], Array.from({ length: 60 }, (_, i) => i * 17 + 5)]) {
+      const { stream } = source(
+        splitAt(
+          data,
+          cuts.filter((cut) => cut < data.byteLength),
+        ),
+      );
+      const metered = meteredBody(stream, new UsageMeter("sse"));
+      expect(new Uint8Array(await new Response(metered.body).arrayBuffer())).toEqual(data);
+      expect(await metered.usage).toEqual(EXPECTED);
+    }
   });
 
   it("cancels the source when the client goes away, and still reports what it saw", async () => {

@@ -232,6 +232,22 @@ describe("model gateway", () => {
     expect(await receivedWith(s.secret)).toHaveLength(0);
   });
 
+  it("forwards a body of declared length whole, with its length", async () => {
+    const s = await sessionWith("api_key");
+    const body = messagesBody(`declared ${"x".repeat(60_000)}`, false); // about Claude Code's request size
+    const response = await gateway(`${s.baseUrl}/v1/messages`, {
+      token: s.gatewayToken,
+      body,
+      headers: { "content-length": String(body.length) },
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    const [received] = await receivedWith(s.secret);
+    expect(received!.headers["content-length"]).toBe(String(body.length));
+    expect(received!.headers["transfer-encoding"]).toBeUndefined();
+    expect(JSON.stringify(received!.body)).toBe(body);
+  });
+
   it("streams the request body upstream and answers 413 when a body without a declared length goes past the cap", async () => {
     const s = await sessionWith("api_key");
     const chunk = new Uint8Array(1024 * 1024).fill(0x20);

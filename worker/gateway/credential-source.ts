@@ -10,6 +10,12 @@ import type { Env } from "../../platform/env.ts";
 /** Refresh an OAuth token this long before it expires, so no call goes out with a dying token. */
 const OAUTH_REFRESH_MARGIN_MS = 60_000;
 
+/** Whether an OAuth credential is to be refreshed before use. */
+function expiring(credential: Extract<CredentialSecret, { type: "oauth_token" }>): boolean {
+  const expiresAt = credential.expires_at ? Date.parse(credential.expires_at) : null;
+  return expiresAt !== null && expiresAt - OAUTH_REFRESH_MARGIN_MS <= Date.now() && Boolean(credential.refresh_token);
+}
+
 /**
  * The user's OAuth credential, refreshed (and stored again, sealed) when it is about to expire.
  * When refreshing fails the old token is used: the upstream's own 401 then tells the user to log in again.
@@ -20,8 +26,7 @@ async function freshOAuth(
   userId: string,
   credential: Extract<CredentialSecret, { type: "oauth_token" }>,
 ): Promise<CredentialSecret> {
-  const expiresAt = credential.expires_at ? Date.parse(credential.expires_at) : null;
-  if (expiresAt === null || expiresAt - OAUTH_REFRESH_MARGIN_MS > Date.now() || !credential.refresh_token) return credential;
+  if (!expiring(credential) || !credential.refresh_token) return credential;
   try {
     const tokens = await refreshTokens(readConfig(env).oauth, credential.refresh_token);
     const refreshed: CredentialSecret = { type: "oauth_token", ...tokens };
@@ -41,6 +46,8 @@ export interface PrefetchedCredential {
   userId: string;
   /** The stored ciphertext, or null when the user has none. */
   ciphertext: string | null;
+  /** True when it is this isolate's copy of an earlier read (gateway-session-cache.ts), not this call's own. */
+  remembered: boolean;
 }
 
 /** The credential for one model call, or null when it is gone (deleted key or secret). */
@@ -53,12 +60,16 @@ export async function resolveCredential(
   const ring = await keyringFrom(env);
   switch (owner.credential.kind) {
     case "user": {
-      const credential =
+      let credential =
         prefetched?.userId === owner.userId
           ? prefetched.ciphertext === null
             ? null
             : await openCredential(ring, owner.userId, prefetched.ciphertext)
           : await loadCredential(env.DB, ring, owner.userId);
+      // A remembered copy of a token about to expire may be one another isolate has refreshed
+      // since (and its refresh token spent): the stored one decides.
+      if (credential?.type === "oauth_token" && expiring(credential) && prefetched?.remembered)
+        credential = await loadCredential(env.DB, ring, owner.userId);
       return credential?.type === "oauth_token" ? freshOAuth(env, ring, owner.userId, credential) : credential;
     }
     case "org_secret": {

@@ -27,8 +27,9 @@ export const SETTLE_WAIT_MS = 5_000;
  * instead of a second branch reading the model's answer to its end. The tokens seen up to
  * that moment are still reported.
  *
- * Once the final counts have passed (`message_delta`), the few bytes left (`message_stop`) are
- * held until `settle` has recorded the call; everything before them streams unchanged.
+ * The event carrying the final counts (`message_delta`) and the few bytes after it (`message_stop`)
+ * are held until `settle` has recorded the call; everything before them streams unchanged, also
+ * when one read carries both (`pushUntilCounted`).
  */
 export function meteredBody(
   source: ReadableStream<Uint8Array>,
@@ -50,9 +51,15 @@ export function meteredBody(
   const held: Uint8Array[] = [];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      meter.push(chunk);
-      if (meter.counted) held.push(chunk);
-      else controller.enqueue(chunk);
+      if (meter.counted || !meter.streamed) {
+        meter.push(chunk);
+        if (meter.counted) held.push(chunk);
+        else controller.enqueue(chunk);
+        return;
+      }
+      const heldFrom = pushUntilCounted(meter, chunk);
+      if (heldFrom > 0) controller.enqueue(heldFrom < chunk.byteLength ? chunk.subarray(0, heldFrom) : chunk);
+      if (heldFrom < chunk.byteLength) held.push(chunk.subarray(heldFrom));
     },
     async flush(controller) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,4 +71,34 @@ export function meteredBody(
   });
   const usage = source.pipeTo(writable).then(settleOnce, settleOnce);
   return { body: readable, usage };
+}
+
+const LF = 10;
+const CR = 13;
+
+/**
+ * Shows `meter` one chunk of an event stream a line at a time (a line break byte never occurs
+ * inside a UTF-8 character) and returns where the event carrying the final counts begins in it
+ * (the chunk's length when they are not in it): the bytes before it go on at once. One read
+ * often carries a short answer's last content, its counts and its end together, and Claude Code
+ * shows that content (the `assistant` event) as soon as its block closes; held whole, the chunk
+ * made the first answer wait for the settlement (a round trip to the session and its commit).
+ */
+function pushUntilCounted(meter: UsageMeter, chunk: Uint8Array): number {
+  /** Where the event being read began in this chunk (0: in an earlier one). */
+  let eventStart = 0;
+  let from = 0;
+  while (from < chunk.byteLength) {
+    const lf = chunk.indexOf(LF, from);
+    const end = lf < 0 ? chunk.byteLength : lf + 1;
+    meter.push(chunk.subarray(from, end));
+    if (meter.counted) {
+      if (end < chunk.byteLength) meter.push(chunk.subarray(end));
+      return eventStart;
+    }
+    // A blank line ends an event: the next one starts after it.
+    if (end - from === 1 || (end - from === 2 && chunk[from] === CR)) eventStart = end;
+    from = end;
+  }
+  return chunk.byteLength;
 }

@@ -28,9 +28,17 @@ export interface CappedBody {
 /**
  * Streams `request`'s body through a byte counter; null when its declared Content-Length is
  * already over `maxBytes`. A body that lies about its length is cut off as it goes past.
+ *
+ * A body whose Content-Length is declared within the cap (Claude Code's always is) goes on as
+ * the runtime's own stream: the runtime delivers no byte past a declared length, so there is
+ * nothing to count, and the upstream fetch then sends the body with its length through the
+ * runtime's own pipe instead of chunked, chunk by chunk through JavaScript (under `npm run bench`
+ * the model server then had Claude Code's 55 KB request 0.5–1 ms after its headers, not 2–6 ms).
  */
 export function cappedGatewayBody(request: Request, maxBytes = MAX_GATEWAY_BODY_BYTES): CappedBody | null {
-  if (Number(request.headers.get("content-length") ?? "0") > maxBytes) return null;
+  const declared = request.headers.get("content-length");
+  if (Number(declared ?? "0") > maxBytes) return null;
+  if (declared !== null && /^\d+$/.test(declared.trim())) return { stream: request.body, exceeded: () => false };
   let total = 0;
   let exceeded = false;
   const counter = new TransformStream<Uint8Array, Uint8Array>({

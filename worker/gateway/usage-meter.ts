@@ -66,6 +66,11 @@ export class UsageMeter {
     }
   }
 
+  /** Whether the answer is an event stream (its final counts come in `message_delta`, before its end). */
+  get streamed(): boolean {
+    return this.#format === "sse";
+  }
+
   /** Whether the answer's final counts (`message_delta`) have passed: only its closing bytes follow. */
   get counted(): boolean {
     return this.#ended;

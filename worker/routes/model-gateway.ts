@@ -18,7 +18,7 @@ import { meteredBody } from "../gateway/metered-stream.ts";
 import { MAX_GATEWAY_BODY_BYTES, cappedGatewayBody } from "../gateway/request-body.ts";
 import { addOrgUsage } from "../../platform/db/org-usage-hourly.ts";
 import { findGatewaySession } from "../../platform/db/credentials.ts";
-import { knownSession, rememberSession } from "../gateway/known-sessions.ts";
+import { readMark, recallGatewaySession, rememberGatewaySession } from "../../platform/db/gateway-session-cache.ts";
 import { clientHeaders, upstreamHeaders, upstreamUrl } from "../gateway/upstream.ts";
 import { UsageMeter, type MeteredCall } from "../gateway/usage-meter.ts";
 import { usageReport } from "../gateway/usage-report.ts";
@@ -68,20 +68,28 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   // A user's session is usually paid with that user's stored credential: its ciphertext comes
   // with the index row (one round trip less per model call) and is opened only once the call
   // is admitted and paid with that credential (credential-source.ts).
-  // A session already found in the index here is asked at the same time (known-sessions.ts).
+  // A session this isolate found in the index before is asked at once, while the index is read;
+  // a row read in the last seconds is not read again (gateway-session-cache.ts). The session
+  // itself is asked on every call: its answer, not the row, says whether the call may go.
   const session: SessionStub = c.env.SESSION.get(c.env.SESSION.idFromName(sessionId));
-  const early = knownSession(sessionId) ? session.admitModelRequest(token) : null;
+  const recalled = recallGatewaySession(sessionId, Date.now());
+  const early = recalled.known ? session.admitModelRequest(token) : null;
   early?.catch(() => undefined); // its failure is met where it is awaited, not as an unhandled rejection
-  const row = await findGatewaySession(c.env.DB, sessionId).catch(async (error: unknown) => {
-    await settleRefused(session, sessionId, early);
-    throw error;
-  });
+  let row = recalled.row;
   if (!row) {
-    await settleRefused(session, sessionId, early);
-    return anthropicError(401, "authentication_error", "invalid session gateway token");
+    const mark = readMark();
+    row = await findGatewaySession(c.env.DB, sessionId).catch(async (error: unknown) => {
+      await settleRefused(session, sessionId, early);
+      throw error;
+    });
+    if (!row) {
+      await settleRefused(session, sessionId, early);
+      return anthropicError(401, "authentication_error", "invalid session gateway token");
+    }
+    rememberGatewaySession(sessionId, row, mark, Date.now());
   }
-  rememberSession(sessionId);
-  const prefetched: PrefetchedCredential | null = row.org_id === null ? { userId: row.user_id, ciphertext: row.ciphertext } : null;
+  const prefetched: PrefetchedCredential | null =
+    row.org_id === null ? { userId: row.user_id, ciphertext: row.ciphertext, remembered: recalled.row !== null } : null;
   const admission = await (early ?? session.admitModelRequest(token));
   if (!admission.allowed) return refusalResponse(admission);
 
