@@ -148,6 +148,9 @@ describe("the web UI, polished", () => {
     const id = await create(page);
     // Named from the first prompt; the invitation to start never shows once it was given.
     await page.waitForSelector("[data-testid=composer-input]");
+    // Created without a prompt, the chat invites one once its (empty) history arrived, which can
+    // come after the composer: watched from then, only a return of the invitation counts.
+    await page.waitForSelector(".chat-empty h2");
     await watchEmptyChat(page);
     await send(page, '[[scenario:write path=findings.md content="# Findings\\nhost web-01 is clean\\n"]]');
     await page.waitForSelector("[data-testid=tool-card][data-tool=Write][data-tool-state=done]", { timeout: 60_000 });
