@@ -198,7 +198,9 @@ export class LocalSandbox {
     let child: ChildProcess;
     try {
       child = spawn(launched.command, launched.args, {
-        cwd: this.#dir,
+        // Its workspace, as in the container: a claim moves that directory along (never removes
+        // it), while a warm sandbox's own directory goes when it takes over a stopped session's.
+        cwd: this.workspaceDir,
         env: childEnv,
         detached: true,
         // A warm runner reads its claim on stdin (warm-start.ts); others read nothing.

@@ -53,6 +53,15 @@ export function withSpawnPrivilege<T>(user: AgentUser | undefined, start: () => 
   }
 }
 
+/**
+ * The working directory of the runner's children that need none of their own (the CLI probe,
+ * tar, which is given absolute paths): never the runner's, inherited, which may have been
+ * removed since it started (a warm runner's directory goes when it takes over a stopped
+ * session's, and Claude Code refuses to start in a directory that no longer exists). `/` exists
+ * in every sandbox, every user can enter it, and it holds nothing the agent can write.
+ */
+export const NEUTRAL_CWD = "/";
+
 /** spawn/execFile options that start the child as `user` (no supplementary groups); none without one. */
 export function spawnIdentity(user: AgentUser | undefined): { uid?: number; gid?: number } {
   return user ? { uid: user.uid, gid: user.gid } : {};

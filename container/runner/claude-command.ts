@@ -1,7 +1,10 @@
 // ClaudeCommand: the argv and environment one Claude Code process is started with. Pure.
 import { AgentSessionId, type RunnerSettings } from "../../schemas/runner.ts";
 
-/** What the installed CLI accepts, probed once from `claude --help` (`--max-budget-usd` is recent). */
+/**
+ * What the installed CLI accepts, probed once from `claude --help` (`--max-budget-usd` is recent).
+ * False only when the CLI said so: a limit is never left out because the probe failed.
+ */
 export type ClaudeCapabilities = { maxBudgetUsd: boolean };
 
 /** Inputs that are not part of the platform's settings. */
@@ -78,7 +81,15 @@ export function mcpConfigJson(settings: RunnerSettings): string | undefined {
   return JSON.stringify({ mcpServers: settings.mcp_servers });
 }
 
-/** Reads capabilities from `claude --help` output. (`--max-turns` is hidden from help but long accepted.) */
-export function parseCapabilities(helpText: string): ClaudeCapabilities {
+/**
+ * Reads capabilities from `claude --help` output; undefined when the probe failed. (`--max-turns`
+ * is hidden from help but long accepted.) Only a help text that is Claude Code's (it lists
+ * `--output-format`, which the runner needs anyway) can say a flag is missing; anything else, a
+ * failed or empty probe included, says nothing, and the session's limit is passed on: the
+ * installed CLI has the flag, and a CLI without it refuses the unknown option and does not start,
+ * so the limit holds or the turn does not run.
+ */
+export function parseCapabilities(helpText: string | undefined): ClaudeCapabilities {
+  if (helpText === undefined || !helpText.includes("--output-format")) return { maxBudgetUsd: true };
   return { maxBudgetUsd: helpText.includes("--max-budget-usd") };
 }

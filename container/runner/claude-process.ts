@@ -1,7 +1,7 @@
 // ClaudeProcess: one long-lived Claude Code child process speaking stream-json on stdin/stdout.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import readline from "node:readline";
-import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
+import { NEUTRAL_CWD, spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
 import type { ClaudeInput } from "./claude-protocol.ts";
 import { parseCapabilities, type ClaudeCapabilities } from "./claude-command.ts";
 import type { Logger } from "./log.ts";
@@ -125,23 +125,32 @@ export class ClaudeProcess {
 }
 
 /**
- * Probes the CLI's flags once with `--help`; assumes the minimum when the probe fails. Runs as
- * the agent user too: the CLI may write to its config directory, which must stay the agent's.
+ * Probes the CLI's flags once with `--help`, in a directory that exists (NEUTRAL_CWD): the
+ * runner's own may be gone. Runs as the agent user too: the CLI may write to its config
+ * directory, which must stay the agent's. A probe that fails assumes the flags, so a configured
+ * limit is passed on (parseCapabilities); trying again would only delay the first turn.
  */
-export function probeClaudeCapabilities(
+export async function probeClaudeCapabilities(
   bin: string,
   env: Record<string, string>,
   user: AgentUser | undefined,
   log: Logger,
 ): Promise<ClaudeCapabilities> {
-  return new Promise((resolve) => {
-    const options = { env, timeout: 20_000, maxBuffer: 4 * 1024 * 1024, ...spawnIdentity(user) };
-    const done = (error: Error | null, stdout: string): void => {
-      if (error) log.warn("claude --help failed; assuming no --max-budget-usd", { error: error.message });
-      const capabilities = parseCapabilities(String(stdout ?? ""));
-      log.info("claude capabilities", capabilities);
-      resolve(capabilities);
-    };
-    withSpawnPrivilege(user, () => execFile(bin, ["--help"], options, done));
+  const helpText = await claudeHelp(bin, env, user).catch((error: Error) => {
+    log.warn("claude --help failed; passing --max-budget-usd on as configured", { error: error.message });
+    return undefined;
+  });
+  const capabilities = parseCapabilities(helpText);
+  log.info("claude capabilities", capabilities);
+  return capabilities;
+}
+
+/** The output of `claude --help`; rejects when it fails. */
+function claudeHelp(bin: string, env: Record<string, string>, user: AgentUser | undefined): Promise<string> {
+  const options = { cwd: NEUTRAL_CWD, env, timeout: 20_000, maxBuffer: 4 * 1024 * 1024, ...spawnIdentity(user) };
+  return new Promise((resolve, reject) => {
+    withSpawnPrivilege(user, () =>
+      execFile(bin, ["--help"], options, (error, stdout) => (error ? reject(error) : resolve(String(stdout)))),
+    );
   });
 }

@@ -1,5 +1,6 @@
 // RunnerConfig: the runner's settings, read once from its environment.
 import os from "node:os";
+import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, runnerSocketPath } from "../../schemas/runner.ts";
 import type { AgentUser } from "./agent-user.ts";
@@ -47,7 +48,9 @@ const Env = z
   .object({
     SESSION_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "SESSION_ID must be URL-safe"),
     PLATFORM_URL: z.url({ protocol: /^https?$/ }),
-    WORKSPACE_DIR: z.string().min(1).default("/workspace"),
+    // Absolute: Claude Code starts there, and a relative path would depend on the runner's own
+    // directory, which may be gone.
+    WORKSPACE_DIR: z.string().refine(path.isAbsolute, "must be an absolute path").default("/workspace"),
     CLAUDE_BIN: z.string().min(1).default("claude"),
     GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
     HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),

@@ -2,7 +2,7 @@
 // it, archive-unpack.ts unpacks a download streamed into its stdin).
 import { spawn } from "node:child_process";
 import type { Writable } from "node:stream";
-import { spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
+import { NEUTRAL_CWD, spawnIdentity, withSpawnPrivilege, type AgentUser } from "./agent-user.ts";
 
 /** A started tar: its stdin (when asked for), its end, and a way to stop it. */
 export type TarProcess = {
@@ -26,6 +26,8 @@ export function startTar(
   const spawnOptions = {
     stdio: [options.stdin ? "pipe" : "ignore", "ignore", "pipe"] as ["pipe" | "ignore", "ignore", "pipe"],
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+    // Its paths are absolute (-C): the runner's directory, which may be gone, has no part in them.
+    cwd: NEUTRAL_CWD,
     ...spawnIdentity(user),
   };
   const child = withSpawnPrivilege(user, () => spawn("tar", args, spawnOptions));

@@ -218,13 +218,21 @@ export async function startRunner(opts: {
    */
   direct?: boolean;
   extraEnv?: Record<string, string>;
+  /** Start it in a directory removed as it starts, as a warm runner's is when it takes over a stopped session's. */
+  removedCwd?: boolean;
 }): Promise<RunnerHandle> {
   const root = await tempDir("runner-test-");
   const workspace = path.join(root, "workspace");
   const home = path.join(root, "home");
   await mkdir(workspace);
   await mkdir(home);
-  const child = spawn(process.execPath, [runnerMain], {
+  // `sh` enters the directory, removes it and becomes the runner (exec: same pid).
+  const gone = path.join(root, "gone");
+  if (opts.removedCwd) await mkdir(gone);
+  const [command, args]: [string, string[]] = opts.removedCwd
+    ? ["/bin/sh", ["-c", 'cd "$0" && rmdir "$0" && exec "$@"', gone, process.execPath, runnerMain]]
+    : [process.execPath, [runnerMain]];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     env: {

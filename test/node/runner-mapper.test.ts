@@ -303,8 +303,16 @@ describe("ClaudeCommand", () => {
   });
 
   it("reads --max-budget-usd support from --help", () => {
-    expect(parseCapabilities("  --max-budget-usd <amount>  Maximum dollar amount")).toEqual({ maxBudgetUsd: true });
-    expect(parseCapabilities("  --model <model>")).toEqual({ maxBudgetUsd: false });
+    const help = "  --output-format <format>  Output format\n  --model <model>";
+    expect(parseCapabilities(`${help}\n  --max-budget-usd <amount>  Maximum dollar amount`)).toEqual({ maxBudgetUsd: true });
+    expect(parseCapabilities(help)).toEqual({ maxBudgetUsd: false });
+  });
+
+  it("never leaves the limit out on a probe that did not answer as Claude Code's --help", () => {
+    // Failed (undefined), empty, or not Claude Code's: the flag is passed on, and holds or stops the start.
+    for (const answer of [undefined, "", "The current directory no longer exists (it was deleted or moved)."]) {
+      expect(parseCapabilities(answer), String(answer)).toEqual({ maxBudgetUsd: true });
+    }
   });
 });
 

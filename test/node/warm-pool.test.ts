@@ -2,7 +2,17 @@
 // Claude Code: runners started ahead of demand hold nothing of any session, a session claims one
 // (and gets its token the usual way, in a file), the pool refills, no runner serves two
 // sessions, and stopping the host kills them all.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SandboxCreated } from "../../schemas/runner.ts";
@@ -227,6 +237,9 @@ describe("warm pool", () => {
     expect(again.status).toBe(201);
     expect(warm.map((r) => r.pid)).toContain(again.created.pid);
     expect(again.created.workspace_dir).toBe(first.created.workspace_dir);
+    // Its working directory is the session's workspace, not the warm directory the claim removed
+    // (what it starts from there, Claude Code's probe of its flags once did, would fail).
+    expect(readlinkSync(`/proc/${again.created.pid}/cwd`)).toBe(realpathSync(again.created.workspace_dir));
     await platform.waitFor("a second hello", () => platform.frames.filter((f) => f.type === "hello").length > hellos);
     // The agent finds the first run's file in its workspace.
     await runTurn(platform, "p2", '[[scenario:bash command="cat kept.txt > seen.txt"]]');
