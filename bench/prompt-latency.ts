@@ -17,9 +17,9 @@ export const PROMPT = "[[scenario:text text=pong]]";
 
 /**
  * A pause before each prompt, for the figure of a session at rest: after a turn the session
- * checkpoints the workspace and the conversation (an archive to R2), and a prompt sent at once
- * waits for that (hibernation.ts `checkpoint`); one sent after this pause does not. Both paths
- * pause alike.
+ * checkpoints the workspace and the conversation (an archive to R2: hibernation.ts `checkpoint`),
+ * and a prompt sent at once starts while that archive is packed and uploaded in the background;
+ * one sent after this pause finds it done. Both paths pause alike.
  */
 export const AT_REST_PAUSE_MS = 1_000;
 

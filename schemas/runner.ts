@@ -91,6 +91,13 @@ export const HelloFrame = z.object({
   runner_version: z.string(),
   runner_instance: z.string().min(1).optional(),
   agent_session_id: AgentSessionId.optional(),
+  /**
+   * The runner fixes an `archive`'s snapshot before it reads its next frame (the conversation
+   * copied aside in the same synchronous stretch that handles the frame, tool calls held until
+   * tar has read the workspace), so the DO sends the next prompt right behind the `archive`
+   * instead of waiting for `archive_packed`. Absent: an older runner, which gets it after.
+   */
+  snapshot_on_receipt: z.boolean().optional(),
 });
 
 /** One translated agent event. `rseq` grows by 1 per event for the runner's life; the DO ignores rseq it stored. */
@@ -224,7 +231,9 @@ export type ArchiveResultFrame = z.infer<typeof ArchiveResultFrame>;
  * An `archive`'s snapshot is as good as taken: the runner has copied the conversation aside, and
  * until its tar has read the workspace (in the background, after any earlier archive's) it holds
  * every tool call, so neither the conversation nor the workspace may change the archive from
- * here; the DO lets the next prompt go. The tar.gz is then packed and uploaded (after any earlier
+ * here. A runner that says `snapshot_on_receipt` in its hello has done this before it reads the
+ * frame after the `archive`, and the DO does not wait for this one; for a runner that does not,
+ * the DO lets the next prompt go here. The tar.gz is then packed and uploaded (after any earlier
  * archive's: uploads of one runner go one at a time, in order); the archive counts only once its
  * `archive_result` says it is stored, and a tar that fails after this frame reports there. Sent
  * before that result, resent after a reconnect until sent; not sent when the copy failed.
@@ -320,7 +329,8 @@ export const SendFileFrame = z.object({
  * Hibernation or a turn's checkpoint: pack the workspace and Claude Code's conversation store for
  * it into one tar.gz and PUT it to `url` (a signed PUT); answered by `archive_packed` once the
  * snapshot is fixed (the conversation copied aside, tool calls held until tar has read the
- * workspace), then `archive_result` (op `archive`) once it is stored.
+ * workspace: before the next frame is read, by a runner that says `snapshot_on_receipt`), then
+ * `archive_result` (op `archive`) once it is stored.
  */
 export const ArchiveFrame = z.object({
   type: z.literal("archive"),

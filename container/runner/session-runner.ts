@@ -91,6 +91,8 @@ export class SessionRunner {
         type: "hello",
         runner_version: RUNNER_VERSION,
         runner_instance: this.#instance,
+        // WorkspaceArchive.handle copies the conversation before it returns (below, "archive").
+        snapshot_on_receipt: true,
         ...(this.#agentSessionId ? { agent_session_id: this.#agentSessionId } : {}),
       }),
       onFrame: (frame) => this.#onPlatformFrame(frame),
@@ -165,6 +167,8 @@ export class SessionRunner {
       case "archive":
       case "restore":
         // Hibernation: restore comes before `configure`, so Claude Code starts on the restored files.
+        // An archive's snapshot is fixed before this returns, so before the next frame (a prompt
+        // the DO sends right behind it: hello's `snapshot_on_receipt`) is read.
         return this.#archive.handle(frame);
       case "ack":
         return; // handled by the channel

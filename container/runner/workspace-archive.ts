@@ -3,9 +3,10 @@
 // into one tar.gz and PUTs it to a signed URL; `restore` downloads such an archive and unpacks it
 // back.
 //
-// An archive fixes its snapshot before the platform lets the next prompt go, and packs it after,
-// off the prompt path. First it copies the conversation, in-process, into a staging directory of
-// its own (Claude Code appends to it as soon as it reads a prompt) and reports `archive_packed`.
+// An archive fixes its snapshot before the runner reads the platform's next frame (the next
+// prompt may come right behind it), and packs it after, off the prompt path. First it copies the
+// conversation, synchronously and in-process, into a staging directory of its own (Claude Code
+// appends to it as soon as it reads a prompt) and reports `archive_packed`.
 // Then, once the next turn's first answer came (`idle`) and after any earlier snapshot, tar reads
 // the workspace and that copy into an uncompressed file; meanwhile every tool call waits
 // (`snapshotsTaken`, permission-relay.ts), so the workspace is still the turn's as it ended: a
@@ -97,7 +98,12 @@ export class WorkspaceArchive {
     this.#opts = opts;
   }
 
-  /** Starts `frame` in the background; its `archive_result` follows. */
+  /**
+   * Starts `frame` in the background; its `archive_result` follows. An archive's conversation is
+   * copied and its snapshot counted (`snapshotsTaken`) before this returns: nothing before the
+   * copy awaits, so a prompt the platform sends right behind the `archive` cannot reach Claude
+   * Code first (the hello's `snapshot_on_receipt` promises it).
+   */
   handle(frame: ArchiveRequest): void {
     if (this.#running.has(frame.transfer_id)) return;
     this.#running.add(frame.transfer_id);

@@ -1,13 +1,15 @@
 /**
  * A turn's checkpoint in two halves (hibernation.ts `checkpoint`). The next prompt waits only
- * while the runner copies Claude Code's transcript aside, which the next prompt would append to
- * (a few milliseconds, in-process). Once the runner says `archive_packed`, the prompt goes; the
- * runner's tar then reads the workspace and that copy in the background, holding the next turn's
- * tool calls until it has (so the workspace is the turn's as it ended), and the packed file
- * uploads after. A tar that fails after `archive_packed` reports like a failed upload. Only the
- * upload's `archive_result` makes it the session's archive (what a wake or a lost sandbox
- * restores): until then the previous checkpoint is the one that exists, and a sandbox lost
- * meanwhile resumes from that, exactly as if the next prompt had not started.
+ * until the runner has copied Claude Code's transcript aside, which the next prompt would append
+ * to (a few milliseconds, in-process). A runner that says `snapshot_on_receipt` in its hello
+ * does that before it reads its next frame, and frames on its one socket arrive in order, so the
+ * DO sends the prompt right behind the `archive` (`snapshotTaken` at once); an older runner's
+ * `archive_packed` lets it go. The runner's tar then reads the workspace and that copy in the
+ * background, holding the next turn's tool calls until it has (so the workspace is the turn's as
+ * it ended), and the packed file uploads after. A tar that fails after that reports like a failed
+ * upload. Only the upload's `archive_result` makes it the session's archive (what a wake or a
+ * lost sandbox restores): until then the previous checkpoint is the one that exists, and a
+ * sandbox lost meanwhile resumes from that, exactly as if the next prompt had not started.
  *
  * The runner uploads one archive at a time, in the order it packed them (container/runner/
  * archive-uploads.ts), so results arrive in that order; one that still arrives after a newer
@@ -21,13 +23,21 @@ import { archiveKey } from "../../platform/files/blob-keys.ts";
 import type { Effect } from "./effects.ts";
 import type { SessionState } from "./session-state.ts";
 
-/** The runner took a checkpoint's snapshot: prompts may go, the upload runs on. */
+/**
+ * An older runner took a checkpoint's snapshot: prompts may go, the upload runs on. No effects
+ * (nothing to commit) for any other: a runner that snapshots on receipt had its prompt already.
+ */
 export function onArchivePacked(state: SessionState, frame: ArchivePackedFrame): Effect[] {
   const step = state.hibernation;
   // Only a checkpoint lets prompts go early: going to sleep waits for the whole upload.
   if (!step || step.transferId !== frame.transfer_id || step.phase !== "archiving" || !step.checkpoint) return [];
+  return snapshotTaken(state, frame.transfer_id);
+}
+
+/** The checkpoint `transferId`'s snapshot is fixed: it is listed as uploading, and prompts may go. */
+export function snapshotTaken(state: SessionState, transferId: string): Effect[] {
   state.hibernation = null;
-  state.uploads = [...(state.uploads ?? []), { transferId: frame.transfer_id }];
+  state.uploads = [...(state.uploads ?? []), { transferId }];
   return [{ kind: "pump" }, { kind: "alarm" }];
 }
 

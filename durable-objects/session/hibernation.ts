@@ -27,7 +27,7 @@ import { newId } from "../../platform/crypto/encoding.ts";
 import type { Env } from "../../platform/env.ts";
 import { archiveKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
 import { blobSigningKey, signBlobUrl, type BlobMethod } from "../../platform/files/signed-url.ts";
-import { dropUploads, onUploadResult, recordCheckpoint } from "./checkpoint-uploads.ts";
+import { dropUploads, onUploadResult, recordCheckpoint, snapshotTaken } from "./checkpoint-uploads.ts";
 import type { Effect } from "./effects.ts";
 import type { SessionState } from "./session-state.ts";
 
@@ -59,7 +59,9 @@ export class Hibernation {
    * A turn ended: checkpoint the workspace and the conversation (the same archive hibernation
    * makes), so a sandbox lost later (a crash, a platform restart) resumes from here with nothing
    * finished lost. Prompts wait for its snapshot (`holdsPrompts`): the archive must not catch a
-   * turn half-done. Its upload runs on after the runner's `archive_packed` (checkpoint-uploads.ts).
+   * turn half-done. A runner that snapshots on receipt takes it before it reads the next frame, so
+   * a queued prompt goes right behind the `archive`; an older runner's `archive_packed` releases
+   * it. The upload runs on after (checkpoint-uploads.ts).
    */
   async checkpoint(state: SessionState, runnerConnected: boolean): Promise<Effect[]> {
     if (state.status !== "running" || state.dormant || state.hibernation || state.pending.length > 0 || !runnerConnected) return [];
@@ -71,7 +73,10 @@ export class Hibernation {
     try {
       const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
       if (state.hibernation !== step) return []; // the session ended meanwhile
-      return [{ kind: "alarm" }, { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } }];
+      const archive: Effect = { kind: "runner", frame: { type: "archive", transfer_id: transferId, url } };
+      if (!state.runnerSnapshotsOnReceipt) return [{ kind: "alarm" }, archive];
+      // In this order: the prompt `snapshotTaken` lets go travels behind the `archive` on one socket.
+      return [archive, ...snapshotTaken(state, transferId)];
     } catch (error) {
       if (state.hibernation === step) state.hibernation = null;
       throw error;
@@ -161,8 +166,9 @@ export function onStepTimeout(state: SessionState): Effect[] {
 }
 
 /**
- * A checkpoint's result arrived while its snapshot still held prompts (no `archive_packed` came
- * first: packing failed, or an older runner), or it timed out: the session goes on either way.
+ * A checkpoint's result arrived while its snapshot still held prompts (an older runner: no
+ * `archive_packed` came first, because packing failed or it never sends one), or it timed out:
+ * the session goes on either way.
  */
 function checkpointDone(state: SessionState, result: { ok: true; size: number } | { ok: false; error: string }): Effect[] {
   state.hibernation = null;

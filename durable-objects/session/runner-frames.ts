@@ -36,6 +36,8 @@ export function greetRunner(state: SessionState, frame: Frame<"hello">, now: Dat
     requeueInflight(state);
     dropUploads(state); // the old process's unfinished uploads never report
   }
+  // Said on every hello: a runner restarted in place may be another version.
+  state.runnerSnapshotsOnReceipt = frame.snapshot_on_receipt === true;
   state.runnerCheckAt = null;
   state.startedAt ??= now.toISOString();
   return instance;

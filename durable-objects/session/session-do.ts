@@ -364,8 +364,11 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "file_result":
         this.files.onRunnerResult(frame);
         return;
-      case "archive_packed":
-        return this.apply(onArchivePacked(state, frame));
+      case "archive_packed": {
+        // From a runner that snapshots on receipt it changes nothing: no commit.
+        const effects = onArchivePacked(state, frame);
+        return effects.length > 0 ? this.apply(effects) : undefined;
+      }
       case "archive_result":
         return this.apply(onArchiveResult(state, frame));
       case "agent_exited":

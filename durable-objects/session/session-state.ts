@@ -49,6 +49,12 @@ export interface SessionState {
   tokensExpireAt: number | null;
   /** The runner process we last heard from; rseq restarts with a new one. */
   runnerInstance: string | null;
+  /**
+   * Whether that runner fixes a checkpoint's snapshot on receipt (its hello's `snapshot_on_receipt`):
+   * the next prompt then follows the `archive` at once (hibernation.ts `checkpoint`). Absent in
+   * states stored before it existed, and for older runners.
+   */
+  runnerSnapshotsOnReceipt?: boolean;
   /** Highest runner event stored: replays at or below it are acknowledged and dropped. */
   lastRseq: number;
   lastHeartbeatAt: number | null;

@@ -2,7 +2,9 @@
 // (container/runner/workspace-archive.ts): the runner copies the conversation, says
 // `archive_packed` at once, and tar reads the workspace and that copy afterwards. The checkpoint
 // must still be turn 1 as it ended: not turn 2's prompt, nor a file turn 2's tool writes, so turn
-// 2's tool calls wait for the tar. The real runner, the real Claude Code binary, the scripted
+// 2's tool calls wait for the tar. The runner takes that snapshot before it reads its next frame
+// (its hello says `snapshot_on_receipt`), so a prompt the DO sends right behind the `archive`,
+// without waiting for `archive_packed`, does not get into the checkpoint either. The real runner, the real Claude Code binary, the scripted
 // model server and a fake session DO; a `tar` first on the runner's PATH holds every packing tar
 // while a file exists, so the test decides when the snapshot is taken.
 import { execFileSync } from "node:child_process";
@@ -147,5 +149,36 @@ describe("a checkpoint packed while the next turn starts", () => {
     expect(conversation).not.toContain("echo two > two.txt");
     // The staging copy is gone once the snapshot is taken.
     expect(stagingCopies()).toEqual([]);
+  });
+
+  it("says it snapshots on receipt, and a prompt sent right behind the archive stays out of it", async () => {
+    expect(framesOf("hello")[0]).toMatchObject({ snapshot_on_receipt: true });
+    // Turn 2 (the test before) has ended. Its checkpoint, and turn 3's prompt in the same tick, as
+    // the DO sends them to such a runner: nothing waits for archive_packed.
+    writeFileSync(hold, "");
+    const waits = () => runner.logs().split("tool call waits for the checkpoint's snapshot").length;
+    const waitedBefore = waits();
+    const key = "sessions/snap/archive/behind.tar.gz";
+    const from = platform.frames.length;
+    platform.send({ type: "archive", transfer_id: "t2", url: `${blobBase}/blobs/${key}?sig=2` });
+    platform.send({ type: "prompt", prompt_id: "p3", text: '[[scenario:bash command="echo three > three.txt"]]' });
+    // Turn 3 ran as far as its tool call, so Claude Code has written its prompt to the conversation.
+    await platform.waitFor(
+      "turn 3's tool call at the gate",
+      () => waits() > waitedBefore || framesOf("permission_request", from).length > 0,
+    );
+    expect(framesOf("permission_request", from)).toEqual([]);
+
+    rmSync(hold);
+    const result = await platform.waitFor("archive_result", () => framesOf("archive_result", from)[0]);
+    expect(result).toMatchObject({ transfer_id: "t2", ok: true });
+    await turnEnd(from);
+    expect(existsSync(path.join(runner.workspace, "three.txt"))).toBe(true);
+
+    const { members, conversation } = archived(key);
+    expect(members).toContain("workspace/two.txt");
+    expect(members).not.toContain("workspace/three.txt");
+    expect(conversation).toContain("echo two > two.txt");
+    expect(conversation).not.toContain("echo three > three.txt");
   });
 });

@@ -1,9 +1,11 @@
 /**
- * A turn's checkpoint holds the next prompt only until the runner's snapshot is packed; the upload
+ * A turn's checkpoint holds the next prompt only until the runner's snapshot is fixed; the upload
  * runs on in the background (durable-objects/session/checkpoint-uploads.ts). A simulated runner
- * speaks the real frames and uploads through the real signed URLs, choosing when: a prompt sent as
- * a turn ends reaches it before its upload is done, a sandbox lost during that upload resumes from
- * the checkpoint before, and the archive before sleep still waits for its whole upload.
+ * speaks the real frames and uploads through the real signed URLs, choosing when. A runner that
+ * says `snapshot_on_receipt` gets a prompt queued as the turn ends right behind the `archive`,
+ * with no `archive_packed` from it; an older runner gets it at its `archive_packed`, before the
+ * upload is done. A sandbox lost during that upload resumes from the checkpoint before, and the
+ * archive before sleep still waits for its whole upload.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -23,8 +25,49 @@ async function upload(runner: TestSocket, archive: any, bytes: Uint8Array): Prom
 
 const prompts = (runner: TestSocket) => runner.frames.filter((f) => f.type === "prompt").map((f) => f.text);
 
+/** A runner that fixes a checkpoint's snapshot before it reads its next frame (schemas/runner.ts). */
+const ON_RECEIPT = { snapshot_on_receipt: true };
+
+/** Sends an event and waits for its ack: the session has read every frame sent before it. */
+async function roundTrip(runner: TestSocket, rseq: number): Promise<void> {
+  runner.send({ type: "event", rseq, event: { type: "assistant", payload: { content: [{ type: "text", text: "x" }], model: "m" } } });
+  await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === rseq), `the ack of ${rseq}`);
+}
+
+const archiveKeyOf = (id: string) => `sessions/${id}/archive/latest/workspace.tar.gz`;
+
 describe("a turn's checkpoint", () => {
-  it("lets a prompt sent as the turn ends go once the snapshot is packed, before the upload", async () => {
+  it("sends a prompt queued as the turn ends right behind the archive to a runner that snapshots on receipt", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id, "runner-1", ON_RECEIPT);
+    const client = await clientSocket(id, token);
+    client.send({ type: "prompt", payload: { text: "one" } });
+    await runner.next("prompt");
+    runner.send({ type: "turn_state", state: "running" });
+    client.send({ type: "prompt", payload: { text: "two" } });
+    await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "two"), "the second prompt stored");
+
+    // The turn ends: the checkpoint's archive, and the next frame is the prompt; no archive_packed was sent.
+    const checkpoint = await endTurn(runner, 1);
+    await runner.until(() => prompts(runner).length === 2, "the second prompt");
+    const at = runner.frames.findIndex((f) => f.type === "archive");
+    expect(runner.frames[at + 1]).toMatchObject({ type: "prompt", text: "two" });
+    expect(await env.FILES.head(archiveKeyOf(id))).toBeNull();
+
+    // It counts once stored, during the next turn; the runner's archive_packed, late, changes nothing.
+    runner.send({ type: "archive_packed", transfer_id: checkpoint.transfer_id });
+    runner.send({ type: "turn_state", state: "running" });
+    await upload(runner, checkpoint, TURN_ONE);
+    const stored = await env.FILES.get(archiveKeyOf(id));
+    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(TURN_ONE);
+    await roundTrip(runner, 2);
+    expect(prompts(runner)).toEqual(["one", "two"]);
+    client.close();
+    runner.close();
+  });
+
+  it("holds a prompt for an older runner until its snapshot is packed, not until the upload", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
     const runner = await runnerSocket(id);
@@ -34,18 +77,16 @@ describe("a turn's checkpoint", () => {
     const checkpoint = await endTurn(runner, 1);
     client.send({ type: "prompt", payload: { text: "two" } });
     await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "two"), "the second prompt stored");
+    await roundTrip(runner, 2);
+    expect(prompts(runner)).toEqual(["one"]);
 
     // Packed: the prompt goes, while nothing is uploaded yet.
     runner.send({ type: "archive_packed", transfer_id: checkpoint.transfer_id });
-    await runner.until((f) => prompts(runner).length === 2, "the second prompt");
+    await runner.until(() => prompts(runner).length === 2, "the second prompt");
     expect(prompts(runner)).toEqual(["one", "two"]);
-    expect(await env.FILES.head(`sessions/${id}/archive/latest/workspace.tar.gz`)).toBeNull();
-
-    // The upload finishes during the next turn (a lost sandbox restores it: the next test).
+    expect(await env.FILES.head(archiveKeyOf(id))).toBeNull();
     runner.send({ type: "turn_state", state: "running" });
     await upload(runner, checkpoint, TURN_ONE);
-    const stored = await env.FILES.get(`sessions/${id}/archive/latest/workspace.tar.gz`);
-    expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(TURN_ONE);
     client.close();
     runner.close();
   });
@@ -53,19 +94,19 @@ describe("a turn's checkpoint", () => {
   it("a sandbox lost while the checkpoint uploads resumes from the checkpoint before it", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token);
-    const runner = await runnerSocket(id);
+    const runner = await runnerSocket(id, "runner-1", ON_RECEIPT);
     const client = await clientSocket(id, token);
     client.send({ type: "prompt", payload: { text: "one" } });
     await runner.next("prompt");
     const first = await endTurn(runner, 1);
-    runner.send({ type: "archive_packed", transfer_id: first.transfer_id });
     await upload(runner, first, TURN_ONE);
 
     client.send({ type: "prompt", payload: { text: "two" } });
     await runner.until(() => prompts(runner).length === 2, "the second prompt");
-    const second = await endTurn(runner, 2);
+    runner.send({ type: "turn_state", state: "running" });
     client.send({ type: "prompt", payload: { text: "three" } });
-    runner.send({ type: "archive_packed", transfer_id: second.transfer_id });
+    await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "three"), "the third prompt stored");
+    await endTurn(runner, 2);
     await runner.until(() => prompts(runner).length === 3, "the third prompt, before the second checkpoint is uploaded");
     runner.send({ type: "turn_state", state: "running" });
 

@@ -108,12 +108,12 @@ export async function clientSocket(sessionId: string, token: string, query = "")
   return socket;
 }
 
-/** Connects as the session's runner with the token its sandbox was given, and says hello. */
-export async function runnerSocket(sessionId: string, instance = "runner-1"): Promise<TestSocket> {
+/** Connects as the session's runner with the token its sandbox was given, and says hello (with `hello`'s extra fields). */
+export async function runnerSocket(sessionId: string, instance = "runner-1", hello: Record<string, unknown> = {}): Promise<TestSocket> {
   const sandbox = await recordedSandbox(sessionId);
   const socket = await openSocket(`/v1/runner/sessions/${sessionId}/ws`, { authorization: `Bearer ${sandbox.env.RUNNER_TOKEN}` });
   if (!(socket instanceof TestSocket)) throw new Error(`runner upgrade refused: ${socket.status} ${await socket.text()}`);
-  socket.send({ type: "hello", runner_version: "test", runner_instance: instance });
+  socket.send({ type: "hello", runner_version: "test", runner_instance: instance, ...hello });
   await socket.next("configure");
   return socket;
 }
