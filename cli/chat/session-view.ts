@@ -205,6 +205,7 @@ class SessionView {
     const idle = this.#asks.length === 0;
     this.#asks.push(...asks);
     if (idle) this.#presentAsk();
+    this.#maybeDrain();
   }
 
   /** Shows the first pending ask at the prompt, or the normal prompt when none is left. */
@@ -252,7 +253,20 @@ class SessionView {
 
   /** Piped input: leave once it has ended and every prompt of it has been answered. */
   #maybeDrain(): void {
-    if (this.#inputEnded && !this.#working()) this.#exit(EXIT.ok);
+    if (!this.#inputEnded) return;
+    const ask = this.#asks[0];
+    if (ask) return this.#leaveUnanswered(ask);
+    if (!this.#working()) this.#exit(EXIT.ok);
+  }
+
+  /** Piped input has ended and the agent waits on an answer nobody can type: say what it asks, and leave. */
+  #leaveUnanswered(ask: Ask): void {
+    const style = this.#ctx.style;
+    const question = ask.kind === "question" ? ask.request.questions[ask.index] : undefined;
+    const lines = ask.kind === "approval" ? [approvalPrompt(ask.request).trim()] : question ? questionLines(question) : [];
+    for (const line of lines) this.#print(style.yellow(line));
+    this.#print(style.red("The agent is waiting for this answer, and the input has ended: nothing here can answer it."));
+    this.#exit(EXIT.failure);
   }
 
   /** Runs a socket call that fails only when the socket is closed (then the close handler reports it). */

@@ -140,6 +140,16 @@ describe("non-interactive commands", () => {
     expect(frames.at(-1).type).toBe("session_end");
   });
 
+  it("chat with piped input: an approval nothing is left to answer is shown, and the CLI exits 1 instead of waiting forever", async () => {
+    const token = await readyUser(platform.baseUrl);
+    // The default profile does not allow `date`: in acceptEdits the call waits for an approval.
+    const run = await cli(token, ["chat"], '[[scenario:bash command="date"]]\n');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Allow Bash(date)? [y]es / [n]o");
+    expect(run.stdout).toContain("nothing here can answer it");
+    expect(run.stdout).toMatch(/session attach --id \S+ --interactive/);
+  });
+
   it("files upload and download move the same bytes in and out of the workspace", async () => {
     const token = await readyUser(platform.baseUrl);
     const client = createClient({ baseUrl: platform.baseUrl, token });
