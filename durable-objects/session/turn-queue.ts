@@ -29,6 +29,11 @@ export function admitPrompt(state: SessionState, now: number): { ok: true } | { 
   return { ok: true };
 }
 
+/** The queue notice when a turn runs, others wait or the runner is away. */
+export const QUEUED_BEHIND_WORK = "Message queued: it runs when the agent is free.";
+/** The queue notice when the session sleeps: the agent is idle, its sandbox is being started again. */
+export const QUEUED_WHILE_ASLEEP = "Message queued: the session is waking up; it runs once its workspace is restored.";
+
 /**
  * Stores a prompt as a `user` event and queues it for the agent. When it cannot run at once
  * (a turn runs, others wait, or no runner is connected) clients are told it is queued; not while
@@ -45,7 +50,7 @@ export function enqueuePrompt(state: SessionState, prompt: { id: string; text: s
         type: "system",
         payload: {
           subtype: "message_queued",
-          message: "Message queued: it runs when the agent is free.",
+          message: state.dormant ? QUEUED_WHILE_ASLEEP : QUEUED_BEHIND_WORK,
           queue_length: state.queue.length,
         },
       },

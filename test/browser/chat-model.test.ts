@@ -41,6 +41,8 @@ describe("chat model", () => {
     expect(d.firstPending).toBe("approval:t1");
     expect((d.items.find((i) => i.kind === "tool") as any).waiting).toBe(true);
     expect((d.items.find((i) => i.kind === "notice" && i.subtype === "message_queued") as any).jump).toBe("approval:t1");
+    // The server's words: a sleeping session says it is waking, not that the agent is busy.
+    expect((d.items.find((i) => i.kind === "notice" && i.subtype === "message_queued") as any).text).toBe("queued");
 
     // Answered here: settled at once, before the server says anything.
     const local = none();

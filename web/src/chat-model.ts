@@ -201,7 +201,7 @@ export function derive(events: readonly StoredEnvelope[], local: LocalAnswers): 
             seq: e.seq,
             sig: "",
             subtype: p.subtype,
-            text: "Message queued: it runs when the agent is free.",
+            text: p.message || "Message queued: it runs when the agent is free.",
             tone: "info",
             jump: null,
           };

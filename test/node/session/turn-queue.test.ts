@@ -2,6 +2,7 @@
 // message_queued, one prompt in flight at a time, redelivery and the runner's turn states.
 import { describe, expect, it } from "vitest";
 import {
+  QUEUED_WHILE_ASLEEP,
   PROMPTS_PER_MINUTE,
   admitPrompt,
   dispatchNext,
@@ -44,6 +45,11 @@ describe("enqueuePrompt", () => {
     });
     expect(enqueuePrompt(sessionState(), { id: "p1", text: "x" }, false)).toHaveLength(2);
     expect(enqueuePrompt(sessionState({ status: "starting" }), { id: "p1", text: "x" }, false)).toHaveLength(1);
+  });
+
+  it("says a sleeping session is waking rather than that the agent is busy", () => {
+    const notice = enqueuePrompt(sessionState({ dormant: true }), { id: "p1", text: "x" }, false)[1];
+    expect(notice).toMatchObject({ event: { payload: { subtype: "message_queued", message: QUEUED_WHILE_ASLEEP } } });
   });
 });
 
