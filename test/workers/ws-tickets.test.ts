@@ -92,3 +92,21 @@ describe("socket tickets", () => {
     expect(JSON.stringify(rows.results)).not.toContain(ticket.slice(4));
   });
 });
+
+describe("socket URLs opened without an upgrade", () => {
+  it("say they speak WebSocket only (426), whatever the credentials, instead of asking for a token", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    for (const path of [
+      `/v1/ws/sessions/${id}?token=${encodeURIComponent(token)}`,
+      `/v1/sessions/${id}/ws`,
+      `/v1/ws/org/sessions/${id}`,
+      `/v1/runner/sessions/${id}/ws`,
+    ]) {
+      const answer = await call("GET", path);
+      expect(answer.status, path).toBe(426);
+      expect(answer.body, path).toMatchObject({ error: "upgrade_required" });
+      expect(answer.headers.get("upgrade"), path).toBe("websocket");
+    }
+  });
+});

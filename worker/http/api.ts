@@ -9,7 +9,7 @@ import { registerImplicitly, requireRegistered, requireUser, requireUserOrTicket
 import { requireOperator, requireOrg } from "../auth/org-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { MAX_JSON_BODY_BYTES, parseJson, readBodyText, validate } from "./body.ts";
-import { notFound } from "../../platform/errors.ts";
+import { ApiError, notFound } from "../../platform/errors.ts";
 
 /** Who may call a route: anyone, any verified user, a registered user, a user registered on the way (credential routes), an org API key, or the operator. */
 export type RouteAuth = "none" | "user" | "registered" | "registering" | "org" | "operator";
@@ -38,6 +38,12 @@ export interface RouteSpec<
   maxBodyBytes?: number;
   /** Session sockets only: a single-use `?ticket=` (POST /v1/ws-ticket) may stand in for the user's token. */
   socketTicket?: boolean;
+  /**
+   * The route only upgrades to a WebSocket: any other request is answered 426 before its
+   * credentials are looked at, so a plain GET of a socket URL is told what the URL is, not that
+   * its `?token=` (read on upgrades only) is missing.
+   */
+  websocket?: boolean;
   /**
    * The handler reads the body itself (YAML rules, streamed NDJSON events); `body` then only
    * documents the JSON form in /openapi.
@@ -73,6 +79,7 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
 ): void {
   declaredRoutes.push(spec as RouteSpec);
   const guards: MiddlewareHandler<AppEnv>[] = [];
+  if (spec.websocket) guards.push(requireUpgrade);
   if (spec.auth === "user") guards.push(requireUser);
   if (spec.auth === "registered") guards.push(spec.socketTicket ? requireUserOrTicket : requireUser, requireRegistered);
   if (spec.auth === "registering") guards.push(requireUser, registerImplicitly);
@@ -94,3 +101,11 @@ export function route<B extends z.ZodType | undefined, Q extends z.ZodType | und
     return handler(c, { body, query, params });
   });
 }
+
+/** Refuses anything but a WebSocket upgrade (the `websocket` routes). */
+const requireUpgrade: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket only", { Upgrade: "websocket" });
+  }
+  await next();
+};

@@ -32,12 +32,6 @@ function forward(request: Request, env: AppEnv["Bindings"], sessionId: string, h
   return sessionStub(env, sessionId).fetch(forwarded);
 }
 
-function requireUpgrade(request: Request): void {
-  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(426, "upgrade_required", "this endpoint speaks WebSocket only", { Upgrade: "websocket" });
-  }
-}
-
 /** Hands a client's upgrade to the session if `ownerId` owns it: 404 unknown, 403 someone else's. */
 async function clientUpgrade(
   request: Request,
@@ -45,7 +39,6 @@ async function clientUpgrade(
   sessionId: string,
   viewer: { ownerId: string; readOnly: boolean; expiresAt: number | null; keyId?: string },
 ): Promise<Response> {
-  requireUpgrade(request);
   const row = await findSessionRow(env.DB, sessionId);
   if (!row) throw notFound("session");
   if (row.user_id !== viewer.ownerId) throw new ApiError(403, "forbidden", "this session belongs to someone else");
@@ -71,6 +64,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         auth: "registered",
         socketTicket: true,
         query: ClientSocketQuery,
+        websocket: true,
         errors: ["upgrade_required"],
       },
       // The token's expiry does not bound the socket: the product's client holds a 1 h token and
@@ -88,6 +82,7 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       tag: "websocket",
       auth: "org",
       query: ClientSocketQuery,
+      websocket: true,
       errors: ["upgrade_required"],
     },
     // The key's id goes with the socket, so revoking the key closes it (routes/orgs.ts).
@@ -108,10 +103,10 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       summary: "The runner's channel (sandbox only; `Authorization: Bearer <runner token>`).",
       tag: "internal",
       auth: "none",
+      websocket: true,
       errors: ["upgrade_required"],
     },
     async (c, { params }) => {
-      requireUpgrade(c.req.raw);
       if (!(await findSessionRow(c.env.DB, params.id!))) throw notFound("session");
       // The session DO checks the runner token against the hash it minted.
       return forward(c.req.raw, c.env, params.id!, { [FORWARD_HEADERS.role]: "runner" });
