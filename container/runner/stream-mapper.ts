@@ -115,8 +115,14 @@ function mapUser(content: string | ContentBlock[]): MapperOutput[] {
   return out;
 }
 
+/**
+ * Claude Code's own diagnostics among a result's `errors` (an interrupted turn reports
+ * `[ede_diagnostic] result_type=user …`): its internals, not something to show a user.
+ */
+const INTERNAL_DIAGNOSTIC = /^\[ede_diagnostic\]/;
+
 function mapResult(msg: Extract<ClaudeOutput, { type: "result" }>): MapperOutput[] {
-  const summary = msg.result ?? msg.errors?.join("\n") ?? "";
+  const summary = msg.result ?? msg.errors?.filter((error) => !INTERNAL_DIAGNOSTIC.test(error)).join("\n") ?? "";
   const out: MapperOutput[] = [
     {
       kind: "event",

@@ -138,7 +138,8 @@ describe("ClaudeStreamMapper", () => {
 
   it("reports failed turns as unsuccessful, whatever their subtype says", () => {
     const interrupted = mapClaudeMessage(line("resultInterrupted"))[0];
-    expect(interrupted).toMatchObject({ event: { payload: { success: false, subtype: "error_during_execution" } } });
+    // Claude Code's internal diagnostic of the interruption stays out of the summary clients see.
+    expect(interrupted).toMatchObject({ event: { payload: { success: false, subtype: "error_during_execution", summary: "" } } });
     // The CLI reports an unreachable API as subtype "success" with is_error true.
     const apiError = mapClaudeMessage(line("resultApiError"))[0];
     expect(apiError).toMatchObject({ event: { payload: { success: false, subtype: "success" } } });
