@@ -4,7 +4,7 @@
  * workspace is restored (the restore replaces the workspace). Simulated runner, real R2 and DOs.
  */
 import { describe, expect, it } from "vitest";
-import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes } from "./files-helpers.ts";
+import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, waitingForRunner } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
 import { ARCHIVE, answerArchive, idleOut, newRunner, until } from "./hibernation-helpers.ts";
 import { type TestSocket, createSession, recordedSandbox, runnerSocket, userWithKey } from "./session-helpers.ts";
@@ -40,16 +40,23 @@ describe("files on a sleeping session", () => {
     const { token, id, first } = await sleepingSession();
     const answering = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "notes/plan.md" } });
     const { runner, restore } = await restoringRunner(id, "send_file");
+    // One more asked while the runner is connected but still restoring: it waits too.
+    const second = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "notes/todo.md" } });
+    await waitingForRunner(id, 2);
+    expect(runner.frames.map((f) => f.type)).not.toContain("send_file");
     restored(runner, restore);
     const bytes = new TextEncoder().encode("the plan survived the sleep\n");
     const frame = await answerSendFile(runner, bytes);
     expect(runner.frames.indexOf(frame)).toBeGreaterThan(runner.frames.indexOf(restore));
     expect(frame.path).toBe("notes/plan.md");
+    const other = await answerSendFile(runner, bytes, runner.frames.indexOf(frame) + 1);
+    expect(other.path).toBe("notes/todo.md");
 
-    const answer = await answering;
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    const file = await fetchUrl(answer.body.download_url);
-    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
+    for (const answer of [await answering, await second]) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      const file = await fetchUrl(answer.body.download_url);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
+    }
     expect(first.frames.map((f) => f.type)).not.toContain("send_file");
     runner.close();
   });
@@ -79,7 +86,7 @@ describe("files on a sleeping session", () => {
   it("a request waiting for the runner answers session_not_running when the session ends meanwhile", async () => {
     const { token, id } = await sleepingSession();
     const answering = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "notes/plan.md" } });
-    await until(async () => (await recordedSandbox(id)).starts === 2, "the sandbox started again");
+    await waitingForRunner(id);
     expect((await call("DELETE", `/v1/sessions/${id}`, { token })).status).toBe(200);
     const answer = await answering;
     expect(answer.status).toBe(409);

@@ -6,7 +6,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DOWNLOADS_PER_MINUTE, MAX_FILE_BYTES } from "../../schemas/files.ts";
 import { keyOfBlobPath } from "../../platform/files/signed-url.ts";
-import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, runningSession, uploadBytes } from "./files-helpers.ts";
+import {
+  answerFetchFile,
+  answerSendFile,
+  fetchUrl,
+  patternBytes,
+  putBytes,
+  runningSession,
+  uploadBytes,
+  waitingForRunner,
+} from "./files-helpers.ts";
 import { call } from "./helpers.ts";
 import { clientSocket, createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
 
@@ -145,6 +154,7 @@ describe("uploads over REST", () => {
     expect(early.body.error).toBe("upload_incomplete");
     expect((await putBytes(ticket.body.upload_url, patternBytes(3))).status).toBe(200);
     const completing = call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.body.upload_id } });
+    await waitingForRunner(id);
     const runner = await runnerSocket(id); // the sandbox connects after the request came
     await answerFetchFile(runner, patternBytes(3));
     const completed = await completing;
