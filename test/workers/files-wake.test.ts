@@ -3,6 +3,7 @@
  * session and waits for its runner, and the transfer reaches the new sandbox only after the
  * workspace is restored (the restore replaces the workspace). Simulated runner, real R2 and DOs.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, waitingForRunner } from "./files-helpers.ts";
 import { call } from "./helpers.ts";
@@ -91,5 +92,12 @@ describe("files on a sleeping session", () => {
     const answer = await answering;
     expect(answer.status).toBe(409);
     expect(answer.body).toEqual({ error: "session_not_running", message: "the session has ended" });
+    // No sandbox received it: it does not count against the downloads per minute.
+    const { runInDurableObject } = await import("cloudflare:test");
+    const counted = await runInDurableObject(
+      env.SESSION.get(env.SESSION.idFromName(id)),
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM file_downloads").one().n,
+    );
+    expect(counted).toBe(0);
   });
 });
