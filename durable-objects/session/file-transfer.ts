@@ -6,6 +6,10 @@
  * This object hands out those URLs, counts uploads and downloads (10 of each per minute, exactly:
  * the count and the record are one synchronous SQLite step), and waits for the runner's `file_result`.
  *
+ * A transfer needs a ready runner (runner-ready.ts): one asked of a sleeping session (which the
+ * request wakes), a starting one, or one whose runner reconnects waits for it, bounded, and is
+ * sent only once the workspace is restored.
+ *
  * Upload records live in their own table so they survive eviction (a client may complete an
  * upload minutes after asking for it); the waits for the runner are in memory, because the
  * request that waits keeps this object alive until the answer or the timeout.
@@ -29,10 +33,12 @@ import {
   type UploadTicket,
 } from "../../schemas/files.ts";
 import type { FileFailureReason, FileResultFrame, PlatformToRunner } from "../../schemas/runner.ts";
+import { sessionTimers } from "../../platform/config.ts";
 import { newId } from "../../platform/crypto/encoding.ts";
 import type { Env } from "../../platform/env.ts";
 import { blobKey, deletePrefix, sessionPrefix } from "../../platform/files/blob-keys.ts";
 import { blobSigningKey, signBlobUrl, type BlobGrant } from "../../platform/files/signed-url.ts";
+import type { Readiness, ReadyOutcome } from "./runner-ready.ts";
 import type { SessionState } from "./session-state.ts";
 import type { FileFailure, FileOutcome } from "../../platform/contracts/session.ts";
 
@@ -50,8 +56,10 @@ export type FileClientFrame = Extract<ClientFrame, { type: "upload_request" | "u
 export interface FileTransferHost {
   /** The session, or null when the object holds none. */
   state(): SessionState | null;
-  /** The runner's socket, when one is connected. */
-  runner(): WebSocket | null;
+  /** Where the runner stands now (runner-ready.ts). */
+  readiness(): Readiness;
+  /** Waits, at most `timeoutMs`, until the runner is ready or the session ended. */
+  waitForRunner(timeoutMs: number): Promise<ReadyOutcome>;
   /** Stores an event and broadcasts it. */
   emit(event: StoredEventBody): void;
   /** Sends a reply to one client (not stored). */
@@ -60,6 +68,9 @@ export interface FileTransferHost {
 
 type UploadRow = { id: string; name: string; size: number; object_key: string; created_at: number; completed_at: number | null };
 type RunnerResult = Extract<FileResultFrame, { ok: true }> | { ok: false; reason: FileFailureReason | "timeout"; error: string };
+type TransferFrame = Extract<PlatformToRunner, { type: "fetch_file" | "send_file" }>;
+/** A transfer that never reached a sandbox (none was ready, or it disconnected): nothing was done. */
+type Unsent = { ok: false; failure: FileFailure; unsent: true };
 
 const fail = (
   status: FileFailure["status"],
@@ -70,6 +81,9 @@ const fail = (
   ok: false,
   failure: { status, code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
 });
+
+/** The 409 of a transfer that reached no sandbox. */
+const unsent = (message: string): Unsent => ({ ...fail(409, "session_not_running", message), unsent: true });
 
 /** The session's uploads and downloads. */
 export class FileTransfers {
@@ -150,11 +164,10 @@ export class FileTransfers {
     if (object.size !== row.size)
       return fail(409, "upload_incomplete", `the uploaded file has ${object.size} bytes, not the ${row.size} declared`);
 
-    const { url } = await this.#sign(state.init.platformUrl, { method: "GET", key: row.object_key });
-    const result = await this.#askRunner(
-      { type: "fetch_file", transfer_id: newId(), url, path: `${UPLOADS_DIR}/${row.name}`, size: row.size },
-      row.size,
-    );
+    const result = await this.#askRunner(async () => {
+      const { url } = await this.#sign(state.init.platformUrl, { method: "GET", key: row.object_key });
+      return { type: "fetch_file", transfer_id: newId(), url, path: `${UPLOADS_DIR}/${row.name}`, size: row.size };
+    }, row.size);
     if (!result.ok) return "failure" in result ? result : this.#transferFailure(result);
 
     this.#sql.exec(`UPDATE file_uploads SET completed_at = ? WHERE id = ?`, Date.now(), row.id);
@@ -183,7 +196,9 @@ export class FileTransfers {
     if (!state || state.status === "ended") return fail(409, "session_not_running", "the session has ended");
     const segments = workspaceSegments(path);
     if (!segments) return fail(400, "invalid_path", `path must name a file inside ${WORKSPACE_ROOT}`);
-    // Counted like uploads, when asked (a failed copy counts too: the sandbox did the work).
+    // Counted like uploads, when asked, so a 429 answers at once without waking anything; a failed
+    // copy counts too (the sandbox did the work), but not a request no sandbox ever received: the
+    // reservation is taken back (below), so retrying a sleeping session costs nothing.
     const now = Date.now();
     this.#ensureTable();
     this.#sql.exec(`DELETE FROM file_downloads WHERE created_at <= ?`, now - TRANSFER_WINDOW_MS);
@@ -192,11 +207,11 @@ export class FileTransfers {
     const transferId = newId();
     this.#sql.exec(`INSERT INTO file_downloads (id, created_at) VALUES (?, ?)`, transferId, now);
     const key = blobKey({ sessionId: state.init.id, kind: "downloads", id: transferId, name: segments.at(-1)! });
-    const put = await this.#sign(state.init.platformUrl, { method: "PUT", key });
-    const result = await this.#askRunner(
-      { type: "send_file", transfer_id: transferId, path: segments.join("/"), url: put.url },
-      MAX_FILE_BYTES,
-    );
+    const result = await this.#askRunner(async () => {
+      const put = await this.#sign(state.init.platformUrl, { method: "PUT", key });
+      return { type: "send_file", transfer_id: transferId, path: segments.join("/"), url: put.url };
+    }, MAX_FILE_BYTES);
+    if (!result.ok && "unsent" in result) this.#sql.exec(`DELETE FROM file_downloads WHERE id = ?`, transferId);
     if (!result.ok) return "failure" in result ? result : this.#transferFailure(result);
     const get = await this.#sign(base, { method: "GET", key });
     return { ok: true, value: { download_url: get.url, expires_at: get.expiresAt, size: result.size } };
@@ -241,13 +256,29 @@ export class FileTransfers {
     }
   }
 
-  /** Sends a transfer to the runner and waits for its result (or the timeout). */
-  async #askRunner(
-    frame: Extract<PlatformToRunner, { type: "fetch_file" | "send_file" }>,
-    sizeBytes: number,
-  ): Promise<RunnerResult | { ok: false; failure: FileFailure }> {
-    const runner = this.#host.runner();
-    if (!runner) return fail(409, "session_not_running", "the session's sandbox is not connected right now; try again in a moment");
+  /**
+   * Waits for a ready runner (runner-ready.ts), then builds the transfer (its URL is signed only
+   * now, so a long wait does not eat into its life), sends it and waits for its result (or the
+   * timeout).
+   *
+   * The wait for the runner is bounded by STARTUP_TIMEOUT_SECONDS, the time a sandbox is given to
+   * connect after a start or a wake (deadlines.ts): a sandbox that does not come within it ends
+   * the session anyway (which answers here at once). A restore after it has a longer limit (10
+   * minutes) but takes about a second; one still running at the bound answers 409
+   * `session_not_running` (docs/api.md §7 has no 503 for these routes), and the client retries.
+   */
+  async #askRunner(build: () => Promise<TransferFrame>, sizeBytes: number): Promise<RunnerResult | Unsent> {
+    const waitMs = sessionTimers(this.#env).startupTimeout * 1000;
+    const outcome = await this.#host.waitForRunner(waitMs);
+    if (outcome.kind === "ended") return unsent("the session has ended");
+    if (outcome.kind === "timeout")
+      return unsent(`the session's sandbox did not become ready within ${Math.round(waitMs / 1000)} s; try again in a moment`);
+    const frame = await build();
+    // Signing yields: the runner may have left meanwhile.
+    const now = this.#host.readiness();
+    if (now.kind !== "ready")
+      return unsent(now.kind === "ended" ? "the session has ended" : "the session's sandbox disconnected; try again in a moment");
+    const runner = now.runner;
     // A little longer than the runner's own limit, so a slow transfer ends with its clear error.
     const timeoutMs = transferTimeoutMs(sizeBytes) + RUNNER_GRACE_MS;
     const result = new Promise<RunnerResult>((resolve) => {
@@ -268,7 +299,7 @@ export class FileTransfers {
       runner.send(JSON.stringify(frame));
     } catch {
       this.#waiting.delete(frame.transfer_id);
-      return fail(409, "session_not_running", "the session's sandbox disconnected; try again in a moment");
+      return unsent("the session's sandbox disconnected; try again in a moment");
     }
     return result;
   }

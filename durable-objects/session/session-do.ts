@@ -162,7 +162,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
 
   /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
   async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
-    void this.apply(wake(this.state)); // a sleeping session's runner is needed: the client retries meanwhile
+    void this.apply(wake(this.state)); // a sleeping session's runner is needed: the transfer waits for it (runner-ready.ts)
     return this.files.completeUpload(uploadId);
   }
 

@@ -22,6 +22,7 @@ import { FileTransfers } from "./file-transfer.ts";
 import { Hibernation, holdsPrompts, wakeForPrompt } from "./hibernation.ts";
 import { applyUi, endSession, runnerExitEnd, statusEvent } from "./lifecycle.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
+import { RunnerReadyWaiters, readiness } from "./runner-ready.ts";
 import { noticeMissingRunner, resumeLostSandbox } from "./sandbox-loss.ts";
 import { sandboxFor } from "./sandbox/select.ts";
 import { StateStore, indexFields, type SessionState } from "./session-state.ts";
@@ -34,6 +35,8 @@ export abstract class SessionHost extends DurableObject<Env> {
   #log: EventLog | null = null;
   /** A sandbox stop for hibernation under way: a start waits for it (startSandbox). */
   #stopping: Promise<void> | null = null;
+  /** Requests waiting for the runner to be ready (runner-ready.ts). */
+  protected readonly runnerReady = new RunnerReadyWaiters(() => readiness(this.state, this.runnerSocket()));
   /** Uploads and downloads (file-transfer.ts). */
   protected readonly files: FileTransfers;
   /** Going dormant and waking up (hibernation.ts). */
@@ -45,7 +48,8 @@ export abstract class SessionHost extends DurableObject<Env> {
     this.state = this.store.load();
     this.files = new FileTransfers(ctx.storage.sql, env, {
       state: () => this.state,
-      runner: () => this.runnerSocket(),
+      readiness: () => readiness(this.state, this.runnerSocket()),
+      waitForRunner: (timeoutMs) => this.runnerReady.wait(timeoutMs),
       emit: (event) => this.emit(event),
       reply: (ws, event) => this.reply(ws, event),
     });
@@ -76,6 +80,7 @@ export abstract class SessionHost extends DurableObject<Env> {
         payload: { subtype: "missing_secrets", message: `Org secrets not found: ${missing.join(", ")}; those variables are not set.` },
       });
     this.sendTo(ws, { type: "configure", settings });
+    this.runnerReady.changed(); // awake (any restore done) and configured: waiting transfers go now
     this.sendTo(ws, { type: "ack", rseq: state.lastRseq });
     const redo = redelivery(state);
     if (redo) this.sendTo(ws, redo);
@@ -128,6 +133,7 @@ export abstract class SessionHost extends DurableObject<Env> {
     if (!state || !events) return;
     this.commit();
     for (const event of events) this.emit(event);
+    this.runnerReady.changed(); // waiting transfers answer that the session ended
     for (const ws of this.ctx.getWebSockets("client")) safeClose(ws, CLOSE.ended, `session ended: ${reason}`);
     for (const ws of this.ctx.getWebSockets("runner")) {
       this.sendTo(ws, { type: "shutdown" });

@@ -1,5 +1,5 @@
 /** Helpers for the file tests: a running session with a simulated runner, and raw blob requests. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { call } from "./helpers.ts";
 import { type TestSocket, createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
@@ -62,4 +62,19 @@ export async function answerSendFile(runner: TestSocket, bytes: Uint8Array, from
   expect(response.status, await response.clone().text()).toBe(200);
   runner.send({ type: "file_result", transfer_id: frame.transfer_id, ok: true, path: frame.path, size: bytes.byteLength });
   return frame;
+}
+
+/** Waits until `count` file requests of the session wait for its runner (runner-ready.ts), so a test knows they arrived. */
+export async function waitingForRunner(sessionId: string, count = 1): Promise<void> {
+  const { runInDurableObject } = await import("cloudflare:test");
+  const stub = env.SESSION.get(env.SESSION.idFromName(sessionId));
+  for (let i = 0; i < 100; i++) {
+    const waiting = await runInDurableObject(
+      stub,
+      (instance) => (instance as unknown as { runnerReady: { size: number } }).runnerReady.size,
+    );
+    if (waiting >= count) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no file request of ${sessionId} waits for its runner`);
 }

@@ -6,9 +6,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DOWNLOADS_PER_MINUTE, MAX_FILE_BYTES } from "../../schemas/files.ts";
 import { keyOfBlobPath } from "../../platform/files/signed-url.ts";
-import { answerFetchFile, answerSendFile, fetchUrl, patternBytes, putBytes, runningSession, uploadBytes } from "./files-helpers.ts";
+import {
+  answerFetchFile,
+  answerSendFile,
+  fetchUrl,
+  patternBytes,
+  putBytes,
+  runningSession,
+  uploadBytes,
+  waitingForRunner,
+} from "./files-helpers.ts";
 import { call } from "./helpers.ts";
-import { clientSocket, createSession, userWithKey } from "./session-helpers.ts";
+import { clientSocket, createSession, runnerSocket, userWithKey } from "./session-helpers.ts";
 
 const objectKey = (url: string) => keyOfBlobPath(new URL(url).pathname)!;
 
@@ -133,7 +142,7 @@ describe("uploads over REST", () => {
     client.close();
   });
 
-  it("completing needs the bytes first, a known upload, and a connected runner", async () => {
+  it("completing needs the bytes first and a known upload; on a starting session it waits for the runner", async () => {
     const { token } = await userWithKey();
     const id = await createSession(token); // starting: no runner has connected
     const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, {
@@ -144,9 +153,13 @@ describe("uploads over REST", () => {
     expect(early.status).toBe(409);
     expect(early.body.error).toBe("upload_incomplete");
     expect((await putBytes(ticket.body.upload_url, patternBytes(3))).status).toBe(200);
-    const noRunner = await call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.body.upload_id } });
-    expect(noRunner.status).toBe(409);
-    expect(noRunner.body).toEqual({ error: "session_not_running", message: expect.stringContaining("not connected") });
+    const completing = call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.body.upload_id } });
+    await waitingForRunner(id);
+    const runner = await runnerSocket(id); // the sandbox connects after the request came
+    await answerFetchFile(runner, patternBytes(3));
+    const completed = await completing;
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+    expect(completed.body).toEqual({ success: true, path: "/workspace/uploads/a.txt" });
     const unknown = await call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: "no-such-upload" } });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe("upload_not_found");
