@@ -58,7 +58,11 @@ export interface FileTransferHost {
   state(): SessionState | null;
   /** Where the runner stands now (runner-ready.ts). */
   readiness(): Readiness;
-  /** Waits, at most `timeoutMs`, until the runner is ready or the session ended. */
+  /**
+   * Wakes a sleeping session, then waits, at most `timeoutMs`, until the runner is ready or the
+   * session ended. Called only once a request passed its checks (name, size, rate, the uploaded
+   * object), so a refused request never wakes a session.
+   */
   waitForRunner(timeoutMs: number): Promise<ReadyOutcome>;
   /** Stores an event and broadcasts it. */
   emit(event: StoredEventBody): void;

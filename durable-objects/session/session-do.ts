@@ -50,7 +50,7 @@ import {
 import type { ClientAttachment, RunnerAttachment } from "./client-sockets.ts";
 import { deadlineEnd, type Deadline } from "./deadlines.ts";
 import { onArchivePacked } from "./checkpoint-uploads.ts";
-import { forkedEvent, forkPointOf, onArchiveResult, onStepTimeout, wake } from "./hibernation.ts";
+import { forkedEvent, forkPointOf, onArchiveResult, onStepTimeout } from "./hibernation.ts";
 import { addUsage, admitModelCall, statusEvent, turnLimitReached } from "./lifecycle.ts";
 import { answerApproval, answerQuestion, cancelAsk, expireAsk, openAsk, type AnswerOutcome } from "./pending-asks.ts";
 import { ModelCallLedger } from "./model-calls.ts";
@@ -162,13 +162,11 @@ export class SessionDO extends SessionHost implements SessionRpc {
 
   /** Has the runner fetch an uploaded file into the workspace, and waits for it. */
   async completeUpload(uploadId: string): Promise<FileOutcome<UploadCompleted>> {
-    void this.apply(wake(this.state)); // a sleeping session's runner is needed: the transfer waits for it (runner-ready.ts)
     return this.files.completeUpload(uploadId);
   }
 
   /** Has the runner send a workspace file to R2, and signs its GET URL on `base`. */
   async requestDownload(path: string, base: string): Promise<FileOutcome<DownloadTicket>> {
-    void this.apply(wake(this.state));
     return this.files.requestDownload(path, base);
   }
 
@@ -288,7 +286,6 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "upload_request":
       case "upload_complete":
       case "download_request":
-        if (frame.type !== "upload_request") void this.apply(wake(state));
         // Not awaited: a transfer waits for the runner, and this socket's next frames must not.
         void this.files.onClientFrame(ws, frame).catch((error) => {
           console.error(`session ${state.init.id}: ${frame.type} failed:`, error instanceof Error ? error.message : error);

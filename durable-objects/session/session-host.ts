@@ -19,7 +19,7 @@ import { deadlinesOf, endOfLife, type Deadline } from "./deadlines.ts";
 import type { Effect, UiChange } from "./effects.ts";
 import { EventLog } from "./event-log.ts";
 import { FileTransfers } from "./file-transfer.ts";
-import { Hibernation, holdsPrompts, wakeForPrompt } from "./hibernation.ts";
+import { Hibernation, holdsPrompts, wake, wakeForPrompt } from "./hibernation.ts";
 import { applyUi, endSession, runnerExitEnd, statusEvent } from "./lifecycle.ts";
 import { resolveRunnerSettings, sandboxEnvironment } from "./runner-config.ts";
 import { RunnerReadyWaiters, readiness } from "./runner-ready.ts";
@@ -49,7 +49,10 @@ export abstract class SessionHost extends DurableObject<Env> {
     this.files = new FileTransfers(ctx.storage.sql, env, {
       state: () => this.state,
       readiness: () => readiness(this.state, this.runnerSocket()),
-      waitForRunner: (timeoutMs) => this.runnerReady.wait(timeoutMs),
+      waitForRunner: (timeoutMs) => {
+        void this.apply(wake(this.state)); // no effects unless the session sleeps
+        return this.runnerReady.wait(timeoutMs);
+      },
       emit: (event) => this.emit(event),
       reply: (ws, event) => this.reply(ws, event),
     });

@@ -100,4 +100,23 @@ describe("files on a sleeping session", () => {
     );
     expect(counted).toBe(0);
   });
+
+  it("a request refused on its own merits (a bad path, an upload never sent) does not wake the session", async () => {
+    const { token, id } = await sleepingSession();
+    const download = await call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "../outside.txt" } });
+    expect(download.status).toBe(400);
+    const ticket = await call("POST", `/v1/io/sessions/${id}/upload`, {
+      token,
+      body: { filename: "never.bin", content_type: "application/octet-stream", size: 8 },
+    });
+    const completing = await call("POST", `/v1/io/sessions/${id}/upload/complete`, { token, body: { upload_id: ticket.body.upload_id } });
+    expect(completing.body.error).toBe("upload_incomplete");
+    // A wake marks the session at once (hibernation.ts `wake`): still asleep, no step under way.
+    const { runInDurableObject } = await import("cloudflare:test");
+    const asleep = await runInDurableObject(env.SESSION.get(env.SESSION.idFromName(id)), (instance: any) => ({
+      dormant: instance.state.dormant,
+      step: instance.state.hibernation,
+    }));
+    expect(asleep).toEqual({ dormant: true, step: null });
+  });
 });
