@@ -113,10 +113,11 @@ describe("files on a sleeping session", () => {
     expect(completing.body.error).toBe("upload_incomplete");
     // A wake marks the session at once (hibernation.ts `wake`): still asleep, no step under way.
     const { runInDurableObject } = await import("cloudflare:test");
-    const asleep = await runInDurableObject(env.SESSION.get(env.SESSION.idFromName(id)), (instance: any) => ({
-      dormant: instance.state.dormant,
-      step: instance.state.hibernation,
-    }));
+    type Asleep = { dormant: boolean; step: unknown };
+    const asleep = await runInDurableObject(env.SESSION.get(env.SESSION.idFromName(id)), (instance): Asleep => {
+      const { state } = instance as unknown as { state: { dormant: boolean; hibernation: unknown } };
+      return { dormant: state.dormant, step: state.hibernation };
+    });
     expect(asleep).toEqual({ dormant: true, step: null });
   });
 });
