@@ -226,6 +226,11 @@ export class FileTransfers {
     for (const kind of ["uploads", "downloads"] as const) await deletePrefix(this.#env.FILES, `${sessionPrefix(sessionId)}${kind}/`);
   }
 
+  /** Transfers sent to the runner and not answered yet (the session does not go to sleep under them). */
+  get inFlight(): number {
+    return this.#waiting.size;
+  }
+
   /** A `file_result` from the runner; one nobody waits for any more (timed out) is dropped. */
   onRunnerResult(frame: FileResultFrame): void {
     const resolve = this.#waiting.get(frame.transfer_id);

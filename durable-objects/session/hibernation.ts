@@ -45,10 +45,18 @@ export class Hibernation {
     this.#env = env;
   }
 
-  /** The idle deadline passed: ask the connected runner for an archive. */
-  async begin(state: SessionState, runnerConnected: boolean): Promise<Effect[]> {
+  /**
+   * The idle deadline passed: ask the connected runner for an archive. A file transfer still in
+   * the sandbox's hands counts as activity: the sandbox that holds it must not stop, so the
+   * deadline moves one idle period on.
+   */
+  async begin(state: SessionState, runnerConnected: boolean, transfersInFlight: number): Promise<Effect[]> {
     if (state.status !== "running" || state.dormant || state.hibernation) return [];
     if (!runnerConnected) return [];
+    if (transfersInFlight > 0) {
+      state.lastActivityAt = Date.now();
+      return [{ kind: "alarm" }];
+    }
     const transferId = newId();
     const url = await this.#sign(state, "PUT", archiveKey(state.init.id));
     state.hibernation = { phase: "archiving", transferId, since: Date.now() };

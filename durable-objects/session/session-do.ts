@@ -390,7 +390,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
       case "approval_timeout":
         return this.apply(expireAsk(this.state!, deadline.pending, timers.approvalTimeout));
       case "idle_hibernate":
-        return this.apply(await this.hibernation.begin(this.state!, this.runnerSocket() !== null));
+        return this.apply(await this.hibernation.begin(this.state!, this.runnerSocket() !== null, this.files.inFlight));
       case "hibernation_timeout":
         return this.apply(onStepTimeout(this.state!));
     }

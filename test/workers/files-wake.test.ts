@@ -120,4 +120,24 @@ describe("files on a sleeping session", () => {
     });
     expect(asleep).toEqual({ dormant: true, step: null });
   });
+
+  it("an awake session does not go to sleep while a transfer is in its sandbox's hands", async () => {
+    const { token } = await userWithKey();
+    const id = await createSession(token);
+    const runner = await runnerSocket(id);
+    const answering = call("POST", `/v1/io/sessions/${id}/download`, { token, body: { path: "big.log" } });
+    const frame = await runner.next("send_file");
+    await idleOut(id);
+    const { runInDurableObject } = await import("cloudflare:test");
+    const step = await runInDurableObject(
+      env.SESSION.get(env.SESSION.idFromName(id)),
+      (instance): unknown => (instance as unknown as { state: { hibernation: unknown } }).state.hibernation,
+    );
+    expect(step).toBeNull();
+    const bytes = new TextEncoder().encode("still awake\n");
+    await answerSendFile(runner, bytes, runner.frames.indexOf(frame));
+    expect((await answering).status).toBe(200);
+    expect(runner.frames.map((f) => f.type)).not.toContain("archive");
+    runner.close();
+  });
 });
