@@ -35,6 +35,11 @@ export class RunnerReadyWaiters {
     this.#check = check;
   }
 
+  /** Where the runner stands now. */
+  now(): Readiness {
+    return this.#check();
+  }
+
   /** Resolves at once when the runner is ready or the session ended; otherwise when that changes, or after `timeoutMs`. */
   wait(timeoutMs: number): Promise<ReadyOutcome> {
     const now = this.#check();

@@ -48,9 +48,10 @@ export abstract class SessionHost extends DurableObject<Env> {
     this.state = this.store.load();
     this.files = new FileTransfers(ctx.storage.sql, env, {
       state: () => this.state,
-      readiness: () => readiness(this.state, this.runnerSocket()),
+      readiness: () => this.runnerReady.now(),
       waitForRunner: (timeoutMs) => {
-        void this.apply(wake(this.state)); // no effects unless the session sleeps
+        const waking = wake(this.state); // no effects (nothing to commit) unless the session sleeps
+        if (waking.length > 0) void this.apply(waking);
         return this.runnerReady.wait(timeoutMs);
       },
       emit: (event) => this.emit(event),

@@ -108,5 +108,7 @@ describe("socket URLs opened without an upgrade", () => {
       expect(answer.body, path).toMatchObject({ error: "upgrade_required" });
       expect(answer.headers.get("upgrade"), path).toBe("websocket");
     }
+    const doc = (await call("GET", "/openapi")).body;
+    expect(doc.paths["/v1/ws/sessions/{id}"].get.responses.default.description).toContain("upgrade_required");
   });
 });

@@ -48,8 +48,10 @@ function operation(spec: RouteSpec) {
     if (spec.auth === "none" && (status === "401" || status === "403")) continue;
     responses[status] = { description, content: errorContent };
   }
-  if (spec.errors?.length) {
-    responses["default"] = { description: `Also: ${spec.errors.join(", ")}`, content: errorContent };
+  // A WebSocket route's 426 comes from its `websocket` flag (api.ts), so it is documented from it.
+  const errors = [...(spec.websocket ? ["upgrade_required"] : []), ...(spec.errors ?? [])];
+  if (errors.length) {
+    responses["default"] = { description: `Also: ${errors.join(", ")}`, content: errorContent };
   }
   return {
     summary: spec.summary,

@@ -65,7 +65,6 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
         socketTicket: true,
         query: ClientSocketQuery,
         websocket: true,
-        errors: ["upgrade_required"],
       },
       // The token's expiry does not bound the socket: the product's client holds a 1 h token and
       // never reconnects. Deregistration ends the user's sessions, which closes their sockets.
@@ -83,7 +82,6 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       auth: "org",
       query: ClientSocketQuery,
       websocket: true,
-      errors: ["upgrade_required"],
     },
     // The key's id goes with the socket, so revoking the key closes it (routes/orgs.ts).
     (c, { params }) =>
@@ -104,7 +102,6 @@ export function sessionSocketRoutes(app: Hono<AppEnv>): void {
       tag: "internal",
       auth: "none",
       websocket: true,
-      errors: ["upgrade_required"],
     },
     async (c, { params }) => {
       if (!(await findSessionRow(c.env.DB, params.id!))) throw notFound("session");
