@@ -189,8 +189,15 @@ export class SessionDO extends SessionHost implements SessionRpc {
       expiresAt: request.headers.get(FORWARD_HEADERS.expiresAt),
       keyId: request.headers.get(FORWARD_HEADERS.keyId),
     });
-    this.ctx.acceptWebSocket(server, ["client"]);
-    setAttachment(server, attachment);
+    // A socket to a session that is gone or over gets its replay and its close at once, so it is
+    // accepted outside the hibernation API: workerd ends the connection of a hibernatable socket
+    // closed outside that socket's own event only when the object is evicted, 10 s or more later
+    // (measured under Miniflare); a plain socket's connection ends as its closing handshake does.
+    const live = this.state !== null && this.state.status !== "ended";
+    if (live) {
+      this.ctx.acceptWebSocket(server, ["client"]);
+      setAttachment(server, attachment);
+    } else server.accept();
     if (!this.state) {
       server.close(CLOSE.notFound, "session not found");
       return new Response(null, { status: 101, webSocket: client });
@@ -200,7 +207,7 @@ export class SessionDO extends SessionHost implements SessionRpc {
     const afterSeq = resumeCursor(new URL(request.url).searchParams.get("after_seq"));
     if (afterSeq === null) this.reply(server, { type: "history", payload: { messages: this.log().newestWithin(HISTORY_FRAME_BYTES) } });
     else for (const envelope of this.log().allAfter(afterSeq)) trySend(server, JSON.stringify(envelope));
-    if (this.state.status === "ended") this.closeEnded(server, afterSeq);
+    if (!live) this.closeEnded(server, afterSeq);
     return new Response(null, { status: 101, webSocket: client });
   }
 

@@ -180,5 +180,12 @@ describe("a session with a real Claude Code agent", () => {
       status: "ended",
       end_reason: "user_requested",
     });
+
+    // A socket opened on the ended session gets its history and end, then its connection ends
+    // with the closing handshake, not when workerd evicts the object (10 s or more later).
+    const late = await Client.connect(platform.baseUrl, token, id);
+    await late.until(() => late.closeCode !== null, "the ended session's socket to close", 5_000);
+    expect(late.closeCode).toBe(4100);
+    expect(late.frames.map((f) => f.type)).toEqual(["history", "session_end"]);
   });
 });
