@@ -289,8 +289,9 @@ export class SessionSocket<F extends WireFrame = WireFrame, C extends ClientFram
 
   /**
    * `session_end` is the last event of a session and the server closes with 4100 right after it.
-   * The socket finishes at once rather than waiting for that close to arrive: its event can lag
-   * by many seconds behind the closing handshake (observed with Node 22's WebSocket).
+   * The socket finishes at once rather than waiting for that close to arrive: the connection of a
+   * socket that never sent a frame ends 10–25 s after the closing handshake, when workerd evicts
+   * the session's object (README, "The session WebSocket").
    */
   #onSessionEnd(): void {
     this.#release();
