@@ -61,7 +61,7 @@ export async function createSession(baseUrl: string, token: string): Promise<str
 export async function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   // Without permessage-deflate, like the bare relay the fan-out compares against: offered by
   // default, workerd accepts it, and the figure then mostly measured `ws` inflating every frame
-  // in this process (README "Performance").
+  // in this process (docs/performance.md, "What the bench leaves out").
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   return ws;
