@@ -21,6 +21,7 @@ import { SECRETS_DIR_NAME } from "../../sandbox-host/runner-secrets.ts";
 import { startSandboxHost, type SandboxHost } from "../../sandbox-host/server.ts";
 import { cleanupTempDirs, settingsFor, startFakePlatform, tempDir, type FakePlatform } from "./runner-harness.ts";
 import { filesContaining, PROBE_PROMPT, readAncestors, runTurn } from "./runner-secrets-probe.ts";
+import { SandboxPoolState } from "../../schemas/sandbox-pool.ts";
 
 const HOST_TOKEN = "sandbox-host-token-warm";
 const POOL_SIZE = 2;
@@ -78,14 +79,24 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitUntil<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The host's own count of ready warm sandboxes (GET /pool). */
+async function poolState(): Promise<SandboxPoolState> {
+  const res = await fetch(`${host.url}/pool`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } });
+  return SandboxPoolState.parse(await res.json());
 }
 
 /** Waits until the pool holds `count` warm runners, and returns them. */
@@ -268,6 +279,9 @@ describe("warm pool", () => {
   });
 
   it("no other process can hand a waiting runner a claim of its own through /proc", async () => {
+    // Every runner started and probed first: the replacement for the last test's claim may still
+    // be starting, and one that fails its start is replaced, which would read as a changed pool.
+    await waitUntil("a full pool of ready runners", async () => (await poolState()).ready === POOL_SIZE);
     const warm = await poolOf(POOL_SIZE);
     // An agent (the same user, in the local host) trying to write to a runner's stdin: it is a
     // socket, which /proc/<pid>/fd/0 does not open.
