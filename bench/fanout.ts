@@ -1,12 +1,17 @@
 /**
  * Fan-out benchmark: one producer (the runner) → N consumers (clients), measuring delivered
  * events per second and per-event latency. Run against the platform (runner socket → session
- * Durable Object, which stores each event then broadcasts it) and against a bare `ws` relay
- * that only forwards frames, so the ratio shows what storing and ordering cost.
+ * Durable Object, which stores each event then broadcasts it), against a bare `ws` relay that
+ * only forwards frames, so the ratio shows what storing and ordering cost, and against a durable
+ * bare relay that commits each frame to SQLite on disk before forwarding it, so the ratio shows
+ * what the platform costs beyond the commit its guarantee needs.
  */
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import WebSocket, { WebSocketServer } from "ws";
 import { quantile, sleep } from "./stats.ts";
 
@@ -77,14 +82,25 @@ export async function measureFanout(target: FanoutTarget, consumers: number, bur
   return { eventsPerSecond, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
-/** A bare relay: every frame from the producer path goes to every consumer, untouched. */
-export async function startBareRelay(): Promise<{ target: FanoutTarget; close(): Promise<void> }> {
+/**
+ * A bare relay: every frame from the producer path goes to every consumer, untouched. `durable`
+ * makes it commit each frame to a SQLite file in the system's temporary directory first, in WAL
+ * mode with `synchronous=FULL` (one `fsync` per commit, as workerd's Durable Object storage does
+ * on this machine), on the relay's one thread: the least any relay that stores every event
+ * before anyone sees it must pay.
+ */
+export async function startBareRelay(options: { durable?: boolean } = {}): Promise<{ target: FanoutTarget; close(): Promise<void> }> {
+  const store = options.durable ? await openFrameStore() : null;
   const server = http.createServer();
   const wss = new WebSocketServer({ server });
   const consumers = new Set<WebSocket>();
   wss.on("connection", (ws, req) => {
-    if (req.url === "/produce") ws.on("message", (data) => consumers.forEach((c) => c.send(data)));
-    else consumers.add(ws);
+    if (req.url !== "/produce") consumers.add(ws);
+    else
+      ws.on("message", (data) => {
+        store?.append(String(data));
+        for (const consumer of consumers) consumer.send(data);
+      });
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -112,6 +128,23 @@ export async function startBareRelay(): Promise<{ target: FanoutTarget; close():
     close: async () => {
       wss.close();
       server.close();
+      store?.close();
+    },
+  };
+}
+
+/** A SQLite file the durable relay appends frames to, one committed row per frame. */
+async function openFrameStore(): Promise<{ append(frame: string): void; close(): void }> {
+  const { DatabaseSync } = await import("node:sqlite");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-relay-"));
+  const db = new DatabaseSync(path.join(dir, "frames.sqlite"));
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE frames (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  const insert = db.prepare("INSERT INTO frames (body) VALUES (?)");
+  return {
+    append: (frame) => void insert.run(frame),
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -42,7 +42,7 @@ export function figure(id: string, label: string, unit: string, platform: number
 export function figureRow(f: Figure, digits = 2): string {
   const baseline = f.baseline === null ? "—" : `${f.baseline.toFixed(digits)} ${f.unit}`;
   const ratio = f.ratio === null ? "—" : `${f.ratio.toFixed(2)}×`;
-  const added = f.added === undefined ? "" : ` (+${f.added.toFixed(digits)} ${f.unit})`;
+  const added = f.added === undefined ? "" : ` (${f.added < 0 ? "" : "+"}${f.added.toFixed(digits)} ${f.unit})`;
   return `| ${f.figure} | ${f.platform.toFixed(digits)} ${f.unit}${added} | ${baseline} | ${ratio} |`;
 }
 

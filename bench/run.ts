@@ -2,7 +2,8 @@
  * `npm run bench`: the platform's hot paths, each beside a baseline measured in the same run,
  * so the ratios hold on a noisy machine. Prints one table per section and writes every figure
  * to bench/results.json. `BENCH_ONLY=<section>[,<section>]` runs some sections only:
- *   fanout  runner → session Durable Object → 10 clients, vs a bare `ws` relay;
+ *   fanout  runner → session Durable Object → 10 clients, vs a bare `ws` relay, and vs one that
+ *           commits each frame to SQLite before forwarding it;
  *   prompt  prompt → first assistant event through the platform, vs Claude Code directly (sent as
  *           the last turn ends, and at rest: a second after);
  *   cold_start  create session → first assistant event, vs starting Claude Code directly;
