@@ -34,16 +34,22 @@ async function roundTrip(runner: TestSocket, rseq: number): Promise<void> {
   await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === rseq), `the ack of ${rseq}`);
 }
 
+/** A new session whose first prompt ("one") has reached its runner (`hello`: what the runner says it can do). */
+async function firstTurnRunning(hello: Record<string, unknown> = {}): Promise<{ id: string; runner: TestSocket; client: TestSocket }> {
+  const { token } = await userWithKey();
+  const id = await createSession(token);
+  const runner = await runnerSocket(id, "runner-1", hello);
+  const client = await clientSocket(id, token);
+  client.send({ type: "prompt", payload: { text: "one" } });
+  await runner.next("prompt");
+  return { id, runner, client };
+}
+
 const archiveKeyOf = (id: string) => `sessions/${id}/archive/latest/workspace.tar.gz`;
 
 describe("a turn's checkpoint", () => {
   it("sends a prompt queued as the turn ends right behind the archive to a runner that snapshots on receipt", async () => {
-    const { token } = await userWithKey();
-    const id = await createSession(token);
-    const runner = await runnerSocket(id, "runner-1", ON_RECEIPT);
-    const client = await clientSocket(id, token);
-    client.send({ type: "prompt", payload: { text: "one" } });
-    await runner.next("prompt");
+    const { id, runner, client } = await firstTurnRunning(ON_RECEIPT);
     runner.send({ type: "turn_state", state: "running" });
     client.send({ type: "prompt", payload: { text: "two" } });
     await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "two"), "the second prompt stored");
@@ -68,12 +74,7 @@ describe("a turn's checkpoint", () => {
   });
 
   it("holds a prompt for an older runner until its snapshot is packed, not until the upload", async () => {
-    const { token } = await userWithKey();
-    const id = await createSession(token);
-    const runner = await runnerSocket(id);
-    const client = await clientSocket(id, token);
-    client.send({ type: "prompt", payload: { text: "one" } });
-    await runner.next("prompt");
+    const { id, runner, client } = await firstTurnRunning();
     const checkpoint = await endTurn(runner, 1);
     client.send({ type: "prompt", payload: { text: "two" } });
     await client.until((f) => f.some((x) => x.type === "user" && x.payload.content === "two"), "the second prompt stored");
@@ -92,12 +93,7 @@ describe("a turn's checkpoint", () => {
   });
 
   it("a sandbox lost while the checkpoint uploads resumes from the checkpoint before it", async () => {
-    const { token } = await userWithKey();
-    const id = await createSession(token);
-    const runner = await runnerSocket(id, "runner-1", ON_RECEIPT);
-    const client = await clientSocket(id, token);
-    client.send({ type: "prompt", payload: { text: "one" } });
-    await runner.next("prompt");
+    const { id, runner, client } = await firstTurnRunning(ON_RECEIPT);
     const first = await endTurn(runner, 1);
     await upload(runner, first, TURN_ONE);
 
@@ -139,8 +135,7 @@ describe("a turn's checkpoint", () => {
     const archive = await runner.next("archive");
     runner.send({ type: "archive_packed", transfer_id: archive.transfer_id });
     // A frame after it, acknowledged: the session has read the packed frame by then.
-    runner.send({ type: "event", rseq: 1, event: { type: "assistant", payload: { content: [{ type: "text", text: "x" }], model: "m" } } });
-    await runner.until((f) => f.some((x) => x.type === "ack" && x.rseq === 1), "the ack");
+    await roundTrip(runner, 1);
     expect(runner.frames.some((f) => f.type === "shutdown")).toBe(false);
     expect((await call("GET", `/v1/sessions/${id}`, { token })).body.session.dormant).toBe(false);
 
